@@ -1,0 +1,140 @@
+// Package jsonld turns JSON-LD documents into canonical RDF, offline and
+// within a work budget.
+//
+// Canonicalize expands a JSON-LD document (github.com/piprate/json-gold, in
+// safe mode) into an RDF dataset and canonicalizes that dataset with this
+// package's own implementation of RDF Dataset Canonicalization RDFC-1.0
+// (https://www.w3.org/TR/rdf-canon/), writing canonical N-Quads. This is the
+// transformation step of the Data Integrity cryptosuites eddsa-rdfc-2022 and
+// Ed25519Signature2020 used by Open Badges 3.0 and CLR 2.0.
+//
+// Contexts are never fetched: the package embeds the contexts Open Badges,
+// CLR and Verifiable Credentials use (ContextURLs lists them) and refuses any
+// other with an *UnknownContextError. A property or type that no context
+// defines is refused with an *UndefinedTermError, so that what is signed is
+// exactly what a verifier in another language will see.
+//
+// Canonicalization is exponential in the worst case (rdf-canon test074,
+// "poison clique"), so every call runs under Limits and a context.Context;
+// exceeding a limit returns an error wrapping ErrLimit, and a cancelled or
+// expired context returns the context's error.
+package jsonld
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Limits bounds the work one canonicalization may do. A zero field means the
+// default from DefaultLimits; a negative one means no limit.
+type Limits struct {
+	MaxInputBytes int // size of the JSON (or N-Quads) input, in bytes
+	MaxQuads      int // quads in the dataset
+	MaxBlankNodes int // distinct blank nodes in the dataset
+	MaxWork       int // hashing and permutation steps in RDFC-1.0
+}
+
+// DefaultLimits are generous for any credential yet stop hostile input in
+// well under a second.
+var DefaultLimits = Limits{
+	MaxInputBytes: 1 << 20,
+	MaxQuads:      10_000,
+	MaxBlankNodes: 1_000,
+	MaxWork:       1_000_000,
+}
+
+// withDefaults fills zero fields from DefaultLimits and turns negative ones
+// into 0 (no limit).
+func (l Limits) withDefaults() Limits {
+	fill := func(v, d int) int {
+		switch {
+		case v == 0:
+			return d
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	return Limits{
+		MaxInputBytes: fill(l.MaxInputBytes, DefaultLimits.MaxInputBytes),
+		MaxQuads:      fill(l.MaxQuads, DefaultLimits.MaxQuads),
+		MaxBlankNodes: fill(l.MaxBlankNodes, DefaultLimits.MaxBlankNodes),
+		MaxWork:       fill(l.MaxWork, DefaultLimits.MaxWork),
+	}
+}
+
+// Options configures Canonicalize. The zero value uses DefaultLimits.
+type Options struct {
+	Limits Limits
+}
+
+// CanonicalizeNQuads canonicalizes an RDF dataset given as N-Quads with
+// RDFC-1.0 and returns the canonical N-Quads document (each line ending in
+// "\n", sorted, without duplicates).
+func CanonicalizeNQuads(ctx context.Context, nquads string, limits Limits) (string, error) {
+	out, _, err := canonicalizeNQuads(ctx, nquads, limits)
+	return out, err
+}
+
+func canonicalizeNQuads(ctx context.Context, nquads string, limits Limits) (string, map[string]string, error) {
+	lim := limits.withDefaults()
+	if lim.MaxInputBytes > 0 && len(nquads) > lim.MaxInputBytes {
+		return "", nil, limitErr("MaxInputBytes", lim.MaxInputBytes)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", nil, err
+	}
+	quads, err := parseNQuads(nquads, lim.MaxQuads)
+	if err != nil {
+		return "", nil, err
+	}
+	quads = dedupe(quads)
+	return canonicalize(ctx, quads, lim)
+}
+
+// dedupe removes repeated quads: a dataset is a set.
+func dedupe(quads []quad) []quad {
+	if len(quads) < 2 {
+		return quads
+	}
+	seen := make(map[quad]struct{}, len(quads))
+	out := quads[:0]
+	for _, q := range quads {
+		if _, ok := seen[q]; ok {
+			continue
+		}
+		seen[q] = struct{}{}
+		out = append(out, q)
+	}
+	return out
+}
+
+// Canonicalize converts the JSON-LD document doc to RDF (JSON-LD 1.1 toRDF,
+// safe mode, embedded contexts only) and returns its RDFC-1.0 canonical
+// N-Quads.
+//
+// Errors: *UnknownContextError for a context that is not embedded;
+// *UndefinedTermError for a property or type no context defines, or any IRI
+// without a scheme; an error wrapping ErrLimit when a limit is exceeded; the
+// context's error when ctx ends. Other JSON-LD errors are returned as is.
+func Canonicalize(ctx context.Context, doc map[string]any, opts Options) (out string, err error) {
+	lim := opts.Limits.withDefaults()
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", fmt.Errorf("jsonld: invalid JSON-LD document: %v", r)
+		}
+	}()
+	quads, err := toRDF(ctx, doc, lim)
+	if err != nil {
+		return "", err
+	}
+	out, _, err = canonicalize(ctx, quads, lim)
+	return out, err
+}
+
+// errInvalid is wrapped by errors about input that is not valid JSON-LD.
+var errInvalid = errors.New("jsonld: invalid JSON-LD")
