@@ -1,0 +1,172 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// HTTP fetches documents over HTTPS. The zero value is ready to use.
+type HTTP struct {
+	// Timeout bounds each Fetch, redirects included (default 10 s).
+	Timeout time.Duration
+	// MaxBytes bounds the response body (default [DefaultMaxBytes], 1 MiB).
+	MaxBytes int64
+	// AllowLoopbackHTTP permits plain http:// URLs whose host is a loopback
+	// address or "localhost", for tests and local development.
+	AllowLoopbackHTTP bool
+	// Client, if not nil, supplies the transport (for example the client of
+	// an httptest.Server). Its redirect policy and timeout are not used.
+	Client *http.Client
+}
+
+// Defaults for HTTP.
+const (
+	DefaultTimeout = 10 * time.Second
+	MaxRedirects   = 3
+)
+
+const acceptHeader = "application/did+ld+json, application/did+json, application/vc+ld+json, application/ld+json, application/json;q=0.9, */*;q=0.5"
+
+// StatusError reports an HTTP response with a status other than 200. It
+// wraps [ErrNotFound] for 404 and 410, and [ErrUnavailable] for 5xx, 408
+// and 429.
+type StatusError struct {
+	URL        string
+	StatusCode int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("fetch %s: HTTP status %d %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+}
+
+// Unwrap returns [ErrNotFound], [ErrUnavailable] or nil, by status code.
+func (e *StatusError) Unwrap() error {
+	switch {
+	case e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone:
+		return ErrNotFound
+	case e.StatusCode >= 500, e.StatusCode == http.StatusRequestTimeout, e.StatusCode == http.StatusTooManyRequests:
+		return ErrUnavailable
+	}
+	return nil
+}
+
+// policyError is a URL refused by the fetch policy.
+type policyError struct{ msg string }
+
+func (e *policyError) Error() string { return e.msg }
+
+// check returns an error if u may not be fetched.
+func (h *HTTP) check(u *url.URL) error {
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !h.AllowLoopbackHTTP || !isLoopback(u.Hostname()) {
+			return &policyError{fmt.Sprintf("fetch %s: refusing plain http (only https is allowed)", u.Redacted())}
+		}
+	default:
+		return &policyError{fmt.Sprintf("fetch %s: unsupported URL scheme %q (only https is allowed)", u.Redacted(), u.Scheme)}
+	}
+	if u.Host == "" {
+		return &policyError{fmt.Sprintf("fetch %s: URL has no host", u.Redacted())}
+	}
+	if u.User != nil {
+		return &policyError{fmt.Sprintf("fetch %s: URL must not carry user information", u.Redacted())}
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Fetch GETs rawURL and returns the body of a 200 response. See [Fetcher]
+// for the errors.
+func (h *HTTP) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: invalid URL %q: %v", rawURL, err)
+	}
+	if err := h.check(u); err != nil {
+		return nil, err
+	}
+	u.Fragment, u.RawFragment = "", ""
+	shown := u.Redacted()
+
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	client := &http.Client{}
+	if h.Client != nil {
+		client.Transport = h.Client.Transport
+		client.Jar = h.Client.Jar
+	}
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > MaxRedirects {
+			return &policyError{fmt.Sprintf("fetch %s: more than %d redirects", shown, MaxRedirects)}
+		}
+		if err := h.check(req.URL); err != nil {
+			return &policyError{fmt.Sprintf("fetch %s: redirect refused: %v", shown, err)}
+		}
+		return nil
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %v", shown, err)
+	}
+	req.Header.Set("Accept", acceptHeader)
+	req.Header.Set("User-Agent", "Cairn (Open Badges verifier)")
+	resp, err := client.Do(req)
+	if err != nil {
+		var pe *policyError
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		return nil, fmt.Errorf("fetch %s: %w: %w", shown, ErrUnavailable, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return nil, &StatusError{URL: shown, StatusCode: resp.StatusCode}
+	}
+
+	limit := h.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("fetch %s: %w: Content-Length %d exceeds the %d-byte limit", shown, ErrTooLarge, resp.ContentLength, limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w: reading body: %w", shown, ErrUnavailable, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("fetch %s: %w: body exceeds the %d-byte limit", shown, ErrTooLarge, limit)
+	}
+	return body, nil
+}
+
+// unwrapURLError drops the *url.Error layer, whose message repeats the URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
