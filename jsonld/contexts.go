@@ -36,14 +36,14 @@ var contextFiles = map[string]string{
 	"https://openbadgespec.org/v2/context.json": "openbadges-v2.json",
 
 	// Data Integrity, keys and cryptosuites.
-	"https://w3id.org/security/data-integrity/v1":       "data-integrity-v1.jsonld",
-	"https://w3id.org/security/data-integrity/v2":       "data-integrity-v2.jsonld",
-	"https://w3id.org/security/multikey/v1":             "multikey-v1.jsonld",
-	"https://w3id.org/security/jwk/v1":                  "jwk-v1.jsonld",
-	"https://w3id.org/security/suites/ed25519-2020/v1":  "ed25519-2020-v1.jsonld",
-	"https://w3id.org/security/suites/jws-2020/v1":      "jws-2020-v1.jsonld",
-	"https://w3id.org/security/v1":                      "security-v1.jsonld",
-	"https://w3id.org/security/v2":                      "security-v2.jsonld",
+	"https://w3id.org/security/data-integrity/v1":      "data-integrity-v1.jsonld",
+	"https://w3id.org/security/data-integrity/v2":      "data-integrity-v2.jsonld",
+	"https://w3id.org/security/multikey/v1":            "multikey-v1.jsonld",
+	"https://w3id.org/security/jwk/v1":                 "jwk-v1.jsonld",
+	"https://w3id.org/security/suites/ed25519-2020/v1": "ed25519-2020-v1.jsonld",
+	"https://w3id.org/security/suites/jws-2020/v1":     "jws-2020-v1.jsonld",
+	"https://w3id.org/security/v1":                     "security-v1.jsonld",
+	"https://w3id.org/security/v2":                     "security-v2.jsonld",
 
 	// Status lists.
 	"https://www.w3.org/ns/credentials/status/v1": "credentials-status-v1.jsonld",
