@@ -286,6 +286,7 @@ var (
 	rawMessageType = reflect.TypeFor[json.RawMessage]()
 	listIface      = reflect.TypeFor[listType]()
 	uriIface       = reflect.TypeFor[uriOrObject]()
+	numStrIface    = reflect.TypeFor[interface{ acceptsNumberOrString() }]()
 )
 
 func jsonKind(v any) string {
@@ -343,6 +344,13 @@ func checkShape(v any, t reflect.Type, path string) error {
 	}
 	if _, isStr := v.(string); isStr && reflect.PointerTo(t).Implements(uriIface) {
 		return nil
+	}
+	if reflect.PointerTo(t).Implements(numStrIface) {
+		switch v.(type) {
+		case string, json.Number:
+			return nil
+		}
+		return mismatch("string or number")
 	}
 	switch t.Kind() {
 	case reflect.String:

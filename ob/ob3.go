@@ -1,5 +1,7 @@
 package ob
 
+import "encoding/json"
+
 // JSON-LD contexts and other well-known URIs.
 const (
 	// ContextVC2 is the W3C Verifiable Credentials Data Model 2.0 context; it comes first.
@@ -275,12 +277,12 @@ type GeoCoordinates struct {
 // CredentialStatus points to the credential's revocation or suspension status, e.g. a
 // BitstringStatusListEntry (https://www.w3.org/TR/vc-bitstring-status-list/).
 type CredentialStatus struct {
-	ID                   string `json:"id,omitempty"`
-	Type                 string `json:"type,omitempty"`
-	StatusPurpose        string `json:"statusPurpose,omitempty"`
-	StatusListIndex      string `json:"statusListIndex,omitempty"`
-	StatusListCredential string `json:"statusListCredential,omitempty"`
-	Extra                Extra  `json:"-"`
+	ID                   string         `json:"id,omitempty"`
+	Type                 string         `json:"type,omitempty"`
+	StatusPurpose        string         `json:"statusPurpose,omitempty"`
+	StatusListIndex      NumberOrString `json:"statusListIndex,omitzero"`
+	StatusListCredential string         `json:"statusListCredential,omitempty"`
+	Extra                Extra          `json:"-"`
 }
 
 // CredentialSchema names a JSON Schema the credential conforms to
@@ -328,3 +330,35 @@ func isVC1(ctx []any) bool {
 	u := contextURLs(ctx)
 	return len(u) > 0 && u[0] == ContextVC1
 }
+
+// NumberOrString is a value the spec types as a string of digits but that some issuers
+// write as a JSON number (statusListIndex). It decodes from either and encodes back in
+// the form it came in, so a signed document is not altered.
+type NumberOrString struct {
+	Value  string // the digits, e.g. "94567"
+	Number bool   // the JSON value was a number, not a string
+}
+
+// UnmarshalJSON accepts a JSON string or number.
+func (n *NumberOrString) UnmarshalJSON(b []byte) error {
+	if s, ok := jsonString(b); ok {
+		*n = NumberOrString{Value: s}
+		return nil
+	}
+	var num json.Number
+	if err := json.Unmarshal(b, &num); err != nil {
+		return err
+	}
+	*n = NumberOrString{Value: num.String(), Number: num != ""}
+	return nil
+}
+
+// MarshalJSON writes a number if Number is set, else a string.
+func (n NumberOrString) MarshalJSON() ([]byte, error) {
+	if n.Number {
+		return json.Marshal(json.Number(n.Value))
+	}
+	return json.Marshal(n.Value)
+}
+
+func (*NumberOrString) acceptsNumberOrString() {}

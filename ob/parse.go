@@ -10,14 +10,14 @@ type Kind int
 
 // The document kinds [Parse] recognises.
 const (
-	KindUnknown     Kind = iota
-	KindOpenBadge        // OB 3.0 OpenBadgeCredential / AchievementCredential → *OpenBadgeCredential
-	KindEndorsement      // OB 3.0 EndorsementCredential → *EndorsementCredential
-	KindCLR              // CLR 2.0 ClrCredential → *ClrCredential
-	KindProfile          // OB 3.0 Profile (e.g. from GET /profile) → *Profile
-	KindOB2Assertion     // OB 2.0 Assertion → *Assertion
-	KindOB2BadgeClass    // OB 2.0 BadgeClass → *BadgeClass
-	KindOB2Issuer        // OB 2.0 Issuer / Profile → *Issuer
+	KindUnknown       Kind = iota
+	KindOpenBadge          // OB 3.0 OpenBadgeCredential / AchievementCredential → *OpenBadgeCredential
+	KindEndorsement        // OB 3.0 EndorsementCredential → *EndorsementCredential
+	KindCLR                // CLR 2.0 ClrCredential → *ClrCredential
+	KindProfile            // OB 3.0 Profile (e.g. from GET /profile) → *Profile
+	KindOB2Assertion       // OB 2.0 Assertion → *Assertion
+	KindOB2BadgeClass      // OB 2.0 BadgeClass → *BadgeClass
+	KindOB2Issuer          // OB 2.0 Issuer / Profile → *Issuer
 )
 
 var kindNames = [...]string{"unknown", "OpenBadgeCredential", "EndorsementCredential", "ClrCredential", "Profile", "OB 2.0 Assertion", "OB 2.0 BadgeClass", "OB 2.0 Issuer"}
