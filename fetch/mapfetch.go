@@ -75,7 +75,7 @@ func (m *Map) lookup(target string) (file string, ok bool, err error) {
 			}
 			k = u
 		}
-		if k == target {
+		if k == target && !strings.HasSuffix(k, "/") {
 			return p, true, nil
 		}
 		if strings.HasSuffix(k, "/") && strings.HasPrefix(target, k) && len(k) > len(best) {
@@ -92,7 +92,7 @@ func (m *Map) lookup(target string) (file string, ok bool, err error) {
 	if unesc, err := url.PathUnescape(rest); err == nil {
 		rest = unesc
 	}
-	if rest == "" || !fs.ValidPath(rest) || path.Clean(rest) != rest {
+	if rest == "" || rest == "." || !fs.ValidPath(rest) || path.Clean(rest) != rest {
 		return "", false, fmt.Errorf("fetch %s: path %q under mapped prefix %s is not a plain relative path", target, rest, best)
 	}
 	return filepath.Join(file, filepath.FromSlash(rest)), true, nil

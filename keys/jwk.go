@@ -227,6 +227,12 @@ func parsePrivateJWK(data []byte) (*PrivateKey, error) {
 		if err != nil {
 			return nil, err
 		}
+		if bits := pub.N.BitLen(); bits > MaxRSABits {
+			return nil, fmt.Errorf("keys: JWK: RSA private key is %d bits, want %d–%d", bits, MinRSABits, MaxRSABits)
+		}
+		if nlen := len(pub.N.Bytes()); len(d) > nlen || len(p) > nlen || len(q) > nlen {
+			return nil, errors.New("keys: JWK: RSA \"d\", \"p\" or \"q\" is longer than the modulus")
+		}
 		priv := &rsa.PrivateKey{PublicKey: *pub, D: new(big.Int).SetBytes(d),
 			Primes: []*big.Int{new(big.Int).SetBytes(p), new(big.Int).SetBytes(q)}}
 		if err := priv.Validate(); err != nil {
