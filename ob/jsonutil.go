@@ -202,7 +202,7 @@ type ParseError struct {
 	Reason string
 	Line   int   // 1-based; 0 unless the error is a syntax error
 	Column int   // 1-based, in bytes
-	Offset int64 // byte offset of the error in the input
+	Offset int64 // 0-based byte offset of the offending byte (syntax errors only)
 	Err    error // ErrSyntax, ErrType, ErrTooLarge or ErrUnknownKind
 }
 
@@ -231,15 +231,17 @@ func decodeGeneric(data []byte) (any, error) {
 	var v any
 	err := d.Decode(&v)
 	if err == nil {
-		if _, terr := d.Token(); terr != io.EOF {
-			return nil, syntaxError(data, d.InputOffset(), "unexpected data after the JSON value")
+		off := d.InputOffset()
+		if rest := bytes.TrimLeft(data[off:], " \t\r\n"); len(rest) > 0 {
+			return nil, syntaxError(data, int64(len(data)-len(rest)), "unexpected data after the JSON value")
 		}
 		return v, nil
 	}
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
-		return nil, syntaxError(data, se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+		// Offset counts the offending byte as read.
+		return nil, syntaxError(data, se.Offset-1, strings.TrimPrefix(se.Error(), "json: "))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return nil, syntaxError(data, int64(len(data)), "unexpected end of JSON input")
 	default:
