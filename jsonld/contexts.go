@@ -21,6 +21,7 @@ var contextFiles = map[string]string{
 	"https://www.w3.org/2018/credentials/examples/v1": "credentials-examples-v1.jsonld",
 	"https://www.w3.org/ns/credentials/v2":            "credentials-v2.jsonld",
 	"https://www.w3.org/ns/credentials/examples/v2":   "credentials-examples-v2.jsonld",
+	"https://www.w3.org/ns/odrl.jsonld":               "odrl.jsonld", // used by examples/v1
 
 	// 1EdTech Open Badges 3.0 and CLR 2.0.
 	"https://purl.imsglobal.org/spec/ob/v3p0/context.json":        "ob-v3p0-context.json",
@@ -97,23 +98,34 @@ var parsedContexts = sync.OnceValues(func() (map[string]*ld.RemoteDocument, erro
 	return m, nil
 })
 
-// loader is a json-gold DocumentLoader that serves the embedded contexts and
-// nothing else. It never touches the network. It remembers the first URL it
-// could not serve so that the caller can report an *UnknownContextError.
-type loader struct {
-	unknown string
-}
+// loader is the json-gold DocumentLoader: it serves the embedded contexts
+// and nothing else, and never touches the network. Any other URL fails with
+// an *UnknownContextError (which json-gold wraps).
+type loader struct{}
 
-func (l *loader) LoadDocument(u string) (*ld.RemoteDocument, error) {
+func (loader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 	m, err := parsedContexts()
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := m[u]; ok {
-		return d, nil
+	d, ok := m[u]
+	if !ok {
+		return nil, &UnknownContextError{URL: u}
 	}
-	if l.unknown == "" {
-		l.unknown = u
+	// json-gold's @import handling writes into the loaded context object, so
+	// each load gets its own copy of the two top levels; deeper values are
+	// only read.
+	doc := d.Document.(map[string]any)
+	cp := make(map[string]any, len(doc))
+	for k, v := range doc {
+		if c, ok := v.(map[string]any); ok && k == "@context" {
+			c2 := make(map[string]any, len(c))
+			for k2, v2 := range c {
+				c2[k2] = v2
+			}
+			v = c2
+		}
+		cp[k] = v
 	}
-	return nil, &UnknownContextError{URL: u}
+	return &ld.RemoteDocument{DocumentURL: d.DocumentURL, Document: cp}, nil
 }

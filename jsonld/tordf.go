@@ -5,39 +5,187 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/piprate/json-gold/ld"
 )
 
-// toRDF expands doc and converts it to a duplicate-free list of quads,
-// refusing undefined terms and relative IRIs.
+// newOptions returns the json-gold options every expansion uses: JSON-LD
+// 1.1, safe mode, embedded contexts only.
+func newOptions() *ld.JsonLdOptions {
+	opts := ld.NewJsonLdOptions("")
+	opts.DocumentLoader = loader{}
+	opts.SafeMode = true
+	opts.ProcessingMode = ld.JsonLd_1_1
+	return opts
+}
+
+// Processed top-level contexts, keyed by the list of context URLs. Context
+// processing is most of json-gold's work, and credentials use a handful of
+// context lists. A processed *ld.Context is only read by expansion (which
+// copies it before any change), so it is shared across calls and goroutines.
+var (
+	ctxCache      sync.Map // string → *ld.Context
+	ctxCacheCount atomic.Int32
+)
+
+// maxCachedContexts bounds the cache: input chooses the keys.
+const maxCachedContexts = 128
+
+// contextKey returns a cache key for a top-level @context value made only of
+// embedded context URLs.
+func contextKey(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		_, ok := contextFiles[x]
+		return x, ok
+	case []any:
+		var b strings.Builder
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return "", false
+			}
+			if _, ok := contextFiles[s]; !ok {
+				return "", false
+			}
+			b.WriteString(s)
+			b.WriteByte(' ')
+		}
+		return b.String(), true
+	}
+	return "", false
+}
+
+// activeContext returns the active context after processing the top-level
+// @context value v.
+func activeContext(v any) (*ld.Context, error) {
+	key, cacheable := contextKey(v)
+	if cacheable {
+		if c, ok := ctxCache.Load(key); ok {
+			return c.(*ld.Context), nil
+		}
+	}
+	c, err := ld.NewContext(nil, newOptions()).Parse(v)
+	if err != nil {
+		return nil, err
+	}
+	if cacheable && ctxCacheCount.Load() < maxCachedContexts {
+		if _, loaded := ctxCache.LoadOrStore(key, c); !loaded {
+			ctxCacheCount.Add(1)
+		}
+	}
+	return c, nil
+}
+
+// expand runs JSON-LD expansion on doc and returns the expanded array.
+func expand(doc map[string]any) ([]any, error) {
+	active := ld.NewContext(nil, newOptions())
+	input := doc
+	if v, ok := doc["@context"]; ok {
+		var err error
+		if active, err = activeContext(v); err != nil {
+			return nil, err
+		}
+		input = make(map[string]any, len(doc))
+		for k, v := range doc {
+			if k != "@context" {
+				input[k] = v
+			}
+		}
+	}
+	expanded, err := ld.NewJsonLdApi().Expand(active, "", input, newOptions(), false, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The final steps of the expansion algorithm
+	// (https://www.w3.org/TR/json-ld11-api/#expansion-algorithm, 19.x).
+	switch x := expanded.(type) {
+	case nil:
+		return []any{}, nil
+	case []any:
+		return x, nil
+	case map[string]any:
+		if len(x) == 0 {
+			return []any{}, nil
+		}
+		if g, ok := x["@graph"]; ok && len(x) == 1 {
+			if ga, ok := g.([]any); ok {
+				return ga, nil
+			}
+			return []any{g}, nil
+		}
+	}
+	return []any{expanded}, nil
+}
+
+// toRDF expands doc and converts it to a duplicate-free list of quads
+// (https://www.w3.org/TR/json-ld11-api/#deserialize-json-ld-to-rdf-algorithm),
+// refusing undefined terms and relative IRIs where json-gold would drop them.
 func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) {
 	if lim.MaxInputBytes > 0 {
-		// The budget is on the JSON size of the document.
-		b, err := json.Marshal(doc)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errInvalid, err)
-		}
-		if len(b) > lim.MaxInputBytes {
+		if n := jsonSize(doc, lim.MaxInputBytes+1); n > lim.MaxInputBytes {
 			return nil, limitErr("MaxInputBytes", lim.MaxInputBytes)
 		}
 	}
-	l := &loader{}
-	opts := ld.NewJsonLdOptions("")
-	opts.DocumentLoader = l
-	opts.SafeMode = true
-	opts.ProcessingMode = ld.JsonLd_1_1
-	proc := ld.NewJsonLdProcessor()
-	res, err := proc.ToRDF(doc, opts)
+	expanded, err := expand(doc)
 	if err != nil {
-		return nil, mapError(doc, l, err)
+		return nil, mapError(doc, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ds := res.(*ld.RDFDataset)
+	nodeMap := map[string]any{"@default": map[string]any{}}
+	issuer := ld.NewIdentifierIssuer("_:b")
+	if _, err := ld.NewJsonLdApi().GenerateNodeMap(expanded, nodeMap, "@default", issuer, "", "", nil); err != nil {
+		return nil, mapError(doc, err)
+	}
+	c := rdfConv{issuer: issuer, maxQuads: lim.MaxQuads}
+	for gname, gv := range nodeMap {
+		var g term
+		switch {
+		case gname == "@default":
+		default:
+			if g, err = c.resource(gname); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = c.graph(g, gv.(map[string]any))
+		}
+		if errors.Is(err, errJSONLiteral) {
+			return toRDFWithJSONLiterals(doc, lim)
+		}
+		if err != nil {
+			var ut *UndefinedTermError
+			if errors.As(err, &ut) && ut.Path == "" {
+				ut.Path = findPath(doc, ut.Term)
+			}
+			return nil, err
+		}
+	}
+	return dedupe(c.quads), nil
+}
+
+// toRDFWithJSONLiterals is toRDF done by json-gold, for the rare documents
+// with JSON literals (@type @json), which json-gold canonicalizes. Quads that
+// json-gold keeps with relative IRIs are refused.
+func toRDFWithJSONLiterals(doc map[string]any, lim Limits) ([]quad, error) {
+	expanded, err := expand(doc)
+	if err != nil {
+		return nil, mapError(doc, err)
+	}
+	ds, err := ld.NewJsonLdApi().ToRDF(expanded, newOptions())
+	if err != nil {
+		return nil, mapError(doc, err)
+	}
 	var quads []quad
 	for gname, gq := range ds.Graphs {
 		var g term
@@ -54,12 +202,14 @@ func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) 
 			}
 			nq := quad{s: convNode(q.Subject), p: convNode(q.Predicate), o: convNode(q.Object), g: g}
 			for _, t := range [...]*term{&nq.s, &nq.p, &nq.o, &nq.g} {
-				if (t.kind == kindIRI && !hasScheme(t.value)) ||
-					(t.kind == kindLiteral && !hasScheme(t.datatype)) {
-					bad := t.value
-					if t.kind == kindLiteral {
-						bad = t.datatype
-					}
+				bad := ""
+				switch {
+				case t.kind == kindIRI && checkIRI(t.value) != nil:
+					bad = t.value
+				case t.kind == kindLiteral && checkIRI(t.datatype) != nil:
+					bad = t.datatype
+				}
+				if bad != "" {
 					return nil, &UndefinedTermError{Term: bad, Path: findPath(doc, bad)}
 				}
 			}
@@ -67,6 +217,273 @@ func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) 
 		}
 	}
 	return dedupe(quads), nil
+}
+
+// rdfConv converts a node map to quads.
+type rdfConv struct {
+	issuer   *ld.IdentifierIssuer
+	quads    []quad
+	maxQuads int
+}
+
+const (
+	rdfType  = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+	rdfFirst = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
+	rdfRest  = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+	rdfNil   = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
+	rdfJSON  = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON"
+	xsdBool  = "http://www.w3.org/2001/XMLSchema#boolean"
+	xsdInt   = "http://www.w3.org/2001/XMLSchema#integer"
+	xsdDbl   = "http://www.w3.org/2001/XMLSchema#double"
+)
+
+func (c *rdfConv) add(s, p, o, g term) error {
+	if c.maxQuads > 0 && len(c.quads) >= c.maxQuads {
+		return limitErr("MaxQuads", c.maxQuads)
+	}
+	c.quads = append(c.quads, quad{s: s, p: p, o: o, g: g})
+	return nil
+}
+
+// resource converts a node identifier (IRI or blank node) to a term. A
+// relative IRI is an undefined term: the document used a value that no
+// context maps to an IRI.
+func (c *rdfConv) resource(id string) (term, error) {
+	if strings.HasPrefix(id, "_:") {
+		return term{kind: kindBlank, value: id[2:]}, nil
+	}
+	if err := checkIRI(id); err != nil {
+		return term{}, err
+	}
+	return term{kind: kindIRI, value: id}, nil
+}
+
+// checkIRI refuses an IRI without a scheme, or one that cannot be written
+// in N-Quads.
+func checkIRI(iri string) error {
+	if !hasScheme(iri) {
+		return &UndefinedTermError{Term: iri}
+	}
+	for i := 0; i < len(iri); i++ {
+		if c := iri[i]; c <= 0x20 || strings.IndexByte("<>\"{}|^`\\", c) >= 0 {
+			return fmt.Errorf("%w: IRI %q contains %q", errInvalid, iri, c)
+		}
+	}
+	if !utf8.ValidString(iri) {
+		return fmt.Errorf("%w: IRI %q is not UTF-8", errInvalid, iri)
+	}
+	return nil
+}
+
+func (c *rdfConv) graph(g term, graph map[string]any) error {
+	for id, nv := range graph {
+		s, err := c.resource(id)
+		if err != nil {
+			return err
+		}
+		node := nv.(map[string]any)
+		for prop, vals := range node {
+			var p term
+			switch {
+			case prop == "@type":
+				p = term{kind: kindIRI, value: rdfType}
+				for _, t := range vals.([]any) {
+					ts, ok := t.(string)
+					if !ok {
+						return fmt.Errorf("%w: @type value %v", errInvalid, t)
+					}
+					o, err := c.resource(ts)
+					if err != nil {
+						return err
+					}
+					if err := c.add(s, p, o, g); err != nil {
+						return err
+					}
+				}
+				continue
+			case strings.HasPrefix(prop, "@"):
+				continue
+			case strings.HasPrefix(prop, "_:"):
+				return fmt.Errorf("%w: blank node %q used as a property", errInvalid, prop)
+			}
+			if err := checkIRI(prop); err != nil {
+				return err
+			}
+			p = term{kind: kindIRI, value: prop}
+			for _, item := range vals.([]any) {
+				o, err := c.object(item, g)
+				if err != nil {
+					return err
+				}
+				if err := c.add(s, p, o, g); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var validLanguage = regexp.MustCompile(`^[a-zA-Z]+(-[a-zA-Z0-9]+)*$`)
+
+// object converts an expanded value, node reference or list to a term, as
+// json-gold's objectToRDF does, except that what json-gold drops silently
+// (relative IRIs, malformed IRIs and language tags) is an error here.
+func (c *rdfConv) object(item any, g term) (term, error) {
+	m, ok := item.(map[string]any)
+	if !ok {
+		s, ok := item.(string)
+		if !ok {
+			return term{}, fmt.Errorf("%w: unexpected value %v", errInvalid, item)
+		}
+		return c.resource(s)
+	}
+	if value, ok := m["@value"]; ok {
+		return valueTerm(value, m)
+	}
+	if list, ok := m["@list"]; ok {
+		l, _ := list.([]any)
+		return c.list(l, g)
+	}
+	id, ok := m["@id"].(string)
+	if !ok {
+		return term{}, fmt.Errorf("%w: node reference without @id", errInvalid)
+	}
+	return c.resource(id)
+}
+
+func (c *rdfConv) list(l []any, g term) (term, error) {
+	if len(l) == 0 {
+		return term{kind: kindIRI, value: rdfNil}, nil
+	}
+	head := term{kind: kindBlank, value: c.issuer.GetId("")[2:]}
+	subj := head
+	first := term{kind: kindIRI, value: rdfFirst}
+	rest := term{kind: kindIRI, value: rdfRest}
+	for i, item := range l {
+		o, err := c.object(item, g)
+		if err != nil {
+			return term{}, err
+		}
+		next := term{kind: kindIRI, value: rdfNil}
+		if i < len(l)-1 {
+			next = term{kind: kindBlank, value: c.issuer.GetId("")[2:]}
+		}
+		if err := c.add(subj, first, o, g); err != nil {
+			return term{}, err
+		}
+		if err := c.add(subj, rest, next, g); err != nil {
+			return term{}, err
+		}
+		subj = next
+	}
+	return head, nil
+}
+
+// valueTerm converts a value object to a literal
+// (https://www.w3.org/TR/json-ld11-api/#object-to-rdf-conversion), with
+// json-gold's number formatting.
+func valueTerm(value any, m map[string]any) (term, error) {
+	dt, hasType := m["@type"].(string)
+	if _, ok := m["@type"]; ok && !hasType {
+		return term{}, fmt.Errorf("%w: @type of a value must be a string", errInvalid)
+	}
+	if hasType {
+		if dt == "@json" {
+			return term{}, errJSONLiteral
+		}
+		if err := checkIRI(dt); err != nil {
+			return term{}, err
+		}
+	}
+	lit := func(v, def string) term {
+		t := term{kind: kindLiteral, value: v, datatype: def}
+		if hasType {
+			t.datatype = dt
+		}
+		return t
+	}
+	var f float64
+	isNum := false
+	switch v := value.(type) {
+	case bool:
+		return lit(strconv.FormatBool(v), xsdBool), nil
+	case float64:
+		f, isNum = v, true
+	case json.Number:
+		var err error
+		if f, err = v.Float64(); err != nil {
+			return term{}, fmt.Errorf("%w: number %s", errInvalid, v)
+		}
+		isNum = true
+	case string:
+		if lang, ok := m["@language"]; ok {
+			ls, _ := lang.(string)
+			if !validLanguage.MatchString(ls) {
+				return term{}, fmt.Errorf("%w: language tag %q", errInvalid, ls)
+			}
+			t := term{kind: kindLiteral, value: v, datatype: rdfLangString, lang: ls}
+			if hasType {
+				t.datatype = dt
+			}
+			return t, nil
+		}
+		return lit(v, xsdString), nil
+	default:
+		return term{}, fmt.Errorf("%w: @value %v", errInvalid, value)
+	}
+	if !isNum {
+		return term{}, fmt.Errorf("%w: @value %v", errInvalid, value)
+	}
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return term{}, fmt.Errorf("%w: number %v", errInvalid, f)
+	}
+	isInteger := f == float64(int64(f))
+	if !isInteger || dt == xsdDbl {
+		return lit(ld.GetCanonicalDouble(f), xsdDbl), nil
+	}
+	return lit(strconv.FormatInt(int64(f), 10), xsdInt), nil
+}
+
+// errJSONLiteral tells toRDF that the document has a JSON literal, which
+// needs JSON canonicalization (RFC 8785); those documents go through
+// json-gold's own toRDF.
+var errJSONLiteral = errors.New("jsonld: JSON literal")
+
+// jsonSize returns the size of v encoded as JSON, counting no further than
+// limit.
+func jsonSize(v any, limit int) int {
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		if n > limit {
+			return
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			n += 2
+			for k, e := range x {
+				n += len(k) + 4
+				walk(e)
+			}
+		case []any:
+			n += 2
+			for _, e := range x {
+				n++
+				walk(e)
+			}
+		case string:
+			n += len(x) + 2
+		case json.Number:
+			n += len(x)
+		case float64:
+			n += 8
+		default:
+			n += 5
+		}
+	}
+	walk(v)
+	return n
 }
 
 func convNode(n ld.Node) term {
@@ -98,13 +515,10 @@ func literalTerm(v ld.Literal) term {
 }
 
 // mapError turns json-gold errors into this package's error types.
-func mapError(doc map[string]any, l *loader, err error) error {
+func mapError(doc map[string]any, err error) error {
 	var uc *UnknownContextError
 	if errors.As(err, &uc) {
 		return uc
-	}
-	if l.unknown != "" {
-		return &UnknownContextError{URL: l.unknown}
 	}
 	var je *ld.JsonLdError
 	if errors.As(err, &je) && je.Code == ld.InvalidProperty {
@@ -141,7 +555,7 @@ func findUndefinedProperty(doc map[string]any) (term, path string) {
 		c["@context"] = []any{v, map[string]any{"@vocab": undefinedVocab}}
 	}
 	opts := ld.NewJsonLdOptions("")
-	opts.DocumentLoader = &loader{}
+	opts.DocumentLoader = loader{}
 	opts.ProcessingMode = ld.JsonLd_1_1
 	opts.ExpandedElementHandler = func(pointer string, expanded any) {
 		if term != "" {

@@ -1,0 +1,153 @@
+package jsonld
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ob3Doc returns a fresh copy of the 1EdTech OB 3.0 vector credential.
+func ob3Doc(t testing.TB) map[string]any {
+	t.Helper()
+	v := readJSON(t, filepath.Join("testdata", "1edtech", "obv3p0", "vector.json"))
+	return v["unsignedCredential"].(map[string]any)
+}
+
+func TestUndefinedTerms(t *testing.T) {
+	tests := []struct {
+		name     string
+		edit     func(doc map[string]any)
+		wantTerm string
+		wantPath string
+	}{
+		{
+			name: "undefined property",
+			edit: func(doc map[string]any) {
+				doc["credentialSubject"].(map[string]any)["favouriteColour"] = "green"
+			},
+			wantTerm: "favouriteColour",
+			wantPath: "/credentialSubject/favouriteColour",
+		},
+		{
+			name: "undefined top-level property",
+			edit: func(doc map[string]any) {
+				doc["nonsense"] = true
+			},
+			wantTerm: "nonsense",
+			wantPath: "/nonsense",
+		},
+		{
+			name: "undefined type without extensions.json",
+			edit: func(doc map[string]any) {
+				doc["credentialStatus"] = map[string]any{
+					"id":   "https://1edtech.edu/credentials/3732/revocations",
+					"type": "1EdTechRevocationList",
+				}
+			},
+			wantTerm: "1EdTechRevocationList",
+			wantPath: "/credentialStatus/type",
+		},
+		{
+			name: "relative id",
+			edit: func(doc map[string]any) {
+				doc["credentialSubject"].(map[string]any)["id"] = "learner-42"
+			},
+			wantTerm: "learner-42",
+			wantPath: "/credentialSubject/id",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := ob3Doc(t)
+			tt.edit(doc)
+			_, err := Canonicalize(context.Background(), doc, Options{})
+			var ut *UndefinedTermError
+			if !errors.As(err, &ut) {
+				t.Fatalf("got %v, want *UndefinedTermError", err)
+			}
+			if ut.Term != tt.wantTerm || ut.Path != tt.wantPath {
+				t.Errorf("got term %q at %q, want %q at %q", ut.Term, ut.Path, tt.wantTerm, tt.wantPath)
+			}
+		})
+	}
+}
+
+// With extensions.json the 1EdTech status type is defined.
+func TestExtensionsContextDefinesRevocationList(t *testing.T) {
+	doc := ob3Doc(t)
+	doc["@context"] = append(doc["@context"].([]any), "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json")
+	doc["credentialStatus"] = map[string]any{
+		"id":   "https://1edtech.edu/credentials/3732/revocations",
+		"type": "1EdTechRevocationList",
+	}
+	out, err := Canonicalize(context.Background(), doc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "<https://purl.imsglobal.org/spec/vcrl/v1p0/context.json#1EdTechRevocationList>") {
+		t.Errorf("status type missing from\n%s", out)
+	}
+}
+
+func TestContexts(t *testing.T) {
+	urls := ContextURLs()
+	if len(urls) < 20 {
+		t.Fatalf("only %d contexts", len(urls))
+	}
+	for _, u := range urls {
+		b, ok := Context(u)
+		if !ok || len(b) == 0 {
+			t.Errorf("Context(%q) = %d bytes, %v", u, len(b), ok)
+		}
+		// Each context must load and process on its own.
+		doc := map[string]any{"@context": u, "@id": "urn:x"}
+		if _, err := Canonicalize(context.Background(), doc, Options{}); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if _, ok := Context("https://example.com/context.json"); ok {
+		t.Error("unexpected context for example.com")
+	}
+}
+
+func TestUnknownInlineImport(t *testing.T) {
+	doc := map[string]any{
+		"@context": []any{map[string]any{"@version": 1.1, "@import": "https://example.com/c.jsonld"}},
+		"@id":      "urn:x",
+	}
+	_, err := Canonicalize(context.Background(), doc, Options{})
+	var uc *UnknownContextError
+	if !errors.As(err, &uc) || uc.URL != "https://example.com/c.jsonld" {
+		t.Fatalf("got %v, want *UnknownContextError for the import", err)
+	}
+}
+
+// An inline context that @imports an embedded one must not change what
+// later calls see (json-gold merges imports into the loaded object).
+func TestImportDoesNotPoisonContexts(t *testing.T) {
+	want, err := Canonicalize(context.Background(), ob3Doc(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := map[string]any{
+		"@context": []any{map[string]any{
+			"@import": "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+			"name":    "https://evil.example/name",
+		}},
+		"name": "x",
+	}
+	_, _ = Canonicalize(context.Background(), evil, Options{})
+	got, err := Canonicalize(context.Background(), ob3Doc(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("canonical form changed after an @import document:\n%s", got)
+	}
+	// Also with an uncached context list (the import comes first).
+	d := ob3Doc(t)
+	d["@context"] = []any{"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"}
+	_, _ = Canonicalize(context.Background(), d, Options{})
+}
