@@ -1,0 +1,5 @@
+package did
+
+import "github.com/mr-tron/base58"
+
+func base58Encode(b []byte) string { return base58.Encode(b) }
