@@ -206,6 +206,7 @@ type ParseError struct {
 	Err    error // ErrSyntax, ErrType, ErrTooLarge or ErrUnknownKind
 }
 
+// Error returns the one-line message: "path: reason" or "line L, column C: reason".
 func (e *ParseError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Reason)

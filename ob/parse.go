@@ -22,6 +22,7 @@ const (
 
 var kindNames = [...]string{"unknown", "OpenBadgeCredential", "EndorsementCredential", "ClrCredential", "Profile", "OB 2.0 Assertion", "OB 2.0 BadgeClass", "OB 2.0 Issuer"}
 
+// String returns the kind's name, e.g. "OpenBadgeCredential".
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
 		return fmt.Sprintf("Kind(%d)", int(k))
