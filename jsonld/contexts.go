@@ -33,8 +33,10 @@ var contextFiles = map[string]string{
 	"https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr-v2p0-context-2.0.1.json",
 
 	// Open Badges 2.0 (import and verification of legacy badges).
-	"https://w3id.org/openbadges/v2":            "openbadges-v2.json",
-	"https://openbadgespec.org/v2/context.json": "openbadges-v2.json",
+	"https://w3id.org/openbadges/v2":                                         "openbadges-v2.json",
+	"https://openbadgespec.org/v2/context.json":                              "openbadges-v2.json",
+	"https://w3id.org/openbadges/extensions/exampleExtension/context.json":   "ob-v2p0-example-extension.json",
+	"https://w3id.org/openbadges/extensions/applyLinkExtension/context.json": "ob-v2p0-applylink-extension.json",
 
 	// Data Integrity, keys and cryptosuites.
 	"https://w3id.org/security/data-integrity/v1":      "data-integrity-v1.jsonld",
