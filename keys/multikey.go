@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mr-tron/base58"
 )
@@ -74,8 +75,22 @@ func DecodeMultikey(s string) (crypto.PublicKey, error) {
 	case bytes.HasPrefix(raw, prefixEd25519Priv), bytes.HasPrefix(raw, prefixP256Priv):
 		return nil, errors.New("keys: multikey: this is a secret key, not a public key")
 	}
+	// A truncated or extended key changes every base58 digit, so the prefix
+	// no longer decodes; the characters still show what was meant.
+	switch {
+	case strings.HasPrefix(s, "z6Mk") && len(s) != ed25519MultikeyLen:
+		return nil, fmt.Errorf("keys: multikey: Ed25519 Multikey (z6Mk…) has %d characters, want %d (truncated or extended?)", len(s), ed25519MultikeyLen)
+	case strings.HasPrefix(s, "zDn") && len(s) != p256MultikeyLen:
+		return nil, fmt.Errorf("keys: multikey: P-256 Multikey (zDn…) has %d characters, want %d (truncated or extended?)", len(s), p256MultikeyLen)
+	}
 	return nil, fmt.Errorf("keys: multikey: unsupported multicodec prefix %s (want Ed25519 0xed01 or P-256 0x8024)", hexPrefix(raw))
 }
+
+// Lengths of the Multikey strings of Ed25519 and P-256 public keys.
+const (
+	ed25519MultikeyLen = 48
+	p256MultikeyLen    = 49
+)
 
 // DecodeBase58Ed25519 decodes a publicKeyBase58 value of an
 // Ed25519VerificationKey2018 verification method: the 32-byte key in base58btc
