@@ -422,6 +422,9 @@ func TestSVGErrors(t *testing.T) {
 		{"two ob3", `<svg xmlns:b="https://purl.imsglobal.org/ob/v3p0"><b:credential verify="a.b.c"/><b:credential verify="a.b.c"/></svg>`},
 		{"bad payload", `<svg xmlns:b="https://purl.imsglobal.org/ob/v3p0"><b:credential verify="not a jwt"/></svg>`},
 		{"ob3 url", `<svg xmlns:b="https://purl.imsglobal.org/ob/v3p0"><b:credential verify="https://example.org/x"/></svg>`},
+		{"text before root", `0<svg/>`},
+		{"mismatched end", `<svg><openbadges:credential></svg>`},
+		{"undeclared entity", `<svg><g>&nbsp;</g></svg>`},
 		{"latin1", `<?xml version="1.0" encoding="ISO-8859-1"?><svg/>`},
 	} {
 		_, err := Unbake([]byte(tc.svg))
@@ -439,6 +442,25 @@ func TestSVGErrors(t *testing.T) {
 	}
 	if _, err := BakeSVG([]byte(`<html/>`), jwtPayload); !errors.Is(err, ErrInvalidImage) {
 		t.Errorf("BakeSVG(html): err = %v", err)
+	}
+}
+
+func TestSVGDeclaredEntities(t *testing.T) {
+	svg := []byte(`<?xml version="1.0"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [
+	<!ENTITY ns_svg "http://www.w3.org/2000/svg">
+	<!ENTITY ns_xlink "http://www.w3.org/1999/xlink">
+]>
+<svg xmlns="&ns_svg;" xmlns:xlink="&ns_xlink;"><text>&ns_svg;</text></svg>`)
+	baked, err := BakeSVG(svg, jsonPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Unbake(baked); err != nil || !bytes.Equal(b.Payload, jsonPayload) {
+		t.Fatalf("Unbake: %v", err)
+	}
+	if !bytes.Contains(baked, []byte(`<svg xmlns="&ns_svg;" xmlns:xlink="&ns_xlink;" xmlns:openbadges=`)) {
+		t.Errorf("root tag changed: %s", baked)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 )
 
 // XML namespaces of baked SVG badges.
@@ -50,14 +51,15 @@ func obVersion(name xml.Name) (Version, bool) {
 	return "", false
 }
 
-// scanSVG reads an SVG document with encoding/xml, which expands no
-// entities and fetches no DTD, and records byte offsets for BakeSVG.
+// scanSVG reads an SVG document with encoding/xml in strict mode, which
+// fetches no DTD and expands only the predefined entities, and records byte
+// offsets for BakeSVG.
 func scanSVG(data []byte) (*svgDoc, error) {
 	if len(data) > MaxImageSize {
 		return nil, fmt.Errorf("bake: SVG of %d bytes: %w (limit %d)", len(data), ErrTooLarge, MaxImageSize)
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = false // tolerate entities declared in an internal DTD subset, as Illustrator writes
+	d.Entity = map[string]string{}
 	doc := &svgDoc{rootStart: -1, rootNS: map[string]string{}, used: map[string]bool{}}
 	var cur *svgElement // element being read
 	depth, curDepth := 0, 0
@@ -71,6 +73,8 @@ func scanSVG(data []byte) (*svgDoc, error) {
 			return nil, svgError(d.InputOffset(), "%v", err)
 		}
 		switch t := tok.(type) {
+		case xml.Directive:
+			declareEntities(d.Entity, t)
 		case xml.StartElement:
 			depth++
 			if doc.rootStart < 0 {
@@ -110,6 +114,9 @@ func scanSVG(data []byte) (*svgDoc, error) {
 			}
 			depth--
 		case xml.CharData:
+			if depth == 0 && len(bytes.Trim(t, " \t\r\n\ufeff")) > 0 {
+				return nil, svgError(off, "text outside the root element")
+			}
 			if cur != nil {
 				if len(cur.text)+len(t) > MaxPayloadSize {
 					return nil, fmt.Errorf("bake: SVG credential element at offset %d: %w (limit %d)", cur.start, ErrTooLarge, MaxPayloadSize)
@@ -125,6 +132,32 @@ func scanSVG(data []byte) (*svgDoc, error) {
 		return nil, svgError(int64(len(data)), "truncated: unclosed elements")
 	}
 	return doc, nil
+}
+
+// declareEntities makes the general entities declared in a DOCTYPE's
+// internal subset known to the decoder, as empty text. Illustrator, for one,
+// writes <!ENTITY ns_svg "http://www.w3.org/2000/svg"> and xmlns="&ns_svg;".
+// Their values matter neither to finding a credential nor to baking one, and
+// not expanding them rules out entity amplification.
+func declareEntities(m map[string]string, dir xml.Directive) {
+	if !bytes.HasPrefix(dir, []byte("DOCTYPE")) {
+		return
+	}
+	rest := []byte(dir)
+	for len(m) < 1000 {
+		i := bytes.Index(rest, []byte("<!ENTITY"))
+		if i < 0 {
+			return
+		}
+		rest = bytes.TrimLeft(rest[i+len("<!ENTITY"):], " \t\r\n")
+		n := 0
+		for n < len(rest) && !isSpace(rest[n]) && rest[n] != '%' && rest[n] != '"' && rest[n] != '\'' && rest[n] != '>' {
+			n++
+		}
+		if n > 0 {
+			m[string(rest[:n])] = ""
+		}
+	}
 }
 
 func unbakeSVG(data []byte) (*Baked, error) {
@@ -183,7 +216,7 @@ func BakeSVG(img, payload []byte) ([]byte, error) {
 	var newTag []byte
 	prefix := ""
 	for p, uri := range doc.rootNS {
-		if strings.TrimSuffix(uri, "/") == NamespaceOB3 && (prefix == "" || p == prefixOB) {
+		if strings.TrimSuffix(uri, "/") == NamespaceOB3 && isNCName(p) && (prefix == "" || p == prefixOB) {
 			prefix = p
 		}
 	}
@@ -287,6 +320,20 @@ func attrValueSpan(tag []byte, name string) (start, end int, ok bool) {
 		i += q + 2
 	}
 	return 0, 0, false
+}
+
+// isNCName reports whether s is a name usable as a namespace prefix
+// (Namespaces in XML §3, simplified to letters, digits, '_', '-', '.').
+func isNCName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_' || unicode.IsLetter(r):
+		case i > 0 && (r == '-' || r == '.' || unicode.IsDigit(r)):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
