@@ -142,6 +142,13 @@ func (r *Resolver) VerificationMethod(ctx context.Context, id, purpose string) (
 		purpose = AssertionMethod
 	}
 	base, frag, hasFrag := strings.Cut(id, "#")
+	if !hasFrag && strings.HasPrefix(id, "did:key:") {
+		// A did:key names exactly one key, and older credentials
+		// (Ed25519Signature2020) give the bare DID as the method: it
+		// dereferences to did:key:X#X (did:key §3.1.2).
+		frag, hasFrag = strings.TrimPrefix(id, "did:key:"), true
+		id = base + "#" + frag
+	}
 	var doc *Document
 	var err error
 	switch {

@@ -1,0 +1,132 @@
+package verify
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Outcome is the result of one check or of a whole verification.
+type Outcome string
+
+// The three outcomes. There is no fourth: a check that applies but could not
+// run is Indeterminate, never Verified.
+const (
+	// Verified: every check ran and passed.
+	Verified Outcome = "verified"
+	// Failed: at least one check ran and failed.
+	Failed Outcome = "failed"
+	// Indeterminate: no check failed, but at least one could not run (a
+	// status list or DID document was unreachable, a format is not supported).
+	Indeterminate Outcome = "indeterminate"
+)
+
+// Check names, in the order the pipeline runs them.
+const (
+	CheckFormat       = "format"
+	CheckSchema       = "schema"
+	CheckProof        = "proof"
+	CheckIssuerKey    = "issuer-key"
+	CheckStatus       = "status"
+	CheckDates        = "validity-dates"
+	CheckInner        = "inner-credentials"
+	CheckEndorsements = "endorsements"
+)
+
+// A Check is one step of the verification and its outcome, with a reason a
+// person can read.
+type Check struct {
+	Name    string  `json:"check"`
+	Outcome Outcome `json:"outcome"`
+	Reason  string  `json:"reason"`
+}
+
+// A Report is the whole verification of one credential.
+type Report struct {
+	// Result is Failed if any check failed, else Indeterminate if any check
+	// could not run, else Verified.
+	Result Outcome `json:"result"`
+	// Format names what was read, e.g. "ldp_vc", "vc+jwt", "jwt_vc_json";
+	// Container is "png" or "svg" for baked images, "" otherwise.
+	Format    string `json:"format,omitempty"`
+	Container string `json:"container,omitempty"`
+	// What the credential says, for display (not verified unless Result is).
+	ID      string   `json:"id,omitempty"`
+	Types   []string `json:"type,omitempty"`
+	Issuer  string   `json:"issuer,omitempty"`
+	Name    string   `json:"name,omitempty"`
+	Subject string   `json:"subject,omitempty"`
+	Checks  []Check  `json:"checks"`
+	// Warnings are facts worth knowing that do not change the result.
+	Warnings []string `json:"warnings,omitempty"`
+	// Inner holds the reports of credentials nested in this one: the
+	// verifiableCredential of a CLR, endorsements.
+	Inner []*Report `json:"inner,omitempty"`
+	// Credential is the decoded credential (the JWT payload's credential for
+	// VC-JWT); nil when the input could not be parsed.
+	Credential map[string]any `json:"-"`
+}
+
+func (r *Report) add(name string, o Outcome, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, Outcome: o, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (r *Report) warn(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+// finish computes Result from the checks. A report with no check at all,
+// or without a proof check that passed, cannot be Verified.
+func (r *Report) finish() {
+	r.Result = Verified
+	proofVerified := false
+	for _, c := range r.Checks {
+		switch c.Outcome {
+		case Failed:
+			r.Result = Failed
+		case Indeterminate:
+			if r.Result == Verified {
+				r.Result = Indeterminate
+			}
+		case Verified:
+			if c.Name == CheckProof {
+				proofVerified = true
+			}
+		}
+	}
+	if r.Result == Verified && !proofVerified {
+		r.Result = Indeterminate
+	}
+}
+
+// Check returns the named check, or nil.
+func (r *Report) Check(name string) *Check {
+	for i := range r.Checks {
+		if r.Checks[i].Name == name {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+// Summary is a one-line description of the report.
+func (r *Report) Summary() string {
+	var b strings.Builder
+	b.WriteString(string(r.Result))
+	for _, c := range r.Checks {
+		if c.Outcome != Verified {
+			fmt.Fprintf(&b, "; %s %s: %s", c.Name, c.Outcome, c.Reason)
+		}
+	}
+	return b.String()
+}
+
+// worst combines outcomes: Failed beats Indeterminate beats Verified.
+func worst(a, b Outcome) Outcome {
+	if a == Failed || b == Failed {
+		return Failed
+	}
+	if a == Indeterminate || b == Indeterminate {
+		return Indeterminate
+	}
+	return Verified
+}

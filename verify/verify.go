@@ -1,0 +1,776 @@
+// Package verify is Cairn's verification pipeline for Open Badges 3.0,
+// CLR 2.0 and Verifiable Credentials. It reads a credential in any of the
+// forms OB 3.0 allows (JSON with an embedded proof, VC-JWT, or either baked
+// into a PNG or SVG badge), and runs each check in turn: format and JSON
+// Schema, proof, issuer key, status, validity dates, the inner credentials of
+// a CLR, and endorsements.
+//
+// The Report has three outcomes, never two (DESIGN.md): Verified when every
+// check ran and passed, Failed when one failed (with which and why), and
+// Indeterminate when none failed but one could not run — a status list or a
+// DID document that could not be fetched is not "not revoked".
+//
+// The package does no I/O of its own: everything it fetches (DID documents,
+// status lists) goes through the fetch.Fetcher it is given, so a verifier can
+// be offline, or answer URLs from local files.
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cairn-badges/cairn/bake"
+	"github.com/cairn-badges/cairn/did"
+	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/ob"
+	"github.com/cairn-badges/cairn/proof"
+	"github.com/cairn-badges/cairn/status"
+)
+
+// Limits on what one verification may do.
+const (
+	// MaxInputBytes caps the input: a credential, JWT or baked image.
+	MaxInputBytes = 10 << 20
+	// MaxDepth caps nesting: a CLR holding credentials with endorsements is
+	// depth 2.
+	MaxDepth = 3
+	// MaxNested caps the credentials verified inside one input (CLR inner
+	// credentials and endorsements, at every depth).
+	MaxNested = 1000
+	// DefaultTimeout bounds a whole verification when the caller's context
+	// has no deadline.
+	DefaultTimeout = 30 * time.Second
+)
+
+// A Verifier verifies credentials. The zero value is not usable: set Fetcher
+// (fetch.Offline to forbid the network).
+type Verifier struct {
+	// Fetcher fetches DID documents and status lists.
+	Fetcher fetch.Fetcher
+	// Now is the clock for validity dates (default time.Now).
+	Now func() time.Time
+	// Skew is the clock skew tolerated on validity dates (default 5 minutes).
+	Skew time.Duration
+}
+
+// New returns a Verifier that fetches through f.
+func New(f fetch.Fetcher) *Verifier { return &Verifier{Fetcher: f} }
+
+type run struct {
+	v        *Verifier
+	resolver *did.Resolver
+	now      time.Time
+	nested   int
+}
+
+// Verify verifies input, which may be credential JSON, a compact JWS
+// (VC-JWT), a JSON string or {"jwt": …} holding one, or a PNG or SVG image
+// with a baked credential. It always returns a report; malformed input gives
+// a Failed report whose format check says what is wrong and where.
+func (v *Verifier) Verify(ctx context.Context, input []byte) *Report {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
+		defer cancel()
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	fetcher := v.Fetcher
+	if fetcher == nil {
+		fetcher = fetch.Offline
+	}
+	r := &run{v: v, resolver: &did.Resolver{Fetcher: fetcher}, now: now()}
+	return r.verifyInput(ctx, input, 0)
+}
+
+func (r *run) verifyInput(ctx context.Context, input []byte, depth int) *Report {
+	rep := &Report{}
+	defer rep.finish()
+	if len(input) > MaxInputBytes {
+		rep.add(CheckFormat, Failed, "input is %d bytes, more than the %d allowed", len(input), MaxInputBytes)
+		return rep
+	}
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(input, []byte("\xef\xbb\xbf")))
+	if len(trimmed) == 0 {
+		rep.add(CheckFormat, Failed, "input is empty")
+		return rep
+	}
+	if _, err := bake.Detect(trimmed); err == nil {
+		b, err := bake.Unbake(trimmed)
+		if err != nil {
+			rep.add(CheckFormat, Failed, "%v", err)
+			return rep
+		}
+		rep.Container = string(b.Format)
+		if b.Version == bake.OB2 {
+			r.verifyOB2(rep, b.Payload, b.Kind == bake.URL)
+			return rep
+		}
+		trimmed = bytes.TrimSpace(b.Payload)
+	}
+	r.verifyPayload(ctx, rep, trimmed, depth)
+	return rep
+}
+
+// verifyPayload verifies JSON or a JWT (not an image).
+func (r *run) verifyPayload(ctx context.Context, rep *Report, data []byte, depth int) {
+	if data[0] != '{' && data[0] != '"' {
+		r.verifyJWT(ctx, rep, string(data), depth)
+		return
+	}
+	var v any
+	if err := decodeJSON(data, &v); err != nil {
+		rep.add(CheckFormat, Failed, "%v", err)
+		return
+	}
+	r.verifyValue(ctx, rep, v, depth)
+}
+
+// verifyValue verifies a decoded JSON value: a credential object, a JWT
+// string, {"jwt": …}, or an EnvelopedVerifiableCredential.
+func (r *run) verifyValue(ctx context.Context, rep *Report, v any, depth int) {
+	switch x := v.(type) {
+	case string:
+		r.verifyJWT(ctx, rep, x, depth)
+		return
+	case map[string]any:
+		if tok, ok := jwtOf(x); ok {
+			r.verifyJWT(ctx, rep, tok, depth)
+			return
+		}
+		r.verifyCredential(ctx, rep, x, "ldp_vc", depth)
+	default:
+		rep.add(CheckFormat, Failed, "input: expected a JSON object (credential) or a JWT, got %s", jsonKind(v))
+	}
+}
+
+// jwtOf returns the compact JWS in {"jwt": "…"} or in an
+// EnvelopedVerifiableCredential ("data:application/vc+jwt,…").
+func jwtOf(m map[string]any) (string, bool) {
+	if len(m) == 1 {
+		if s, ok := m["jwt"].(string); ok {
+			return s, true
+		}
+	}
+	if hasType(m, "EnvelopedVerifiableCredential") {
+		if id, ok := m["id"].(string); ok {
+			for _, p := range []string{"data:application/vc+jwt,", "data:application/vc-ld+jwt,", "data:application/jwt,"} {
+				if strings.HasPrefix(id, p) {
+					return strings.TrimPrefix(id, p), true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth int) {
+	res, err := proof.VerifyJWTWithOptions(ctx, token, r.resolver, proof.JWTOptions{Now: func() time.Time { return r.now }, Skew: r.skew()})
+	if res == nil || res.Credential == nil {
+		rep.Format = "jwt"
+		rep.add(CheckFormat, Failed, "%v", errText(err))
+		return
+	}
+	rep.Format = res.Format
+	rep.Warnings = append(rep.Warnings, res.Warnings...)
+	r.describe(rep, res.Credential)
+	rep.add(CheckFormat, Verified, "%s", formatName(rep.Format, rep.Container, res.Credential))
+	r.schema(rep, res.Credential)
+	switch {
+	case err == nil:
+		rep.add(CheckProof, Verified, "JWS signature (%s) verified", res.Alg)
+		rep.add(CheckIssuerKey, Verified, "%s", keyReason(res))
+	case errors.Is(err, proof.ErrIndeterminate):
+		rep.add(CheckIssuerKey, Indeterminate, "%v", errText(err))
+		rep.add(CheckProof, Indeterminate, "the signature could not be checked without the issuer's key")
+	default:
+		name := CheckProof
+		var pe *proof.Error
+		if errors.As(err, &pe) && isKeyCheck(pe.Check) {
+			name = CheckIssuerKey
+		}
+		rep.add(name, Failed, "%v", errText(err))
+	}
+	r.rest(ctx, rep, res.Credential, depth)
+}
+
+func keyReason(res *proof.JWTResult) string {
+	switch res.KeySource {
+	case proof.KeyFromJWK:
+		return "key taken from the JWS header (jwk): it proves integrity, not who the issuer is"
+	case "":
+		return "key given by the verifier"
+	}
+	if res.VerificationMethod != "" {
+		return fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", res.VerificationMethod, res.Controller)
+	}
+	return fmt.Sprintf("key of the issuer %s (assertionMethod)", res.Controller)
+}
+
+// isKeyCheck reports whether a proof error concerns the issuer's key rather
+// than the signature itself.
+func isKeyCheck(check string) bool {
+	switch check {
+	case "key", "controller", "verificationMethod", "kid", "jwk", "issuer":
+		return true
+	}
+	return false
+}
+
+// verifyCredential verifies a credential with embedded proofs.
+func (r *run) verifyCredential(ctx context.Context, rep *Report, cred map[string]any, format string, depth int) {
+	rep.Format = format
+	r.describe(rep, cred)
+	if _, ok := cred["@context"]; !ok {
+		rep.add(CheckFormat, Failed, "@context: missing; this is not a Verifiable Credential")
+		return
+	}
+	if looksOB2(cred) {
+		r.verifyOB2(rep, nil, false)
+		return
+	}
+	rep.add(CheckFormat, Verified, "%s", formatName(format, rep.Container, cred))
+	r.schema(rep, cred)
+	if _, ok := cred["proof"]; !ok {
+		rep.add(CheckProof, Failed, "proof: missing; the credential is not signed")
+	} else {
+		res, err := proof.VerifyDI(ctx, cred, r.resolver)
+		r.addDI(rep, res, err)
+	}
+	r.rest(ctx, rep, cred, depth)
+}
+
+func (r *run) addDI(rep *Report, res *proof.Result, err error) {
+	if res == nil || len(res.Proofs) == 0 {
+		rep.add(CheckProof, outcomeOf(err), "%v", errText(err))
+		return
+	}
+	keyOutcome, proofOutcome := Verified, Verified
+	var keyReasons, proofReasons []string
+	for _, p := range res.Proofs {
+		label := p.Type
+		if p.Cryptosuite != "" {
+			label += " " + p.Cryptosuite
+		}
+		o := Outcome(p.Outcome)
+		if p.Outcome == proof.Unsupported {
+			o = Indeterminate
+		}
+		var pe *proof.Error
+		switch {
+		case o == Verified:
+			proofReasons = append(proofReasons, label+" verified")
+			keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
+		case errors.As(p.Err, &pe) && isKeyCheck(pe.Check):
+			keyOutcome = worst(keyOutcome, o)
+			keyReasons = append(keyReasons, errText(p.Err))
+			proofOutcome = worst(proofOutcome, Indeterminate)
+			if o == Failed {
+				proofOutcome = Failed
+			}
+			proofReasons = append(proofReasons, label+": not checked, the key is not the issuer's")
+		default:
+			proofOutcome = worst(proofOutcome, o)
+			proofReasons = append(proofReasons, label+": "+errText(p.Err))
+		}
+	}
+	rep.add(CheckProof, proofOutcome, "%s", strings.Join(proofReasons, "; "))
+	rep.add(CheckIssuerKey, keyOutcome, "%s", strings.Join(keyReasons, "; "))
+}
+
+// rest runs the checks common to every credential format once the proof is
+// done: status, dates, inner credentials and endorsements.
+func (r *run) rest(ctx context.Context, rep *Report, cred map[string]any, depth int) {
+	rep.Credential = cred
+	r.checkStatus(ctx, rep, cred, depth)
+	r.checkDates(rep, cred)
+	r.checkInner(ctx, rep, cred, depth)
+	r.checkEndorsements(ctx, rep, cred, depth)
+}
+
+func (r *run) schema(rep *Report, cred map[string]any) {
+	var lines []string
+	for _, p := range ob.ValidateRead(cred) {
+		if p.Warning {
+			rep.warn("%s", p.String())
+			continue
+		}
+		lines = append(lines, p.String())
+	}
+	if len(lines) == 0 {
+		rep.add(CheckSchema, Verified, "valid against the %s JSON Schema", schemaName(cred))
+		return
+	}
+	if len(lines) > 5 {
+		lines = append(lines[:5], fmt.Sprintf("and %d more", len(lines)-5))
+	}
+	rep.add(CheckSchema, Failed, "%s", strings.Join(lines, "; "))
+}
+
+func schemaName(cred map[string]any) string {
+	switch {
+	case hasType(cred, "ClrCredential"):
+		return "CLR 2.0 ClrCredential"
+	case hasType(cred, "EndorsementCredential"):
+		return "OB 3.0 EndorsementCredential"
+	case hasType(cred, "OpenBadgeCredential"), hasType(cred, "AchievementCredential"):
+		return "OB 3.0 AchievementCredential"
+	}
+	return "Verifiable Credential"
+}
+
+func (r *run) skew() time.Duration {
+	if r.v.Skew != 0 {
+		return r.v.Skew
+	}
+	return proof.DefaultClockSkew
+}
+
+// checkDates checks validFrom/validUntil (VC 2.0) or
+// issuanceDate/expirationDate (VC 1.1) against the clock.
+func (r *run) checkDates(rep *Report, cred map[string]any) {
+	from, fromName := dateField(cred, "validFrom", "issuanceDate")
+	until, untilName := dateField(cred, "validUntil", "expirationDate")
+	skew := r.skew()
+	var fromT, untilT time.Time
+	var err error
+	if from != "" {
+		if fromT, err = parseDate(from); err != nil {
+			rep.add(CheckDates, Failed, "%s: %v", fromName, err)
+			return
+		}
+	}
+	if until != "" {
+		if untilT, err = parseDate(until); err != nil {
+			rep.add(CheckDates, Failed, "%s: %v", untilName, err)
+			return
+		}
+	}
+	switch {
+	case from == "":
+		rep.add(CheckDates, Failed, "validFrom: missing; a credential must say from when it is valid")
+	case fromT.After(r.now.Add(skew)):
+		rep.add(CheckDates, Failed, "not yet valid: %s is %s", fromName, from)
+	case until != "" && !untilT.After(r.now.Add(-skew)):
+		rep.add(CheckDates, Failed, "expired on %s (%s)", untilT.UTC().Format("2 January 2006 15:04 MST"), untilName)
+	case until != "" && untilT.Before(fromT):
+		rep.add(CheckDates, Failed, "%s (%s) is before %s (%s)", untilName, until, fromName, from)
+	case until != "":
+		rep.add(CheckDates, Verified, "valid from %s until %s", fromT.UTC().Format(time.DateOnly), untilT.UTC().Format(time.DateOnly))
+	default:
+		rep.add(CheckDates, Verified, "valid from %s, no expiry", fromT.UTC().Format(time.DateOnly))
+	}
+}
+
+func dateField(cred map[string]any, names ...string) (string, string) {
+	for _, n := range names {
+		if s, ok := cred[n].(string); ok {
+			return s, n
+		}
+	}
+	return "", names[0]
+}
+
+func parseDate(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not an XML Schema dateTime", s)
+}
+
+// checkStatus checks every credentialStatus entry against its list.
+func (r *run) checkStatus(ctx context.Context, rep *Report, cred map[string]any, depth int) {
+	raw, ok := cred["credentialStatus"]
+	if !ok {
+		return
+	}
+	entries, err := status.ParseEntries(raw)
+	if err != nil {
+		rep.add(CheckStatus, Failed, "credentialStatus: %v", err)
+		return
+	}
+	outcome := Verified
+	var reasons []string
+	for _, e := range entries {
+		o, reason := r.checkEntry(ctx, cred, e, depth)
+		outcome = worst(outcome, o)
+		reasons = append(reasons, reason)
+	}
+	rep.add(CheckStatus, outcome, "%s", strings.Join(reasons, "; "))
+}
+
+func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Entry, depth int) (Outcome, string) {
+	url := e.ListURL()
+	purpose := string(e.Purpose)
+	data, err := r.v.Fetcher.Fetch(ctx, url)
+	if err != nil {
+		return Indeterminate, fmt.Sprintf("%s: the status list could not be fetched (%v), so the credential may be %s", purpose, err, pastTense(e.Purpose))
+	}
+	// The list is itself a credential: verify it before trusting it, but
+	// without following its own status (lists have none) or nesting further.
+	listRep := r.verifyInputNoStatus(ctx, data, depth)
+	if listRep.Credential == nil {
+		return Failed, fmt.Sprintf("%s: the status list at %s is not a credential: %s", purpose, url, listRep.Summary())
+	}
+	list, err := status.ParseListCredential(listRep.Credential)
+	if err != nil {
+		return Failed, fmt.Sprintf("%s: the status list at %s: %v", purpose, url, err)
+	}
+	// Trust: the list must be signed by the credential's issuer. A 1EdTech
+	// revocation list is often a plain document; unsigned, it can still
+	// reveal a revocation, but never confirm there is none.
+	trusted, why := listTrust(listRep, list, proof.IssuerID(cred))
+	if trusted == Failed && list.Type != status.Type1EdTechRevocationList {
+		return Failed, fmt.Sprintf("%s: the status list at %s %s", purpose, url, why)
+	}
+	if trusted == Indeterminate && list.Type != status.Type1EdTechRevocationList {
+		return Indeterminate, fmt.Sprintf("%s: the status list at %s %s", purpose, url, why)
+	}
+	if err := list.CurrentAt(r.now); err != nil {
+		return Indeterminate, fmt.Sprintf("%s: the status list at %s is not current (%v), so the credential's present status is unknown", purpose, url, err)
+	}
+	st, err := status.Check(e, list, stringField(cred, "id"))
+	if err != nil {
+		return Failed, fmt.Sprintf("%s: %v", purpose, err)
+	}
+	if !st.Set && trusted != Verified {
+		return Indeterminate, fmt.Sprintf("%s: the list at %s does not list this credential, but it %s", purpose, url, why)
+	}
+	if st.Set {
+		reason := fmt.Sprintf("%s: the issuer has %s this credential (status list %s", purpose, pastTense(e.Purpose), url)
+		if e.Type != status.Type1EdTechRevocationList {
+			reason += fmt.Sprintf(", index %d", e.Index)
+		}
+		reason += ")"
+		if st.Reason != "" {
+			reason += ": " + st.Reason
+		}
+		if e.Purpose == status.Revocation || e.Purpose == status.Suspension {
+			return Failed, reason
+		}
+		return Verified, fmt.Sprintf("%s: status set to %d (status list %s)", purpose, st.Value, url)
+	}
+	return Verified, fmt.Sprintf("%s: not %s (status list %s, signed by the issuer)", purpose, pastTense(e.Purpose), url)
+}
+
+// listTrust says whether a verified status list document can be trusted
+// for a credential of issuer, and if not, why.
+func listTrust(listRep *Report, list *status.List, issuer string) (Outcome, string) {
+	pc := listRep.Check(CheckProof)
+	if pc == nil {
+		return Failed, "is not signed"
+	}
+	if pc.Outcome != Verified {
+		return pc.Outcome, "has a proof that did not verify: " + pc.Reason
+	}
+	if kc := listRep.Check(CheckIssuerKey); kc != nil && kc.Outcome != Verified {
+		return kc.Outcome, "is signed with a key that is not its issuer's: " + kc.Reason
+	}
+	if list.Issuer != issuer {
+		return Failed, fmt.Sprintf("is issued by %q, not by the credential's issuer %q", list.Issuer, issuer)
+	}
+	return Verified, ""
+}
+
+func pastTense(p status.Purpose) string {
+	switch p {
+	case status.Revocation:
+		return "revoked"
+	case status.Suspension:
+		return "suspended"
+	}
+	return "flagged"
+}
+
+// verifyInputNoStatus verifies a status list credential: proof and issuer
+// key only.
+func (r *run) verifyInputNoStatus(ctx context.Context, data []byte, depth int) *Report {
+	rep := &Report{}
+	defer rep.finish()
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		rep.add(CheckFormat, Failed, "empty document")
+		return rep
+	}
+	if data[0] != '{' {
+		res, err := proof.VerifyJWTWithOptions(ctx, string(data), r.resolver, proof.JWTOptions{Now: func() time.Time { return r.now }, Skew: r.skew()})
+		if res == nil || res.Credential == nil {
+			rep.add(CheckFormat, Failed, "%v", errText(err))
+			return rep
+		}
+		rep.Credential = res.Credential
+		rep.add(CheckProof, outcomeOf(err), "%s", errTextOr(err, "JWS verified"))
+		return rep
+	}
+	var m map[string]any
+	if err := decodeJSON(data, &m); err != nil {
+		rep.add(CheckFormat, Failed, "%v", err)
+		return rep
+	}
+	rep.Credential = m
+	if _, ok := m["proof"]; ok {
+		res, err := proof.VerifyDI(ctx, m, r.resolver)
+		r.addDI(rep, res, err)
+	}
+	return rep
+}
+
+// checkInner verifies the credentials a CLR carries.
+func (r *run) checkInner(ctx context.Context, rep *Report, cred map[string]any, depth int) {
+	subj, _ := cred["credentialSubject"].(map[string]any)
+	raw, ok := subj["verifiableCredential"]
+	if !ok {
+		return
+	}
+	items := asList(raw)
+	if len(items) == 0 {
+		rep.add(CheckInner, Verified, "no inner credentials")
+		return
+	}
+	outcome, n, bad := r.nestedAll(ctx, rep, items, depth)
+	switch outcome {
+	case Verified:
+		rep.add(CheckInner, Verified, "all %d inner credentials verified", n)
+	default:
+		rep.add(CheckInner, outcome, "%d of %d inner credentials %s: %s", len(bad), n, outcome, strings.Join(bad, "; "))
+	}
+}
+
+// checkEndorsements verifies the endorsements of the credential, its
+// issuer and its achievement.
+func (r *run) checkEndorsements(ctx context.Context, rep *Report, cred map[string]any, depth int) {
+	var items []any
+	collect := func(m map[string]any) {
+		if m == nil {
+			return
+		}
+		items = append(items, asList(m["endorsement"])...)
+		items = append(items, asList(m["endorsementJwt"])...)
+	}
+	collect(cred)
+	issuer, _ := cred["issuer"].(map[string]any)
+	collect(issuer)
+	if subj, ok := cred["credentialSubject"].(map[string]any); ok {
+		ach, _ := subj["achievement"].(map[string]any)
+		collect(ach)
+		if ach != nil {
+			creator, _ := ach["creator"].(map[string]any)
+			collect(creator)
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	outcome, n, bad := r.nestedAll(ctx, rep, items, depth)
+	if outcome == Verified {
+		rep.add(CheckEndorsements, Verified, "all %d endorsements verified", n)
+		return
+	}
+	rep.add(CheckEndorsements, outcome, "%d of %d endorsements %s: %s", len(bad), n, outcome, strings.Join(bad, "; "))
+}
+
+func (r *run) nestedAll(ctx context.Context, rep *Report, items []any, depth int) (Outcome, int, []string) {
+	outcome := Verified
+	var bad []string
+	for i, it := range items {
+		var inner *Report
+		switch {
+		case depth+1 > MaxDepth:
+			inner = &Report{}
+			inner.add(CheckFormat, Indeterminate, "nested more than %d levels deep: not verified", MaxDepth)
+			inner.finish()
+		case r.nested >= MaxNested:
+			inner = &Report{}
+			inner.add(CheckFormat, Indeterminate, "more than %d nested credentials: not verified", MaxNested)
+			inner.finish()
+		default:
+			r.nested++
+			inner = &Report{}
+			r.verifyValue(ctx, inner, it, depth+1)
+			inner.finish()
+		}
+		rep.Inner = append(rep.Inner, inner)
+		outcome = worst(outcome, inner.Result)
+		if inner.Result != Verified {
+			label := inner.ID
+			if label == "" {
+				label = fmt.Sprintf("#%d", i+1)
+			}
+			bad = append(bad, fmt.Sprintf("%s: %s", label, inner.Summary()))
+		}
+	}
+	return outcome, len(items), bad
+}
+
+// verifyOB2 reports an Open Badges 2.0 assertion: Cairn reads and unbakes
+// them, but does not verify them yet, so the result is indeterminate.
+func (r *run) verifyOB2(rep *Report, payload []byte, hosted bool) {
+	rep.Format = "ob2"
+	if hosted {
+		rep.add(CheckFormat, Verified, "Open Badges 2.0 hosted assertion at %s", strings.TrimSpace(string(payload)))
+	} else {
+		rep.add(CheckFormat, Verified, "Open Badges 2.0 assertion")
+	}
+	rep.add(CheckProof, Indeterminate, "Open Badges 2.0 verification (hosted or signed) is not supported yet; use \"cairn unbake\" to read the assertion")
+}
+
+func looksOB2(cred map[string]any) bool {
+	for _, c := range asList(cred["@context"]) {
+		if s, ok := c.(string); ok && (s == "https://w3id.org/openbadges/v2" || strings.HasPrefix(s, "https://w3id.org/openbadges/v1")) {
+			return true
+		}
+	}
+	return false
+}
+
+// describe fills the display fields of the report from the credential.
+func (r *run) describe(rep *Report, cred map[string]any) {
+	rep.ID = stringField(cred, "id")
+	for _, t := range asList(cred["type"]) {
+		if s, ok := t.(string); ok {
+			rep.Types = append(rep.Types, s)
+		}
+	}
+	rep.Issuer = proof.IssuerID(cred)
+	rep.Name = stringField(cred, "name")
+	if subj, ok := cred["credentialSubject"].(map[string]any); ok {
+		rep.Subject = stringField(subj, "id")
+		if rep.Name == "" {
+			if ach, ok := subj["achievement"].(map[string]any); ok {
+				rep.Name = stringField(ach, "name")
+			}
+		}
+	}
+}
+
+func formatName(format, container string, cred map[string]any) string {
+	what := schemaName(cred)
+	if _, ok := cred["@context"]; ok && isVC1(cred) {
+		what += " (VC Data Model 1.1)"
+	}
+	var how string
+	switch format {
+	case "ldp_vc":
+		how = "JSON with an embedded proof"
+	case proof.FormatVCJWT:
+		how = "VC-JWT"
+	case proof.FormatJWTVCJSON:
+		how = "VC-JWT, VC 1.1 vc-claim form"
+	default:
+		how = format
+	}
+	if container != "" {
+		how += ", baked in " + strings.ToUpper(container)
+	}
+	return what + ", " + how
+}
+
+func isVC1(cred map[string]any) bool {
+	ctx := asList(cred["@context"])
+	return len(ctx) > 0 && ctx[0] == "https://www.w3.org/2018/credentials/v1"
+}
+
+func hasType(m map[string]any, t string) bool {
+	for _, x := range asList(m["type"]) {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func asList(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}
+
+func stringField(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case float64, json.Number:
+		return "a number"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	}
+	return "an object"
+}
+
+// decodeJSON decodes data into v with a readable error giving the line and
+// column of a syntax error.
+func decodeJSON(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := position(data, se.Offset)
+		return fmt.Errorf("malformed JSON at line %d, column %d: %v", line, col, se)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("input: expected a JSON object, got %s", te.Value)
+	}
+	return fmt.Errorf("malformed JSON: %v", err)
+}
+
+func position(data []byte, offset int64) (line, col int) {
+	line, col = 1, 1
+	for i := int64(0); i < offset && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func outcomeOf(err error) Outcome {
+	switch {
+	case err == nil:
+		return Verified
+	case errors.Is(err, proof.ErrIndeterminate), errors.Is(err, fetch.ErrUnavailable):
+		return Indeterminate
+	}
+	return Failed
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
+
+func errTextOr(err error, ok string) string {
+	if err == nil {
+		return ok
+	}
+	return err.Error()
+}
