@@ -112,7 +112,8 @@ func dedupe(quads []quad) []quad {
 
 // Canonicalize converts the JSON-LD document doc to RDF (JSON-LD 1.1 toRDF,
 // safe mode, embedded contexts only) and returns its RDFC-1.0 canonical
-// N-Quads.
+// N-Quads. doc holds JSON values as encoding/json decodes them (numbers as
+// float64 or json.Number); it is only read.
 //
 // Errors: *UnknownContextError for a context that is not embedded;
 // *UndefinedTermError for a property or type no context defines, or any IRI
