@@ -125,14 +125,16 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Exit codes: 0 ok/verified, 1 failed, 2 indeterminate, 3 usage or input error.")
 }
 
-// newFlags returns a FlagSet whose errors are reported as usage errors and
-// whose help goes to stderr.
+// newFlags returns a FlagSet whose errors are reported as one-line usage
+// errors; -h prints the synopsis and flags to stderr.
 func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("cairn "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "Usage: cairn %s %s\n", name, synopsis)
+		fs.SetOutput(e.stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -140,11 +142,14 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 // parseFlags parses args, turning flag errors into usage errors. Flags may
 // come before or after positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on every error
+	defer func() { fs.Usage = usage }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				usage()
 				return nil, err
 			}
 			return nil, usagef("%s: %v", fs.Name(), err)
