@@ -116,16 +116,6 @@ func hasString(ctx []any, s string) bool {
 // EnsureContexts appends the OB 3.0 extensions context when the credential uses one of
 // the terms only it defines (1EdTechRevocationList, 1EdTechCredentialRefresh,
 // 1EdTechJsonSchemaValidator2019), and leaves @context alone otherwise.
-func (c *OpenBadgeCredential) EnsureContexts() {
-	c.Context = ensureContexts(c.Context, c.CredentialStatus, c.RefreshService, c.CredentialSchema)
-}
-
-// EnsureContexts: see [OpenBadgeCredential.EnsureContexts].
-func (c *EndorsementCredential) EnsureContexts() {
-	c.Context = ensureContexts(c.Context, c.CredentialStatus, c.RefreshService, c.CredentialSchema)
-}
-
-// EnsureContexts: see [OpenBadgeCredential.EnsureContexts].
-func (c *ClrCredential) EnsureContexts() {
+func (c *Credential[S]) EnsureContexts() {
 	c.Context = ensureContexts(c.Context, c.CredentialStatus, c.RefreshService, c.CredentialSchema)
 }

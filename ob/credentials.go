@@ -4,152 +4,68 @@ package ob
 // and VC 1.1 (issuanceDate/expirationDate) dates are modelled so that either form
 // round-trips; dates are kept as the issuer wrote them.
 
+// Credential is the VC envelope the credential types share, with the
+// subject type S: AchievementSubject for an OpenBadgeCredential,
+// EndorsementSubject for an EndorsementCredential, ClrSubject for a
+// ClrCredential.
+type Credential[S any] struct {
+	Context           List[any]                            `json:"@context,omitempty"` // URL strings or embedded context objects
+	ID                string                               `json:"id,omitempty"`
+	Type              List[string]                         `json:"type,omitempty"`
+	Name              string                               `json:"name,omitempty"`
+	Description       string                               `json:"description,omitempty"`
+	Image             *Image                               `json:"image,omitempty"`
+	Partial           *bool                                `json:"partial,omitempty"` // CLR only: the record is incomplete
+	AwardedDate       string                               `json:"awardedDate,omitempty"`
+	CredentialSubject S                                    `json:"credentialSubject,omitzero"`
+	Endorsement       List[Credential[EndorsementSubject]] `json:"endorsement,omitempty"`
+	EndorsementJwt    List[string]                         `json:"endorsementJwt,omitempty"`
+	Evidence          List[Evidence]                       `json:"evidence,omitempty"`
+	Issuer            Profile                              `json:"issuer,omitzero"` // a Profile or just its URI (URIOnly)
+	ValidFrom         string                               `json:"validFrom,omitempty"`
+	ValidUntil        string                               `json:"validUntil,omitempty"`
+	IssuanceDate      string                               `json:"issuanceDate,omitempty"`   // VC 1.1 only
+	ExpirationDate    string                               `json:"expirationDate,omitempty"` // VC 1.1 only
+	Proof             List[Proof]                          `json:"proof,omitempty"`
+	CredentialSchema  List[CredentialSchema]               `json:"credentialSchema,omitempty"`
+	CredentialStatus  *CredentialStatus                    `json:"credentialStatus,omitempty"`
+	RefreshService    *RefreshService                      `json:"refreshService,omitempty"`
+	TermsOfUse        List[TermsOfUse]                     `json:"termsOfUse,omitempty"`
+	Extra             Extra                                `json:"-"`
+}
+
 // OpenBadgeCredential (alias AchievementCredential) is an Open Badges 3.0 credential:
 // one earner's award of one achievement, as a W3C Verifiable Credential
 // (https://www.imsglobal.org/spec/ob/v3p0/#achievementcredential).
-type OpenBadgeCredential struct {
-	Context           List[any]                   `json:"@context,omitempty"` // URL strings or embedded context objects
-	ID                string                      `json:"id,omitempty"`
-	Type              List[string]                `json:"type,omitempty"`
-	Name              string                      `json:"name,omitempty"`
-	Description       string                      `json:"description,omitempty"`
-	Image             *Image                      `json:"image,omitempty"`
-	AwardedDate       string                      `json:"awardedDate,omitempty"`
-	CredentialSubject AchievementSubject          `json:"credentialSubject,omitzero"`
-	Endorsement       List[EndorsementCredential] `json:"endorsement,omitempty"`
-	EndorsementJwt    List[string]                `json:"endorsementJwt,omitempty"`
-	Evidence          List[Evidence]              `json:"evidence,omitempty"`
-	Issuer            Profile                     `json:"issuer,omitzero"` // a Profile or just its URI (URIOnly)
-	ValidFrom         string                      `json:"validFrom,omitempty"`
-	ValidUntil        string                      `json:"validUntil,omitempty"`
-	IssuanceDate      string                      `json:"issuanceDate,omitempty"`   // VC 1.1 only
-	ExpirationDate    string                      `json:"expirationDate,omitempty"` // VC 1.1 only
-	Proof             List[Proof]                 `json:"proof,omitempty"`
-	CredentialSchema  List[CredentialSchema]      `json:"credentialSchema,omitempty"`
-	CredentialStatus  *CredentialStatus           `json:"credentialStatus,omitempty"`
-	RefreshService    *RefreshService             `json:"refreshService,omitempty"`
-	TermsOfUse        List[TermsOfUse]            `json:"termsOfUse,omitempty"`
-	Extra             Extra                       `json:"-"`
-}
-
-type plainOpenBadgeCredential OpenBadgeCredential
-
-// UnmarshalJSON decodes the credential, keeping unknown properties in Extra.
-func (c *OpenBadgeCredential) UnmarshalJSON(b []byte) error {
-	*c = OpenBadgeCredential{}
-	return unmarshalObject(b, (*plainOpenBadgeCredential)(c), &c.Extra)
-}
-
-// MarshalJSON encodes the credential, multi-valued properties as arrays, then Extra.
-func (c OpenBadgeCredential) MarshalJSON() ([]byte, error) {
-	return marshalObject(plainOpenBadgeCredential(c), c.Extra)
-}
-
-// HasType reports whether t is one of the credential's types.
-func (c *OpenBadgeCredential) HasType(t string) bool { return hasType(c.Type, t) }
-
-// ContextURLs returns the string entries of @context, in order.
-func (c *OpenBadgeCredential) ContextURLs() []string { return contextURLs(c.Context) }
-
-// IsVC1 reports whether the credential uses the VC Data Model 1.1 context.
-func (c *OpenBadgeCredential) IsVC1() bool { return isVC1(c.Context) }
+type OpenBadgeCredential = Credential[AchievementSubject]
 
 // EndorsementCredential is a third party's endorsement of a profile, achievement or
 // credential (https://www.imsglobal.org/spec/ob/v3p0/#endorsementcredential).
-type EndorsementCredential struct {
-	Context           List[any]                   `json:"@context,omitempty"` // URL strings or embedded context objects
-	ID                string                      `json:"id,omitempty"`
-	Type              List[string]                `json:"type,omitempty"`
-	Name              string                      `json:"name,omitempty"`
-	Description       string                      `json:"description,omitempty"`
-	Image             *Image                      `json:"image,omitempty"`
-	AwardedDate       string                      `json:"awardedDate,omitempty"`
-	CredentialSubject EndorsementSubject          `json:"credentialSubject,omitzero"`
-	Endorsement       List[EndorsementCredential] `json:"endorsement,omitempty"`
-	EndorsementJwt    List[string]                `json:"endorsementJwt,omitempty"`
-	Evidence          List[Evidence]              `json:"evidence,omitempty"`
-	Issuer            Profile                     `json:"issuer,omitzero"` // a Profile or just its URI (URIOnly)
-	ValidFrom         string                      `json:"validFrom,omitempty"`
-	ValidUntil        string                      `json:"validUntil,omitempty"`
-	IssuanceDate      string                      `json:"issuanceDate,omitempty"`   // VC 1.1 only
-	ExpirationDate    string                      `json:"expirationDate,omitempty"` // VC 1.1 only
-	Proof             List[Proof]                 `json:"proof,omitempty"`
-	CredentialSchema  List[CredentialSchema]      `json:"credentialSchema,omitempty"`
-	CredentialStatus  *CredentialStatus           `json:"credentialStatus,omitempty"`
-	RefreshService    *RefreshService             `json:"refreshService,omitempty"`
-	TermsOfUse        List[TermsOfUse]            `json:"termsOfUse,omitempty"`
-	Extra             Extra                       `json:"-"`
-}
-
-type plainEndorsementCredential EndorsementCredential
-
-// UnmarshalJSON decodes the credential, keeping unknown properties in Extra.
-func (c *EndorsementCredential) UnmarshalJSON(b []byte) error {
-	*c = EndorsementCredential{}
-	return unmarshalObject(b, (*plainEndorsementCredential)(c), &c.Extra)
-}
-
-// MarshalJSON encodes the credential, multi-valued properties as arrays, then Extra.
-func (c EndorsementCredential) MarshalJSON() ([]byte, error) {
-	return marshalObject(plainEndorsementCredential(c), c.Extra)
-}
-
-// HasType reports whether t is one of the credential's types.
-func (c *EndorsementCredential) HasType(t string) bool { return hasType(c.Type, t) }
-
-// ContextURLs returns the string entries of @context, in order.
-func (c *EndorsementCredential) ContextURLs() []string { return contextURLs(c.Context) }
-
-// IsVC1 reports whether the credential uses the VC Data Model 1.1 context.
-func (c *EndorsementCredential) IsVC1() bool { return isVC1(c.Context) }
+type EndorsementCredential = Credential[EndorsementSubject]
 
 // ClrCredential is a Comprehensive Learner Record 2.0 credential: a signed bundle of
 // credentials and the associations between their achievements
 // (https://www.imsglobal.org/spec/clr/v2p0/#clrcredential).
-type ClrCredential struct {
-	Context           List[any]                   `json:"@context,omitempty"` // URL strings or embedded context objects
-	ID                string                      `json:"id,omitempty"`
-	Type              List[string]                `json:"type,omitempty"`
-	Name              string                      `json:"name,omitempty"`
-	Description       string                      `json:"description,omitempty"`
-	Image             *Image                      `json:"image,omitempty"`
-	Partial           *bool                       `json:"partial,omitempty"` // CLR only: the record is incomplete
-	AwardedDate       string                      `json:"awardedDate,omitempty"`
-	CredentialSubject ClrSubject                  `json:"credentialSubject,omitzero"`
-	Endorsement       List[EndorsementCredential] `json:"endorsement,omitempty"`
-	EndorsementJwt    List[string]                `json:"endorsementJwt,omitempty"`
-	Evidence          List[Evidence]              `json:"evidence,omitempty"`
-	Issuer            Profile                     `json:"issuer,omitzero"` // a Profile or just its URI (URIOnly)
-	ValidFrom         string                      `json:"validFrom,omitempty"`
-	ValidUntil        string                      `json:"validUntil,omitempty"`
-	IssuanceDate      string                      `json:"issuanceDate,omitempty"`   // VC 1.1 only
-	ExpirationDate    string                      `json:"expirationDate,omitempty"` // VC 1.1 only
-	Proof             List[Proof]                 `json:"proof,omitempty"`
-	CredentialSchema  List[CredentialSchema]      `json:"credentialSchema,omitempty"`
-	CredentialStatus  *CredentialStatus           `json:"credentialStatus,omitempty"`
-	RefreshService    *RefreshService             `json:"refreshService,omitempty"`
-	TermsOfUse        List[TermsOfUse]            `json:"termsOfUse,omitempty"`
-	Extra             Extra                       `json:"-"`
-}
+type ClrCredential = Credential[ClrSubject]
 
-type plainClrCredential ClrCredential
+type plainCredential[S any] Credential[S]
 
 // UnmarshalJSON decodes the credential, keeping unknown properties in Extra.
-func (c *ClrCredential) UnmarshalJSON(b []byte) error {
-	*c = ClrCredential{}
-	return unmarshalObject(b, (*plainClrCredential)(c), &c.Extra)
+func (c *Credential[S]) UnmarshalJSON(b []byte) error {
+	*c = Credential[S]{}
+	return unmarshalObject(b, (*plainCredential[S])(c), &c.Extra)
 }
 
 // MarshalJSON encodes the credential, multi-valued properties as arrays, then Extra.
-func (c ClrCredential) MarshalJSON() ([]byte, error) {
-	return marshalObject(plainClrCredential(c), c.Extra)
+func (c Credential[S]) MarshalJSON() ([]byte, error) {
+	return marshalObject(plainCredential[S](c), c.Extra)
 }
 
 // HasType reports whether t is one of the credential's types.
-func (c *ClrCredential) HasType(t string) bool { return hasType(c.Type, t) }
+func (c *Credential[S]) HasType(t string) bool { return hasType(c.Type, t) }
 
 // ContextURLs returns the string entries of @context, in order.
-func (c *ClrCredential) ContextURLs() []string { return contextURLs(c.Context) }
+func (c *Credential[S]) ContextURLs() []string { return contextURLs(c.Context) }
 
 // IsVC1 reports whether the credential uses the VC Data Model 1.1 context.
-func (c *ClrCredential) IsVC1() bool { return isVC1(c.Context) }
+func (c *Credential[S]) IsVC1() bool { return isVC1(c.Context) }
