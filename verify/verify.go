@@ -720,35 +720,13 @@ func jsonKind(v any) string {
 	return "an object"
 }
 
-// decodeJSON decodes data into v with a readable error giving the line and
-// column of a syntax error.
+// decodeJSON decodes data into v, with an error that names the line and
+// column of a syntax error or the property of a type error.
 func decodeJSON(data []byte, v any) error {
-	err := json.Unmarshal(data, v)
-	if err == nil {
-		return nil
+	if err := ob.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("malformed JSON: %w", err)
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := position(data, se.Offset)
-		return fmt.Errorf("malformed JSON at line %d, column %d: %v", line, col, se)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Errorf("input: expected a JSON object, got %s", te.Value)
-	}
-	return fmt.Errorf("malformed JSON: %v", err)
-}
-
-func position(data []byte, offset int64) (line, col int) {
-	line, col = 1, 1
-	for i := int64(0); i < offset && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return line, col
+	return nil
 }
 
 func outcomeOf(err error) Outcome {

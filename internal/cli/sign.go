@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -127,22 +126,7 @@ func unwrapPathError(err error) error {
 
 // decodeJSONObject decodes a JSON object with errors that give a position.
 func decodeJSONObject(data []byte, v *map[string]any) error {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if err := json.Unmarshal(data, v); err != nil {
-		if se, ok := err.(*json.SyntaxError); ok {
-			line, col := 1, 1
-			for i := int64(0); i < se.Offset && i < int64(len(data)); i++ {
-				if data[i] == '\n' {
-					line, col = line+1, 1
-				} else {
-					col++
-				}
-			}
-			return fmt.Errorf("malformed JSON at line %d, column %d: %v", line, col, se)
-		}
-		if te, ok := err.(*json.UnmarshalTypeError); ok {
-			return fmt.Errorf("expected a JSON object, got %s", te.Value)
-		}
+	if err := ob.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), v); err != nil {
 		return err
 	}
 	if *v == nil {
