@@ -61,9 +61,9 @@ func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string) *CredentialPag
 		AchievementName: a.Name, AchievementType: humanType(a.AchievementType), AchievementDescription: a.Description,
 		Criteria: a.Criteria.Narrative, CriteriaURL: a.Criteria.ID,
 		IssuerName: c.Issuer.Name, IssuerURL: c.Issuer.URL,
-		Narrative: c.CredentialSubject.Narrative,
-		Awarded:   humanDate(firstNonEmpty(c.AwardedDate, c.ValidFrom, c.IssuanceDate)),
-		ValidFrom: humanDate(firstNonEmpty(c.ValidFrom, c.IssuanceDate)),
+		Narrative:  c.CredentialSubject.Narrative,
+		Awarded:    humanDate(firstNonEmpty(c.AwardedDate, c.ValidFrom, c.IssuanceDate)),
+		ValidFrom:  humanDate(firstNonEmpty(c.ValidFrom, c.IssuanceDate)),
 		ValidUntil: humanDate(firstNonEmpty(c.ValidUntil, c.ExpirationDate)),
 	}
 	if p.IssuerName == "" {
