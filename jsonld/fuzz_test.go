@@ -70,7 +70,7 @@ func FuzzCanonicalize(f *testing.F) {
 				}
 			}
 		}
-		q, err := toRDFWithJSONLiterals(doc, fuzzLimits.withDefaults())
+		q, err := toRDFWithJSONLiterals(doc, fuzzLimits.withDefaults(), expandGold)
 		if err != nil {
 			return // json-gold may be more lenient or stricter on odd input
 		}

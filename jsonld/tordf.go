@@ -85,8 +85,20 @@ func activeContext(v any) (*ld.Context, error) {
 	return c, nil
 }
 
-// expand runs JSON-LD expansion on doc and returns the expanded array.
+// expandFunc is JSON-LD expansion of a whole document: expand or expandGold.
+type expandFunc func(doc map[string]any) ([]any, error)
+
+// expand runs JSON-LD expansion on doc and returns the expanded array. It
+// takes the fast path (fastExpand) when it can, and json-gold otherwise.
 func expand(doc map[string]any) ([]any, error) {
+	if out, err := fastExpand(doc); err == nil {
+		return out, nil
+	}
+	return expandGold(doc)
+}
+
+// expandGold runs JSON-LD expansion on doc with json-gold.
+func expandGold(doc map[string]any) ([]any, error) {
 	active := ld.NewContext(nil, newOptions())
 	input := doc
 	if v, ok := doc["@context"]; ok {
@@ -130,6 +142,11 @@ func expand(doc map[string]any) ([]any, error) {
 // (https://www.w3.org/TR/json-ld11-api/#deserialize-json-ld-to-rdf-algorithm),
 // refusing undefined terms and relative IRIs where json-gold would drop them.
 func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) {
+	return toRDFUsing(ctx, doc, lim, expand)
+}
+
+// toRDFUsing is toRDF with the given expansion.
+func toRDFUsing(ctx context.Context, doc map[string]any, lim Limits, expand expandFunc) ([]quad, error) {
 	if lim.MaxInputBytes > 0 {
 		if n := jsonSize(doc, lim.MaxInputBytes+1); n > lim.MaxInputBytes {
 			return nil, limitErr("MaxInputBytes", lim.MaxInputBytes)
@@ -161,7 +178,7 @@ func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) 
 			err = c.graph(g, gv.(map[string]any))
 		}
 		if errors.Is(err, errJSONLiteral) {
-			return toRDFWithJSONLiterals(doc, lim)
+			return toRDFWithJSONLiterals(doc, lim, expand)
 		}
 		if err != nil {
 			var ut *UndefinedTermError
@@ -177,7 +194,7 @@ func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) 
 // toRDFWithJSONLiterals is toRDF done by json-gold, for the rare documents
 // with JSON literals (@type @json), which json-gold canonicalizes. Quads that
 // json-gold keeps with relative IRIs are refused.
-func toRDFWithJSONLiterals(doc map[string]any, lim Limits) ([]quad, error) {
+func toRDFWithJSONLiterals(doc map[string]any, lim Limits, expand expandFunc) ([]quad, error) {
 	expanded, err := expand(doc)
 	if err != nil {
 		return nil, mapError(doc, err)

@@ -1,0 +1,443 @@
+package jsonld
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// fastExpand expands doc like expand does with json-gold, or returns
+// errUnsupported (or another error) when json-gold must decide. It never
+// panics.
+func fastExpand(doc map[string]any) (out []any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%w: %v", errUnsupported, r)
+		}
+	}()
+	var e fastExpander
+	active := emptyFctx
+	if v, ok := doc["@context"]; ok {
+		if active, err = e.st.topContext(v); err != nil {
+			return nil, err
+		}
+	}
+	expanded, err := e.mapElement(active, "", doc, false, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	// The final steps of the expansion algorithm, as in expand.
+	switch x := expanded.(type) {
+	case nil:
+		return []any{}, nil
+	case []any:
+		return x, nil
+	case map[string]any:
+		if len(x) == 0 {
+			return []any{}, nil
+		}
+		if g, ok := x["@graph"]; ok && len(x) == 1 {
+			if ga, ok := g.([]any); ok {
+				return ga, nil
+			}
+			return []any{g}, nil
+		}
+	}
+	return []any{expanded}, nil
+}
+
+type fastExpander struct {
+	st fastState
+}
+
+// element expands one JSON value (expandElement in json-gold).
+func (e *fastExpander) element(active *fctx, prop string, el any, insideIndex bool, tsc *fctx) (any, error) {
+	switch x := el.(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		out := make([]any, 0, len(x))
+		list := prop == "@list" || active.container(prop)&contList != 0
+		for _, item := range x {
+			v, err := e.element(active, prop, item, insideIndex, tsc)
+			if err != nil {
+				return nil, err
+			}
+			if vl, ok := v.([]any); ok && list {
+				v = map[string]any{"@list": vl}
+			}
+			switch vv := v.(type) {
+			case nil:
+			case []any:
+				out = append(out, vv...)
+			default:
+				out = append(out, vv)
+			}
+		}
+		return out, nil
+	case map[string]any:
+		return e.mapElement(active, prop, x, insideIndex, tsc, false)
+	}
+	if prop == "" || prop == "@graph" {
+		return nil, nil
+	}
+	return active.expandValue(prop, el)
+}
+
+func (c *fctx) container(prop string) uint8 {
+	if td := c.terms[prop]; td != nil {
+		return td.container
+	}
+	return 0
+}
+
+// expandValue is value expansion
+// (https://www.w3.org/TR/json-ld11-api/#value-expansion) without language
+// or direction (the fast path has neither).
+func (c *fctx) expandValue(prop string, v any) (any, error) {
+	td := c.terms[prop]
+	if td != nil && (td.typ == "@id" || td.typ == "@vocab") {
+		s, ok := v.(string)
+		if !ok {
+			return map[string]any{"@value": v}, nil
+		}
+		id, err := c.expandIRI(s, td.typ == "@vocab")
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"@id": id}, nil
+	}
+	if td != nil && td.typ != "" && td.typ != "@none" {
+		return map[string]any{"@value": v, "@type": td.typ}, nil
+	}
+	return map[string]any{"@value": v}, nil
+}
+
+func sortedKeys(m map[string]any, skipContext bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if skipContext && k == "@context" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// mapElement expands a JSON object: a node, value, list or set object.
+// top is set for the document itself, whose @context is already in active.
+func (e *fastExpander) mapElement(active *fctx, prop string, elem map[string]any, insideIndex bool, tsc *fctx, top bool) (any, error) {
+	var psc *fdef
+	if td := active.terms[prop]; td != nil && td.hasCtx && td.scoped != nil {
+		psc = td
+	}
+	if tsc == nil && active.prev != nil {
+		tsc = active
+	}
+	keys := sortedKeys(elem, top)
+	ctxVal, hasCtx := elem["@context"]
+	if top {
+		hasCtx = false
+	}
+	mustRevert := !insideIndex
+	if mustRevert && tsc != nil && len(keys) <= 2 && !hasCtx {
+		for _, k := range keys {
+			ek, err := tsc.expandIRI(k, true)
+			if err != nil {
+				return nil, err
+			}
+			if ek == "@value" {
+				mustRevert = false
+				active = tsc
+				break
+			}
+			if ek == "@id" && len(keys) == 1 {
+				mustRevert = false
+				break
+			}
+		}
+	}
+	if mustRevert && active.prev != nil {
+		active = active.prev
+	}
+	var err error
+	if psc != nil {
+		if active, err = e.st.derive(active, psc, nil, modeProperty); err != nil {
+			return nil, err
+		}
+	}
+	if hasCtx {
+		if active, err = e.st.derive(active, nil, ctxVal, modeEmbedded); err != nil {
+			return nil, err
+		}
+	}
+	tsc = active
+	typeKey := ""
+	var types []string
+	for _, k := range keys {
+		ek, err := active.expandIRI(k, true)
+		if err != nil {
+			return nil, err
+		}
+		if ek != "@type" {
+			continue
+		}
+		if typeKey != "" {
+			return nil, errUnsupported // two keys for @type
+		}
+		types = types[:0]
+		switch v := elem[k].(type) {
+		case []any:
+			for _, t := range v {
+				s, ok := t.(string)
+				if !ok {
+					return nil, errUnsupported
+				}
+				types = append(types, s)
+			}
+			slices.Sort(types)
+		case string:
+			types = append(types, v)
+		default:
+			return nil, errUnsupported
+		}
+		for _, t := range types {
+			if td := tsc.terms[t]; td != nil && td.hasCtx {
+				if active, err = e.st.derive(active, td, nil, modeType); err != nil {
+					return nil, err
+				}
+			}
+		}
+		typeKey = k
+	}
+	result := make(map[string]any, len(keys))
+	if err := e.object(active, prop, elem, keys, result, tsc); err != nil {
+		return nil, err
+	}
+	// Steps 8 to 13 of json-gold's expandElement.
+	if rval, ok := result["@value"]; ok {
+		for k := range result {
+			switch k {
+			case "@value", "@language", "@type":
+			default:
+				return nil, errUnsupported
+			}
+		}
+		_, hasLang := result["@language"]
+		tv, hasType := result["@type"]
+		if hasLang && hasType {
+			return nil, errUnsupported
+		}
+		if rval == nil && tv != "@json" {
+			return nil, nil
+		}
+		if hasLang {
+			if _, ok := rval.(string); !ok {
+				return nil, errUnsupported
+			}
+		} else if hasType {
+			if s, ok := tv.(string); !ok || s != "@json" {
+				ts, ok := tv.([]any)
+				if !ok {
+					ts = []any{tv}
+				}
+				if len(ts) != 1 || ts[0] != "@json" {
+					for _, t := range ts {
+						s, ok := t.(string)
+						if !ok || !absoluteIRI(s) || strings.HasPrefix(s, "_:") {
+							return nil, errUnsupported
+						}
+					}
+				}
+			}
+		}
+	} else if rt, ok := result["@type"]; ok {
+		if _, ok := rt.([]any); !ok {
+			result["@type"] = []any{rt}
+		}
+	} else {
+		rset, hasSet := result["@set"]
+		_, hasList := result["@list"]
+		if hasSet || hasList {
+			if len(result) > 1 {
+				return nil, errUnsupported
+			}
+			if hasSet {
+				if rset == nil {
+					return nil, nil
+				}
+				return rset, nil
+			}
+		}
+	}
+	if _, ok := result["@language"]; ok && len(result) == 1 {
+		return nil, nil
+	}
+	if prop == "" || prop == "@graph" {
+		_, hasValue := result["@value"]
+		_, hasList := result["@list"]
+		_, hasID := result["@id"]
+		if len(result) == 0 || hasValue || hasList || (hasID && len(result) == 1) {
+			return nil, nil
+		}
+	}
+	return result, nil
+}
+
+// object expands the entries of a JSON object into result (expandObject in
+// json-gold). keys are elem's keys, sorted.
+func (e *fastExpander) object(active *fctx, prop string, elem map[string]any, keys []string, result map[string]any, tsc *fctx) error {
+	for _, key := range keys {
+		if key == "@context" {
+			continue
+		}
+		value := elem[key]
+		ep, err := active.expandIRI(key, true)
+		if err != nil {
+			return err
+		}
+		if ep == "" || (strings.IndexByte(ep, ':') < 0 && !isKeyword(ep)) {
+			return errUnsupported // safe mode: json-gold reports the undefined term
+		}
+		if isKeyword(ep) {
+			if _, dup := result[ep]; dup {
+				return errUnsupported
+			}
+			var ev any
+			switch ep {
+			case "@id":
+				s, ok := value.(string)
+				if !ok {
+					return errUnsupported
+				}
+				if ev, err = active.expandIRI(s, false); err != nil {
+					return err
+				}
+			case "@type":
+				switch v := value.(type) {
+				case []any:
+					l := make([]any, 0, len(v))
+					for _, t := range v {
+						s, ok := t.(string)
+						if !ok {
+							return errUnsupported
+						}
+						x, err := tsc.expandIRI(s, true)
+						if err != nil {
+							return err
+						}
+						l = append(l, x)
+					}
+					ev = l
+				case string:
+					if ev, err = tsc.expandIRI(v, true); err != nil {
+						return err
+					}
+				default:
+					return errUnsupported
+				}
+			case "@graph":
+				if ev, err = e.element(active, "@graph", value, false, nil); err != nil {
+					return err
+				}
+				if _, ok := ev.([]any); !ok {
+					ev = []any{ev}
+				}
+			case "@value":
+				switch value.(type) {
+				case map[string]any, []any:
+					return errUnsupported
+				case nil:
+					result["@value"] = nil
+					continue
+				}
+				ev = value
+			case "@language":
+				s, ok := value.(string)
+				if !ok {
+					return errUnsupported
+				}
+				ev = strings.ToLower(s)
+			case "@list":
+				if prop == "" || prop == "@graph" {
+					continue
+				}
+				if ev, err = e.element(active, prop, value, false, nil); err != nil {
+					return err
+				}
+				switch ev.(type) {
+				case nil:
+					return errUnsupported
+				case []any:
+				default:
+					ev = []any{ev}
+				}
+			case "@set":
+				if ev, err = e.element(active, prop, value, false, nil); err != nil {
+					return err
+				}
+			default:
+				return errUnsupported
+			}
+			if ev != nil {
+				result[ep] = ev
+			}
+			continue
+		}
+
+		termCtx := active
+		td := active.terms[key]
+		if td != nil && td.hasCtx {
+			if termCtx, err = e.st.derive(active, td, nil, modeProperty); err != nil {
+				return err
+			}
+		}
+		var ev any
+		if td != nil && td.typ == "@json" {
+			ev = map[string]any{"@type": "@json", "@value": value}
+		} else if ev, err = e.element(termCtx, key, value, false, nil); err != nil {
+			return err
+		}
+		if ev == nil {
+			continue
+		}
+		cont := termCtx.container(key)
+		if cont&contList != 0 {
+			m, isMap := ev.(map[string]any)
+			if _, hasList := m["@list"]; !isMap || !hasList {
+				if l, ok := ev.([]any); ok {
+					ev = map[string]any{"@list": l}
+				} else {
+					ev = map[string]any{"@list": []any{ev}}
+				}
+			}
+		}
+		if cont&contGraph != 0 {
+			evs, ok := ev.([]any)
+			if !ok {
+				evs = []any{ev}
+			}
+			out := make([]any, 0, len(evs))
+			for _, v := range evs {
+				g, ok := v.([]any)
+				if !ok {
+					g = []any{v}
+				}
+				out = append(out, map[string]any{"@graph": g})
+			}
+			ev = out
+		}
+		l, _ := result[ep].([]any)
+		if evs, ok := ev.([]any); ok {
+			l = append(l, evs...)
+		} else {
+			l = append(l, ev)
+		}
+		if l == nil {
+			l = []any{}
+		}
+		result[ep] = l
+	}
+	return nil
+}
