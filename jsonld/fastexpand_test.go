@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -197,4 +198,187 @@ func normalizeExpanded(v any) any {
 		return out
 	}
 	return v
+}
+
+// checkFastAgainstGold fails t when the fast path succeeds and json-gold
+// gives another expansion, or when Canonicalize with the fast path and with
+// json-gold alone disagree.
+func checkFastAgainstGold(t *testing.T, name string, doc map[string]any, lim Limits) {
+	t.Helper()
+	if fe, err := fastExpand(doc); err == nil {
+		ge, gerr := safeExpandGold(doc)
+		if gerr != nil {
+			t.Fatalf("%s: fast path expands, json-gold fails: %v", name, gerr)
+		}
+		if !reflect.DeepEqual(normalizeExpanded(fe), normalizeExpanded(ge)) {
+			a, _ := json.Marshal(fe)
+			b, _ := json.Marshal(ge)
+			t.Fatalf("%s: expanded forms differ:\nfast: %s\ngold: %s", name, a, b)
+		}
+	}
+	got, gotErr := canonicalizeWith(doc, lim, expand)
+	want, wantErr := canonicalizeWith(doc, lim, expandGold)
+	if got != want || errorClass(gotErr) != errorClass(wantErr) {
+		t.Fatalf("%s: results differ:\n%s (%v)\nvs json-gold\n%s (%v)", name, got, gotErr, want, wantErr)
+	}
+}
+
+func safeExpandGold(doc map[string]any) (out []any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, errors.New("panic")
+		}
+	}()
+	return expandGold(doc)
+}
+
+// deepCopy copies a JSON value.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = deepCopy(e)
+		}
+		return l
+	}
+	return v
+}
+
+// mutations are edits of credentials that exercise context processing:
+// reordered, missing and extra contexts, inline contexts (protected term
+// redefinitions, @vocab, null), moved types, nested @context.
+var mutations = map[string]func(doc map[string]any){
+	"reverse contexts": func(d map[string]any) {
+		if c, ok := d["@context"].([]any); ok {
+			slices.Reverse(c)
+		}
+	},
+	"drop last context": func(d map[string]any) {
+		if c, ok := d["@context"].([]any); ok && len(c) > 1 {
+			d["@context"] = c[:len(c)-1]
+		}
+	},
+	"duplicate context": func(d map[string]any) {
+		if c, ok := d["@context"].([]any); ok && len(c) > 0 {
+			d["@context"] = append(c, c[0])
+		}
+	},
+	"add vocab": func(d map[string]any) {
+		d["@context"] = append(asArray(d["@context"]), map[string]any{"@vocab": "https://example.org/v#"})
+		d["extra"] = map[string]any{"type": "Thing", "p": []any{1.5, true, "x"}}
+	},
+	"redefine protected": func(d map[string]any) {
+		d["@context"] = append(asArray(d["@context"]), map[string]any{"name": "https://example.org/name"})
+	},
+	"redefine same": func(d map[string]any) {
+		d["@context"] = append(asArray(d["@context"]), map[string]any{"id": "@id", "type": "@type"})
+	},
+	"prefix and alias": func(d map[string]any) {
+		d["@context"] = append(asArray(d["@context"]), map[string]any{
+			"ex": "https://example.org/", "ex:q": map[string]any{"@type": "@id"},
+			"kind": "@type", "lst": map[string]any{"@id": "ex:lst", "@container": "@list"},
+			"g": map[string]any{"@id": "ex:g", "@container": "@graph"},
+		})
+		d["ex:p"] = map[string]any{"@value": "v", "@language": "EN"}
+		d["ex:q"] = "ex:target"
+		d["lst"] = []any{"a", map[string]any{"@id": "ex:n"}, []any{1.0}}
+		d["g"] = map[string]any{"ex:p": 1.0}
+		d["ex:s"] = map[string]any{"@set": []any{"x", map[string]any{"@value": "2", "@type": "ex:t"}}}
+		d["ex:k"] = map[string]any{"kind": []any{"ex:A", "ex:B"}, "@id": "_:b1"}
+	},
+	"null subject context": func(d map[string]any) {
+		if s, ok := d["credentialSubject"].(map[string]any); ok {
+			s["@context"] = nil
+		}
+	},
+	"nested context": func(d map[string]any) {
+		if s, ok := d["credentialSubject"].(map[string]any); ok {
+			s["@context"] = d["@context"]
+		}
+	},
+	"swap types": func(d map[string]any) {
+		s, ok := d["credentialSubject"].(map[string]any)
+		if ok {
+			s["type"], d["type"] = d["type"], s["type"]
+		}
+	},
+	"single type": func(d map[string]any) {
+		if t, ok := d["type"].([]any); ok && len(t) > 0 {
+			d["type"] = t[len(t)-1]
+		}
+	},
+	"value in type-scoped": func(d map[string]any) {
+		if s, ok := d["credentialSubject"].(map[string]any); ok {
+			s["id"] = map[string]any{"@value": "x"}
+		}
+	},
+}
+
+// TestFastExpandMutations runs the differential check on mutated
+// credentials.
+func TestFastExpandMutations(t *testing.T) {
+	docs := diffDocs(t)
+	names := []string{
+		"testdata/1edtech/obv3p0/vector.json/unsignedCredential",
+		"testdata/1edtech/clrv2p0/vector.json/unsignedCredential",
+		"testdata/ob3-full-unsigned.json",
+		"testdata/eddsa-rdfc-2022/unsigned.json",
+		"testdata/diff/validator-ob30/simple_v1.json#unsigned",
+		"testdata/diff/validator-ob30/endorsement-valid.json#unsigned",
+		"testdata/diff/validator-ob30/bit-string-list-credential-status-revoked.json",
+		"testdata/diff/validator-clr20/complex.json#unsigned",
+		"testdata/diff/vc-di-eddsa/Ed25519Signature2020-signedEdSig.json",
+		"testdata/diff/educredentials/minimal_valid_obv3.json",
+	}
+	if testing.Short() {
+		names = names[:2]
+	}
+	mnames := make([]string, 0, len(mutations))
+	for m := range mutations {
+		mnames = append(mnames, m)
+	}
+	sort.Strings(mnames)
+	for _, n := range names {
+		if docs[n] == nil {
+			t.Fatalf("%s: no such document", n)
+		}
+		for _, m := range mnames {
+			doc := deepCopy(docs[n]).(map[string]any)
+			mutations[m](doc)
+			checkFastAgainstGold(t, n+" ("+m+")", doc, Limits{})
+		}
+	}
+}
+
+// FuzzFastExpand compares the fast path with json-gold on arbitrary
+// documents, seeded with the test data.
+func FuzzFastExpand(f *testing.F) {
+	docs := diffDocs(f)
+	names := make([]string, 0, len(docs))
+	for n := range docs {
+		if !strings.Contains(n, "#") && strings.Count(n, "/") <= 3 {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := json.Marshal(docs[n])
+		f.Add(b)
+	}
+	f.Add([]byte(`{"@context":[{"@vocab":"http://ex/","T":{"@id":"http://ex/T","@context":{"p":{"@id":"http://ex/p","@type":"@id"}}}}],"@type":"T","p":"http://x/y","q":{"p":"z:1"}}`))
+	f.Add([]byte(`{"@context":{"@protected":true,"a":{"@id":"http://ex/a","@context":{"a":"http://ex/b"}}},"a":{"a":{"a":1}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var doc map[string]any
+		if json.Unmarshal(data, &doc) != nil {
+			return
+		}
+		checkFastAgainstGold(t, "input", doc, fuzzLimits)
+	})
 }

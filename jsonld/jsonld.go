@@ -21,9 +21,12 @@
 package jsonld
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Limits bounds the work one canonicalization may do. A zero field means the
@@ -93,21 +96,62 @@ func canonicalizeNQuads(ctx context.Context, nquads string, limits Limits) (stri
 	return canonicalize(ctx, quads, lim)
 }
 
-// dedupe removes repeated quads: a dataset is a set.
+// dedupe removes repeated quads, keeping the first of each: a dataset is a
+// set. It sorts indexes rather than hashing quads, which is several times
+// faster for credential-sized datasets.
 func dedupe(quads []quad) []quad {
 	if len(quads) < 2 {
 		return quads
 	}
-	seen := make(map[quad]struct{}, len(quads))
-	out := quads[:0]
-	for _, q := range quads {
-		if _, ok := seen[q]; ok {
-			continue
+	idx := make([]int32, len(quads))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return compareQuads(&quads[a], &quads[b]) })
+	dup := make([]bool, len(quads))
+	found := false
+	for i := 1; i < len(idx); i++ {
+		if compareQuads(&quads[idx[i-1]], &quads[idx[i]]) == 0 {
+			dup[idx[i]] = true
+			found = true
 		}
-		seen[q] = struct{}{}
-		out = append(out, q)
+	}
+	if !found {
+		return quads
+	}
+	out := quads[:0]
+	for i, q := range quads {
+		if !dup[i] {
+			out = append(out, q)
+		}
 	}
 	return out
+}
+
+func compareQuads(a, b *quad) int {
+	if c := compareTerms(&a.s, &b.s); c != 0 {
+		return c
+	}
+	if c := compareTerms(&a.p, &b.p); c != 0 {
+		return c
+	}
+	if c := compareTerms(&a.o, &b.o); c != 0 {
+		return c
+	}
+	return compareTerms(&a.g, &b.g)
+}
+
+func compareTerms(a, b *term) int {
+	if a.kind != b.kind {
+		return cmp.Compare(a.kind, b.kind)
+	}
+	if c := strings.Compare(a.value, b.value); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.datatype, b.datatype); c != 0 {
+		return c
+	}
+	return strings.Compare(a.lang, b.lang)
 }
 
 // Canonicalize converts the JSON-LD document doc to RDF (JSON-LD 1.1 toRDF,
