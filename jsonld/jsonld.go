@@ -1,12 +1,20 @@
 // Package jsonld turns JSON-LD documents into canonical RDF, offline and
 // within a work budget.
 //
-// Canonicalize expands a JSON-LD document (github.com/piprate/json-gold, in
-// safe mode) into an RDF dataset and canonicalizes that dataset with this
-// package's own implementation of RDF Dataset Canonicalization RDFC-1.0
-// (https://www.w3.org/TR/rdf-canon/), writing canonical N-Quads. This is the
-// transformation step of the Data Integrity cryptosuites eddsa-rdfc-2022 and
-// Ed25519Signature2020 used by Open Badges 3.0 and CLR 2.0.
+// Canonicalize expands a JSON-LD document (in safe mode) into an RDF dataset
+// and canonicalizes that dataset with this package's own implementation of
+// RDF Dataset Canonicalization RDFC-1.0 (https://www.w3.org/TR/rdf-canon/),
+// writing canonical N-Quads. This is the transformation step of the Data
+// Integrity cryptosuites eddsa-rdfc-2022 and Ed25519Signature2020 used by
+// Open Badges 3.0 and CLR 2.0.
+//
+// Expansion has two implementations. A fast path (fastctx.go,
+// fastexpand.go) covers the JSON-LD 1.1 subset that credentials use and
+// caches processed contexts, including every type- and property-scoped
+// context, for the life of the process. Anything it does not cover, and
+// every error, is handed to github.com/piprate/json-gold, which stays the
+// reference: differential tests and a fuzz target check that both give the
+// same expanded document.
 //
 // Contexts are never fetched: the package embeds the contexts Open Badges,
 // CLR and Verifiable Credentials use (ContextURLs lists them) and refuses any

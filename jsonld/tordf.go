@@ -165,6 +165,7 @@ func toRDFUsing(ctx context.Context, doc map[string]any, lim Limits, expand expa
 		return nil, mapError(doc, err)
 	}
 	c := rdfConv{issuer: issuer, maxQuads: lim.MaxQuads}
+	c.quads = make([]quad, 0, countValues(nodeMap, lim.MaxQuads))
 	for gname, gv := range nodeMap {
 		var g term
 		switch {
@@ -234,6 +235,27 @@ func toRDFWithJSONLiterals(doc map[string]any, lim Limits, expand expandFunc) ([
 		}
 	}
 	return dedupe(quads), nil
+}
+
+// countValues estimates the number of quads a node map gives (list items
+// count once), at most limit (when limit > 0), to size the quad slice.
+func countValues(nodeMap map[string]any, limit int) int {
+	n := 0
+	for _, gv := range nodeMap {
+		g, _ := gv.(map[string]any)
+		for _, nv := range g {
+			node, _ := nv.(map[string]any)
+			for _, vals := range node {
+				if l, ok := vals.([]any); ok {
+					n += len(l)
+				}
+			}
+		}
+	}
+	if limit > 0 && n > limit {
+		n = limit
+	}
+	return n
 }
 
 // rdfConv converts a node map to quads.
