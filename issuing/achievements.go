@@ -1,0 +1,222 @@
+package issuing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/ob"
+)
+
+// Limits on achievements.
+const (
+	MaxCriteriaLen   = 20_000
+	MaxAlignments    = 50
+	MaxTags          = 50
+	MaxTagLen        = 100
+	MaxResultDescs   = 50
+	MaxValidForMonth = 1200
+)
+
+// AchievementInput is what a caller gives to create or update an
+// achievement. Field names follow OB 3.0 where it has them.
+type AchievementInput struct {
+	IssuerID           string                 `json:"issuerId"`
+	Name               string                 `json:"name"`
+	Description        string                 `json:"description"`
+	CriteriaNarrative  string                 `json:"criteriaNarrative,omitempty"`
+	CriteriaURL        string                 `json:"criteriaUrl,omitempty"`
+	AchievementType    string                 `json:"achievementType,omitempty"`
+	Alignments         []ob.Alignment         `json:"alignment,omitempty"`
+	ResultDescriptions []ob.ResultDescription `json:"resultDescription,omitempty"`
+	CreditsAvailable   *float64               `json:"creditsAvailable,omitempty"`
+	Tags               []string               `json:"tag,omitempty"`
+	FieldOfStudy       string                 `json:"fieldOfStudy,omitempty"`
+	InLanguage         string                 `json:"inLanguage,omitempty"`
+	Version            string                 `json:"version,omitempty"`
+	ImageID            string                 `json:"imageId,omitempty"`
+	// ValidForMonths sets validUntil of awards to validFrom plus this many
+	// months; 0 means awards do not expire.
+	ValidForMonths int `json:"validForMonths,omitempty"`
+}
+
+// achievementTypes are the OB 3.0 AchievementType enumeration; "ext:Name"
+// extends it.
+var achievementTypes = map[string]bool{
+	"Achievement": true, "ApprenticeshipCertificate": true, "Assessment": true, "Assignment": true,
+	"AssociateDegree": true, "Award": true, "Badge": true, "BachelorDegree": true, "Certificate": true,
+	"CertificateOfCompletion": true, "Certification": true, "CommunityService": true, "Competency": true,
+	"Course": true, "CoCurricular": true, "Degree": true, "Diploma": true, "DoctoralDegree": true,
+	"Fieldwork": true, "GeneralEducationDevelopment": true, "JourneymanCertificate": true,
+	"LearningProgram": true, "License": true, "Membership": true, "ProfessionalDoctorate": true,
+	"QualityAssuranceCredential": true, "MasterCertificate": true, "MasterDegree": true,
+	"MicroCredential": true, "ResearchDoctorate": true, "SecondarySchoolDiploma": true,
+}
+
+func (in *AchievementInput) validate() error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.IssuerID == "" {
+		return cairn.Invalidf("issuerId", "is required")
+	}
+	if err := checkText("name", in.Name, 1, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText("description", in.Description, 1, MaxDescriptionLen); err != nil {
+		return err
+	}
+	if err := checkText("criteriaNarrative", in.CriteriaNarrative, 0, MaxCriteriaLen); err != nil {
+		return err
+	}
+	if in.CriteriaNarrative == "" && in.CriteriaURL == "" {
+		return cairn.Invalidf("criteriaNarrative", "is required when there is no criteriaUrl: say what earners did")
+	}
+	if in.CriteriaURL != "" {
+		if err := checkURL("criteriaUrl", in.CriteriaURL); err != nil {
+			return err
+		}
+	}
+	if in.AchievementType == "" {
+		in.AchievementType = "Badge"
+	}
+	if !achievementTypes[in.AchievementType] && !(strings.HasPrefix(in.AchievementType, "ext:") && len(in.AchievementType) > 4) {
+		return cairn.Invalidf("achievementType", "%q is not an OB 3.0 achievement type (e.g. Badge, Certificate, MicroCredential) or ext:Name", in.AchievementType)
+	}
+	if len(in.Alignments) > MaxAlignments {
+		return cairn.Invalidf("alignment", "has %d entries; the limit is %d", len(in.Alignments), MaxAlignments)
+	}
+	for i := range in.Alignments {
+		a := &in.Alignments[i]
+		field := fmt.Sprintf("alignment[%d]", i)
+		a.Type = ob.List[string]{"Alignment"}
+		if err := checkText(field+".targetName", a.TargetName, 1, MaxNameLen); err != nil {
+			return err
+		}
+		if err := checkURL(field+".targetUrl", a.TargetURL); err != nil {
+			return err
+		}
+	}
+	if len(in.ResultDescriptions) > MaxResultDescs {
+		return cairn.Invalidf("resultDescription", "has %d entries; the limit is %d", len(in.ResultDescriptions), MaxResultDescs)
+	}
+	for i := range in.ResultDescriptions {
+		rd := &in.ResultDescriptions[i]
+		field := fmt.Sprintf("resultDescription[%d]", i)
+		rd.Type = ob.List[string]{"ResultDescription"}
+		if rd.ID == "" {
+			rd.ID = fmt.Sprintf("urn:cairn:result-description:%d", i+1)
+		}
+		if err := checkText(field+".name", rd.Name, 1, MaxNameLen); err != nil {
+			return err
+		}
+		if rd.ResultType == "" {
+			return cairn.Invalidf(field+".resultType", "is required (e.g. GradePointAverage, LetterGrade, Percent, Status)")
+		}
+	}
+	if in.CreditsAvailable != nil && (*in.CreditsAvailable < 0 || *in.CreditsAvailable > 1e6) {
+		return cairn.Invalidf("creditsAvailable", "must be between 0 and 1000000")
+	}
+	if len(in.Tags) > MaxTags {
+		return cairn.Invalidf("tag", "has %d entries; the limit is %d", len(in.Tags), MaxTags)
+	}
+	for i, t := range in.Tags {
+		if err := checkText(fmt.Sprintf("tag[%d]", i), t, 1, MaxTagLen); err != nil {
+			return err
+		}
+	}
+	for field, v := range map[string]string{"fieldOfStudy": in.FieldOfStudy, "inLanguage": in.InLanguage, "version": in.Version} {
+		if err := checkText(field, v, 0, MaxNameLen); err != nil {
+			return err
+		}
+	}
+	if in.ValidForMonths < 0 || in.ValidForMonths > MaxValidForMonth {
+		return cairn.Invalidf("validForMonths", "must be between 0 (no expiry) and %d", MaxValidForMonth)
+	}
+	return nil
+}
+
+func (in *AchievementInput) apply(a *cairn.Achievement) {
+	a.IssuerID, a.Name, a.Description = in.IssuerID, in.Name, in.Description
+	a.CriteriaNarrative, a.CriteriaURL, a.AchievementType = in.CriteriaNarrative, in.CriteriaURL, in.AchievementType
+	a.Alignments, a.ResultDescriptions, a.CreditsAvailable = in.Alignments, in.ResultDescriptions, in.CreditsAvailable
+	a.Tags, a.FieldOfStudy, a.InLanguage, a.Version = in.Tags, in.FieldOfStudy, in.InLanguage, in.Version
+	a.ImageID, a.ValidFor = in.ImageID, in.ValidForMonths
+}
+
+// CreateAchievement creates an achievement of one of the organization's
+// issuers. Errors: Invalid (naming the field), Unavailable.
+func (s *Service) CreateAchievement(ctx context.Context, orgID string, in AchievementInput) (*cairn.Achievement, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkRefs(ctx, orgID, in.IssuerID, in.ImageID); err != nil {
+		return nil, err
+	}
+	a := &cairn.Achievement{OrgID: orgID}
+	in.apply(a)
+	if err := s.store.CreateAchievement(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// UpdateAchievement changes an achievement. Awards already issued keep the
+// achievement they were signed with; re-issuing one signs the new version.
+// Errors: Invalid, NotFound.
+func (s *Service) UpdateAchievement(ctx context.Context, orgID, id string, in AchievementInput) (*cairn.Achievement, error) {
+	a, err := s.store.Achievement(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.IssuerID == "" {
+		in.IssuerID = a.IssuerID
+	}
+	if in.IssuerID != a.IssuerID {
+		return nil, cairn.Invalidf("issuerId", "an achievement cannot move to another issuer")
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkRefs(ctx, orgID, in.IssuerID, in.ImageID); err != nil {
+		return nil, err
+	}
+	in.apply(a)
+	if err := s.store.UpdateAchievement(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) checkRefs(ctx context.Context, orgID, issuerID, imageID string) error {
+	if _, err := s.store.Issuer(ctx, orgID, issuerID); err != nil {
+		return fieldErr("issuerId", err)
+	}
+	if imageID != "" {
+		if _, err := s.store.Image(ctx, orgID, imageID); err != nil {
+			return fieldErr("imageId", err)
+		}
+	}
+	return nil
+}
+
+// OBAchievement returns the OB 3.0 Achievement that credentials embed.
+func (s *Service) OBAchievement(a *cairn.Achievement, issuer *cairn.Issuer) ob.Achievement {
+	o := ob.NewAchievement(s.AchievementURL(a.ID), a.Name, a.Description, a.CriteriaNarrative)
+	if a.CriteriaURL != "" {
+		o.Criteria.ID = a.CriteriaURL
+	}
+	o.AchievementType = a.AchievementType
+	o.Alignment = a.Alignments
+	o.ResultDescription = a.ResultDescriptions
+	o.CreditsAvailable = a.CreditsAvailable
+	o.Tag = a.Tags
+	o.FieldOfStudy, o.InLanguage, o.Version = a.FieldOfStudy, a.InLanguage, a.Version
+	if a.ImageID != "" {
+		o.Image = &ob.Image{ID: s.ImageURL(a.ImageID), Type: "Image"}
+	}
+	if issuer != nil {
+		p := s.Profile(issuer)
+		o.Creator = &p
+	}
+	return o
+}
