@@ -172,10 +172,10 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 	}
 	aw = &cairn.Award{
 		OrgID: orgID, IssuerID: is.ID, AchievementID: ach.ID,
-		Recipient:     cairn.Recipient{Name: in.Recipient.Name, ShowName: in.Recipient.ShowName},
-		Narrative:     in.Narrative, Evidence: in.Evidence, Results: in.Results, CreditsEarned: in.CreditsEarned,
+		Recipient: cairn.Recipient{Name: in.Recipient.Name, ShowName: in.Recipient.ShowName},
+		Narrative: in.Narrative, Evidence: in.Evidence, Results: in.Results, CreditsEarned: in.CreditsEarned,
 		ActivityStart: in.ActivityStart, ActivityEnd: in.ActivityEnd,
-		AwardedDate:   now, ValidFrom: now, Formats: in.Formats,
+		AwardedDate: now, ValidFrom: now, Formats: in.Formats,
 		IdempotencyKey: in.IdempotencyKey, RequestHash: in.requestHash(),
 	}
 	if in.Recipient.Email != "" {

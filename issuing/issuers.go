@@ -133,7 +133,9 @@ func (s *Service) addKey(ctx context.Context, is *cairn.Issuer, t keys.Type, ret
 	return s.store.AddIssuerKey(ctx, is.OrgID, k, retireOthers)
 }
 
-func keyAAD(issuerID, fragment string) []byte { return []byte("issuer-key:" + issuerID + "#" + fragment) }
+func keyAAD(issuerID, fragment string) []byte {
+	return []byte("issuer-key:" + issuerID + "#" + fragment)
+}
 
 // issuerSigner is an issuer's current key of one type, ready to sign.
 type issuerSigner struct {
