@@ -13,7 +13,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-
 func testKeys(t testing.TB) (note.Signer, note.Verifier) {
 	t.Helper()
 	skey, vkey, err := note.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{7}, 64)), "badges.example.edu/log")
