@@ -214,4 +214,3 @@ func sizeWarnings(img Image) []string {
 	}
 	return warn
 }
-

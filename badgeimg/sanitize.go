@@ -202,6 +202,9 @@ func (s *sanitizer) parse(data []byte) (*node, error) {
 				stack = append(stack, root)
 				continue
 			}
+			if len(stack) == 0 {
+				return nil, svgErr(d, ErrInvalidImage, "a second root element <%s>", t.Name.Local)
+			}
 			parent := stack[len(stack)-1]
 			switch {
 			case parent == nil || parent.name == "style":
