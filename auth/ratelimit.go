@@ -25,7 +25,9 @@ type LimiterConfig struct {
 	// minute once the burst is spent).
 	Every time.Duration
 	// MaxEntries bounds memory: beyond it the least recently used pairs are
-	// forgotten. Default 100,000 (about 15 MB at worst).
+	// forgotten. Default 100,000 (a few tens of MB at worst). An attacker
+	// who sends that many distinct pairs can push their own pair out and
+	// start afresh; that costs them MaxEntries requests per reset.
 	MaxEntries int
 }
 

@@ -152,7 +152,11 @@ func New(master *MasterKey, opts *Options) (*Keyring, error) {
 // Seal encrypts a private JWK under the current master key, bound to aad
 // (the issuer key id: see the package documentation). Each call uses a fresh
 // random nonce, so sealing the same key twice gives different blobs.
+// An empty aad is refused: every blob must be bound to a key id.
 func (kr *Keyring) Seal(plaintextJWK, aad []byte) ([]byte, error) {
+	if len(aad) == 0 {
+		return nil, errors.New("keyring: seal: aad (the issuer key id) is empty; every sealed key must be bound to its key id")
+	}
 	aead := kr.aeads[kr.current]
 	out := make([]byte, headerSize+chacha20poly1305.NonceSizeX, overhead+len(plaintextJWK))
 	out[0] = Version1

@@ -229,6 +229,13 @@ func TestSignerCache(t *testing.T) {
 		t.Error("Forget did not drop the cached signer")
 	}
 
+	if _, err := kr.Seal(jwk, nil); err == nil {
+		t.Error("Seal accepted an empty aad")
+	}
+	if _, _, _, err := kr.Generate(keys.Ed25519, nil); err == nil {
+		t.Error("Generate accepted an empty aad")
+	}
+
 	off, _ := testKeyring(t, &Options{CacheSize: -1})
 	sealed, _, _, _ := off.Generate(keys.Ed25519, []byte("x"))
 	off.NewSigner(sealed, []byte("x"))
