@@ -122,7 +122,16 @@ func checkField(name, v string) error {
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("translog: event %s is not valid UTF-8", name)
 	}
-	for _, r := range v {
+	for i := 0; i < len(v); {
+		if c := v[i]; c < utf8.RuneSelf {
+			if c <= ' ' || c == 0x7f {
+				return fmt.Errorf("translog: event %s contains a space or control character %U", name, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(v[i:])
+		i += n
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
 			return fmt.Errorf("translog: event %s contains a space or control character %U", name, r)
 		}

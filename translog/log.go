@@ -2,6 +2,7 @@ package translog
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -15,7 +16,18 @@ import (
 // leaves are SHA-256(0x00 || entry), interior nodes SHA-256(0x01 || l || r).
 var hasher = rfc6962.DefaultHasher
 
-var rangeFactory = &compact.RangeFactory{Hash: hasher.HashChildren}
+var rangeFactory = &compact.RangeFactory{Hash: hashChildren}
+
+// hashChildren is hasher.HashChildren, SHA-256(0x01 || l || r), without
+// the hash.Hash allocations: proofs compute hundreds of these.
+func hashChildren(l, r []byte) []byte {
+	var in [1 + 2*HashSize]byte
+	in[0] = rfc6962.RFC6962NodeHashPrefix
+	copy(in[1:], l)
+	copy(in[1+HashSize:], r)
+	h := sha256.Sum256(in[:])
+	return h[:]
+}
 
 // LeafHash returns the RFC 6962 leaf hash of an encoded entry: the hash
 // stored in level 0 tiles and proven by inclusion proofs.
@@ -225,21 +237,24 @@ func nodeHashesFromTiles(ids []compact.NodeID, tile func(TileID) []byte) ([][]by
 // subtreeRoot returns the root of the perfect tree whose leaves (at some
 // level) are the concatenated hashes hs; len(hs)/HashSize is a power of 2.
 func subtreeRoot(hs []byte) []byte {
-	n := len(hs) / HashSize
-	if n == 1 {
+	if len(hs) == HashSize {
 		return hs[:HashSize:HashSize]
 	}
-	level := make([][]byte, n)
-	for i := range level {
-		level[i] = hs[i*HashSize : (i+1)*HashSize]
-	}
-	for len(level) > 1 {
-		for i := 0; i < len(level)/2; i++ {
-			level[i] = hasher.HashChildren(level[2*i], level[2*i+1])
+	// Hash pairs of hs into buf, then pairs of buf into its own first half,
+	// until one hash is left.
+	buf := make([]byte, len(hs)/2)
+	var in [1 + 2*HashSize]byte
+	in[0] = rfc6962.RFC6962NodeHashPrefix
+	src := hs
+	for n := len(hs) / HashSize / 2; n >= 1; n /= 2 {
+		for i := 0; i < n; i++ {
+			copy(in[1:], src[2*i*HashSize:(2*i+2)*HashSize])
+			h := sha256.Sum256(in[:])
+			copy(buf[i*HashSize:], h[:])
 		}
-		level = level[:len(level)/2]
+		src = buf
 	}
-	return level[0]
+	return buf[:HashSize:HashSize]
 }
 
 // nodeHashes reads the hashes of the complete nodes ids from storage.
@@ -288,7 +303,7 @@ func (l *Log) RootHash(ctx context.Context, size uint64) ([]byte, error) {
 	}
 	root := hs[len(hs)-1]
 	for i := len(hs) - 2; i >= 0; i-- {
-		root = hasher.HashChildren(hs[i], root)
+		root = hashChildren(hs[i], root)
 	}
 	return root, nil
 }
@@ -335,7 +350,7 @@ func (l *Log) rehash(ctx context.Context, nodes proof.Nodes) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nodes.Rehash(hs, hasher.HashChildren)
+	return nodes.Rehash(hs, hashChildren)
 }
 
 // Record is an entry of the log with its position.
