@@ -64,10 +64,12 @@ type Argon2Params struct {
 }
 
 // DefaultArgon2Params are the parameters of new hashes: 64 MiB, one pass, two
-// lanes, 16-byte salt, 32-byte hash. On the reference 2-core server (AMD
-// EPYC, Go 1.26) one hash takes about 54 ms of wall time (two cores busy);
-// t=2 took 97 ms and t=3 132 ms. The memory cost is what makes GPU and ASIC
-// guessing expensive; see docs/PERFORMANCE.md and BenchmarkHashPassword.
+// lanes, 16-byte salt, 32-byte hash. Measured on the reference 2-core server
+// (AMD EPYC, Go 1.26, golang.org/x/crypto v0.58.0): one hash takes about
+// 54 ms of wall time when the machine is idle (both cores busy, about 75 ms
+// of CPU time); t=2 took 97 ms and t=3 132 ms. The memory cost is what makes
+// GPU and ASIC guessing expensive. Re-measure with BenchmarkHashPassword
+// when the hardware changes; [NeedsRehash] upgrades stored hashes at login.
 var DefaultArgon2Params = Argon2Params{Memory: 64 * 1024, Time: 1, Threads: 2, SaltLen: 16, KeyLen: 32}
 
 // Bounds on parameters read from stored hashes, so a corrupt or hostile row
