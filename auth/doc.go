@@ -20,7 +20,7 @@
 // # Errors
 //
 // Errors wrap a few sentinels that callers map to HTTP statuses with
-// [errors.Is]: [ErrPasswordMismatch], [ErrNoSession], [ErrSessionExpired]
+// [errors.Is]: [ErrPasswordMismatch], [ErrNoSession], [ErrSessionExpired],
 // [ErrMalformedAPIKey] and [ErrAPIKeyMismatch] → 401; [ErrCSRF] → 403; [ErrRateLimited] → 429
 // (with Retry-After). Policy failures are [*FieldError] (→ 400, naming the
 // field). Responses to a failed login must not say whether the account
