@@ -380,80 +380,108 @@ func (d Design) layout() scene {
 		sc.label += d.Subtitle
 	}
 
-	// Subtitle: upper case, one or two lines at a fixed size.
-	const subSize = 24.0
+	// The stack, top to bottom: icon, title (up to three lines, as large
+	// as fits), separator, subtitle (upper case, up to two lines at a
+	// fixed size). Each line is as wide as the shape allows at its height.
+	const subSize, iconSize, iconGap, sepGap = 24.0, 84.0, 20.0, 18.0
+	const titleLead, subLead = 1.12, 1.3
 	subText := strings.ToUpper(d.Subtitle)
-	subLines := wrap(fc, subText, subSize, []float64{270, 240}, true)
-	const iconSize, iconGap, sepGap = 84.0, 20.0, 18.0
-
-	// Title: the largest size at which it fits in at most three lines.
-	var titleLines []string
-	titleSize := 0.0
-	stackHeight := func(size float64, n int) float64 {
-		hgt := float64(n) * size * 1.12
+	stackHeight := func(size float64, n, m int) float64 {
+		hgt := float64(n)*size*titleLead + float64(m)*subSize*subLead
 		if d.Icon != NoIcon {
 			hgt += iconSize + iconGap
 		}
-		if len(subLines) > 0 {
-			hgt += 2*sepGap + float64(len(subLines))*subSize*1.3
+		if m > 0 {
+			hgt += 2 * sepGap
 		}
 		return hgt
 	}
-	lineWidths := func(size float64, n int) []float64 {
-		top := cy - stackHeight(size, n)/2
+	// widths returns the room for n title lines and m subtitle lines.
+	widths := func(size float64, n, m int) (title, sub []float64) {
+		y := cy - stackHeight(size, n, m)/2
 		if d.Icon != NoIcon {
-			top += iconSize + iconGap
+			y += iconSize + iconGap
 		}
-		ws := make([]float64, n)
-		for i := range n {
-			y0 := top + float64(i)*size*1.12
-			y1 := y0 + size*1.12
+		room := func(y0, y1 float64) float64 {
 			hw := min(halfWidth(content, center, y0), halfWidth(content, center, y1), halfWidth(content, center, (y0+y1)/2))
-			ws[i] = 2 * (hw - 22)
+			return 2 * (hw - 22)
 		}
-		return ws
+		for range n {
+			title = append(title, room(y, y+size*titleLead))
+			y += size * titleLead
+		}
+		y += 2 * sepGap
+		for range m {
+			sub = append(sub, min(room(y, y+subSize*subLead), 300))
+			y += subSize * subLead
+		}
+		return title, sub
 	}
 	// tall reports whether a stack would come closer than 36 units to the
 	// top or bottom of the content area (the shield's point is narrow, so
 	// keep further from it).
-	tall := func(size float64, n int) bool {
-		h := stackHeight(size, n)
+	tall := func(size float64, n, m int) bool {
+		h := stackHeight(size, n, m)
 		bottomPad := 36.0
 		if d.Shape == Shield {
 			bottomPad = 70
 		}
 		return cy-h/2 < ymin+36 || cy+h/2 > ymax-bottomPad
 	}
-	if d.Title != "" {
-	search:
-		for size := 64.0; size >= 28; size -= 2 {
-			for n := 1; n <= 3; n++ {
-				if tall(size, n) {
-					break
+	maxN, maxM := 3, 2
+	if d.Title == "" {
+		maxN = 0
+	}
+	if subText == "" {
+		maxM = 0
+	}
+	var titleLines, subLines []string
+	titleSize := 28.0
+	fitted := false
+search:
+	for size := 64.0; size >= 28; size -= 2 {
+		for n := min(1, maxN); n <= maxN; n++ {
+			for m := min(1, maxM); m <= maxM; m++ {
+				if tall(size, n, m) {
+					continue
 				}
-				if lines := wrap(fc, d.Title, size, lineWidths(size, n), false); lines != nil {
-					titleLines, titleSize = lines, size
+				tw, sw := widths(size, n, m)
+				tl := wrap(fc, d.Title, size, tw, false)
+				sl := wrap(fc, subText, subSize, sw, false)
+				if len(tl) == n && len(sl) == m {
+					titleLines, subLines, titleSize, fitted = tl, sl, size, true
 					break search
 				}
 			}
 		}
-		if titleLines == nil {
-			titleSize = 28
-			titleLines = wrap(fc, d.Title, titleSize, lineWidths(titleSize, 3), true)
+	}
+	if !fitted {
+		// Too long: the smallest size, and the most lines that are not too
+		// tall, ending with an ellipsis.
+	fallback:
+		for n := maxN; n >= min(1, maxN); n-- {
+			for m := maxM; m >= min(1, maxM); m-- {
+				if !tall(titleSize, n, m) || n <= 1 && m <= 1 {
+					tw, sw := widths(titleSize, n, m)
+					titleLines = wrap(fc, d.Title, titleSize, tw, true)
+					subLines = wrap(fc, subText, subSize, sw, true)
+					break fallback
+				}
+			}
 		}
 	}
 
 	// Stack everything about cy.
-	y := cy - stackHeight(titleSize, len(titleLines))/2
+	y := cy - stackHeight(titleSize, len(titleLines), len(subLines))/2
 	if d.Icon != NoIcon {
 		ip := parsePath(icons[d.Icon]).transform(iconSize/100, 0, 0, center-iconSize/2, y)
 		sc.layers = append(sc.layers, layer{ip, fill{c: accent}})
 		y += iconSize + iconGap
 	}
 	for _, l := range titleLines {
-		base := y + (titleSize*1.12+fc.capHeight*titleSize)/2
+		base := y + (titleSize*titleLead+fc.capHeight*titleSize)/2
 		sc.text = append(sc.text, textLine{s: l, y: base, size: titleSize, width: fc.width(l, titleSize), fill: fill{c: textColor}, class: "title"})
-		y += titleSize * 1.12
+		y += titleSize * titleLead
 	}
 	if len(subLines) > 0 {
 		if len(titleLines) > 0 || d.Icon != NoIcon {
@@ -463,9 +491,9 @@ func (d Design) layout() scene {
 		}
 		y += 2 * sepGap
 		for _, l := range subLines {
-			base := y + (subSize*1.3+fc.capHeight*subSize)/2
+			base := y + (subSize*subLead+fc.capHeight*subSize)/2
 			sc.text = append(sc.text, textLine{s: l, y: base, size: subSize, width: fc.width(l, subSize), fill: fill{c: accent}, class: "subtitle"})
-			y += subSize * 1.3
+			y += subSize * subLead
 		}
 	}
 	return sc
@@ -522,13 +550,18 @@ func wrap(fc *face, s string, size float64, widths []float64, force bool) []stri
 	return lines
 }
 
-// ellipsize shortens s until s + "…" fits in w.
+// ellipsize shortens s until s + "…" fits in w, at a word boundary when
+// that keeps at least half of the line.
 func ellipsize(fc *face, s string, size, w float64) string {
 	r := []rune(s)
 	for len(r) > 0 && fc.width(strings.TrimRight(string(r), " ")+"…", size) > w {
 		r = r[:len(r)-1]
 	}
-	return strings.TrimRight(string(r), " ") + "…"
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > 0 && utf8.RuneCountInString(cut[:i]) >= len(r)/2 && len(r) < utf8.RuneCountInString(s) && s[len(cut)] != ' ' {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:-") + "…"
 }
 
 // SVG returns the design as a standalone SVG document. It is

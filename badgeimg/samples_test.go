@@ -21,6 +21,8 @@ var sampleDesigns = []Design{
 	{Shape: Hexagon, Primary: "#0f5e6b", Secondary: "#a8e0d5", Title: "Supercalifragilisticexpialidocious Extraordinarily Long Achievement Title Here", Subtitle: "A very long subtitle that needs wrapping too"},
 	{Shape: Circle, Primary: "#334155", Secondary: "#cbd5e1", Title: "First Aid", Icon: Heart},
 	{Shape: Shield, Primary: "#b4532a", Secondary: "#fbe4c8", Title: "Électricité & <Énergie>", Subtitle: "Niveau 1", Icon: Bolt},
+	{Shape: Shield, Title: "An Extraordinarily Long Achievement Title That Needs Three Lines Or More To Fit", Subtitle: "Example University of Applied Sciences", Icon: Star},
+	{Shape: Rosette, Primary: "#0f5e6b", Secondary: "#a8e0d5", Title: "Pneumonoultramicroscopicsilicovolcanoconiosis", Subtitle: "Example University of Applied Sciences"},
 }
 
 // TestWriteSamples writes the sample designs when -samples is given:
