@@ -172,7 +172,7 @@ func ParseEvent(b []byte) (Event, error) {
 	e.Issuer = vals[2]
 	e.CredentialID = vals[3]
 	d, ok := strings.CutPrefix(vals[4], "sha256:")
-	if !ok || len(d) != 64 || strings.ToLower(d) != d {
+	if !ok || len(d) != 64 { // uppercase hex is rejected by the canonical check below
 		return Event{}, fmt.Errorf("translog: event digest is not sha256: and 64 lowercase hexadecimal digits")
 	}
 	if _, err := hex.Decode(e.CredentialDigest[:], []byte(d)); err != nil {
