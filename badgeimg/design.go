@@ -622,24 +622,43 @@ func (d Design) PNG(size int) ([]byte, error) {
 	}
 	sc := d.layout()
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	mask := image.NewAlpha(img.Bounds())
 	k := float64(size) / designSize
 	z := vector.NewRasterizer(size, size)
 	paint := func(p path, f fill) {
-		z.Reset(size, size)
-		p.rasterize(z, k)
-		var src image.Image
-		switch {
-		case f.gradient:
-			src = &vGradient{top: f.c, bottom: f.bottom, h: float64(size)}
-		default:
+		r := p.bounds(k).Intersect(img.Bounds())
+		if r.Empty() {
+			return
+		}
+		z.Reset(r.Dx(), r.Dy())
+		p.rasterize(z, k, r.Min)
+		if !f.gradient {
 			c := f.c
 			if f.opacity > 0 && f.opacity < 1 {
 				c.A = uint8(math.Round(255 * f.opacity))
 			}
-			src = image.NewUniform(c)
+			z.DrawOp = draw.Over
+			z.Draw(img, r, image.NewUniform(c), image.Point{})
+			return
 		}
-		z.DrawOp = draw.Over
-		z.Draw(img, img.Bounds(), src, image.Point{})
+		// A gradient: rasterize the coverage, then blend an opaque colour
+		// per row (vector's generic path costs an interface call per pixel).
+		z.DrawOp = draw.Src
+		z.Draw(mask, r, image.Opaque, image.Point{})
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			c := mix(f.c, f.bottom, min(max((float64(y)+0.5)/float64(size), 0), 1))
+			src := [4]uint32{uint32(c.R), uint32(c.G), uint32(c.B), 255}
+			row := img.Pix[y*img.Stride+4*r.Min.X : y*img.Stride+4*r.Max.X]
+			for x, m := range mask.Pix[y*mask.Stride+r.Min.X : y*mask.Stride+r.Max.X] {
+				if m == 0 {
+					continue
+				}
+				ma, inv := uint32(m), 255-uint32(m)
+				for i := range 4 {
+					row[4*x+i] = uint8((uint32(row[4*x+i])*inv + src[i]*ma + 127) / 255)
+				}
+			}
+		}
 	}
 	for _, l := range sc.layers {
 		paint(l.p, l.f)
@@ -655,18 +674,3 @@ func (d Design) PNG(size int) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// vGradient is a vertical linear gradient image from top (y = 0) to bottom
-// (y = h).
-type vGradient struct {
-	top, bottom color.NRGBA
-	h           float64
-}
-
-func (g *vGradient) ColorModel() color.Model { return color.NRGBAModel }
-func (g *vGradient) Bounds() image.Rectangle {
-	return image.Rect(-1e9, -1e9, 1e9, 1e9)
-}
-func (g *vGradient) At(x, y int) color.Color {
-	t := min(max((float64(y)+0.5)/g.h, 0), 1)
-	return mix(g.top, g.bottom, t)
-}

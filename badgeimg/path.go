@@ -1,6 +1,7 @@
 package badgeimg
 
 import (
+	"image"
 	"math"
 	"strconv"
 	"strings"
@@ -80,9 +81,27 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// rasterize adds the path, scaled by k, to z.
-func (p path) rasterize(z *vector.Rasterizer, k float64) {
-	f := func(a point) (float32, float32) { return float32(a.x * k), float32(a.y * k) }
+// bounds returns the pixel rectangle that holds the path scaled by k (a
+// Bézier curve lies within its control points).
+func (p path) bounds(k float64) image.Rectangle {
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, s := range p {
+		for j := range s.n() {
+			x0, y0 = min(x0, s.pts[j].x), min(y0, s.pts[j].y)
+			x1, y1 = max(x1, s.pts[j].x), max(y1, s.pts[j].y)
+		}
+	}
+	if x0 > x1 {
+		return image.Rectangle{}
+	}
+	return image.Rect(int(math.Floor(x0*k)), int(math.Floor(y0*k)), int(math.Ceil(x1*k)), int(math.Ceil(y1*k)))
+}
+
+// rasterize adds the path, scaled by k and moved by -off, to z.
+func (p path) rasterize(z *vector.Rasterizer, k float64, off image.Point) {
+	f := func(a point) (float32, float32) {
+		return float32(a.x*k - float64(off.X)), float32(a.y*k - float64(off.Y))
+	}
 	open := false
 	for _, s := range p {
 		switch s.op {

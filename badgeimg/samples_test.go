@@ -43,5 +43,12 @@ func TestWriteSamples(t *testing.T) {
 		if err := os.WriteFile(name+".svg", d.SVG(), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		small, err := d.PNG(128)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name+"-128.png", small, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

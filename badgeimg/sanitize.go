@@ -532,16 +532,23 @@ func safeSelector(s string) bool {
 }
 
 func stripComments(s string) string {
+	if !strings.Contains(s, "/*") {
+		return s
+	}
+	var b strings.Builder
 	for {
 		i := strings.Index(s, "/*")
 		if i < 0 {
-			return s
+			b.WriteString(s)
+			return b.String()
 		}
+		b.WriteString(s[:i])
 		j := strings.Index(s[i+2:], "*/")
 		if j < 0 {
-			return s[:i]
+			return b.String()
 		}
-		s = s[:i] + " " + s[i+2+j+2:]
+		b.WriteByte(' ')
+		s = s[i+2+j+2:]
 	}
 }
 
