@@ -673,4 +673,3 @@ func (d Design) PNG(size int) ([]byte, error) {
 	}
 	return out.Bytes(), nil
 }
-
