@@ -1,0 +1,208 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/verify"
+)
+
+// Verifier verifies credentials; *verify.Verifier implements it (as does
+// the web package's Verifier).
+type Verifier interface {
+	Verify(ctx context.Context, input []byte) *verify.Report
+}
+
+// Server serves the JSON API. Set the exported fields, then call Register.
+type Server struct {
+	// Service issues and manages credentials; required.
+	Service *issuing.Service
+	// Store is read directly for lists and authentication; required. It is
+	// normally Service.Store().
+	Store cairn.Store
+	// Verifier answers POST /api/v1/verify; required for that route.
+	Verifier Verifier
+	// Log receives internal errors (default slog.Default()).
+	Log *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	once    sync.Once
+	cookies auth.Cookies
+	inner   *http.ServeMux // every route, to tell 404 from 405
+	touched sync.Map       // API key ID → time.Time of the last TouchAPIKey
+}
+
+// Prefix is the path every route of the API starts with.
+const Prefix = "/api/v1"
+
+// handler serves one route for an authenticated caller (nil on public
+// routes). An error it returns is written as a problem document.
+type handler func(w http.ResponseWriter, r *http.Request, c *caller) error
+
+// route is one method and path of the API.
+type route struct {
+	method string
+	path   string       // ServeMux pattern path, starting with Prefix
+	action cairn.Action // what the caller's role must allow; "" for a public route
+	limit  int64        // body cap; 0 means MaxJSONBody
+	h      handler
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/openapi.json", "", 0, s.openAPI},
+		{"POST", "/verify", "", verify.MaxInputBytes, s.verify},
+		{"GET", "/me", cairn.ActionRead, 0, s.me},
+
+		{"GET", "/issuers", cairn.ActionRead, 0, s.listIssuers},
+		{"POST", "/issuers", cairn.ActionManageIssuers, 0, s.createIssuer},
+		{"GET", "/issuers/{id}", cairn.ActionRead, 0, s.getIssuer},
+		{"PATCH", "/issuers/{id}", cairn.ActionManageIssuers, 0, s.patchIssuer},
+		{"POST", "/issuers/{id}/rotate-keys", cairn.ActionManageIssuers, 0, s.rotateKeys},
+
+		{"POST", "/images", cairn.ActionManageAchievements, MaxImageBody + 64<<10, s.uploadImage},
+		{"POST", "/images/generate", cairn.ActionManageAchievements, 0, s.generateImage},
+		{"GET", "/images/{id}", cairn.ActionRead, 0, s.getImage},
+
+		{"GET", "/achievements", cairn.ActionRead, 0, s.listAchievements},
+		{"POST", "/achievements", cairn.ActionManageAchievements, 0, s.createAchievement},
+		{"GET", "/achievements/{id}", cairn.ActionRead, 0, s.getAchievement},
+		{"PUT", "/achievements/{id}", cairn.ActionManageAchievements, 0, s.putAchievement},
+
+		{"GET", "/awards", cairn.ActionRead, 0, s.listAwards},
+		{"POST", "/awards", cairn.ActionIssue, 0, s.createAward},
+		{"GET", "/awards/{id}", cairn.ActionRead, 0, s.getAward},
+		{"POST", "/awards/{id}/revoke", cairn.ActionRevoke, 0, s.stateChange(cairn.StateRevoked)},
+		{"POST", "/awards/{id}/suspend", cairn.ActionRevoke, 0, s.stateChange(cairn.StateSuspended)},
+		{"POST", "/awards/{id}/reinstate", cairn.ActionRevoke, 0, s.stateChange(cairn.StateActive)},
+		{"POST", "/awards/{id}/reissue", cairn.ActionIssue, 0, s.reissue},
+		{"POST", "/awards/{id}/renew", cairn.ActionIssue, 0, s.renew},
+
+		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
+		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},
+		{"DELETE", "/api-keys/{id}", cairn.ActionManageAPIKeys, 0, s.revokeAPIKey},
+	}
+}
+
+// Routes returns the ServeMux pattern ("METHOD /api/v1/…") of every route
+// Register adds, in a fixed order.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, rt := range s.routes() {
+		out = append(out, rt.method+" "+Prefix+rt.path)
+	}
+	return out
+}
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		if s.Service != nil {
+			s.cookies, _ = auth.NewCookies(s.Service.BaseURL())
+		}
+		s.inner = http.NewServeMux()
+		for _, rt := range s.routes() {
+			s.inner.Handle(rt.method+" "+Prefix+rt.path, http.NotFoundHandler())
+		}
+	})
+}
+
+// Register adds every route to mux, and a handler for the rest of
+// /api/v1/ that answers 404 or 405 as problem documents.
+func (s *Server) Register(mux *http.ServeMux) {
+	s.init()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(rt))
+	}
+	mux.HandleFunc(Prefix+"/", s.notFound)
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// wrap authenticates and authorizes the caller of a route, caps the body,
+// runs the handler and writes its error.
+func (s *Server) wrap(rt route) http.Handler {
+	limit := rt.limit
+	if limit == 0 {
+		limit = MaxJSONBody
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		var c *caller
+		if rt.action != "" {
+			var err error
+			if c, err = s.authenticate(w, r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if !c.role.Can(rt.action) {
+				s.writeError(w, r, cairn.Errorf(cairn.Forbidden, "the %s role may not %s", c.role, actionText[rt.action]))
+				return
+			}
+		}
+		if err := rt.h(w, r, c); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+var actionText = map[cairn.Action]string{
+	cairn.ActionRead:               "read this organization's data",
+	cairn.ActionIssue:              "issue, re-issue or renew awards",
+	cairn.ActionRevoke:             "revoke, suspend or reinstate awards",
+	cairn.ActionManageAchievements: "create or change achievements and images",
+	cairn.ActionManageIssuers:      "create or change issuers or rotate their keys",
+	cairn.ActionManageAPIKeys:      "list, create or revoke API keys",
+}
+
+// notFound answers a path under /api/v1/ that no route serves: 405 with
+// Allow when another method would match, 404 otherwise.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.init()
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.inner.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		if slices.Contains(allow, "GET") {
+			allow = append(allow, "HEAD")
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, Problem{Type: problemType(405), Title: http.StatusText(405), Status: 405,
+			Detail: "method " + r.Method + " is not allowed here; allowed: " + strings.Join(allow, ", ")})
+		return
+	}
+	writeProblem(w, Problem{Type: problemType(404), Title: http.StatusText(404), Status: 404,
+		Detail: "no API endpoint at " + r.URL.Path + "; see " + Prefix + "/openapi.json"})
+}
+
+// writeJSON answers v as JSON with the status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return cairn.Wrapf(cairn.Internal, err, "encoding the response")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+	return nil
+}
