@@ -1,0 +1,575 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+)
+
+// fullPercent is how full (in allocated indexes) a revocation list may get
+// before awards go to a new pair of lists: random allocation gets slow and a
+// list's herd thins as it fills.
+const fullPercent = 90
+
+// probes is how many random indexes CreateAward tries in one list before it
+// treats the list as full.
+const probes = 64
+
+const awardColumns = `id, org_id, issuer_id, achievement_id, recipient_type, recipient_identity, recipient_name,
+	recipient_show_name, recipient_salt, narrative, evidence, results, credits_earned, activity_start, activity_end,
+	awarded_date, valid_from, valid_until, formats, credential_json, credential_jwt, status_list_id, suspension_list_id,
+	status_index, state, state_reason, idempotency_key, request_hash, created_at, updated_at`
+
+const awardPlaceholders = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+
+func scanAward(s scanner) (*cairn.Award, error) {
+	var a cairn.Award
+	err := s.Scan(&a.ID, &a.OrgID, &a.IssuerID, &a.AchievementID, &a.Recipient.Type, &a.Recipient.Identity,
+		&a.Recipient.Name, &a.Recipient.ShowName, &a.Recipient.Salt, &a.Narrative, jsonCol{&a.Evidence},
+		jsonCol{&a.Results}, nullFloatCol{&a.CreditsEarned}, nullTimeCol{&a.ActivityStart}, nullTimeCol{&a.ActivityEnd},
+		timeCol{&a.AwardedDate}, timeCol{&a.ValidFrom}, nullTimeCol{&a.ValidUntil}, jsonCol{&a.Formats},
+		bytesCol{&a.CredentialJSON}, &a.CredentialJWT, &a.StatusListID, &a.SuspensionListID, &a.StatusIndex,
+		&a.State, &a.StateReason, &a.IdempotencyKey, &a.RequestHash, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+	return &a, err
+}
+
+// awardArgs returns the values of awardColumns for a.
+func awardArgs(a *cairn.Award) ([]any, error) {
+	ev, err := jsonArg(a.Evidence)
+	if err != nil {
+		return nil, cairn.Wrapf(cairn.Invalid, err, "evidence cannot be encoded")
+	}
+	res, err := jsonArg(a.Results)
+	if err != nil {
+		return nil, cairn.Wrapf(cairn.Invalid, err, "results cannot be encoded")
+	}
+	formats, err := jsonArg(a.Formats)
+	if err != nil {
+		return nil, err
+	}
+	return []any{a.ID, a.OrgID, a.IssuerID, a.AchievementID, string(a.Recipient.Type), a.Recipient.Identity,
+		a.Recipient.Name, a.Recipient.ShowName, a.Recipient.Salt, a.Narrative, ev, res, floatArg(a.CreditsEarned),
+		a.ActivityStart, a.ActivityEnd, a.AwardedDate, a.ValidFrom, a.ValidUntil, formats, bytesArg(a.CredentialJSON),
+		a.CredentialJWT, a.StatusListID, a.SuspensionListID, a.StatusIndex, string(a.State), a.StateReason,
+		a.IdempotencyKey, a.RequestHash, a.CreatedAt, a.UpdatedAt}, nil
+}
+
+func validAward(a *cairn.Award) error {
+	if err := required("org_id", a.OrgID, "achievement_id", a.AchievementID, "recipient.identity", a.Recipient.Identity); err != nil {
+		return err
+	}
+	switch a.Recipient.Type {
+	case cairn.RecipientEmail, cairn.RecipientDID:
+	default:
+		return cairn.Invalidf("recipient.type", "must be email or did")
+	}
+	if a.AwardedDate.IsZero() {
+		return cairn.Invalidf("awarded_date", "is required")
+	}
+	if a.ValidFrom.IsZero() {
+		return cairn.Invalidf("valid_from", "is required")
+	}
+	return nil
+}
+
+// CreateAward implements cairn.AwardStore.
+func (db *DB) CreateAward(ctx context.Context, a *cairn.Award, sign func(a *cairn.Award) error) (created bool, err error) {
+	if err := validAward(a); err != nil {
+		return false, err
+	}
+	if sign == nil {
+		return false, cairn.Errorf(cairn.Internal, "CreateAward without a sign function")
+	}
+	in := *a
+	// Two requests with one idempotency key can race on PostgreSQL: the loser
+	// hits the unique index and, run again, finds the winner's award.
+	for attempt := 0; ; attempt++ {
+		*a = in
+		created, err = db.createAward(ctx, a, sign)
+		if err == nil || attempt == 1 || a.IdempotencyKey == "" || cairn.FieldOf(err) != "idempotency_key" {
+			if err != nil {
+				*a = in
+			}
+			return created, err
+		}
+	}
+}
+
+func (db *DB) createAward(ctx context.Context, a *cairn.Award, sign func(a *cairn.Award) error) (bool, error) {
+	created := false
+	err := db.write(ctx, func(x q) error {
+		created = false
+		if a.IdempotencyKey != "" {
+			prev, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE org_id = ? AND idempotency_key = ?",
+				a.OrgID, a.IdempotencyKey))
+			switch {
+			case err == nil:
+				if prev.RequestHash != a.RequestHash {
+					return &cairn.Error{Kind: cairn.Conflict, Field: "idempotency_key",
+						Message: "idempotency key already used with a different request"}
+				}
+				*a = *prev
+				return nil
+			case !errors.Is(err, sqlNoRows):
+				return mapErr(err)
+			}
+		}
+
+		var issuerID string
+		if err := x.row(ctx, "SELECT issuer_id FROM achievements WHERE id = ? AND org_id = ?", a.AchievementID, a.OrgID).Scan(&issuerID); err != nil {
+			if errors.Is(err, sqlNoRows) {
+				return &cairn.Error{Kind: cairn.NotFound, Field: "achievement_id", Message: "achievement not found"}
+			}
+			return mapErr(err)
+		}
+		if a.IssuerID == "" {
+			a.IssuerID = issuerID
+		} else if a.IssuerID != issuerID {
+			return cairn.Invalidf("issuer_id", "the achievement belongs to another issuer")
+		}
+
+		if a.ID == "" {
+			a.ID = newID()
+		}
+		now := db.now()
+		a.CreatedAt, a.UpdatedAt = now, now
+		a.State, a.StateReason = cairn.StateActive, ""
+		a.AwardedDate, a.ValidFrom = norm(a.AwardedDate), norm(a.ValidFrom)
+		a.ValidUntil, a.ActivityStart, a.ActivityEnd = normp(a.ValidUntil), normp(a.ActivityStart), normp(a.ActivityEnd)
+
+		full := false
+		for {
+			l, err := db.currentLists(ctx, x, a.IssuerID, full, now)
+			if err != nil {
+				return err
+			}
+			ok, err := db.allocate(ctx, x, a, l, sign)
+			if err != nil {
+				return err
+			}
+			if ok {
+				break
+			}
+			full = true // no free index found: move on to a new pair of lists
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
+// listPair is the current revocation list of an issuer and its suspension
+// twin.
+type listPair struct {
+	revocation, suspension string
+	seq, size, used        int
+}
+
+// currentLists returns the issuer's newest pair of lists, creating the next
+// pair when there is none, when the newest is fullPercent full, or when
+// forceNew is set.
+func (db *DB) currentLists(ctx context.Context, x q, issuerID string, forceNew bool, now time.Time) (listPair, error) {
+	for range 3 {
+		var l listPair
+		err := x.row(ctx, `SELECT r.id, s.id, r.seq, r.size, r.used FROM status_lists r
+			JOIN status_lists s ON s.issuer_id = r.issuer_id AND s.seq = r.seq AND s.purpose = 'suspension'
+			WHERE r.issuer_id = ? AND r.purpose = 'revocation' ORDER BY r.seq DESC LIMIT 1`, issuerID).
+			Scan(&l.revocation, &l.suspension, &l.seq, &l.size, &l.used)
+		if err != nil && !errors.Is(err, sqlNoRows) {
+			return l, mapErr(err)
+		}
+		if err == nil && !forceNew && l.used*100 < l.size*fullPercent {
+			return l, nil
+		}
+		// Create the next pair. Another process may be creating it too: the
+		// unique (issuer_id, purpose, seq) makes one of us do nothing, and we
+		// then read the winner's pair.
+		next := l.seq + 1
+		r := newID()
+		size := cairn.StatusListSize
+		if db.listSize > 0 {
+			size = db.listSize
+		}
+		bits := make([]byte, size/8)
+		n, err := x.execN(ctx, `INSERT INTO status_lists (id, issuer_id, purpose, seq, size, used, bits, version, signed, signed_version, signed_at, created_at, updated_at)
+			VALUES (?, ?, 'revocation', ?, ?, 0, ?, 1, NULL, 0, NULL, ?, ?) ON CONFLICT (issuer_id, purpose, seq) DO NOTHING`,
+			r, issuerID, next, size, bits, now, now)
+		if err != nil {
+			return l, err
+		}
+		if n == 1 {
+			s := newID()
+			if _, err := x.exec(ctx, `INSERT INTO status_lists (id, issuer_id, purpose, seq, size, used, bits, version, signed, signed_version, signed_at, created_at, updated_at)
+				VALUES (?, ?, 'suspension', ?, ?, 0, ?, 1, NULL, 0, NULL, ?, ?)`,
+				s, issuerID, next, size, bits, now, now); err != nil {
+				return l, err
+			}
+			return listPair{revocation: r, suspension: s, seq: next, size: size}, nil
+		}
+		forceNew = false
+	}
+	return listPair{}, cairn.Errorf(cairn.Unavailable, "status list allocation contended; try again")
+}
+
+// allocate picks a random free index in l, signs a with it and inserts it.
+// It reports false if it found no free index.
+func (db *DB) allocate(ctx context.Context, x q, a *cairn.Award, l listPair, sign func(a *cairn.Award) error) (bool, error) {
+	for range probes {
+		idx := rand.IntN(l.size)
+		var one int
+		err := x.row(ctx, "SELECT 1 FROM awards WHERE status_list_id = ? AND status_index = ?", l.revocation, idx).Scan(&one)
+		if err == nil {
+			continue // taken
+		}
+		if !errors.Is(err, sqlNoRows) {
+			return false, mapErr(err)
+		}
+		a.StatusListID, a.SuspensionListID, a.StatusIndex = l.revocation, l.suspension, idx
+		a.CredentialJSON, a.CredentialJWT = nil, ""
+		if err := sign(a); err != nil {
+			return false, err
+		}
+		args, err := awardArgs(a)
+		if err != nil {
+			return false, err
+		}
+		// On PostgreSQL a concurrent transaction may have taken idx since
+		// the check: the insert then does nothing and we try another.
+		n, err := x.execN(ctx, "INSERT INTO awards ("+awardColumns+") VALUES ("+awardPlaceholders+
+			") ON CONFLICT (status_list_id, status_index) DO NOTHING", args...)
+		if err != nil {
+			return false, err
+		}
+		if n == 0 {
+			continue
+		}
+		// Last, so that the list row is locked only until commit.
+		if _, err := x.exec(ctx, "UPDATE status_lists SET used = used + 1 WHERE id = ?", l.revocation); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// Award implements cairn.AwardStore.
+func (db *DB) Award(ctx context.Context, orgID, id string) (*cairn.Award, error) {
+	a, err := scanAward(db.read().row(ctx, "SELECT "+awardColumns+" FROM awards WHERE id = ? AND org_id = ?", id, orgID))
+	if err != nil {
+		return nil, orNotFound(err, "award")
+	}
+	return a, nil
+}
+
+// PublicAward implements cairn.AwardStore.
+func (db *DB) PublicAward(ctx context.Context, id string) (*cairn.Award, error) {
+	a, err := scanAward(db.read().row(ctx, "SELECT "+awardColumns+" FROM awards WHERE id = ?", id))
+	if err != nil {
+		return nil, orNotFound(err, "award")
+	}
+	return a, nil
+}
+
+// Page sizes for Awards.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// awardWhere returns the WHERE clause and arguments for f, without paging.
+func awardWhere(f cairn.AwardFilter) (string, []any, error) {
+	if f.OrgID == "" {
+		return "", nil, cairn.Invalidf("org_id", "is required")
+	}
+	var b strings.Builder
+	b.WriteString(" WHERE org_id = ?")
+	args := []any{f.OrgID}
+	add := func(cond string, v any) {
+		b.WriteString(" AND ")
+		b.WriteString(cond)
+		args = append(args, v)
+	}
+	if f.IssuerID != "" {
+		add("issuer_id = ?", f.IssuerID)
+	}
+	if f.AchievementID != "" {
+		add("achievement_id = ?", f.AchievementID)
+	}
+	if f.State != "" {
+		if !f.State.Valid() {
+			return "", nil, cairn.Invalidf("state", "must be active, revoked or suspended")
+		}
+		add("state = ?", string(f.State))
+	}
+	if f.Recipient != "" {
+		add("recipient_identity = ?", f.Recipient)
+	}
+	if !f.Since.IsZero() {
+		add("updated_at >= ?", f.Since)
+	}
+	return b.String(), args, nil
+}
+
+// cursor encodes the position after the last award of a page.
+func cursor(a *cairn.Award) string {
+	s := strconv.FormatInt(a.CreatedAt.UnixMicro(), 10) + "." + a.ID
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func parseCursor(c string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		us, id, ok := strings.Cut(string(b), ".")
+		if n, err := strconv.ParseInt(us, 10, 64); ok && err == nil && id != "" {
+			return time.UnixMicro(n).UTC(), id, nil
+		}
+	}
+	return time.Time{}, "", cairn.Invalidf("cursor", "is not a cursor this server returned")
+}
+
+// Awards implements cairn.AwardStore.
+func (db *DB) Awards(ctx context.Context, f cairn.AwardFilter) ([]*cairn.Award, string, error) {
+	where, args, err := awardWhere(f)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultPageSize
+	case limit < 0 || limit > MaxPageSize:
+		return nil, "", cairn.Invalidf("limit", "must be between 1 and %d", MaxPageSize)
+	}
+	if f.Cursor != "" {
+		t, id, err := parseCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+		args = append(args, t, t, id)
+	}
+	args = append(args, limit+1)
+	rows, err := db.read().query(ctx, "SELECT "+awardColumns+" FROM awards"+where+" ORDER BY created_at DESC, id DESC LIMIT ?", args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var page []*cairn.Award
+	for rows.Next() {
+		a, err := scanAward(rows)
+		if err != nil {
+			return nil, "", mapErr(err)
+		}
+		page = append(page, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", mapErr(err)
+	}
+	next := ""
+	if len(page) > limit {
+		page = page[:limit]
+		next = cursor(page[limit-1])
+	}
+	return page, next, nil
+}
+
+// CountAwards implements cairn.AwardStore.
+func (db *DB) CountAwards(ctx context.Context, f cairn.AwardFilter) (int, error) {
+	where, args, err := awardWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = db.read().row(ctx, "SELECT COUNT(*) FROM awards"+where, args...).Scan(&n)
+	return n, mapErr(err)
+}
+
+// SetAwardState implements cairn.AwardStore.
+func (db *DB) SetAwardState(ctx context.Context, orgID, id string, state cairn.AwardState, reason string) (*cairn.Award, error) {
+	if !state.Valid() {
+		return nil, cairn.Invalidf("state", "must be active, revoked or suspended")
+	}
+	var out *cairn.Award
+	err := db.write(ctx, func(x q) error {
+		a, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE id = ? AND org_id = ?"+x.d.forUpdate(), id, orgID))
+		if err != nil {
+			return orNotFound(err, "award")
+		}
+		if a.State == cairn.StateRevoked && state != cairn.StateRevoked {
+			return cairn.Errorf(cairn.Conflict, "the award is revoked; revocation cannot be undone")
+		}
+		now := db.now()
+		if a.State != state {
+			// Lists in a fixed order (revocation, then suspension), so that
+			// concurrent transactions lock them in the same order.
+			if err := setBit(ctx, x, a.StatusListID, a.StatusIndex, state == cairn.StateRevoked, now); err != nil {
+				return err
+			}
+			if err := setBit(ctx, x, a.SuspensionListID, a.StatusIndex, state == cairn.StateSuspended, now); err != nil {
+				return err
+			}
+		}
+		if _, err := x.exec(ctx, "UPDATE awards SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?",
+			string(state), reason, now, a.ID); err != nil {
+			return err
+		}
+		a.State, a.StateReason, a.UpdatedAt = state, reason, now
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// setBit sets or clears entry idx of a list, bumping its version if the bit
+// changes.
+func setBit(ctx context.Context, x q, listID string, idx int, v bool, now time.Time) error {
+	var bits []byte
+	if err := x.row(ctx, "SELECT bits FROM status_lists WHERE id = ?"+x.d.forUpdate(), listID).Scan(bytesCol{&bits}); err != nil {
+		return orNotFound(err, "status list")
+	}
+	if idx < 0 || idx/8 >= len(bits) {
+		return cairn.Errorf(cairn.Internal, "status index %d outside list %s", idx, listID)
+	}
+	mask := byte(0x80) >> (idx % 8)
+	old := bits[idx/8]
+	if v {
+		bits[idx/8] |= mask
+	} else {
+		bits[idx/8] &^= mask
+	}
+	if bits[idx/8] == old {
+		return nil
+	}
+	_, err := x.exec(ctx, "UPDATE status_lists SET bits = ?, version = version + 1, updated_at = ? WHERE id = ?", bits, now, listID)
+	return err
+}
+
+// UpdateAward implements cairn.AwardStore.
+func (db *DB) UpdateAward(ctx context.Context, orgID, id string, change func(a *cairn.Award) error) (*cairn.Award, error) {
+	var out *cairn.Award
+	err := db.write(ctx, func(x q) error {
+		cur, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE id = ? AND org_id = ?"+x.d.forUpdate(), id, orgID))
+		if err != nil {
+			return orNotFound(err, "award")
+		}
+		if cur.State == cairn.StateRevoked {
+			return cairn.Errorf(cairn.Conflict, "the award is revoked")
+		}
+		c := *cur
+		if err := change(&c); err != nil {
+			return err
+		}
+		if c.ValidFrom.IsZero() {
+			return cairn.Invalidf("valid_from", "is required")
+		}
+		n := *cur
+		n.Recipient.Name, n.Recipient.ShowName = c.Recipient.Name, c.Recipient.ShowName
+		n.Narrative, n.Evidence, n.Results, n.CreditsEarned = c.Narrative, c.Evidence, c.Results, c.CreditsEarned
+		n.ActivityStart, n.ActivityEnd = normp(c.ActivityStart), normp(c.ActivityEnd)
+		n.ValidFrom, n.ValidUntil = norm(c.ValidFrom), normp(c.ValidUntil)
+		n.Formats, n.CredentialJSON, n.CredentialJWT = c.Formats, bytes.Clone(c.CredentialJSON), c.CredentialJWT
+		n.UpdatedAt = db.now()
+		ev, err := jsonArg(n.Evidence)
+		if err != nil {
+			return cairn.Wrapf(cairn.Invalid, err, "evidence cannot be encoded")
+		}
+		res, err := jsonArg(n.Results)
+		if err != nil {
+			return cairn.Wrapf(cairn.Invalid, err, "results cannot be encoded")
+		}
+		formats, err := jsonArg(n.Formats)
+		if err != nil {
+			return err
+		}
+		if _, err := x.exec(ctx, `UPDATE awards SET recipient_name = ?, recipient_show_name = ?, narrative = ?, evidence = ?,
+			results = ?, credits_earned = ?, activity_start = ?, activity_end = ?, valid_from = ?, valid_until = ?, formats = ?,
+			credential_json = ?, credential_jwt = ?, updated_at = ? WHERE id = ?`,
+			n.Recipient.Name, n.Recipient.ShowName, n.Narrative, ev, res, floatArg(n.CreditsEarned), n.ActivityStart,
+			n.ActivityEnd, n.ValidFrom, n.ValidUntil, formats, bytesArg(n.CredentialJSON), n.CredentialJWT, n.UpdatedAt,
+			n.ID); err != nil {
+			return err
+		}
+		out = &n
+		return nil
+	})
+	return out, err
+}
+
+// Status lists
+
+const statusListColumns = "id, issuer_id, purpose, size, bits, version, signed, signed_version, signed_at, created_at, updated_at"
+
+func scanStatusList(s scanner) (*cairn.StatusList, error) {
+	var l cairn.StatusList
+	err := s.Scan(&l.ID, &l.IssuerID, &l.Purpose, &l.Size, bytesCol{&l.Bits}, &l.Version, bytesCol{&l.Signed},
+		&l.SignedVersion, nullTimeCol{&l.SignedAt}, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt})
+	return &l, err
+}
+
+// StatusList implements cairn.StatusListStore.
+func (db *DB) StatusList(ctx context.Context, id string) (*cairn.StatusList, error) {
+	l, err := scanStatusList(db.read().row(ctx, "SELECT "+statusListColumns+" FROM status_lists WHERE id = ?", id))
+	if err != nil {
+		return nil, orNotFound(err, "status list")
+	}
+	return l, nil
+}
+
+func (db *DB) statusLists(ctx context.Context, query string, args ...any) ([]*cairn.StatusList, error) {
+	rows, err := db.read().query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*cairn.StatusList
+	for rows.Next() {
+		l, err := scanStatusList(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, l)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// StatusLists implements cairn.StatusListStore.
+func (db *DB) StatusLists(ctx context.Context, issuerID string) ([]*cairn.StatusList, error) {
+	return db.statusLists(ctx, "SELECT "+statusListColumns+" FROM status_lists WHERE issuer_id = ? ORDER BY seq, purpose", issuerID)
+}
+
+// StaleStatusLists implements cairn.StatusListStore.
+func (db *DB) StaleStatusLists(ctx context.Context, limit int) ([]*cairn.StatusList, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return db.statusLists(ctx, "SELECT "+statusListColumns+" FROM status_lists WHERE signed_version < version ORDER BY updated_at, id LIMIT ?", limit)
+}
+
+// UpdateStatusListSigned implements cairn.StatusListStore.
+func (db *DB) UpdateStatusListSigned(ctx context.Context, id string, version int64, signed []byte) error {
+	if len(signed) == 0 {
+		return cairn.Invalidf("signed", "is empty")
+	}
+	return db.write(ctx, func(x q) error {
+		n, err := x.execN(ctx, "UPDATE status_lists SET signed = ?, signed_version = ?, signed_at = ? WHERE id = ? AND version = ?",
+			signed, version, db.now(), id, version)
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return nil
+		}
+		var cur int64
+		if err := x.row(ctx, "SELECT version FROM status_lists WHERE id = ?", id).Scan(&cur); err != nil {
+			return orNotFound(err, "status list")
+		}
+		return cairn.Errorf(cairn.Conflict, "status list %s is at version %d, not %d; sign it again", id, cur, version)
+	})
+}
