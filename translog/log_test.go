@@ -136,6 +136,13 @@ func TestRootsAndProofs(t *testing.T) {
 				if err := proof.VerifyConsistency(hasher, size1, size, cp, mth(entries[:size1]), root); err != nil {
 					t.Fatalf("consistency %d → %d: %v", size1, size, err)
 				}
+				older, newer := Checkpoint{Size: size1, Hash: mth(entries[:size1])}, Checkpoint{Size: size, Hash: root}
+				if err := VerifyConsistency(older, newer, cp); err != nil {
+					t.Fatal(err)
+				}
+				if size1 > 0 && size1 < size && VerifyConsistency(Checkpoint{Size: size1, Hash: mth(entries[1 : size1+1])}, newer, cp) == nil {
+					t.Fatalf("consistency proof %d → %d verifies for another old tree", size1, size)
+				}
 			}
 		})
 	}
