@@ -63,7 +63,11 @@ func (s *Server) createAchievement(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (s *Server) getAchievement(w http.ResponseWriter, r *http.Request, c *caller) error {
-	a, err := s.Store.Achievement(r.Context(), c.orgID, r.PathValue("id"))
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.Store.Achievement(r.Context(), c.orgID, id)
 	if err != nil {
 		return err
 	}
@@ -73,11 +77,15 @@ func (s *Server) getAchievement(w http.ResponseWriter, r *http.Request, c *calle
 // putAchievement replaces an achievement's fields; issuerId may be left
 // out (an achievement stays with its issuer).
 func (s *Server) putAchievement(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
 	var in issuing.AchievementInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	a, err := s.Service.UpdateAchievement(r.Context(), c.orgID, r.PathValue("id"), in)
+	a, err := s.Service.UpdateAchievement(r.Context(), c.orgID, id, in)
 	if err != nil {
 		return err
 	}

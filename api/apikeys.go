@@ -84,7 +84,11 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *caller)
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if err := s.Store.RevokeAPIKey(r.Context(), c.orgID, r.PathValue("id")); err != nil {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RevokeAPIKey(r.Context(), c.orgID, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -128,7 +128,11 @@ func (s *Server) createAward(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 func (s *Server) getAward(w http.ResponseWriter, r *http.Request, c *caller) error {
-	a, err := s.Store.Award(r.Context(), c.orgID, r.PathValue("id"))
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.Store.Award(r.Context(), c.orgID, id)
 	if err != nil {
 		return err
 	}
@@ -224,11 +228,15 @@ type stateInput struct {
 
 func (s *Server) stateChange(state cairn.AwardState) handler {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
 		var in stateInput
 		if err := decodeOptionalJSON(r, &in); err != nil {
 			return err
 		}
-		a, err := s.Service.SetState(r.Context(), c.orgID, r.PathValue("id"), state, in.Reason)
+		a, err := s.Service.SetState(r.Context(), c.orgID, id, state, in.Reason)
 		if err != nil {
 			return err
 		}
@@ -237,10 +245,14 @@ func (s *Server) stateChange(state cairn.AwardState) handler {
 }
 
 func (s *Server) reissue(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
 	if err := emptyBody(r); err != nil {
 		return err
 	}
-	a, err := s.Service.Reissue(r.Context(), c.orgID, r.PathValue("id"))
+	a, err := s.Service.Reissue(r.Context(), c.orgID, id)
 	if err != nil {
 		return err
 	}
@@ -254,6 +266,10 @@ type renewInput struct {
 }
 
 func (s *Server) renew(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
 	data, err := readJSON(r)
 	if err != nil {
 		return err
@@ -267,7 +283,7 @@ func (s *Server) renew(w http.ResponseWriter, r *http.Request, c *caller) error 
 	if _, ok := present["validUntil"]; !ok {
 		return cairn.Invalidf("validUntil", "is required: a date-time, or null for no expiry")
 	}
-	a, err := s.Service.Renew(r.Context(), c.orgID, r.PathValue("id"), in.ValidUntil)
+	a, err := s.Service.Renew(r.Context(), c.orgID, id, in.ValidUntil)
 	if err != nil {
 		return err
 	}

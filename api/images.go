@@ -209,7 +209,11 @@ func (s *Server) generateImage(w http.ResponseWriter, r *http.Request, c *caller
 
 // getImage answers an image of the organization, as stored.
 func (s *Server) getImage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	img, err := s.Store.Image(r.Context(), c.orgID, r.PathValue("id"))
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	img, err := s.Store.Image(r.Context(), c.orgID, id)
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,11 @@ func (s *Server) writeIssuer(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) getIssuer(w http.ResponseWriter, r *http.Request, c *caller) error {
-	is, err := s.Store.Issuer(r.Context(), c.orgID, r.PathValue("id"))
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	is, err := s.Store.Issuer(r.Context(), c.orgID, id)
 	if err != nil {
 		return err
 	}
@@ -102,6 +106,10 @@ type issuerPatch struct {
 }
 
 func (s *Server) patchIssuer(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
 	data, err := readJSON(r, "application/json", "application/merge-patch+json")
 	if err != nil {
 		return err
@@ -110,7 +118,7 @@ func (s *Server) patchIssuer(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := unmarshalStrict(data, &p); err != nil {
 		return err
 	}
-	is, err := s.Store.Issuer(r.Context(), c.orgID, r.PathValue("id"))
+	is, err := s.Store.Issuer(r.Context(), c.orgID, id)
 	if err != nil {
 		return err
 	}
@@ -139,10 +147,13 @@ func (s *Server) patchIssuer(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 func (s *Server) rotateKeys(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
 	if err := emptyBody(r); err != nil {
 		return err
 	}
-	id := r.PathValue("id")
 	if err := s.Service.RotateIssuerKeys(r.Context(), c.orgID, id); err != nil {
 		return err
 	}

@@ -206,3 +206,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	_, _ = w.Write(append(data, '\n'))
 	return nil
 }
+
+// MaxIDLen caps the IDs accepted in paths and query parameters.
+const MaxIDLen = 100
+
+// validID reports whether id can be the ID of an object: IDs are UUIDs or
+// other short strings of letters, digits, '-' and '_'.
+func validID(id string) bool {
+	if id == "" || len(id) > MaxIDLen {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// pathID returns the {id} of the path; a malformed one cannot name
+// anything, so it is 404 as an unknown one is.
+func pathID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		return "", cairn.Errorf(cairn.NotFound, "no such object")
+	}
+	return id, nil
+}

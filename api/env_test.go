@@ -1,0 +1,240 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/api"
+	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/keyring"
+	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/verify"
+)
+
+const testBase = "https://badges.example.org"
+
+// env is a Server over a fresh SQLite store in a temporary folder.
+type env struct {
+	t        testing.TB
+	db       *store.DB
+	svc      *issuing.Service
+	srv      *api.Server
+	h        http.Handler
+	verifier *verify.Verifier
+	logs     *bytes.Buffer
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "cairn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	svc, err := issuing.New(db, kr, issuing.Options{BaseURL: testBase, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := verify.New(svc.Fetcher(fetch.Offline))
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log}
+	mux := http.NewServeMux()
+	srv.Register(mux)
+	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}
+}
+
+// org is an organization made for a test, with its owner's API key.
+type org struct {
+	id, ownerID, key string
+}
+
+func (e *env) newOrg(slug string) org {
+	e.t.Helper()
+	key, k := api.NewAPIKey("", "test owner key", cairn.RoleOwner)
+	o := &cairn.Organization{Slug: slug, Name: "Org " + slug}
+	owner := &cairn.Account{Email: slug + "@example.org", Name: "Owner of " + slug, PasswordHash: "$argon2id$not-a-real-hash"}
+	if err := e.db.CreateOrganizationWithOwner(context.Background(), o, owner, k); err != nil {
+		e.t.Fatal(err)
+	}
+	return org{id: o.ID, ownerID: owner.ID, key: key}
+}
+
+// keyFor makes another API key of the organization with the role.
+func (e *env) keyFor(o org, role cairn.Role) string {
+	e.t.Helper()
+	key, k := api.NewAPIKey(o.id, string(role)+" key", role)
+	if err := e.db.CreateAPIKey(context.Background(), k); err != nil {
+		e.t.Fatal(err)
+	}
+	return key
+}
+
+// resp is a recorded response.
+type resp struct {
+	code int
+	hdr  http.Header
+	body []byte
+}
+
+// rawBody is a request body sent as is, with its content type.
+type rawBody struct {
+	ctype string
+	data  []byte
+}
+
+// do sends a request as the holder of key ("" for none). body is nil (no
+// body), a rawBody, a string (sent as application/json) or a value to
+// marshal as JSON. hdr are extra header name/value pairs.
+func (e *env) do(method, path, key string, body any, hdr ...string) resp {
+	e.t.Helper()
+	var rd io.Reader
+	ctype := ""
+	switch b := body.(type) {
+	case nil:
+	case rawBody:
+		rd, ctype = bytes.NewReader(b.data), b.ctype
+	case string:
+		rd, ctype = strings.NewReader(b), "application/json"
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd, ctype = bytes.NewReader(data), "application/json"
+	}
+	req := httptest.NewRequest(method, "https://badges.example.org"+path, rd)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return resp{code: rec.Code, hdr: rec.Header(), body: rec.Body.Bytes()}
+}
+
+// must checks the status and decodes the JSON body into v (if not nil).
+func (r resp) must(t testing.TB, code int, v any) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("status %d, want %d: %s", r.code, code, r.body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.body, v); err != nil {
+			t.Fatalf("decoding %s: %v", r.body, err)
+		}
+	}
+}
+
+// problem checks that the response is a problem document with the status
+// and returns it.
+func (r resp) problem(t testing.TB, code int) api.Problem {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("status %d, want %d: %s", r.code, code, r.body)
+	}
+	if mt, _, _ := mime.ParseMediaType(r.hdr.Get("Content-Type")); mt != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json: %s", r.hdr.Get("Content-Type"), r.body)
+	}
+	var p api.Problem
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("problem %s: %v", r.body, err)
+	}
+	if p.Status != code || p.Title == "" || p.Type == "" || p.Detail == "" {
+		t.Fatalf("incomplete problem: %+v", p)
+	}
+	return p
+}
+
+// fixture is one organization's objects, made through the API.
+type fixture struct {
+	org           org
+	issuerID      string
+	imageID       string
+	achievementID string
+	awardID       string
+	keyID         string // an API key other than the owner's
+}
+
+// makeFixture creates an issuer, an image, an achievement, an award and an
+// extra API key in o through the API.
+func (e *env) makeFixture(o org) fixture {
+	e.t.Helper()
+	f := fixture{org: o}
+	var is struct{ ID string }
+	e.do("POST", "/api/v1/issuers", o.key, map[string]any{"name": "Issuer of " + o.id, "url": "https://example.org"}).must(e.t, 201, &is)
+	f.issuerID = is.ID
+	var img struct{ ID string }
+	e.do("POST", "/api/v1/images/generate", o.key, map[string]any{"shape": "circle", "title": "Go"}).must(e.t, 201, &img)
+	f.imageID = img.ID
+	var ach struct{ ID string }
+	e.do("POST", "/api/v1/achievements", o.key, achievementBody(f.issuerID, f.imageID)).must(e.t, 201, &ach)
+	f.achievementID = ach.ID
+	var aw struct{ ID string }
+	e.do("POST", "/api/v1/awards", o.key, awardBody(f.achievementID, "learner@example.com")).must(e.t, 201, &aw)
+	f.awardID = aw.ID
+	var k struct{ ID string }
+	e.do("POST", "/api/v1/api-keys", o.key, map[string]any{"name": "ci", "role": "issuer"}).must(e.t, 201, &k)
+	f.keyID = k.ID
+	return f
+}
+
+func achievementBody(issuerID, imageID string) map[string]any {
+	m := map[string]any{
+		"issuerId":          issuerID,
+		"name":              "Go Programming",
+		"description":       "Writes, tests and ships Go programs.",
+		"criteriaNarrative": "Passed the practical exam.",
+		"achievementType":   "Certificate",
+		"alignment": []map[string]any{{"targetName": "Software engineering", "targetUrl": "https://example.org/skills/se",
+			"targetFramework": "ESCO", "targetCode": "se-1"}},
+		"resultDescription": []map[string]any{{"name": "Grade", "resultType": "LetterGrade", "allowedValue": []string{"A", "B", "C"}}},
+		"creditsAvailable":  3,
+		"tag":               []string{"go", "programming"},
+		"fieldOfStudy":      "Computer science",
+		"inLanguage":        "en",
+		"version":           "1.0",
+		"validForMonths":    24,
+	}
+	if imageID != "" {
+		m["imageId"] = imageID
+	}
+	return m
+}
+
+func awardBody(achievementID, email string) map[string]any {
+	return map[string]any{
+		"achievementId": achievementID,
+		"recipient":     map[string]any{"email": email, "name": "Ada Learner", "showName": true},
+		"narrative":     "Built a web server.",
+		"evidence":      []map[string]any{{"id": "https://example.org/evidence/1", "name": "Project", "description": "The server"}},
+		"results":       []map[string]any{{"resultDescription": "urn:cairn:result-description:1", "value": "A"}},
+		"creditsEarned": 3,
+	}
+}
