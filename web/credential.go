@@ -9,13 +9,12 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn/ob"
+	"github.com/cairn-badges/cairn/share"
 	"github.com/cairn-badges/cairn/verify"
 )
 
 // MetaTag is one OpenGraph (Property) or Twitter (Name) meta element.
-type MetaTag struct {
-	Property, Name, Content string
-}
+type MetaTag = share.MetaTag
 
 // CredentialPage is what the public credential page shows.
 type CredentialPage struct {
@@ -24,8 +23,9 @@ type CredentialPage struct {
 	ID    string
 
 	AchievementName, AchievementType, AchievementDescription string
+	AchievementURL                                           string // the achievement (criteria) page
 	Criteria, CriteriaURL                                    string
-	IssuerName, IssuerURL                                    string
+	IssuerName, IssuerURL                                    string // IssuerURL: the issuer's profile page
 	RecipientName                                            string // empty unless the learner allows it
 	Narrative                                                string
 	Awarded, ValidFrom, ValidUntil                           string
@@ -38,12 +38,17 @@ type CredentialPage struct {
 	JSONURL, JWTURL, PNGURL, SVGURL string
 	LinkedInURL                     string
 	QRDataURI                       template.URL
+	QRURL                           string // the QR code as an SVG file
 	Meta                            []MetaTag
+	CopyScript                      template.HTML // the copy-link script (allowed by the page's CSP)
 
 	// StateBanner is set for a revoked, suspended or expired credential; it
 	// is shown at the top instead of the verification result.
 	StateBanner, StateReason string
-	Report                   *verify.Report
+	// Status is the state in a word: Active, Revoked, Suspended or Expired.
+	Status    string
+	Report    *verify.Report
+	CheckedAt string // when Report was made
 }
 
 // LinkItem is a named, optionally linked, entry (evidence).
@@ -93,10 +98,21 @@ func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string) *CredentialPag
 	for _, al := range a.Alignment {
 		p.Alignments = append(p.Alignments, AlignmentItem{Name: al.TargetName, URL: al.TargetURL, Framework: al.TargetFramework, Code: al.TargetCode})
 	}
-	for _, r := range c.CredentialSubject.Result {
-		if r.Value != "" {
-			p.Results = append(p.Results, r.Value)
+	names := map[string]string{}
+	for _, rd := range a.ResultDescription {
+		if rd.ID != "" && rd.Name != "" {
+			names[rd.ID] = rd.Name
 		}
+	}
+	for _, r := range c.CredentialSubject.Result {
+		v := firstNonEmpty(r.Value, r.Status)
+		if v == "" {
+			continue
+		}
+		if n := names[r.ResultDescription]; n != "" {
+			v = n + ": " + v
+		}
+		p.Results = append(p.Results, v)
 	}
 	return p
 }
@@ -104,13 +120,17 @@ func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string) *CredentialPag
 // SetState records the issuer's current view of the credential: revoked or
 // suspended (with the reason), or expired.
 func (p *CredentialPage) SetState(state, reason string, validUntil *time.Time, now time.Time) {
+	p.Status = "Active"
 	switch state {
 	case "revoked":
+		p.Status = "Revoked"
 		p.StateBanner, p.StateReason = "This credential has been revoked by its issuer.", reason
 	case "suspended":
+		p.Status = "Suspended"
 		p.StateBanner, p.StateReason = "This credential is suspended by its issuer.", reason
 	default:
 		if validUntil != nil && !validUntil.After(now) {
+			p.Status = "Expired"
 			p.StateBanner = "This credential expired on " + validUntil.UTC().Format("2 January 2006") + "."
 		}
 	}
@@ -118,9 +138,7 @@ func (p *CredentialPage) SetState(state, reason string, validUntil *time.Time, n
 
 // RenderCredential writes the credential page.
 func (h *Handler) RenderCredential(w http.ResponseWriter, p *CredentialPage) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'")
-	w.Header().Set("Vary", "Accept")
+	setPageHeaders(w.Header())
 	if err := templates.ExecuteTemplate(w, "credential.html", p); err != nil && h.Log != nil {
 		h.Log.Error("render", "template", "credential.html", "err", err)
 	}

@@ -1,0 +1,348 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/bake"
+	"github.com/cairn-badges/cairn/ob"
+	"github.com/cairn-badges/cairn/share"
+)
+
+// Timeouts and lifetimes of credential resources.
+const (
+	buildTimeout   = 30 * time.Second
+	bakedTTL       = 10 * time.Minute
+	bakedPNGSize   = 512 // pixels, for a generated design
+	bakedCache     = "public, max-age=300"
+	qrCache        = "public, max-age=86400"
+	maxFilenameLen = 60
+)
+
+// credential serves GET /credentials/{id} and its siblings {id}.json,
+// {id}.jwt, {id}.png and {id}.svg.
+func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
+	id, ext := r.PathValue("id"), ""
+	if i := strings.LastIndexByte(id, '.'); i >= 0 {
+		id, ext = id[:i], id[i:]
+	}
+	if !validID(id) {
+		p.NotFound(w, r)
+		return
+	}
+	switch ext {
+	case "", ".json", ".jwt", ".png", ".svg":
+	default:
+		p.NotFound(w, r)
+		return
+	}
+	aw, err := p.store.PublicAward(r.Context(), id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	switch ext {
+	case ".json":
+		p.credentialJSON(w, r, aw, typeVC)
+	case ".jwt":
+		p.credentialJWT(w, r, aw)
+	case ".png", ".svg":
+		p.baked(w, r, aw, ext)
+	default:
+		w.Header().Add("Vary", "Accept")
+		switch ct := negotiate(r.Header.Get("Accept"), typeHTML, typeVC, typeLD, typeJSON); ct {
+		case typeHTML:
+			p.credentialPage(w, r, aw)
+		default:
+			p.credentialJSON(w, r, aw, ct)
+		}
+	}
+}
+
+// version names one version of an award, for cache keys and ETags.
+func version(aw *cairn.Award) string {
+	return aw.ID + "-" + strconv.FormatInt(aw.UpdatedAt.UnixNano(), 36)
+}
+
+// credentialJSON answers the exact stored signed JSON.
+func (p *Public) credentialJSON(w http.ResponseWriter, r *http.Request, aw *cairn.Award, ctype string) {
+	setJSONHeaders(w.Header(), ctype)
+	w.Header().Set("Cache-Control", pageCache)
+	serveBytes(w, r, `"`+version(aw)+`-json"`, aw.CredentialJSON)
+}
+
+// credentialJWT answers the VC-JWT, or 404 when the award was not issued
+// as one.
+func (p *Public) credentialJWT(w http.ResponseWriter, r *http.Request, aw *cairn.Award) {
+	if aw.CredentialJWT == "" {
+		p.writeError(w, r, http.StatusNotFound, "This credential was not issued as a VC-JWT. Its signed JSON is at the same address with .json.")
+		return
+	}
+	setJSONHeaders(w.Header(), typeJWT)
+	w.Header().Set("Cache-Control", pageCache)
+	serveBytes(w, r, `"`+version(aw)+`-jwt"`, []byte(aw.CredentialJWT))
+}
+
+// bakePayload is what a baked image carries: the signed JSON, or the JWT
+// when the award was issued only as a VC-JWT.
+func bakePayload(aw *cairn.Award) []byte {
+	if aw.CredentialJWT != "" && !slices.Contains(aw.Formats, cairn.FormatDataIntegrity) {
+		return []byte(aw.CredentialJWT)
+	}
+	return aw.CredentialJSON
+}
+
+// baked answers the credential baked into its badge image, as an attachment.
+func (p *Public) baked(w http.ResponseWriter, r *http.Request, aw *cairn.Award, ext string) {
+	now := p.now()
+	data, err := p.files.get(version(aw)+ext, now, func() ([]byte, time.Time, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
+		defer cancel()
+		data, err := p.bake(ctx, aw, ext)
+		return data, now.Add(bakedTTL), err
+	})
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", typePNG)
+	if ext == ".svg" {
+		h.Set("Content-Type", typeSVG)
+	}
+	h.Set("Content-Security-Policy", imageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", bakedCache)
+	h.Set("Access-Control-Allow-Origin", "*")
+	c, _ := parseCredential(aw)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)}))
+	serveBytes(w, r, `"`+version(aw)+ext+`"`, data)
+}
+
+// parseCredential decodes the stored credential; the zero credential when
+// it cannot (then pages show less, but still show).
+func parseCredential(aw *cairn.Award) (*ob.OpenBadgeCredential, error) {
+	var c ob.OpenBadgeCredential
+	err := ob.Unmarshal(aw.CredentialJSON, &c)
+	return &c, err
+}
+
+// filename is a download name for a credential file: the achievement's name
+// as a slug, the start of the award ID, and ext.
+func filename(c *ob.OpenBadgeCredential, aw *cairn.Award, ext string) string {
+	name := c.CredentialSubject.Achievement.Name
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+		if b.Len() >= maxFilenameLen {
+			break
+		}
+	}
+	slug := b.String()
+	if slug == "" {
+		slug = "badge"
+	}
+	short := aw.ID
+	if len(short) > 8 {
+		short = short[:8]
+	}
+	return slug + "-" + short + ext
+}
+
+// bake bakes the credential into the achievement's image when it has one
+// in that format, else into a generated design.
+func (p *Public) bake(ctx context.Context, aw *cairn.Award, ext string) ([]byte, error) {
+	c, _ := parseCredential(aw)
+	payload := bakePayload(aw)
+	want := typePNG
+	if ext == ".svg" {
+		want = typeSVG
+	}
+	if id := p.imageID(c); id != "" {
+		img, err := p.store.PublicImage(ctx, id)
+		switch {
+		case err == nil && img.ContentType == want:
+			out, err := bake.Bake(img.Data, payload)
+			if err == nil {
+				return out, nil
+			}
+			p.log.Warn("baking into the achievement image; using a generated design", "award", aw.ID, "image", id, "err", err)
+		case err != nil && cairn.KindOf(err) != cairn.NotFound:
+			return nil, err
+		}
+	}
+	d := design(c)
+	if ext == ".svg" {
+		return bake.BakeSVG(d.SVG(), payload)
+	}
+	img, err := d.PNG(bakedPNGSize)
+	if err != nil {
+		return nil, cairn.Wrapf(cairn.Internal, err, "drawing the badge of award %s", aw.ID)
+	}
+	return bake.BakePNG(img, payload)
+}
+
+// imageID returns the ID of this server's image the credential shows (its
+// achievement's image, or else its own), or "".
+func (p *Public) imageID(c *ob.OpenBadgeCredential) string {
+	prefix := p.svc.ImageURL("")
+	for _, img := range []*ob.Image{c.CredentialSubject.Achievement.Image, c.Image} {
+		if img != nil && strings.HasPrefix(img.ID, prefix) {
+			if id := strings.TrimPrefix(img.ID, prefix); validID(id) {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// clip shortens s to at most n characters, with an ellipsis.
+func clip(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// credentialQR serves the QR code of a credential's URL.
+func (p *Public) credentialQR(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		p.NotFound(w, r)
+		return
+	}
+	aw, err := p.store.PublicAward(r.Context(), id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	data, err := p.files.get("qr:"+aw.ID, p.now(), func() ([]byte, time.Time, error) {
+		svg, err := share.QRCodeSVG(p.svc.CredentialURL(aw.ID))
+		return svg, p.now().Add(bakedTTL), err
+	})
+	if err != nil {
+		p.fail(w, r, cairn.Wrapf(cairn.Internal, err, "QR code"))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", typeSVG)
+	h.Set("Content-Security-Policy", imageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", qrCache)
+	serveBytes(w, r, `"qr-`+aw.ID+`"`, data)
+}
+
+// credentialPage serves the credential page, rendered at most once per
+// award version and ReportTTL.
+func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cairn.Award) {
+	now := p.now()
+	html, err := p.pages.get(version(aw), now, func() ([]byte, time.Time, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
+		defer cancel()
+		return p.renderCredentialPage(ctx, aw, now)
+	})
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	setPageHeaders(w.Header())
+	w.Header().Set("Cache-Control", pageCache)
+	w.Header().Set("Content-Length", strconv.Itoa(len(html)))
+	_, _ = w.Write(html)
+}
+
+// renderCredentialPage verifies the credential and renders its page. The
+// page expires after ReportTTL, or when the credential does if sooner.
+func (p *Public) renderCredentialPage(ctx context.Context, aw *cairn.Award, now time.Time) ([]byte, time.Time, error) {
+	pg, err := p.credentialPageModel(ctx, aw, now)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "credential.html", pg); err != nil {
+		return nil, time.Time{}, cairn.Wrapf(cairn.Internal, err, "rendering the page of award %s", aw.ID)
+	}
+	expires := now.Add(p.ttl)
+	if aw.ValidUntil != nil && aw.ValidUntil.After(now) && aw.ValidUntil.Before(expires) {
+		expires = *aw.ValidUntil
+	}
+	return b.Bytes(), expires, nil
+}
+
+// credentialPageModel fills the credential page of an award.
+func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now time.Time) (*CredentialPage, error) {
+	c, err := parseCredential(aw)
+	if err != nil {
+		return nil, cairn.Wrapf(cairn.Internal, err, "the stored credential of award %s", aw.ID)
+	}
+	pageURL := p.svc.CredentialURL(aw.ID)
+	pg := NewCredentialPage(c, pageURL)
+	pg.IssuerURL = p.path("/issuers/" + aw.IssuerID)
+	pg.AchievementURL = p.path("/achievements/" + aw.AchievementID)
+	base := p.path("/credentials/" + aw.ID)
+	pg.JSONURL, pg.PNGURL, pg.SVGURL = base+".json", base+".png", base+".svg"
+	if aw.CredentialJWT != "" {
+		pg.JWTURL = base + ".jwt"
+	}
+	pg.ImageURL = pg.SVGURL
+	if id := p.imageID(c); id != "" {
+		pg.ImageURL = p.path("/images/" + id)
+	}
+	if aw.Recipient.ShowName {
+		pg.RecipientName = aw.Recipient.Name
+	}
+	pg.SetState(string(aw.State), aw.StateReason, aw.ValidUntil, now)
+	pg.Report = p.verifier.Verify(ctx, bakePayload(aw))
+	pg.CheckedAt = now.UTC().Format("2 January 2006, 15:04 MST")
+	pg.CopyScript = copyScriptHTML
+
+	if pg.StateBanner == "" {
+		cert := share.Cert{
+			Name: pg.AchievementName, OrganizationName: pg.IssuerName,
+			IssueYear: aw.AwardedDate.Year(), IssueMonth: int(aw.AwardedDate.Month()),
+			CertURL: pageURL, CertID: aw.ID,
+		}
+		if aw.AwardedDate.IsZero() {
+			cert.IssueYear, cert.IssueMonth = aw.ValidFrom.Year(), int(aw.ValidFrom.Month())
+		}
+		if aw.ValidUntil != nil {
+			cert.ExpirationYear, cert.ExpirationMonth = aw.ValidUntil.Year(), int(aw.ValidUntil.Month())
+		}
+		pg.LinkedInURL = share.LinkedInAddToProfileURL(cert)
+	}
+	if svg, err := share.QRCodeSVG(pageURL); err == nil {
+		pg.QRDataURI = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	}
+	pg.QRURL = base + "/qr.svg"
+
+	desc := pg.AchievementDescription
+	if pg.RecipientName != "" {
+		desc = fmt.Sprintf("%s earned this %s from %s. %s", pg.RecipientName, strings.ToLower(pg.AchievementType), pg.IssuerName, desc)
+	}
+	pg.Meta = share.Meta{
+		Title: pg.Title, Description: desc, URL: pageURL,
+		ImageURL: pageURL + ".png", ImageAlt: pg.AchievementName + " badge", SiteName: p.siteName,
+	}.Tags()
+	return pg, nil
+}

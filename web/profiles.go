@@ -1,0 +1,239 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/badgeimg"
+	"github.com/cairn-badges/cairn/ob"
+	"github.com/cairn-badges/cairn/share"
+)
+
+// AchievementPage is what the achievement (criteria) page shows.
+type AchievementPage struct {
+	Title, URL, JSONURL string
+	Meta                []MetaTag
+
+	Name, Type, Description string
+	Criteria, CriteriaURL   string
+	ImageURL                template.URL // a local path, or a data: URI of the generated design
+	IssuerName, IssuerURL   string
+	Alignments              []AlignmentItem
+	Results                 []string // result descriptions: name and what is expected
+	Credits                 string
+	FieldOfStudy, Language  string
+	Version, HumanCode      string
+	Tags                    []string
+	ValidFor                string
+}
+
+// IssuerPage is what the issuer profile page shows.
+type IssuerPage struct {
+	Title, URL, JSONURL string
+	Meta                []MetaTag
+
+	Name, Description, Website, Email string
+	ImageURL                          string
+	DID, DIDURL                       string
+	Keys                              []KeyItem
+}
+
+// KeyItem is one signing key listed on an issuer's page.
+type KeyItem struct{ Fragment, Type, Created, Retired string }
+
+// withContext prefixes a JSON object with the OB 3.0 @context, so that a
+// standalone Achievement or Profile is JSON-LD.
+func withContext(v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil || len(data) < 2 || data[0] != '{' {
+		return nil, cairn.Wrapf(cairn.Internal, err, "encoding %T", v)
+	}
+	if data[1] == '}' {
+		return append([]byte(strings.TrimSuffix(jsonLDPrefix, ",")), '}'), nil
+	}
+	return append([]byte(jsonLDPrefix), data[1:]...), nil
+}
+
+// jsonOffer negotiates between a page and JSON-LD. A client that asks for
+// a Verifiable Credential gets JSON-LD: achievements and profiles are not
+// credentials.
+func jsonOffer(r *http.Request) string {
+	ct := negotiate(r.Header.Get("Accept"), typeHTML, typeLD, typeJSON, typeVC)
+	if ct == typeVC {
+		return typeLD
+	}
+	return ct
+}
+
+// achievement serves GET /achievements/{id}: the criteria page, or the OB
+// 3.0 Achievement (whose id is this URL) as JSON.
+func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		p.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	a, err := p.store.PublicAchievement(ctx, id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	is, err := p.store.PublicIssuer(ctx, a.IssuerID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	oa := p.svc.OBAchievement(a, is)
+	w.Header().Add("Vary", "Accept")
+	if ct := jsonOffer(r); ct != typeHTML {
+		data, err := withContext(oa)
+		if err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		setJSONHeaders(w.Header(), ct)
+		w.Header().Set("Cache-Control", pageCache)
+		_, _ = w.Write(data)
+		return
+	}
+	pg := &AchievementPage{
+		URL: oa.ID, JSONURL: p.path("/achievements/" + a.ID),
+		Name: a.Name, Type: humanType(a.AchievementType), Description: a.Description,
+		Criteria: a.CriteriaNarrative, CriteriaURL: a.CriteriaURL,
+		IssuerName: is.Name, IssuerURL: p.path("/issuers/" + is.ID),
+		FieldOfStudy: a.FieldOfStudy, Language: a.InLanguage, Version: a.Version, Tags: a.Tags,
+	}
+	pg.Title = fmt.Sprintf("%s, by %s", a.Name, is.Name)
+	for _, al := range a.Alignments {
+		pg.Alignments = append(pg.Alignments, AlignmentItem{Name: al.TargetName, URL: al.TargetURL, Framework: al.TargetFramework, Code: al.TargetCode})
+	}
+	for _, rd := range a.ResultDescriptions {
+		s := rd.Name
+		switch {
+		case rd.RequiredValue != "":
+			s += " (required: " + rd.RequiredValue + ")"
+		case len(rd.AllowedValue) > 0:
+			s += " (" + strings.Join(rd.AllowedValue, ", ") + ")"
+		}
+		pg.Results = append(pg.Results, s)
+	}
+	if a.CreditsAvailable != nil {
+		pg.Credits = strconv.FormatFloat(*a.CreditsAvailable, 'f', -1, 64)
+	}
+	if a.ValidFor > 0 {
+		pg.ValidFor = fmt.Sprintf("%d months after it is awarded", a.ValidFor)
+	}
+	imageAbs := ""
+	if a.ImageID != "" {
+		pg.ImageURL = template.URL(p.path("/images/" + a.ImageID))
+		imageAbs = p.svc.ImageURL(a.ImageID)
+	} else {
+		svg := designFor(oa.ID, a.Name, is.Name).SVG()
+		pg.ImageURL = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	}
+	pg.Meta = share.Meta{Title: pg.Title, Description: a.Description, URL: oa.ID, ImageURL: imageAbs,
+		ImageAlt: a.Name + " badge", SiteName: p.siteName}.Tags()
+	p.renderPage(w, "achievement.html", pg)
+}
+
+// issuer serves GET /issuers/{id}: the issuer's profile page, or its OB
+// 3.0 Profile as JSON.
+func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		p.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	is, err := p.store.PublicIssuer(ctx, id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	prof := p.svc.Profile(is)
+	w.Header().Add("Vary", "Accept")
+	if ct := jsonOffer(r); ct != typeHTML {
+		data, err := withContext(prof)
+		if err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		setJSONHeaders(w.Header(), ct)
+		w.Header().Set("Cache-Control", pageCache)
+		_, _ = w.Write(data)
+		return
+	}
+	ks, err := p.store.IssuerKeys(ctx, is.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	pageURL := p.svc.IssuerURL(is.ID)
+	pg := &IssuerPage{
+		Title: is.Name, URL: pageURL, JSONURL: p.path("/issuers/" + is.ID),
+		Name: is.Name, Description: is.Description, Website: is.URL, Email: is.Email,
+		DID: prof.ID, DIDURL: p.path("/issuers/" + is.ID + "/did.json"),
+	}
+	imageAbs := ""
+	if is.ImageID != "" {
+		pg.ImageURL = p.path("/images/" + is.ImageID)
+		imageAbs = p.svc.ImageURL(is.ImageID)
+	}
+	for _, k := range ks {
+		item := KeyItem{Fragment: "#" + k.Fragment, Type: k.Type, Created: k.CreatedAt.UTC().Format("2 January 2006")}
+		if k.RetiredAt != nil {
+			item.Retired = k.RetiredAt.UTC().Format("2 January 2006")
+		}
+		pg.Keys = append(pg.Keys, item)
+	}
+	pg.Meta = share.Meta{Title: is.Name, Description: is.Description, URL: pageURL, ImageURL: imageAbs,
+		ImageAlt: is.Name, SiteName: p.siteName}.Tags()
+	p.renderPage(w, "issuer.html", pg)
+}
+
+// renderPage renders a page into a buffer first, so that a template error
+// is a clean 500 instead of half a page.
+func (p *Public) renderPage(w http.ResponseWriter, name string, data any) {
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		p.log.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	setPageHeaders(w.Header())
+	w.Header().Set("Cache-Control", pageCache)
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	_, _ = w.Write(b.Bytes())
+}
+
+// designFor is the generated badge of an achievement without an image: its
+// name on a hexagon, the issuer's name below, in a palette chosen by the
+// achievement's OB id (so the credential page and the criteria page agree).
+func designFor(achievementID, name, issuerName string) badgeimg.Design {
+	h := fnv.New32a()
+	h.Write([]byte(achievementID))
+	pal := badgeimg.Palettes[int(h.Sum32()%uint32(len(badgeimg.Palettes)))]
+	return badgeimg.Design{
+		Shape:   badgeimg.Hexagon,
+		Primary: pal.Primary, Secondary: pal.Secondary,
+		Title:    clip(name, badgeimg.MaxTitleLength),
+		Subtitle: clip(issuerName, badgeimg.MaxSubtitleLength),
+		Icon:     badgeimg.Star,
+	}
+}
+
+// design is the generated badge of a credential whose achievement has no
+// image.
+func design(c *ob.OpenBadgeCredential) badgeimg.Design {
+	a := c.CredentialSubject.Achievement
+	return designFor(a.ID, a.Name, firstNonEmpty(c.Issuer.Name, humanType(a.AchievementType)))
+}

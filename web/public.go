@@ -1,0 +1,330 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"html/template"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/verify"
+)
+
+// Public serves the public URLs of what Cairn issues (DESIGN.md, Public
+// URLs): credential pages and their JSON, JWT, baked PNG and SVG, QR code;
+// achievement (criteria) pages; issuer profiles and their did:web DID
+// documents; status list credentials; images. Pages are server-rendered
+// HTML for browsers and JSON for clients that ask for it (Accept).
+//
+// A credential page shows the verification of the stored signed credential,
+// run by this server with the issuing service's local fetcher (its own DID
+// documents and status lists come from the store, so the page works
+// offline). The rendered page is cached per award and UpdatedAt for
+// PublicOptions.ReportTTL, so a page served a thousand times a second is
+// verified once a minute; a state change (revoke, suspend, re-issue) moves
+// UpdatedAt and shows at once.
+//
+// Create it with NewPublic.
+type Public struct {
+	svc      *issuing.Service
+	store    cairn.Store
+	verifier Verifier
+	log      *slog.Logger
+	now      func() time.Time
+	ttl      time.Duration
+	siteName string
+	basePath string // path part of the base URL: "" or "/prefix"
+
+	pages *ttlCache[[]byte] // rendered credential pages, by award ID and UpdatedAt
+	files *ttlCache[[]byte] // baked images and QR codes
+}
+
+// PublicOptions configure Public. The zero value is usable.
+type PublicOptions struct {
+	// Fetcher fetches what is not this server's own when verifying a
+	// credential page (another server's DID document, say); nil means
+	// offline. This server's DID documents and status lists are always
+	// answered from the store.
+	Fetcher fetch.Fetcher
+	// Verifier replaces the verifier built from the issuing service's
+	// fetcher (tests).
+	Verifier Verifier
+	// ReportTTL is how long a credential page and its verification report
+	// are reused while the award does not change (default one minute).
+	ReportTTL time.Duration
+	// SiteName names the site in link previews (default "Cairn").
+	SiteName string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Log receives errors (default slog.Default()).
+	Log *slog.Logger
+}
+
+// Cache sizes, in entries.
+const (
+	maxCachedPages = 4096
+	maxCachedFiles = 512
+)
+
+// NewPublic returns the public pages of what svc issues, read from
+// svc.Store().
+func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
+	p := &Public{
+		svc: svc, store: svc.Store(), verifier: opts.Verifier, log: opts.Log, now: opts.Now,
+		ttl: opts.ReportTTL, siteName: opts.SiteName,
+		pages: newTTLCache[[]byte](maxCachedPages),
+		files: newTTLCache[[]byte](maxCachedFiles),
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	if p.ttl <= 0 {
+		p.ttl = time.Minute
+	}
+	if p.siteName == "" {
+		p.siteName = "Cairn"
+	}
+	if p.verifier == nil {
+		v := verify.New(svc.Fetcher(opts.Fetcher))
+		v.Now = p.now
+		p.verifier = v
+	}
+	if u, err := url.Parse(svc.BaseURL()); err == nil {
+		p.basePath = strings.TrimRight(u.Path, "/")
+	}
+	return p
+}
+
+// Register adds the public routes to mux. Paths are relative to the base
+// URL's path: when the base URL has one (https://host/badges), mount mux
+// under it with http.StripPrefix.
+func (p *Public) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /credentials/{id}", p.credential) // also {id}.json, .jwt, .png, .svg
+	mux.HandleFunc("GET /credentials/{id}/qr.svg", p.credentialQR)
+	mux.HandleFunc("GET /achievements/{id}", p.achievement)
+	mux.HandleFunc("GET /issuers/{id}", p.issuer)
+	mux.HandleFunc("GET /issuers/{id}/did.json", p.didDocument)
+	mux.HandleFunc("GET /status/{id}", p.statusList)
+	mux.HandleFunc("GET /images/{id}", p.image)
+	for _, prefix := range []string{"/credentials/", "/achievements/", "/issuers/", "/status/", "/images/"} {
+		mux.HandleFunc("GET "+prefix, p.NotFound)
+	}
+}
+
+// path returns the path of a public URL as a browser on this site asks for
+// it (the base URL's path, then path).
+func (p *Public) path(path string) string { return p.basePath + path }
+
+// validID reports whether id can be the ID of something Cairn stores: IDs
+// are UUIDs or similar tokens, so anything else is not found without asking
+// the store.
+func validID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Media types.
+const (
+	typeHTML     = "text/html"
+	typeVC       = "application/vc+ld+json"
+	typeLD       = "application/ld+json"
+	typeJSON     = "application/json"
+	typeDID      = "application/did+json"
+	typeProblem  = "application/problem+json"
+	typeJWT      = "text/plain; charset=utf-8"
+	typePNG      = "image/png"
+	typeSVG      = "image/svg+xml"
+	htmlCType    = "text/html; charset=utf-8"
+	imageCSP     = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+	longCache    = "public, max-age=31536000, immutable"
+	pageCache    = "public, max-age=60"
+	jsonLDPrefix = `{"@context":["https://www.w3.org/ns/credentials/v2","https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],`
+)
+
+// copyScript makes the "Copy" button next to the credential link work. It
+// is the page's only script, allowed by its hash in the CSP; without it
+// the link stays in a read-only field to select.
+const copyScript = `document.querySelectorAll("button[data-copy]").forEach(function(b){b.hidden=false;b.addEventListener("click",function(){var i=document.getElementById(b.dataset.copy);i.select();function done(){b.textContent="Copied"}if(navigator.clipboard){navigator.clipboard.writeText(i.value).then(done,function(){document.execCommand("copy");done()})}else{document.execCommand("copy");done()}})})`
+
+var (
+	copyScriptHTML = template.HTML("<script>" + copyScript + "</script>")
+	pageCSP        = func() string {
+		sum := sha256.Sum256([]byte(copyScript))
+		return "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'sha256-" +
+			base64.StdEncoding.EncodeToString(sum[:]) + "'; form-action 'self'; base-uri 'none'"
+	}()
+)
+
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Type", htmlCType)
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Add("Vary", "Accept")
+}
+
+// setJSONHeaders sets the headers of a public JSON document. Anyone may
+// read it, from any origin: verifiers running in browsers fetch DID
+// documents, status lists and credentials.
+func setJSONHeaders(h http.Header, ctype string) {
+	h.Set("Content-Type", ctype)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Access-Control-Allow-Origin", "*")
+}
+
+// negotiate returns the offer the Accept header prefers: highest quality
+// first, then the most specific match (type/subtype over type/* over */*),
+// then the first offer. With no Accept header, or when nothing offered is
+// acceptable, it returns the first offer: a person following a link gets
+// the page rather than an error.
+func negotiate(accept string, offers ...string) string {
+	if strings.TrimSpace(accept) == "" {
+		return offers[0]
+	}
+	best, bestQ, bestSpec := offers[0], 0.0, -1
+	for _, offer := range offers {
+		q, spec := acceptQuality(accept, offer)
+		if q <= 0 {
+			continue
+		}
+		if bestSpec < 0 || q > bestQ || q == bestQ && spec > bestSpec {
+			best, bestQ, bestSpec = offer, q, spec
+		}
+	}
+	return best
+}
+
+// acceptQuality returns the quality the Accept header gives to offer, and
+// how specific the range that gave it is: 2 for type/subtype, 1 for
+// type/*, 0 for */*, -1 when none matches. The most specific matching
+// range sets the quality (RFC 9110 §12.5.1).
+func acceptQuality(accept, offer string) (q float64, spec int) {
+	spec = -1
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		s := -1
+		switch {
+		case mt == offer:
+			s = 2
+		case mt == "*/*":
+			s = 0
+		case strings.HasSuffix(mt, "/*") && strings.HasPrefix(offer, strings.TrimSuffix(mt, "*")):
+			s = 1
+		}
+		if s < 0 || s < spec {
+			continue
+		}
+		pq := 1.0
+		if v, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+				pq = f
+			}
+		}
+		if s > spec || pq > q {
+			q, spec = pq, s
+		}
+	}
+	return q, spec
+}
+
+// wantsJSON reports whether a client prefers JSON to HTML (for errors).
+func wantsJSON(r *http.Request) bool {
+	return negotiate(r.Header.Get("Accept"), typeHTML, typeJSON, typeLD, typeVC) != typeHTML
+}
+
+// etagMatch reports whether If-None-Match lists etag (weak comparison).
+func etagMatch(r *http.Request, etag string) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" {
+		return false
+	}
+	for t := range strings.SplitSeq(inm, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// serveBytes writes body with an ETag, answering 304 when the client has it.
+func serveBytes(w http.ResponseWriter, r *http.Request, etag string, body []byte) {
+	w.Header().Set("ETag", etag)
+	if etagMatch(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}
+
+type errorPage struct {
+	Title, Message string
+	Status         int
+}
+
+// NotFound answers 404: a page in the site's style for browsers, a problem
+// document for JSON clients.
+func (p *Public) NotFound(w http.ResponseWriter, r *http.Request) {
+	p.writeError(w, r, http.StatusNotFound, "There is nothing at this address. Check the link, or ask whoever gave it to you for a new one.")
+}
+
+func (p *Public) writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	w.Header().Del("Content-Disposition")
+	w.Header().Del("ETag")
+	w.Header().Set("Cache-Control", "no-store")
+	if wantsJSON(r) {
+		writeProblem(w, status, "", msg)
+		return
+	}
+	setPageHeaders(w.Header())
+	w.WriteHeader(status)
+	title := http.StatusText(status)
+	if status == http.StatusNotFound {
+		title = "Not found"
+	}
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "error.html", errorPage{Title: title, Message: msg, Status: status}); err != nil {
+		p.log.Error("render", "template", "error.html", "err", err)
+	}
+	_, _ = w.Write(b.Bytes())
+}
+
+// fail answers an error from the store or the issuing service: 404 for
+// NotFound, 503 when the store is unavailable, 500 (logged, not shown)
+// otherwise.
+func (p *Public) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch cairn.KindOf(err) {
+	case cairn.NotFound, cairn.Invalid:
+		p.NotFound(w, r)
+	case cairn.Unavailable:
+		w.Header().Set("Retry-After", "5")
+		p.writeError(w, r, http.StatusServiceUnavailable, "The service is busy. Try again in a few seconds.")
+	default:
+		p.log.Error("public page", "path", r.URL.Path, "err", err)
+		p.writeError(w, r, http.StatusInternalServerError, "Something went wrong on our side. Try again later.")
+	}
+}
