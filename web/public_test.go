@@ -25,10 +25,6 @@ import (
 	"github.com/cairn-badges/cairn/verify"
 )
 
-// openTestStore opens an empty store for one test: the SQL store on
-// SQLite when store_test.go is built in, else memStore.
-var openTestStore = func(t testing.TB) cairn.Store { return newMemStore() }
-
 const testBase = "https://badges.example.org"
 
 type testEnv struct {
