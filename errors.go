@@ -60,6 +60,12 @@ type Error struct {
 // Error returns the field, the message and the cause, for logs.
 func (e *Error) Error() string {
 	msg := e.Message
+	if msg == "" && e.Kind == 0 && e.Err != nil {
+		if e.Field != "" {
+			return e.Field + ": " + e.Err.Error()
+		}
+		return e.Err.Error()
+	}
 	if msg == "" {
 		msg = e.kind().String()
 	}
