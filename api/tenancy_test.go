@@ -1,0 +1,249 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cairn-badges/cairn"
+)
+
+// tenancyCase is what org B asks of one route, aimed at org A's objects,
+// and what it must get.
+type tenancyCase struct {
+	path string
+	body any
+	// code is the status B must get with its owner key; 0 means a 2xx
+	// whose body must not mention any of A's IDs.
+	code int
+	// field is the field a 422 names.
+	field string
+}
+
+// tenancyCases aims every route at A's objects. A route missing here fails
+// TestTenancy, so a new route cannot skip the walk.
+func tenancyCases(a fixture) map[string]tenancyCase {
+	newAward := awardBody(a.achievementID, "intruder@example.com")
+	return map[string]tenancyCase{
+		"GET /api/v1/openapi.json": {path: "/api/v1/openapi.json"},
+		"POST /api/v1/verify":      {path: "/api/v1/verify", body: `{"not":"a credential"}`, code: 422},
+		"GET /api/v1/me":           {path: "/api/v1/me"},
+
+		"GET /api/v1/issuers":                   {path: "/api/v1/issuers"},
+		"POST /api/v1/issuers":                  {path: "/api/v1/issuers", body: map[string]any{"name": "Mine", "imageId": a.imageID}, code: 422, field: "imageId"},
+		"GET /api/v1/issuers/{id}":              {path: "/api/v1/issuers/" + a.issuerID, code: 404},
+		"PATCH /api/v1/issuers/{id}":            {path: "/api/v1/issuers/" + a.issuerID, body: map[string]any{"name": "Taken over"}, code: 404},
+		"POST /api/v1/issuers/{id}/rotate-keys": {path: "/api/v1/issuers/" + a.issuerID + "/rotate-keys", code: 404},
+
+		"POST /api/v1/images":          {path: "/api/v1/images", body: rawBody{"image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>`)}},
+		"POST /api/v1/images/generate": {path: "/api/v1/images/generate", body: map[string]any{"title": "B"}},
+		"GET /api/v1/images/{id}":      {path: "/api/v1/images/" + a.imageID, code: 404},
+
+		"GET /api/v1/achievements":      {path: "/api/v1/achievements?issuerId=" + a.issuerID},
+		"POST /api/v1/achievements":     {path: "/api/v1/achievements", body: achievementBody(a.issuerID, ""), code: 422, field: "issuerId"},
+		"GET /api/v1/achievements/{id}": {path: "/api/v1/achievements/" + a.achievementID, code: 404},
+		"PUT /api/v1/achievements/{id}": {path: "/api/v1/achievements/" + a.achievementID, body: achievementBody(a.issuerID, ""), code: 404},
+
+		"GET /api/v1/awards":                 {path: "/api/v1/awards?achievementId=" + a.achievementID + "&issuerId=" + a.issuerID},
+		"POST /api/v1/awards":                {path: "/api/v1/awards", body: newAward, code: 422, field: "achievementId"},
+		"GET /api/v1/awards/{id}":            {path: "/api/v1/awards/" + a.awardID, code: 404},
+		"POST /api/v1/awards/{id}/revoke":    {path: "/api/v1/awards/" + a.awardID + "/revoke", body: map[string]any{"reason": "x"}, code: 404},
+		"POST /api/v1/awards/{id}/suspend":   {path: "/api/v1/awards/" + a.awardID + "/suspend", code: 404},
+		"POST /api/v1/awards/{id}/reinstate": {path: "/api/v1/awards/" + a.awardID + "/reinstate", code: 404},
+		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
+		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
+
+		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
+		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
+		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
+	}
+}
+
+// snapshot is everything org A has, read from the store.
+type snapshot struct {
+	issuer      *cairn.Issuer
+	keys        []*cairn.IssuerKey
+	image       *cairn.Image
+	achievement *cairn.Achievement
+	award       *cairn.Award
+	apiKeys     []*cairn.APIKey
+	awards      int
+}
+
+func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
+	t.Helper()
+	ctx := context.Background()
+	var s snapshot
+	var err error
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.issuer, err = e.db.Issuer(ctx, a.org.id, a.issuerID)
+	check(err)
+	s.keys, err = e.db.IssuerKeys(ctx, a.issuerID)
+	check(err)
+	s.image, err = e.db.Image(ctx, a.org.id, a.imageID)
+	check(err)
+	s.achievement, err = e.db.Achievement(ctx, a.org.id, a.achievementID)
+	check(err)
+	s.award, err = e.db.Award(ctx, a.org.id, a.awardID)
+	check(err)
+	s.apiKeys, err = e.db.APIKeys(ctx, a.org.id)
+	check(err)
+	for _, k := range s.apiKeys {
+		k.LastUsedAt = nil // A's own use of its key is not a change
+	}
+	s.awards, err = e.db.CountAwards(ctx, cairn.AwardFilter{OrgID: a.org.id})
+	check(err)
+	return s
+}
+
+// TestTenancy walks every route with org B's keys against org A's objects:
+// B gets 404 for A's IDs (403 first where its role may not act), lists that
+// show none of A's objects, and references to A's objects refused; A's data
+// is unchanged afterwards.
+func TestTenancy(t *testing.T) {
+	e := newEnv(t)
+	a := e.makeFixture(e.newOrg("a"))
+	b := e.makeFixture(e.newOrg("b"))
+	viewerB := e.keyFor(b.org, cairn.RoleViewer)
+	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
+	before := takeSnapshot(t, e, a)
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID}
+
+	cases := tenancyCases(a)
+	for _, pattern := range e.srv.Routes() {
+		tc, ok := cases[pattern]
+		if !ok {
+			t.Errorf("route %s is not walked by the tenancy test", pattern)
+			continue
+		}
+		delete(cases, pattern)
+		method, _, _ := strings.Cut(pattern, " ")
+		t.Run(pattern, func(t *testing.T) {
+			r := e.do(method, tc.path, b.org.key, tc.body)
+			switch {
+			case pattern == "POST /api/v1/verify": // a report, not a problem
+				if r.code != tc.code {
+					t.Fatalf("status %d: %s", r.code, r.body)
+				}
+			case tc.code == 0:
+				if r.code < 200 || r.code > 299 {
+					t.Fatalf("status %d: %s", r.code, r.body)
+				}
+				for _, id := range aIDs {
+					if strings.Contains(string(r.body), id) {
+						t.Fatalf("org B sees org A's %s: %s", id, r.body)
+					}
+				}
+			case tc.code == 422 && tc.field != "":
+				if p := r.problem(t, 422); p.Field != tc.field || !strings.Contains(p.Detail, "no such") {
+					t.Fatalf("problem %+v, want field %s", p, tc.field)
+				}
+			default:
+				r.problem(t, tc.code)
+			}
+			// With lesser roles: 403 where the role may not act, and
+			// never more than the owner got.
+			for _, key := range []string{viewerB, issuerB} {
+				r2 := e.do(method, tc.path, key, tc.body)
+				if r2.code != r.code && r2.code != 403 && !(r.code >= 200 && r.code < 300 && r2.code >= 200 && r2.code < 300) {
+					t.Fatalf("lesser role: status %d, owner got %d: %s", r2.code, r.code, r2.body)
+				}
+				if r2.code == 403 && pattern != "POST /api/v1/verify" {
+					r2.problem(t, 403)
+				}
+				for _, id := range aIDs {
+					if strings.Contains(string(r2.body), id) {
+						t.Fatalf("org B sees org A's %s: %s", id, r2.body)
+					}
+				}
+			}
+		})
+	}
+	for pattern := range cases {
+		t.Errorf("tenancy case %s names no route", pattern)
+	}
+
+	after := takeSnapshot(t, e, a)
+	if !reflect.DeepEqual(before, after) {
+		b1, _ := json.Marshal(before.award)
+		b2, _ := json.Marshal(after.award)
+		t.Fatalf("org A's data changed:\nbefore %+v\nafter  %+v\naward before %s\naward after  %s", before, after, b1, b2)
+	}
+	// And A still works with its own key.
+	e.do("GET", "/api/v1/awards/"+a.awardID, a.org.key, nil).must(t, 200, nil)
+	// A's award is active and B's lists hold only B's objects.
+	n, err := e.db.CountAwards(context.Background(), cairn.AwardFilter{OrgID: b.org.id})
+	if err != nil || n != 1 {
+		t.Fatalf("org B has %d awards (%v), want its own 1", n, err)
+	}
+}
+
+// TestRoles checks the role table: viewers read, issuers issue and manage
+// achievements, owners also manage issuers and API keys.
+func TestRoles(t *testing.T) {
+	e := newEnv(t)
+	f := e.makeFixture(e.newOrg("roles"))
+	viewer := e.keyFor(f.org, cairn.RoleViewer)
+	issuer := e.keyFor(f.org, cairn.RoleIssuer)
+	type call struct {
+		method, path string
+		body         any
+	}
+	reads := []call{
+		{"GET", "/api/v1/me", nil}, {"GET", "/api/v1/issuers", nil}, {"GET", "/api/v1/issuers/" + f.issuerID, nil},
+		{"GET", "/api/v1/achievements", nil}, {"GET", "/api/v1/awards", nil}, {"GET", "/api/v1/awards/" + f.awardID, nil},
+		{"GET", "/api/v1/images/" + f.imageID, nil},
+	}
+	issuing := []call{
+		{"POST", "/api/v1/awards", awardBody(f.achievementID, "x@example.com")},
+		{"POST", "/api/v1/achievements", achievementBody(f.issuerID, "")},
+		{"POST", "/api/v1/images/generate", map[string]any{"title": "x"}},
+		{"POST", "/api/v1/awards/" + f.awardID + "/suspend", nil},
+		{"POST", "/api/v1/awards/" + f.awardID + "/reinstate", nil},
+		{"POST", "/api/v1/awards/" + f.awardID + "/reissue", nil},
+	}
+	owning := []call{
+		{"POST", "/api/v1/issuers", map[string]any{"name": "Another"}},
+		{"PATCH", "/api/v1/issuers/" + f.issuerID, map[string]any{"description": "changed"}},
+		{"POST", "/api/v1/issuers/" + f.issuerID + "/rotate-keys", nil},
+		{"GET", "/api/v1/api-keys", nil},
+		{"POST", "/api/v1/api-keys", map[string]any{"name": "n", "role": "viewer"}},
+	}
+	ok := func(t *testing.T, key string, c call) {
+		t.Helper()
+		if r := e.do(c.method, c.path, key, c.body); r.code < 200 || r.code > 299 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, r.code, r.body)
+		}
+	}
+	forbidden := func(t *testing.T, key string, c call) {
+		t.Helper()
+		p := e.do(c.method, c.path, key, c.body).problem(t, 403)
+		if !strings.Contains(p.Detail, "role may not") {
+			t.Fatalf("%s %s: %+v", c.method, c.path, p)
+		}
+	}
+	for _, c := range reads {
+		ok(t, viewer, c)
+		ok(t, issuer, c)
+	}
+	for _, c := range issuing {
+		forbidden(t, viewer, c)
+		ok(t, issuer, c)
+	}
+	for _, c := range owning {
+		forbidden(t, viewer, c)
+		forbidden(t, issuer, c)
+		ok(t, f.org.key, c)
+	}
+	forbidden(t, issuer, call{"DELETE", "/api/v1/api-keys/" + f.keyID, nil})
+	e.do("DELETE", "/api/v1/api-keys/"+f.keyID, f.org.key, nil).must(t, 204, nil)
+	e.do("POST", "/api/v1/awards/"+f.awardID+"/revoke", viewer, nil).problem(t, 403)
+	e.do("POST", "/api/v1/awards/"+f.awardID+"/revoke", issuer, nil).must(t, 200, nil)
+}
