@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -330,4 +331,45 @@ func BenchmarkGetAward(b *testing.B) {
 	}
 	b.Run("sqlite", func(b *testing.B) { run(b, openSQLite(b)) })
 	b.Run("postgres", func(b *testing.B) { run(b, openPostgresURL(b, postgresSchema(b))) })
+}
+
+// TestConcurrentMigrate starts two processes' worth of Migrate at once on
+// one database: one applies the migrations, the other finds nothing to do.
+func TestConcurrentMigrate(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "cairn.db")
+		migrateTwice(t, func() (*store.DB, error) { return store.Open(context.Background(), "sqlite:"+path) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		u := postgresSchema(t)
+		migrateTwice(t, func() (*store.DB, error) { return store.Open(context.Background(), u) })
+	})
+}
+
+func migrateTwice(t *testing.T, open func() (*store.DB, error)) {
+	var dbs [2]*store.DB
+	for i := range dbs {
+		db, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	var applied [2][]int
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, db := range dbs {
+		wg.Go(func() { applied[i], errs[i] = db.Migrate(context.Background()) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, _ := store.Migrations(dbs[0].Dialect())
+	if n := len(applied[0]) + len(applied[1]); n != len(ms) {
+		t.Errorf("applied %v and %v, want %d migrations in all", applied[0], applied[1], len(ms))
+	}
 }
