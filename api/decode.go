@@ -192,12 +192,19 @@ func (c *shapeChecker) token() (json.Token, error) {
 	if err == nil {
 		return tok, nil
 	}
+	// The Decoder's offsets are relative to the value it was reading;
+	// json.Unmarshal finds the same error with its offset in the document.
+	var v any
+	uerr := json.Unmarshal(c.data, &v)
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := c.position(se.Offset)
+	switch {
+	case errors.As(uerr, &se) && strings.Contains(se.Error(), "unexpected end"):
+		line, col := c.position(int64(len(c.data)))
+		return nil, badRequest("", "malformed JSON at line %d, column %d: unexpected end of the document", line, col)
+	case errors.As(uerr, &se):
+		line, col := c.position(se.Offset - 1)
 		return nil, badRequest("", "malformed JSON at line %d, column %d: %s", line, col, se.Error())
-	}
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		line, col := c.position(int64(len(c.data)))
 		return nil, badRequest("", "malformed JSON at line %d, column %d: unexpected end of the document", line, col)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -175,7 +174,7 @@ var actionText = map[cairn.Action]string{
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.init()
 	var allow []string
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := s.inner.Handler(probe); pattern != "" {
@@ -183,9 +182,6 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) > 0 {
-		if slices.Contains(allow, "GET") {
-			allow = append(allow, "HEAD")
-		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		writeProblem(w, Problem{Type: problemType(405), Title: http.StatusText(405), Status: 405,
 			Detail: "method " + r.Method + " is not allowed here; allowed: " + strings.Join(allow, ", ")})
