@@ -38,6 +38,7 @@ const MaxUpload = verify.MaxInputBytes
 
 // Demo is the first-run demo badge shown on the home page.
 type Demo struct {
+	URL       string // the credential page
 	IssuerDID string
 	JSON      []byte // signed credential (Data Integrity)
 	JWT       []byte // the same credential as VC-JWT
@@ -60,7 +61,6 @@ type Handler struct {
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("POST /verify", h.verifyPage)
-	mux.HandleFunc("POST /api/v1/verify", h.verifyAPI)
 	mux.HandleFunc("GET /demo/{file}", h.demoFile)
 }
 
@@ -120,22 +120,6 @@ func (h *Handler) formInput(r *http.Request) ([]byte, string) {
 		return []byte(s), ""
 	}
 	return nil, "nothing to verify: choose a file or paste a credential"
-}
-
-// verifyAPI verifies the request body and answers the report as JSON:
-// 200 for verified, 422 for failed, 200 with result indeterminate otherwise.
-func (h *Handler) verifyAPI(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUpload))
-	if err != nil {
-		writeProblem(w, http.StatusRequestEntityTooLarge, "body", "the body is larger than the 10 MiB limit")
-		return
-	}
-	rep := h.Verifier.Verify(r.Context(), data)
-	w.Header().Set("Content-Type", "application/json")
-	if rep.Result == verify.Failed {
-		w.WriteHeader(http.StatusUnprocessableEntity)
-	}
-	_ = json.NewEncoder(w).Encode(rep)
 }
 
 func (h *Handler) demoFile(w http.ResponseWriter, r *http.Request) {
