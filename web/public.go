@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
 	"log/slog"
 	"mime"
@@ -297,7 +298,12 @@ func (p *Public) writeError(w http.ResponseWriter, r *http.Request, status int, 
 	w.Header().Del("ETag")
 	w.Header().Set("Cache-Control", "no-store")
 	if wantsJSON(r) {
-		writeProblem(w, status, "", msg)
+		w.Header().Set("Content-Type", typeProblem)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": msg,
+		})
 		return
 	}
 	setPageHeaders(w.Header())

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -616,5 +617,62 @@ func TestTTLCache(t *testing.T) {
 	}
 	if n := len(c.m); n > 4 {
 		t.Errorf("cache holds %d entries, limit 4", n)
+	}
+}
+
+type countingVerifier struct {
+	mu sync.Mutex
+	n  int
+	v  Verifier
+}
+
+func (c *countingVerifier) Verify(ctx context.Context, input []byte) *verify.Report {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.v.Verify(ctx, input)
+}
+
+func (c *countingVerifier) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// A page is verified once per award version and ReportTTL, however many
+// read it at once; a state change shows at once.
+func TestCredentialPageCache(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	cv := &countingVerifier{}
+	e := newEnv(t, testBase, PublicOptions{Verifier: cv, Now: clock, ReportTTL: time.Minute})
+	cv.v = verify.New(e.svc.Fetcher(nil))
+	aw := e.award(t, e.ach, false)
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			get(t, e.mux, "/credentials/"+aw.ID)
+		}()
+	}
+	wg.Wait()
+	if n := cv.count(); n != 1 {
+		t.Errorf("8 concurrent views verified %d times, want 1", n)
+	}
+	if _, err := e.svc.SetState(context.Background(), e.org.ID, aw.ID, cairn.StateSuspended, "check"); err != nil {
+		t.Fatal(err)
+	}
+	if body := get(t, e.mux, "/credentials/"+aw.ID).Body.String(); !strings.Contains(body, "suspended") || cv.count() != 2 {
+		t.Errorf("after a state change: verified %d times, suspended shown: %v", cv.count(), strings.Contains(body, "suspended"))
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	get(t, e.mux, "/credentials/"+aw.ID)
+	if n := cv.count(); n != 3 {
+		t.Errorf("after ReportTTL: verified %d times in all, want 3", n)
 	}
 }
