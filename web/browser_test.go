@@ -143,6 +143,25 @@ func TestBrowserCredentialPage(t *testing.T) {
 		})
 	}
 
+	// The achievement and issuer pages, on a phone.
+	for name, path := range map[string]string{"achievement": "/achievements/" + e.ach.ID, "issuer": "/issuers/" + e.issuer.ID} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
+			t.Fatal(err)
+		}
+		h1 := run(t, ctx, chromedp.Text(chromedp.CSS("h1")))
+		want := map[string]string{"achievement": "Data Analysis Foundations", "issuer": "Example University"}[name]
+		if strings.TrimSpace(h1) != want {
+			t.Errorf("%s page heading %q, want %q", name, h1, want)
+		}
+		if run(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)) {
+			t.Errorf("the %s page is wider than the screen", name)
+		}
+		shot := run(t, ctx, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(dir, name+"-phone.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// The copy button appears (its script runs under the CSP).
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/credentials/"+active.ID), chromedp.WaitVisible(chromedp.CSS("#checks"))); err != nil {
 		t.Fatal(err)
