@@ -74,6 +74,17 @@ func (f *issuerFixture) list(url string, purpose status.Purpose, validUntil time
 	return f.sign(doc)
 }
 
+// listFrom returns a clean signed list valid from validFrom.
+func (f *issuerFixture) listFrom(url string, purpose status.Purpose, validFrom time.Time) []byte {
+	f.t.Helper()
+	bits, _ := status.New(status.MinEntries)
+	doc, err := status.NewListCredential(url, f.did, purpose, bits, validFrom, time.Time{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return f.sign(doc)
+}
+
 func TestStatusChecks(t *testing.T) {
 	const rev, susp, idx = "https://issuer.example/status/rev", "https://issuer.example/status/susp", 4242
 	iss := newIssuer(t)
@@ -114,6 +125,8 @@ func TestStatusChecks(t *testing.T) {
 		{"list signed by someone else", revCred, other.list(rev, status.Revocation, time.Time{}), Failed, "not by the credential's issuer"},
 		{"list bits tampered", revCred, tamperedBits, Failed, "did not verify"},
 		{"list expired", revCred, iss.list(rev, status.Revocation, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)), Indeterminate, "not current"},
+		{"list signed a moment ahead of this clock", revCred, iss.listFrom(rev, status.Revocation, time.Date(2026, 1, 15, 12, 0, 30, 0, time.UTC)), Verified, "not revoked"},
+		{"list not valid for hours yet", revCred, iss.listFrom(rev, status.Revocation, time.Date(2026, 1, 15, 18, 0, 0, 0, time.UTC)), Indeterminate, "not valid before"},
 		{"wrong purpose", revCred, iss.list(rev, status.Suspension, time.Time{}), Failed, "statusPurpose"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

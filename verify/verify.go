@@ -435,7 +435,10 @@ func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Ent
 	if trusted == Indeterminate && list.Type != status.Type1EdTechRevocationList {
 		return Indeterminate, fmt.Sprintf("%s: the status list at %s %s", purpose, url, why)
 	}
-	if err := list.CurrentAt(r.now); err != nil {
+	// The list's own validity, with the same clock skew as credential dates:
+	// a list signed on demand a moment ago may carry a validFrom just ahead
+	// of this clock.
+	if err := listCurrent(list, r.now, r.skew()); err != nil {
 		return Indeterminate, fmt.Sprintf("%s: the status list at %s is not current (%v), so the credential's present status is unknown", purpose, url, err)
 	}
 	st, err := status.Check(e, list, stringField(cred, "id"))
@@ -479,6 +482,17 @@ func listTrust(listRep *Report, list *status.List, issuer string) (Outcome, stri
 		return Failed, fmt.Sprintf("is issued by %q, not by the credential's issuer %q", list.Issuer, issuer)
 	}
 	return Verified, ""
+}
+
+// listCurrent checks a status list's validity period at now ± skew.
+func listCurrent(l *status.List, now time.Time, skew time.Duration) error {
+	if !l.ValidFrom.IsZero() && l.ValidFrom.After(now.Add(skew)) {
+		return fmt.Errorf("the list is not valid before %s", l.ValidFrom.UTC().Format(time.RFC3339))
+	}
+	if !l.ValidUntil.IsZero() && !l.ValidUntil.After(now.Add(-skew)) {
+		return fmt.Errorf("the list expired at %s", l.ValidUntil.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 func pastTense(p status.Purpose) string {

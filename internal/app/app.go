@@ -1,7 +1,8 @@
 // Package app wires Cairn together: configuration, the data folder, the
-// verifier and the HTTP server. It is the only package that knows them all;
-// cmd/cairn calls New and Run, and end-to-end tests boot the same App on
-// 127.0.0.1:0 with a temporary data folder.
+// store, the keyring, the issuing service, the verifier and the HTTP server.
+// It is the only package that knows them all; cmd/cairn calls New and Run,
+// and end-to-end tests boot the same App on 127.0.0.1:0 with a temporary
+// data folder.
 package app
 
 import (
@@ -13,35 +14,68 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/keyring"
+	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/web"
 )
 
 // Config is read once, from CAIRN_* variables and flags.
 type Config struct {
-	Addr    string // listen address, e.g. 127.0.0.1:8080 (CAIRN_ADDR)
-	BaseURL string // public base URL (CAIRN_BASE_URL); default http://Addr
-	DataDir string // data folder (CAIRN_DATA); created on first run
-	Offline bool   // the verifier never uses the network (CAIRN_OFFLINE)
+	Addr        string // listen address, e.g. 127.0.0.1:8080 (CAIRN_ADDR)
+	BaseURL     string // public base URL (CAIRN_BASE_URL); default http://Addr
+	DataDir     string // data folder (CAIRN_DATA); created on first run
+	DatabaseURL string // CAIRN_DATABASE_URL (or _FILE); "" = SQLite in DataDir
+	// MasterKeyFile holds the key that seals issuer keys (CAIRN_MASTER_KEY_FILE;
+	// CAIRN_MASTER_KEY gives the key itself). Default DataDir/master.key.
+	MasterKeyFile string
+	Offline       bool // the verifier never uses the network (CAIRN_OFFLINE)
+	Demo          bool // the first run also seeds sample achievements and awards (CAIRN_DEMO)
 }
 
 // ConfigFromEnv returns the configuration given by the environment, with
-// defaults for what it does not set.
+// defaults for what it does not set. A variable NAME_FILE names a file
+// holding the value of NAME, for secrets.
 func ConfigFromEnv() Config {
 	c := Config{Addr: "127.0.0.1:8080", DataDir: "cairn-data"}
-	if v := os.Getenv("CAIRN_ADDR"); v != "" {
-		c.Addr = v
+	set := func(dst *string, name string) {
+		if v := env(name); v != "" {
+			*dst = v
+		}
 	}
-	if v := os.Getenv("CAIRN_DATA"); v != "" {
-		c.DataDir = v
-	}
-	c.BaseURL = os.Getenv("CAIRN_BASE_URL")
-	c.Offline = os.Getenv("CAIRN_OFFLINE") == "1" || os.Getenv("CAIRN_OFFLINE") == "true"
+	set(&c.Addr, "CAIRN_ADDR")
+	set(&c.DataDir, "CAIRN_DATA")
+	set(&c.BaseURL, "CAIRN_BASE_URL")
+	set(&c.DatabaseURL, "CAIRN_DATABASE_URL")
+	set(&c.MasterKeyFile, "CAIRN_MASTER_KEY_FILE")
+	c.Offline = truthy(env("CAIRN_OFFLINE"))
+	c.Demo = truthy(env("CAIRN_DEMO"))
 	return c
 }
+
+func env(name string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	if f := os.Getenv(name + "_FILE"); f != "" && name != "CAIRN_MASTER_KEY" {
+		if b, err := os.ReadFile(f); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return ""
+}
+
+func truthy(s string) bool { return s == "1" || strings.EqualFold(s, "true") || strings.EqualFold(s, "yes") }
 
 // App is a running Cairn instance.
 type App struct {
@@ -49,14 +83,21 @@ type App struct {
 	log      *slog.Logger
 	listener net.Listener
 	server   *http.Server
-	// FirstRun is true when New created the data folder's contents.
-	FirstRun bool
-	// Demo is the demo badge created on the first run.
+	db       *store.DB
+	svc      *issuing.Service
+
+	// FirstRun is set when New bootstrapped an empty database; it holds
+	// what the newcomer needs to start.
+	FirstRun *FirstRun
+	// Demo is the badge shown on the home page.
 	Demo *web.Demo
+
+	stopBackground context.CancelFunc
+	backgroundDone chan struct{}
 }
 
-// New prepares the data folder (creating the issuer key and the demo badge
-// on the first run) and listens on cfg.Addr. Run serves.
+// New opens the store (migrating it), bootstraps an empty one, and listens
+// on cfg.Addr. Run serves.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -65,32 +106,54 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
 	}
 	a := &App{cfg: cfg, log: log}
-	demo, created, err := loadOrCreateDemo(ctx, cfg.DataDir)
+	mk, err := keyring.LoadMasterKey(func(name string) string {
+		if name == keyring.EnvMasterKeyFile && cfg.MasterKeyFile != "" {
+			return cfg.MasterKeyFile
+		}
+		return os.Getenv(name)
+	}, filepath.Join(cfg.DataDir, "master.key"))
 	if err != nil {
-		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
+		return nil, err
 	}
-	a.Demo, a.FirstRun = demo, created
-
-	var f fetch.Fetcher = fetch.Offline
-	if !cfg.Offline {
-		f = &fetch.HTTP{}
+	kr, err := keyring.New(mk, nil)
+	if err != nil {
+		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ready") })
-	h := &web.Handler{Verifier: verify.New(f), Demo: demo, Log: log}
-	h.Register(mux)
-
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		dbURL = filepath.Join(cfg.DataDir, "cairn.db")
+	}
+	if a.db, err = store.Open(ctx, dbURL); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if _, err := a.db.Migrate(ctx); err != nil {
+		a.db.Close()
+		return nil, fmt.Errorf("database migration: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		a.db.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	a.listener = ln
 	if a.cfg.BaseURL == "" {
 		a.cfg.BaseURL = "http://" + ln.Addr().String()
 	}
+	a.cfg.BaseURL = strings.TrimRight(a.cfg.BaseURL, "/")
+	if a.svc, err = issuing.New(a.db, kr, issuing.Options{BaseURL: a.cfg.BaseURL, Log: log}); err != nil {
+		a.closeEarly()
+		return nil, err
+	}
+	if a.FirstRun, err = a.bootstrap(ctx); err != nil {
+		a.closeEarly()
+		return nil, fmt.Errorf("first run: %w", err)
+	}
+	if a.Demo, err = a.demoBadge(ctx); err != nil {
+		a.closeEarly()
+		return nil, err
+	}
 	a.server = &http.Server{
-		Handler:           logRequests(log, mux),
+		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -100,39 +163,144 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
+func (a *App) closeEarly() {
+	a.listener.Close()
+	a.db.Close()
+}
+
+// verifier returns the verifier the server uses: it answers the server's
+// own DID documents and status lists from the store, and fetches the rest
+// over HTTPS unless the server is offline.
+func (a *App) verifier() *verify.Verifier {
+	var next fetch.Fetcher = fetch.Offline
+	if !a.cfg.Offline {
+		next = &fetch.HTTP{}
+	}
+	return verify.New(a.svc.Fetcher(next))
+}
+
+func (a *App) handler() http.Handler {
+	mux := http.NewServeMux()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "cairn_http_request_duration_seconds", Help: "HTTP requests by route and status class.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route", "code"})
+	reg.MustRegister(requests)
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.db.Ping(ctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	v := a.verifier()
+	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log}).Register(mux)
+	registerPublic(mux, a)
+	return instrument(mux, requests)
+}
+
+// instrument records each request's duration by route pattern.
+func instrument(mux *http.ServeMux, h *prometheus.HistogramVec) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		mux.ServeHTTP(sw, r)
+		_, pattern := mux.Handler(r)
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		h.WithLabelValues(pattern, fmt.Sprintf("%dxx", sw.code/100)).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // BaseURL is the URL the instance is reachable at.
 func (a *App) BaseURL() string { return a.cfg.BaseURL }
 
+// Service is the issuing service, for tests and commands.
+func (a *App) Service() *issuing.Service { return a.svc }
+
 // Run serves until ctx is done, then shuts down gracefully.
 func (a *App) Run(ctx context.Context) error {
+	bg, stop := context.WithCancel(context.Background())
+	a.stopBackground, a.backgroundDone = stop, make(chan struct{})
+	go a.background(bg)
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	a.log.Info("serving", "url", a.cfg.BaseURL, "data", a.cfg.DataDir)
 	select {
 	case err := <-errc:
+		a.Close()
 		return err
 	case <-ctx.Done():
 	}
 	return a.Close()
 }
 
-// Close stops the server, waiting up to 10 seconds for requests in flight.
+// Close stops the server, waiting up to 10 seconds for requests in flight,
+// stops background work and closes the store.
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.server.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	err := a.server.Shutdown(ctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
 	}
-	return nil
+	if a.stopBackground != nil {
+		a.stopBackground()
+		<-a.backgroundDone
+		a.stopBackground = nil
+	}
+	if cerr := a.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
-// DataPath returns the path of name in the data folder.
-func (a *App) DataPath(name string) string { return filepath.Join(a.cfg.DataDir, name) }
-
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		next.ServeHTTP(w, r)
-		log.Debug("request", "method", r.Method, "path", r.URL.Path, "duration", time.Since(start))
-	})
+// background re-signs status lists whose bits changed (a state change
+// re-signs at once; this catches what a crash or a conflict left behind)
+// and removes expired sessions.
+func (a *App) background(ctx context.Context) {
+	defer close(a.backgroundDone)
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		lists, err := a.db.StaleStatusLists(ctx, 50)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("stale status lists", "err", err)
+		}
+		for _, l := range lists {
+			if _, _, err := a.svc.StatusListCredential(ctx, l.ID); err != nil && ctx.Err() == nil {
+				a.log.Warn("re-signing status list", "list", l.ID, "err", err)
+			}
+		}
+		if _, err := a.db.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("expired sessions", "err", err)
+		}
+	}
 }

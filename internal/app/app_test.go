@@ -45,7 +45,7 @@ func get(t *testing.T, url string) (int, string) {
 func TestFirstRun(t *testing.T) {
 	dir := t.TempDir()
 	a, stop := boot(t, dir)
-	if !a.FirstRun {
+	if a.FirstRun == nil || a.FirstRun.APIKey == "" || a.FirstRun.OwnerPassword == "" {
 		t.Fatal("a fresh data folder is not a first run")
 	}
 	base := a.BaseURL()
@@ -91,7 +91,10 @@ func TestFirstRun(t *testing.T) {
 
 	b, stop2 := boot(t, dir)
 	defer stop2()
-	if b.FirstRun || b.Demo.IssuerDID != did || string(b.Demo.JSON) != json1 {
+	// The second boot listens on another port (so another base URL), but
+	// shows the same stored credential.
+	_ = did
+	if b.FirstRun != nil || b.Demo == nil || string(b.Demo.JSON) != json1 {
 		t.Fatal("second boot did not reuse the data folder")
 	}
 }

@@ -59,6 +59,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the Cairn server", runServe},
+		{"migrate", "apply database migrations (serve does it too)", runMigrate},
 		{"keys", "create keys and DID documents (keys new, keys did-web)", runKeys},
 		{"sign", "sign a credential (Data Integrity or VC-JWT)", runSign},
 		{"verify", "verify a credential: JSON, JWT or baked PNG/SVG, from a file, URL or stdin", runVerify},

@@ -1,19 +1,29 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"log/slog"
 
 	"github.com/cairn-badges/cairn/internal/app"
+	"github.com/cairn-badges/cairn/store"
 )
 
-func runServe(e *env, args []string) error {
-	cfg := app.ConfigFromEnv()
-	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--data DIR] [--base-url URL] [--offline]")
+func serveFlags(e *env, name, synopsis string, cfg *app.Config) *flag.FlagSet {
+	fs := newFlags(e, name, synopsis)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (CAIRN_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder, created on first run (CAIRN_DATA)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public base URL (CAIRN_BASE_URL; default http://ADDR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "postgres://… (CAIRN_DATABASE_URL; default SQLite in the data folder)")
+	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", cfg.MasterKeyFile, "file of the key that seals issuer keys (CAIRN_MASTER_KEY_FILE; default DATA/master.key)")
+	return fs
+}
+
+func runServe(e *env, args []string) error {
+	cfg := app.ConfigFromEnv()
+	fs := serveFlags(e, "serve", "[--addr HOST:PORT] [--data DIR] [--base-url URL] [--database-url URL] [--demo] [--offline]", &cfg)
 	fs.BoolVar(&cfg.Offline, "offline", cfg.Offline, "the verifier never uses the network (CAIRN_OFFLINE)")
+	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "on the first run, also seed sample achievements and awards (CAIRN_DEMO)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -26,16 +36,53 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		return usagef("serve: %v", err)
 	}
-	if a.FirstRun {
+	base := a.BaseURL()
+	if fr := a.FirstRun; fr != nil {
 		fmt.Fprintf(e.stdout, `
-First run: created an issuer key and a signed demo badge in %s.
+Cairn's first run: created an organization, its owner, an issuer with signing keys,
+an achievement and a first badge, in %s.
 
-  Open %s/ and press "Verify the demo badge now", or from another terminal:
-    curl -s %s/demo/badge.png -o demo.png && go run ./cmd/cairn verify demo.png
+  Your first badge:  %s/credentials/%s
+  Owner login:       %s / %s   (shown once)
+  API key (owner):   %s   (shown once)
 
-`, cfg.DataDir, a.BaseURL(), a.BaseURL())
+Issue a badge:
+  curl -s -X POST %s/api/v1/awards \
+    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
+    -d '{"achievementId":"%s","recipient":{"email":"learner@example.org","name":"A. Learner"}}'
+
+Verify it anywhere:  go run ./cmd/cairn verify %s/credentials/%s.json
+
+`, cfg.DataDir, base, fr.AwardID, fr.OwnerEmail, fr.OwnerPassword, fr.APIKey, base, fr.APIKey, fr.AchievementID, base, fr.AwardID)
 	} else {
-		fmt.Fprintf(e.stdout, "Cairn is running at %s/ (data in %s)\n", a.BaseURL(), cfg.DataDir)
+		fmt.Fprintf(e.stdout, "Cairn is running at %s/ (data in %s)\n", base, cfg.DataDir)
 	}
 	return a.Run(e.ctx)
+}
+
+func runMigrate(e *env, args []string) error {
+	cfg := app.ConfigFromEnv()
+	fs := serveFlags(e, "migrate", "[--data DIR] [--database-url URL]", &cfg)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("migrate: unexpected argument %q", rest[0])
+	}
+	url := cfg.DatabaseURL
+	if url == "" {
+		url = cfg.DataDir + "/cairn.db"
+	}
+	db, err := store.Open(e.ctx, url)
+	if err != nil {
+		return usagef("migrate: %v", err)
+	}
+	defer db.Close()
+	applied, err := db.Migrate(e.ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "applied %d migration(s): %v\n", len(applied), applied)
+	return nil
 }
