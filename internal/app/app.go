@@ -75,7 +75,9 @@ func env(name string) string {
 	return ""
 }
 
-func truthy(s string) bool { return s == "1" || strings.EqualFold(s, "true") || strings.EqualFold(s, "yes") }
+func truthy(s string) bool {
+	return s == "1" || strings.EqualFold(s, "true") || strings.EqualFold(s, "yes")
+}
 
 // App is a running Cairn instance.
 type App struct {

@@ -226,4 +226,3 @@ func randomPassword() string {
 	}
 	return string(b)
 }
-
