@@ -173,12 +173,14 @@ func (a *App) closeEarly() {
 // verifier returns the verifier the server uses: it answers the server's
 // own DID documents and status lists from the store, and fetches the rest
 // over HTTPS unless the server is offline.
-func (a *App) verifier() *verify.Verifier {
-	var next fetch.Fetcher = fetch.Offline
-	if !a.cfg.Offline {
-		next = &fetch.HTTP{}
+func (a *App) verifier() *verify.Verifier { return verify.New(a.svc.Fetcher(a.netFetcher())) }
+
+// netFetcher reaches other servers: over HTTPS, or nowhere when offline.
+func (a *App) netFetcher() fetch.Fetcher {
+	if a.cfg.Offline {
+		return fetch.Offline
 	}
-	return verify.New(a.svc.Fetcher(next))
+	return &fetch.HTTP{}
 }
 
 func (a *App) handler() http.Handler {
@@ -206,7 +208,7 @@ func (a *App) handler() http.Handler {
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log}).Register(mux)
-	registerPublic(mux, a)
+	web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log}).Register(mux)
 	return instrument(mux, requests)
 }
 
