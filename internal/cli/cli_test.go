@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cairn-badges/cairn/fetch"
 )
 
 // cairn runs the command line in dir and returns exit code, stdout, stderr.
@@ -180,5 +182,28 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("panic: %s", errs)
 			}
 		})
+	}
+}
+
+func TestLoopbackFallback(t *testing.T) {
+	for host, want := range map[string]bool{"127.0.0.1": true, "127.8.9.10": true, "::1": true, "localhost": true, "example.org": false, "10.0.0.1": false, "": false} {
+		if got := isLoopback(host); got != want {
+			t.Errorf("isLoopback(%q) = %v", host, got)
+		}
+	}
+	var asked []string
+	f := loopbackHTTP(fetch.Func(func(ctx context.Context, u string) ([]byte, error) {
+		asked = append(asked, u)
+		if strings.HasPrefix(u, "https://") {
+			return nil, fetch.ErrUnavailable
+		}
+		return []byte("ok"), nil
+	}))
+	if b, err := f.Fetch(context.Background(), "https://127.0.0.1:8080/issuers/x/did.json"); err != nil || string(b) != "ok" {
+		t.Fatalf("loopback: %q %v", b, err)
+	}
+	asked = nil
+	if _, err := f.Fetch(context.Background(), "https://example.org/did.json"); err == nil || len(asked) != 1 {
+		t.Fatalf("a non-loopback https URL was retried over http: %v %v", asked, err)
 	}
 }

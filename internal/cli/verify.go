@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -70,7 +72,7 @@ func runVerify(e *env, args []string) error {
 func buildFetcher(resolves []string, offline bool) (fetch.Fetcher, error) {
 	var next fetch.Fetcher = fetch.Offline
 	if !offline {
-		next = &fetch.HTTP{}
+		next = loopbackHTTP(&fetch.HTTP{AllowLoopbackHTTP: true})
 	}
 	if len(resolves) == 0 {
 		return next, nil
@@ -84,6 +86,33 @@ func buildFetcher(resolves []string, offline bool) (fetch.Fetcher, error) {
 		m.Entries[url] = path
 	}
 	return m, nil
+}
+
+// loopbackHTTP lets a development server on a loopback address be
+// verified: a did:web always maps to an https URL, which a server on
+// http://127.0.0.1:PORT cannot answer, so for loopback hosts only an https
+// URL that fails is tried again over http. Other hosts stay https-only.
+func loopbackHTTP(f fetch.Fetcher) fetch.Fetcher {
+	return fetch.Func(func(ctx context.Context, raw string) ([]byte, error) {
+		data, err := f.Fetch(ctx, raw)
+		if err == nil || !strings.HasPrefix(raw, "https://") {
+			return data, err
+		}
+		u, perr := url.Parse(raw)
+		if perr != nil || !isLoopback(u.Hostname()) {
+			return data, err
+		}
+		u.Scheme = "http"
+		return f.Fetch(ctx, u.String())
+	})
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 var marks = map[verify.Outcome]string{verify.Verified: "ok  ", verify.Failed: "FAIL", verify.Indeterminate: "??  "}
