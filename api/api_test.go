@@ -417,6 +417,9 @@ func TestListParams(t *testing.T) {
 		{"cursor=not-a-cursor", "cursor"},
 		{"colour=blue", "colour"},
 		{"limit=1&limit=2", "limit"},
+		{"issuerId=%00", "issuerId"},
+		{"achievementId=a/b", "achievementId"},
+		{"recipient=a%00b", "recipient"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			p := e.do("GET", "/api/v1/awards?"+tc.query, o.key, nil).problem(t, 400)

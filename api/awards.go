@@ -153,6 +153,12 @@ func query(r *http.Request, allowed ...string) (url.Values, error) {
 		if len(vs) > 1 {
 			return nil, badRequest(name, "the query parameter is repeated")
 		}
+		if strings.HasSuffix(name, "Id") && vs[0] != "" && !validID(vs[0]) {
+			return nil, badRequest(name, "%q is not an ID", vs[0])
+		}
+		if strings.ContainsRune(vs[0], 0) || len(vs[0]) > 2000 {
+			return nil, badRequest(name, "contains a NUL character or is longer than 2000 bytes")
+		}
 	}
 	return q, nil
 }

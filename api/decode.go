@@ -257,6 +257,9 @@ func (c *shapeChecker) value(t reflect.Type, path string, tok json.Token) error 
 		if _, ok := tok.(string); !ok {
 			return c.wrongType(path, "string", tok)
 		}
+		if err := noNUL(tok, path); err != nil {
+			return err
+		}
 	case reflect.Bool:
 		if _, ok := tok.(bool); !ok {
 			return c.wrongType(path, "boolean", tok)
@@ -345,6 +348,9 @@ func (c *shapeChecker) object(path string, typeOf func(key string) (reflect.Type
 			return nil
 		}
 		key := tok.(string) // the decoder guarantees a string key here
+		if err := noNUL(key, join(path, strings.ReplaceAll(key, "\x00", "\\u0000"))); err != nil {
+			return err
+		}
 		if seen[key] {
 			return badRequest(join(path, key), "the field appears twice")
 		}
@@ -368,8 +374,21 @@ func (c *shapeChecker) object(path string, typeOf func(key string) (reflect.Type
 	}
 }
 
-// skip consumes the rest of the value that starts with tok.
+// noNUL refuses a string holding NUL: no text Cairn keeps may hold it
+// (PostgreSQL refuses it in text and JSON columns).
+func noNUL(tok json.Token, path string) error {
+	if s, ok := tok.(string); ok && strings.ContainsRune(s, 0) {
+		return badRequest(path, "contains a NUL character (\\u0000)")
+	}
+	return nil
+}
+
+// skip consumes the rest of the value that starts with tok, refusing NUL
+// in its strings.
 func (c *shapeChecker) skip(tok json.Token) error {
+	if err := noNUL(tok, ""); err != nil {
+		return err
+	}
 	d, ok := tok.(json.Delim)
 	if !ok || (d != '{' && d != '[') {
 		return nil
@@ -377,6 +396,9 @@ func (c *shapeChecker) skip(tok json.Token) error {
 	for depth := 1; depth > 0; {
 		tok, err := c.token()
 		if err != nil {
+			return err
+		}
+		if err := noNUL(tok, ""); err != nil {
 			return err
 		}
 		if d, ok := tok.(json.Delim); ok {
