@@ -143,8 +143,21 @@ type issuerSigner struct {
 	vm     string // verification method id: DID#fragment
 }
 
-// signerFor returns the issuer's current (not retired) key of type t.
+// signerFor returns the issuer's current (not retired) key of type t. An
+// issuer without one (its creation stopped between the issuer and its keys,
+// which are separate transactions) gets one now, so it can always sign.
 func (s *Service) signerFor(ctx context.Context, is *cairn.Issuer, t keys.Type) (*issuerSigner, error) {
+	sg, err := s.currentSigner(ctx, is, t)
+	if err == nil || cairn.KindOf(err) != cairn.NotFound {
+		return sg, err
+	}
+	if err := s.addKey(ctx, is, t, false); err != nil {
+		return nil, err
+	}
+	return s.currentSigner(ctx, is, t)
+}
+
+func (s *Service) currentSigner(ctx context.Context, is *cairn.Issuer, t keys.Type) (*issuerSigner, error) {
 	ks, err := s.store.IssuerKeys(ctx, is.ID)
 	if err != nil {
 		return nil, err
@@ -160,7 +173,7 @@ func (s *Service) signerFor(ctx context.Context, is *cairn.Issuer, t keys.Type) 
 		}
 		return &issuerSigner{signer: signer, vm: s.IssuerDID(is) + "#" + k.Fragment}, nil
 	}
-	return nil, cairn.Errorf(cairn.Internal, "issuer %s has no current %s key", is.ID, t)
+	return nil, cairn.Errorf(cairn.NotFound, "issuer %s has no current %s key", is.ID, t)
 }
 
 // DIDDocument returns the did:web document of an issuer, with every key it

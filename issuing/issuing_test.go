@@ -213,3 +213,25 @@ func TestInvalidInput(t *testing.T) {
 		t.Errorf("cross-org award: %v", err)
 	}
 }
+
+// TestIssuerWithoutKeys: an issuer whose keys were never stored (creation
+// stopped half-way) still issues: the missing key is made on demand.
+func TestIssuerWithoutKeys(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bare := &cairn.Issuer{OrgID: f.org.ID, Name: "Keyless"}
+	if err := f.db.CreateIssuer(ctx, bare); err != nil {
+		t.Fatal(err)
+	}
+	ach, err := f.svc.CreateAchievement(ctx, f.org.ID, AchievementInput{IssuerID: bare.ID, Name: "N", Description: "D", CriteriaNarrative: "C"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aw, _, err := f.svc.Award(ctx, f.org.ID, AwardInput{AchievementID: ach.ID, Recipient: RecipientInput{DID: "did:example:x"}, Formats: []string{"di", "jwt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := f.verifier().Verify(ctx, aw.CredentialJSON); rep.Result != verify.Verified {
+		t.Fatal(rep.Summary())
+	}
+}
