@@ -2,11 +2,7 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -49,42 +45,9 @@ func openSQLitePath(t testing.TB, path string) *store.DB {
 	return db
 }
 
-func postgresURL(t testing.TB) string {
-	u := os.Getenv(postgresEnv)
-	if u == "" {
-		t.Skipf("PostgreSQL tests skipped: set %s to a PostgreSQL URL (e.g. postgres://cairn:cairn@127.0.0.1:5432/cairn_test?sslmode=disable) to run them; .ci/run does", postgresEnv)
-	}
-	return u
-}
+func postgresURL(t testing.TB) string { return storetest.PostgresURL(t) }
 
-// postgresSchema creates a fresh schema in the test database, dropped when t
-// ends, and returns a URL whose connections use it.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := postgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "test_" + strings.ToLower(rand.Text()[:16])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qv := u.Query()
-	qv.Set("search_path", schema)
-	u.RawQuery = qv.Encode()
-	return u.String()
-}
+func postgresSchema(t testing.TB) string { return storetest.PostgresSchema(t) }
 
 func openPostgresURL(t testing.TB, u string) *store.DB {
 	t.Helper()

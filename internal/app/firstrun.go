@@ -57,7 +57,9 @@ func (a *App) bootstrap(ctx context.Context) (*FirstRun, error) {
 	org := &cairn.Organization{Slug: "my-organization", Name: "My Organization"}
 	owner := &cairn.Account{Email: fr.OwnerEmail, Name: "Owner", PasswordHash: hash}
 	key, k := api.NewAPIKey("", "first-run owner key", cairn.RoleOwner)
-	if err := a.db.CreateOrganizationWithOwner(ctx, org, owner, k); err != nil {
+	if err := a.db.CreateOrganizationWithOwner(ctx, org, owner, k); cairn.KindOf(err) == cairn.Conflict {
+		return nil, nil // another replica, started at the same moment, bootstrapped the database
+	} else if err != nil {
 		return nil, err
 	}
 	fr.OrgID, fr.APIKey = org.ID, key
