@@ -1,0 +1,337 @@
+// Package admin serves Cairn's staff web interface: the login page and the
+// pages under /admin where issuer staff define achievements, issue awards,
+// revoke, suspend, re-issue and renew them, and manage API keys.
+//
+// Pages are server-rendered with html/template from embedded files, one file
+// per page action, in the style of the public pages (the public layout's
+// style sheet, plus form rules, served as one file under /admin/assets/).
+// They run no script: the Content-Security-Policy allows none, styles only
+// from this origin, and forms posting only here.
+//
+// # Sessions
+//
+// A successful login stores a cairn.Session (the SHA-256 of a random token,
+// as api.SessionTokenHash computes it, so the JSON API accepts the same
+// cookie) and sets the session cookie with auth.Cookies: HttpOnly,
+// SameSite=Lax, Secure and named __Host-… when the base URL is https.
+// A session ends at its ExpiresAt, Options.SessionLifetime after login
+// (12 hours by default). cairn.Session has no last-seen time and the store
+// no way to update one, so the idle timeout of package auth
+// (auth.IdleTimeout) is not enforced: the absolute lifetime is kept short
+// instead.
+//
+// # Forms and CSRF
+//
+// Every form carries the session's CSRF token and every POST goes through
+// auth.CheckCSRF (which also refuses cross-site requests by Sec-Fetch-Site
+// or Origin). The login form, posted before there is a session, carries a
+// token that is also in a short-lived cookie (double submit), checked the
+// same way.
+//
+// Bad input never answers 500: the form comes back with the values kept and
+// the reason next to the field (cairn.FieldOf, cairn.PublicMessage).
+package admin
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/issuing"
+)
+
+// Handler serves the login and admin pages. Create it with New.
+type Handler struct {
+	svc        *issuing.Service
+	store      cairn.Store
+	cookies    auth.Cookies
+	limiter    *auth.Limiter
+	log        *slog.Logger
+	now        func() time.Time
+	basePath   string // path part of the base URL: "" or "/prefix"
+	sessionTTL time.Duration
+}
+
+// Options configure a Handler. The zero value is usable.
+type Options struct {
+	// Limiter limits login attempts per account and client address
+	// (default auth.NewLimiter with its defaults: 10 at once, then one per
+	// 30 s).
+	Limiter *auth.Limiter
+	// SessionLifetime is how long a login lasts (default 12 hours, at most
+	// auth.AbsoluteTimeout).
+	SessionLifetime time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Log receives internal errors (default slog.Default()).
+	Log *slog.Logger
+}
+
+// DefaultSessionLifetime is how long a login lasts unless Options say
+// otherwise: a working day, since idle sessions cannot be ended earlier.
+const DefaultSessionLifetime = 12 * time.Hour
+
+// New returns the admin pages of what svc issues, reading svc.Store().
+func New(svc *issuing.Service, opts Options) *Handler {
+	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
+		sessionTTL: opts.SessionLifetime}
+	// issuing.New accepted the base URL, so it is http(s) and parses.
+	h.cookies, _ = auth.NewCookies(svc.BaseURL())
+	if u, err := url.Parse(svc.BaseURL()); err == nil {
+		h.basePath = strings.TrimRight(u.Path, "/")
+	}
+	if h.limiter == nil {
+		h.limiter = auth.NewLimiter(auth.LimiterConfig{})
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.sessionTTL <= 0 {
+		h.sessionTTL = DefaultSessionLifetime
+	}
+	h.sessionTTL = min(h.sessionTTL, auth.AbsoluteTimeout)
+	return h
+}
+
+// Body limits.
+const (
+	// maxFormBody caps a form without a file.
+	maxFormBody = 256 << 10
+	// maxUploadBody caps the achievement form, which may carry an image.
+	maxUploadBody = badgeMaxUpload + 256<<10
+	// badgeMaxUpload caps an uploaded badge image.
+	badgeMaxUpload = 2 << 20
+)
+
+// Register adds the routes to mux. Paths are relative to the base URL's
+// path: when it has one (https://host/badges), mount mux under it with
+// http.StripPrefix, as for the public pages.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", h.loginForm)
+	mux.HandleFunc("POST /login", h.login)
+	mux.Handle("POST /logout", h.page("", h.logout))
+	mux.HandleFunc("GET /admin/assets/admin.css", h.stylesheet)
+
+	mux.Handle("GET /admin", h.page(cairn.ActionRead, h.dashboard))
+	mux.Handle("GET /admin/{$}", h.page(cairn.ActionRead, h.dashboard))
+	mux.Handle("POST /admin/organization", h.page("", h.switchOrg))
+
+	mux.Handle("GET /admin/achievements/new", h.page(cairn.ActionManageAchievements, h.achievementNew))
+	mux.Handle("POST /admin/achievements/new", h.upload(h.page(cairn.ActionManageAchievements, h.achievementCreate)))
+	mux.Handle("GET /admin/achievements/{id}", h.page(cairn.ActionRead, h.achievementEdit))
+	mux.Handle("POST /admin/achievements/{id}", h.upload(h.page(cairn.ActionManageAchievements, h.achievementUpdate)))
+
+	mux.Handle("GET /admin/awards", h.page(cairn.ActionRead, h.awardList))
+	mux.Handle("GET /admin/awards/new", h.page(cairn.ActionIssue, h.awardNew))
+	mux.Handle("POST /admin/awards/new", h.page(cairn.ActionIssue, h.awardCreate))
+	mux.Handle("GET /admin/awards/{id}", h.page(cairn.ActionRead, h.awardShow))
+	mux.Handle("POST /admin/awards/{id}/state", h.page(cairn.ActionRevoke, h.awardState))
+	mux.Handle("POST /admin/awards/{id}/reissue", h.page(cairn.ActionIssue, h.awardReissue))
+	mux.Handle("POST /admin/awards/{id}/renew", h.page(cairn.ActionIssue, h.awardRenew))
+
+	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
+	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))
+	mux.Handle("POST /admin/api-keys/{id}/revoke", h.page(cairn.ActionManageAPIKeys, h.apiKeyRevoke))
+
+	mux.Handle("/admin/", h.page(cairn.ActionRead, h.notFound))
+}
+
+// path returns the path of a page as a browser on this site asks for it.
+func (h *Handler) path(p string) string { return h.basePath + p }
+
+// upload raises the body limit of a form that may carry an image; page
+// caps every other form at maxFormBody.
+func (h *Handler) upload(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUploadBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csp allows no script, styles and images from this origin only, and
+// forms that post here.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+func setHeaders(hd http.Header) {
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", csp)
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/admin.css
+var stylesheet []byte
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2 Jan 2006")
+	},
+	"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+	"isoDate": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"join": strings.Join,
+	// dict makes a map of key, value pairs, to pass several values to a
+	// template.
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
+}
+
+// pages holds one template set per page file, each with the layout.
+var pages = func() map[string]*template.Template {
+	layout := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	names, err := templateFS.ReadDir("templates")
+	if err != nil {
+		panic(err)
+	}
+	m := make(map[string]*template.Template)
+	for _, e := range names {
+		if e.Name() == "layout.html" {
+			continue
+		}
+		m[e.Name()] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+e.Name()))
+	}
+	return m
+}()
+
+// view is what every page template gets.
+type view struct {
+	Title  string
+	Base   string // basePath, to prefix links
+	Actor  *actor // nil on the login page
+	CSRF   string
+	Notice string // a confirmation at the top of the page
+	Nav    string // the current section, to highlight
+	Data   any    // the page's own data
+}
+
+// render writes a page. It renders into a buffer first, so a template
+// error is a clean 500, not half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	v.Base = h.basePath
+	if v.Actor != nil {
+		v.CSRF = v.Actor.session.CSRFToken
+	}
+	var b bytes.Buffer
+	t := pages[name]
+	if t == nil {
+		h.log.Error("admin: no template", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&b, name, v); err != nil {
+		h.log.Error("admin: render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	setHeaders(w.Header())
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+func (h *Handler) stylesheet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(stylesheet)
+}
+
+// message is the data of the message page.
+type message struct {
+	Heading, Text string
+	Link, LinkText string
+}
+
+// fail answers an error that is not about one form field: 404 for
+// NotFound (and a malformed ID), 403, 409, 503, and 500 (logged, not
+// shown) for the rest.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *actor, err error) {
+	status, heading := http.StatusInternalServerError, "Something went wrong"
+	text := "Something went wrong on our side. Try again later."
+	switch cairn.KindOf(err) {
+	case cairn.NotFound:
+		status, heading, text = http.StatusNotFound, "Not found", "There is nothing here, or it belongs to another organization."
+	case cairn.Invalid:
+		status, heading, text = http.StatusBadRequest, "That did not work", cairn.PublicMessage(err)
+	case cairn.Forbidden:
+		status, heading, text = http.StatusForbidden, "Not allowed", cairn.PublicMessage(err)
+	case cairn.Conflict:
+		status, heading, text = http.StatusConflict, "That did not work", cairn.PublicMessage(err)
+	case cairn.Unauthorized:
+		status, heading, text = http.StatusUnauthorized, "Log in again", cairn.PublicMessage(err)
+	case cairn.Unavailable:
+		w.Header().Set("Retry-After", "5")
+		status, heading, text = http.StatusServiceUnavailable, "Busy", "The service is busy. Try again in a few seconds."
+	default:
+		h.log.Error("admin", "path", r.URL.Path, "err", err)
+	}
+	h.render(w, r, status, "message.html", view{Title: heading, Actor: a,
+		Data: message{Heading: heading, Text: text, Link: h.path("/admin"), LinkText: "Back to the dashboard"}})
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, a *actor) {
+	h.fail(w, r, a, cairn.Errorf(cairn.NotFound, "no such page"))
+}
+
+// validID reports whether id can name something Cairn stores (UUIDs and
+// similar tokens); anything else is not found without asking the store.
+func validID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// pathID returns the {id} of the path, or a NotFound error.
+func pathID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		return "", cairn.Errorf(cairn.NotFound, "no such object")
+	}
+	return id, nil
+}
+
+// redirect answers 303 See Other to a path of this site.
+func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, p string) {
+	http.Redirect(w, r, h.path(p), http.StatusSeeOther)
+}
+
+// isMaxBytes reports whether err comes from a body over its limit.
+func isMaxBytes(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
