@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/proof"
 	"github.com/cairn-badges/cairn/status"
+	"github.com/cairn-badges/cairn/translog"
 )
 
 // Limits on awards.
@@ -331,7 +332,7 @@ func (s *Service) SetState(ctx context.Context, orgID, awardID string, state cai
 // kept (OB 3.0 §credential equality: newer validFrom wins). Errors:
 // NotFound, Conflict (revoked).
 func (s *Service) Reissue(ctx context.Context, orgID, awardID string) (*cairn.Award, error) {
-	return s.resign(ctx, orgID, awardID, func(aw *cairn.Award, ach *cairn.Achievement) {
+	return s.resign(withLogEvent(ctx, translog.Reissued), orgID, awardID, func(aw *cairn.Award, ach *cairn.Achievement) {
 		now := s.clock()
 		if aw.ValidUntil != nil && ach.ValidFor > 0 {
 			t := now.AddDate(0, ach.ValidFor, 0)
@@ -347,7 +348,7 @@ func (s *Service) Renew(ctx context.Context, orgID, awardID string, validUntil *
 	if validUntil != nil && !validUntil.After(s.clock()) {
 		return nil, cairn.Invalidf("validUntil", "is in the past")
 	}
-	return s.resign(ctx, orgID, awardID, func(aw *cairn.Award, _ *cairn.Achievement) {
+	return s.resign(withLogEvent(ctx, translog.Renewed), orgID, awardID, func(aw *cairn.Award, _ *cairn.Achievement) {
 		aw.ValidFrom = s.clock()
 		if validUntil == nil {
 			aw.ValidUntil = nil

@@ -250,6 +250,9 @@ func (db *DB) allocate(ctx context.Context, x q, a *cairn.Award, l listPair, sig
 		if n == 0 {
 			continue
 		}
+		if err := db.writeOutbox(ctx, x, nil, a); err != nil {
+			return false, err
+		}
 		// Last, so that the list row is locked only until commit.
 		if _, err := x.exec(ctx, "UPDATE status_lists SET used = used + 1 WHERE id = ?", l.revocation); err != nil {
 			return false, err
@@ -420,7 +423,11 @@ func (db *DB) SetAwardState(ctx context.Context, orgID, id string, state cairn.A
 			string(state), reason, now, a.ID); err != nil {
 			return err
 		}
+		prev := *a
 		a.State, a.StateReason, a.UpdatedAt = state, reason, now
+		if err := db.writeOutbox(ctx, x, &prev, a); err != nil {
+			return err
+		}
 		out = a
 		return nil
 	})
@@ -494,6 +501,9 @@ func (db *DB) UpdateAward(ctx context.Context, orgID, id string, change func(a *
 			n.Recipient.Name, n.Recipient.ShowName, n.Narrative, ev, res, floatArg(n.CreditsEarned), n.ActivityStart,
 			n.ActivityEnd, n.ValidFrom, n.ValidUntil, formats, bytesArg(n.CredentialJSON), n.CredentialJWT, n.UpdatedAt,
 			n.ID); err != nil {
+			return err
+		}
+		if err := db.writeOutbox(ctx, x, cur, &n); err != nil {
 			return err
 		}
 		out = &n

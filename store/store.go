@@ -56,6 +56,12 @@ type DB struct {
 	// Now returns the current time; tests may replace it before use. The
 	// store truncates it to microseconds in UTC.
 	Now func() time.Time
+
+	// AwardEvent, if set before use, gives the transparency log event of
+	// each award change: CreateAward, SetAwardState and UpdateAward write
+	// the event it returns to the log outbox in their own transaction, so
+	// no award change commits without its event (see [LogStorage.Outbox]).
+	AwardEvent AwardEventFunc
 }
 
 var _ cairn.Store = (*DB)(nil)

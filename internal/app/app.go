@@ -87,6 +87,7 @@ type App struct {
 	server   *http.Server
 	db       *store.DB
 	svc      *issuing.Service
+	tlog     *issuing.TransparencyLog
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -145,6 +146,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if a.svc, err = issuing.New(a.db, kr, issuing.Options{BaseURL: a.cfg.BaseURL, Log: log}); err != nil {
 		a.closeEarly()
 		return nil, err
+	}
+	// Every award change writes its transparency log event in its own
+	// transaction; the log worker (background) appends them.
+	a.db.AwardEvent = a.svc.AwardEvent
+	if a.tlog, err = a.svc.OpenLog(ctx, a.db.LogStorage(), issuing.LogOptions{}); err != nil {
+		a.closeEarly()
+		return nil, fmt.Errorf("transparency log: %w", err)
 	}
 	if a.FirstRun, err = a.bootstrap(ctx); err != nil {
 		a.closeEarly()
@@ -244,6 +252,10 @@ func (a *App) BaseURL() string { return a.cfg.BaseURL }
 // Service is the issuing service, for tests and commands.
 func (a *App) Service() *issuing.Service { return a.svc }
 
+// TransparencyLog is the instance's issuance log. Its WaitIncluded lets a
+// caller wait for an award's entry under a signed checkpoint.
+func (a *App) TransparencyLog() *issuing.TransparencyLog { return a.tlog }
+
 // Run serves until ctx is done, then shuts down gracefully.
 func (a *App) Run(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.Background())
@@ -281,11 +293,14 @@ func (a *App) Close() error {
 	return err
 }
 
-// background re-signs status lists whose bits changed (a state change
-// re-signs at once; this catches what a crash or a conflict left behind)
-// and removes expired sessions.
+// background runs the transparency log worker, re-signs status lists whose
+// bits changed (a state change re-signs at once; this catches what a crash
+// or a conflict left behind) and removes expired sessions.
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
+	logDone := make(chan struct{})
+	go func() { a.tlog.Run(ctx); close(logDone) }()
+	defer func() { <-logDone }()
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
