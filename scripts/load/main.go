@@ -1,0 +1,416 @@
+// Command load is Cairn's bounded load generator, run by scripts/load.sh
+// against a server on the loopback interface. It runs phases in order, each
+// at each concurrency given, for a fixed time or request count:
+//
+//	issue  POST /api/v1/awards (unique Idempotency-Key and recipient each)
+//	json   GET /credentials/{id}.json
+//	vcld   GET /credentials/{id} with Accept: application/vc+ld+json
+//	page   GET /credentials/{id} (the HTML page)
+//
+// and prints one row per phase and concurrency: requests, throughput,
+// latency percentiles and errors by status. The read phases cycle over the
+// ids the issue phase made, or, without it, the ids GET /api/v1/awards
+// lists. It refuses any address outside the loopback range.
+//
+//	go run ./scripts/load -base http://127.0.0.1:8080 -key cairn_… -achievement ID
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type config struct {
+	base, key, achievement string
+	formats                []string
+	duration, warmup       time.Duration
+	maxRequests            int64
+	maxIDs, hot            int
+	serverPID              int
+}
+
+func main() {
+	var (
+		cfg        config
+		phases     = flag.String("phase", "issue,json,vcld,page", "phases to run, in order: issue, json, vcld, page")
+		conc       = flag.String("c", "16", "concurrencies (clients) to run each phase at, comma-separated")
+		issueConc  = flag.String("issue-c", "", "concurrencies for the issue phase (default: -c)")
+		formats    = flag.String("formats", "di", "formats of the issued awards: di, jwt or di,jwt")
+		timeout    = flag.Duration("timeout", 5*time.Minute, "hard limit on the whole run")
+		header     = flag.Bool("header", true, "print the table's header")
+		jsonOutput = flag.Bool("json", false, "print one JSON object per row instead of the table")
+	)
+	flag.StringVar(&cfg.base, "base", "http://127.0.0.1:8080", "the server's base URL (loopback only)")
+	flag.StringVar(&cfg.key, "key", os.Getenv("CAIRN_LOAD_KEY"), "API key for the issue phase and for listing ids (CAIRN_LOAD_KEY)")
+	flag.StringVar(&cfg.achievement, "achievement", "", "achievement id to issue")
+	flag.DurationVar(&cfg.duration, "d", 20*time.Second, "measured duration of each phase at each concurrency")
+	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement")
+	flag.Int64Var(&cfg.maxRequests, "n", 200000, "at most this many measured requests per phase and concurrency")
+	flag.IntVar(&cfg.maxIDs, "ids", 20000, "at most this many credential ids to keep (listed when no issue phase runs)")
+	flag.IntVar(&cfg.hot, "hot", 0, "read phases cycle over the first this many ids only (0: all): a few popular credentials")
+	flag.IntVar(&cfg.serverPID, "pid", 0, "the server's process id, to report the cores it and the generator use (Linux)")
+	flag.Parse()
+	cfg.formats = strings.Split(*formats, ",")
+	if err := run(cfg, strings.Split(*phases, ","), *conc, *issueConc, *timeout, *header, *jsonOutput); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg config, phases []string, conc, issueConc string, timeout time.Duration, header, jsonOutput bool) error {
+	if err := loopbackOnly(cfg.base); err != nil {
+		return err
+	}
+	cfg.base = strings.TrimRight(cfg.base, "/")
+	cs, err := parseInts(conc)
+	if err != nil {
+		return fmt.Errorf("-c: %w", err)
+	}
+	ics := cs
+	if issueConc != "" {
+		if ics, err = parseInts(issueConc); err != nil {
+			return fmt.Errorf("-issue-c: %w", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	client := newClient(slices.Max(append(slices.Clone(cs), ics...)))
+	l := &loader{cfg: cfg, client: client, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	if header && !jsonOutput {
+		fmt.Printf("%-6s %4s %8s %9s %8s %8s %8s %8s %5s %5s  %s\n", "phase", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv", "gen", "errors")
+	}
+	for _, p := range phases {
+		do, ok := l.phase(p)
+		if !ok {
+			return fmt.Errorf("unknown phase %q: want issue, json, vcld or page", p)
+		}
+		if p != "issue" && len(l.ids) == 0 {
+			if err := l.listIDs(ctx); err != nil {
+				return err
+			}
+		}
+		for _, c := range map[bool][]int{true: ics, false: cs}[p == "issue"] {
+			res := l.measure(ctx, c, do)
+			res.Phase = p
+			if jsonOutput {
+				b, _ := json.Marshal(res)
+				fmt.Println(string(b))
+			} else {
+				res.print()
+			}
+			if ctx.Err() != nil {
+				return errors.New("stopped by -timeout")
+			}
+		}
+	}
+	return nil
+}
+
+// loopbackOnly refuses a base URL whose host is not a loopback address.
+func loopbackOnly(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("-base %q: want an http URL", base)
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-base %q: only loopback addresses (127.0.0.0/8, ::1, localhost) may be loaded", base)
+	}
+	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 1024 {
+			return nil, fmt.Errorf("%q: want whole numbers from 1 to 1024", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// newClient keeps one connection per client alive between requests.
+func newClient(conns int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.MaxIdleConns = conns * 2
+	t.MaxIdleConnsPerHost = conns * 2
+	t.DisableCompression = true
+	t.ForceAttemptHTTP2 = false
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+}
+
+// request is one request of a phase, by the n-th request of the run; it
+// returns the status code (0 for a transport error).
+type request func(ctx context.Context, n int64) int
+
+type loader struct {
+	cfg    config
+	client *http.Client
+	run    string // makes idempotency keys unique across runs
+	seq    atomic.Int64
+
+	mu  sync.Mutex
+	ids []string
+}
+
+func (l *loader) phase(name string) (request, bool) {
+	switch name {
+	case "issue":
+		return l.issue, true
+	case "json":
+		return func(ctx context.Context, n int64) int { return l.get(ctx, "/credentials/"+l.id(n)+".json", "") }, true
+	case "vcld":
+		return func(ctx context.Context, n int64) int {
+			return l.get(ctx, "/credentials/"+l.id(n), "application/vc+ld+json")
+		}, true
+	case "page":
+		return func(ctx context.Context, n int64) int { return l.get(ctx, "/credentials/"+l.id(n), "text/html") }, true
+	}
+	return nil, false
+}
+
+func (l *loader) id(n int64) string {
+	k := len(l.ids)
+	if l.cfg.hot > 0 && l.cfg.hot < k {
+		k = l.cfg.hot
+	}
+	return l.ids[int(n)%k]
+}
+
+func (l *loader) issue(ctx context.Context, _ int64) int {
+	n := l.seq.Add(1)
+	body, _ := json.Marshal(map[string]any{
+		"achievementId": l.cfg.achievement,
+		"recipient":     map[string]any{"email": fmt.Sprintf("learner-%s-%d@example.org", l.run, n), "name": "Load Learner " + strconv.FormatInt(n, 10), "showName": true},
+		"narrative":     "Issued by scripts/load.",
+		"formats":       l.cfg.formats,
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.base+"/api/v1/awards", bytes.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Authorization", "Bearer "+l.cfg.key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "load-"+l.run+"-"+strconv.FormatInt(n, 10))
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID string `json:"id"`
+	}
+	if resp.StatusCode == http.StatusCreated && json.NewDecoder(resp.Body).Decode(&out) == nil && out.ID != "" {
+		l.mu.Lock()
+		if len(l.ids) < l.cfg.maxIDs {
+			l.ids = append(l.ids, out.ID)
+		}
+		l.mu.Unlock()
+	}
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+func (l *loader) get(ctx context.Context, path, accept string) int {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.cfg.base+path, nil)
+	if err != nil {
+		return 0
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	if n, err := io.Copy(io.Discard, resp.Body); err != nil || n == 0 {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// listIDs reads credential ids from GET /api/v1/awards, page by page.
+func (l *loader) listIDs(ctx context.Context) error {
+	next := l.cfg.base + "/api/v1/awards?limit=200"
+	for next != "" && len(l.ids) < l.cfg.maxIDs {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+l.cfg.key)
+		resp, err := l.client.Do(req)
+		if err != nil {
+			return fmt.Errorf("listing awards: %w", err)
+		}
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err != nil {
+			return fmt.Errorf("listing awards: %s (%v)", resp.Status, err)
+		}
+		for _, it := range page.Items {
+			l.ids = append(l.ids, it.ID)
+		}
+		next = ""
+		if link := resp.Header.Get("Link"); strings.Contains(link, `rel="next"`) {
+			u := strings.TrimPrefix(strings.SplitN(link, ">", 2)[0], "<")
+			if ref, err := url.Parse(u); err == nil {
+				base, _ := url.Parse(l.cfg.base)
+				next = base.ResolveReference(ref).String()
+			}
+		}
+	}
+	if len(l.ids) == 0 {
+		return errors.New("no awards to read: run the issue phase first")
+	}
+	return nil
+}
+
+// result is one row of the table.
+type result struct {
+	Phase       string         `json:"phase"`
+	Concurrency int            `json:"concurrency"`
+	Requests    int            `json:"requests"`
+	Seconds     float64        `json:"seconds"`
+	PerSecond   float64        `json:"perSecond"`
+	P50         float64        `json:"p50ms"`
+	P95         float64        `json:"p95ms"`
+	P99         float64        `json:"p99ms"`
+	Max         float64        `json:"maxms"`
+	ServerCores float64        `json:"serverCores"` // CPU the server used, in cores
+	LoadCores   float64        `json:"loadCores"`   // CPU the generator used, in cores
+	Errors      map[string]int `json:"errors,omitempty"`
+}
+
+// measure runs c clients for the warm-up, then measures them for the
+// phase's duration or request budget, whichever ends first.
+func (l *loader) measure(ctx context.Context, c int, do request) result {
+	if l.cfg.warmup > 0 {
+		wctx, cancel := context.WithTimeout(ctx, l.cfg.warmup)
+		l.clients(wctx, c, 1<<62, do)
+		cancel()
+	}
+	mctx, cancel := context.WithTimeout(ctx, l.cfg.duration)
+	defer cancel()
+	srv0, gen0 := cpuSeconds(l.cfg.serverPID), cpuSeconds(os.Getpid())
+	start := time.Now()
+	samples, errs := l.clients(mctx, c, l.cfg.maxRequests, do)
+	elapsed := time.Since(start).Seconds()
+	srv1, gen1 := cpuSeconds(l.cfg.serverPID), cpuSeconds(os.Getpid())
+	slices.Sort(samples)
+	ms := func(q float64) float64 {
+		if len(samples) == 0 {
+			return 0
+		}
+		return float64(samples[min(len(samples)-1, int(q*float64(len(samples))))]) / 1e6
+	}
+	return result{Concurrency: c, Requests: len(samples), Seconds: elapsed, PerSecond: float64(len(samples)) / elapsed,
+		P50: ms(.50), P95: ms(.95), P99: ms(.99), Max: ms(1), Errors: errs,
+		ServerCores: (srv1 - srv0) / elapsed, LoadCores: (gen1 - gen0) / elapsed}
+}
+
+// cpuSeconds is the CPU time (user and system) process pid has used, from
+// /proc; 0 when it cannot be read.
+func cpuSeconds(pid int) float64 {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces) start at
+	// state; utime and stime are the 12th and 13th of them, in ticks of
+	// 1/100 s (USER_HZ on Linux).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / 100
+}
+
+// clients runs c clients until ctx ends or budget requests have started;
+// it returns the latencies of the successful requests and counts the
+// others by status. Requests cut short by the deadline are not counted.
+func (l *loader) clients(ctx context.Context, c int, budget int64, do request) ([]time.Duration, map[string]int) {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		started atomic.Int64
+		all     []time.Duration
+		errs    = map[string]int{}
+	)
+	for range c {
+		wg.Go(func() {
+			var mine []time.Duration
+			bad := map[string]int{}
+			for ctx.Err() == nil {
+				n := started.Add(1)
+				if n > budget {
+					break
+				}
+				t := time.Now()
+				code := do(ctx, n)
+				d := time.Since(t)
+				switch {
+				case ctx.Err() != nil:
+				case code >= 200 && code < 300:
+					mine = append(mine, d)
+				case code == 0:
+					bad["net"]++
+				default:
+					bad[strconv.Itoa(code)]++
+				}
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			for k, v := range bad {
+				errs[k] += v
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all, errs
+}
+
+func (r result) print() {
+	var e []string
+	for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
+		e = append(e, fmt.Sprintf("%s×%d", k, r.Errors[k]))
+	}
+	if len(e) == 0 {
+		e = []string{"0"}
+	}
+	fmt.Printf("%-6s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f  %s\n",
+		r.Phase, r.Concurrency, r.Requests, r.PerSecond, r.P50, r.P95, r.P99, r.Max, r.ServerCores, r.LoadCores, strings.Join(e, " "))
+}
