@@ -266,7 +266,7 @@ func (h *Handler) stylesheet(w http.ResponseWriter, r *http.Request) {
 
 // message is the data of the message page.
 type message struct {
-	Heading, Text string
+	Heading, Text  string
 	Link, LinkText string
 }
 

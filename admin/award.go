@@ -113,7 +113,7 @@ func (h *Handler) awardState(w http.ResponseWriter, r *http.Request, a *actor) {
 	}
 	switch {
 	case p.Award.State == cairn.StateRevoked:
-		p.Errors = p.Errors.add("action", "The award is revoked: revocation is final.")
+		p.Errors = p.Errors.add("", "The award is revoked: revocation is final.")
 	case act == nil:
 		p.Errors = p.Errors.add("action", "Choose what to do.")
 	case p.Reason == "" && act.state != cairn.StateActive:

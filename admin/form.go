@@ -55,7 +55,7 @@ func fromError(err error, fields map[string]string) (fieldErrors, bool) {
 	if ok {
 		// The field's name is shown by its label: keep the reason.
 		msg = strings.TrimPrefix(msg, field+": ")
-		msg = capitalize(msg)
+		msg = sentence(msg)
 	} else {
 		form = ""
 	}
@@ -69,4 +69,15 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// sentence turns a service message about a field ("is required", "must be
+// between 0 and 1200") into a sentence to show under the field.
+func sentence(msg string) string {
+	for _, verb := range []string{"is ", "must ", "has ", "contains ", "should "} {
+		if strings.HasPrefix(msg, verb) {
+			return "This " + msg
+		}
+	}
+	return capitalize(msg)
 }
