@@ -237,11 +237,11 @@ func TestRoles(t *testing.T) {
 		}
 	}
 	for path, form := range map[string]url.Values{
-		"/admin/awards/new":                  {"achievement": {e.ach.ID}, "recipient": {"bob@example.org"}, "formats": {"di"}},
-		"/admin/awards/" + aw.ID + "/state":  {"action": {"revoke"}, "reason": {"no"}},
-		"/admin/awards/" + aw.ID + "/renew":  {"noExpiry": {"1"}},
-		"/admin/achievements/" + e.ach.ID:    {"name": {"Renamed"}},
-		"/admin/api-keys":                    {"name": {"k"}, "role": {"owner"}},
+		"/admin/awards/new":                   {"achievement": {e.ach.ID}, "recipient": {"bob@example.org"}, "formats": {"di"}},
+		"/admin/awards/" + aw.ID + "/state":   {"action": {"revoke"}, "reason": {"no"}},
+		"/admin/awards/" + aw.ID + "/renew":   {"noExpiry": {"1"}},
+		"/admin/achievements/" + e.ach.ID:     {"name": {"Renamed"}},
+		"/admin/api-keys":                     {"name": {"k"}, "role": {"owner"}},
 		"/admin/awards/" + aw.ID + "/reissue": nil,
 	} {
 		if res := viewer.post(path, form); res.StatusCode != http.StatusForbidden {
