@@ -262,6 +262,13 @@ func (l *TransparencyLog) Checkpoint(ctx context.Context) ([]byte, translog.Chec
 	return msg, c, nil
 }
 
+// Pending reports whether events about the credential credentialID wait in
+// the outbox, accepted but not yet in the log.
+func (l *TransparencyLog) Pending(ctx context.Context, credentialID string) (bool, error) {
+	n, err := l.store.OutboxPending(ctx, credentialID)
+	return n > 0, err
+}
+
 func (l *TransparencyLog) wake() {
 	select {
 	case l.poke <- struct{}{}:

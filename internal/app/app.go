@@ -25,6 +25,7 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/keyring"
+	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/web"
@@ -217,6 +218,7 @@ func (a *App) handler() http.Handler {
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log}).Register(mux)
 	web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log}).Register(mux)
+	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 	return instrument(mux, requests)
 }
 
