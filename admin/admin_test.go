@@ -228,7 +228,7 @@ func TestRoles(t *testing.T) {
 	if res := viewer.get("/admin/awards/" + aw.ID); res.StatusCode != 200 || strings.Contains(res.body, "state-form") || strings.Contains(res.body, "/reissue") {
 		t.Errorf("viewer's award page: %d, shows forms", res.StatusCode)
 	}
-	if res := viewer.get("/admin/achievements/" + e.ach.ID); res.StatusCode != 200 || !strings.Contains(res.body, "<fieldset disabled>") || strings.Contains(res.body, "Save changes") {
+	if res := viewer.get("/admin/achievements/" + e.ach.ID); res.StatusCode != 200 || !strings.Contains(res.body, `<fieldset class="bare" disabled>`) || strings.Contains(res.body, "Save changes") {
 		t.Errorf("viewer's achievement page: %d, not read-only", res.StatusCode)
 	}
 	for _, path := range []string{"/admin/awards/new", "/admin/achievements/new", "/admin/api-keys"} {

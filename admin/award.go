@@ -14,6 +14,7 @@ type awardPage struct {
 	Row         awardRow
 	Achievement *cairn.Achievement
 	Issuer      *cairn.Issuer
+	PublicURL   string        // the credential's id and public page
 	Actions     []stateAction // what the state form offers
 	Action      string        // kept values
 	Reason      string
@@ -65,7 +66,7 @@ func (h *Handler) loadAward(r *http.Request, a *actor) (*awardPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &awardPage{Award: aw, Actions: actionsFrom(aw.State)}
+	p := &awardPage{Award: aw, Actions: actionsFrom(aw.State), PublicURL: h.svc.CredentialURL(aw.ID)}
 	if p.Achievement, err = h.store.Achievement(ctx, a.Org.ID, aw.AchievementID); err != nil {
 		return nil, err
 	}
