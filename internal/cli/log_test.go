@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	_ "modernc.org/sqlite"
+
+	"github.com/cairn-badges/cairn/internal/app"
+	"github.com/cairn-badges/cairn/logserver"
+	"github.com/cairn-badges/cairn/translog"
+)
+
+// bootApp runs the real server on 127.0.0.1:0 with a fresh data folder.
+func bootApp(t *testing.T, dir string) *app.App {
+	t.Helper()
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DataDir: dir, Offline: true},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return a
+}
+
+// TestLogEndToEnd issues through the API of the running server, waits for
+// the awards' inclusion, checks the inclusion proofs the server gives, and
+// audits the log with cairn log audit: it passes, then reports a changed
+// leaf, a deleted entry and a rewritten history signed at the same size.
+func TestLogEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	a := bootApp(t, filepath.Join(dir, "data"))
+	base := a.BaseURL()
+	ctx := context.Background()
+	issue := func(email string) string {
+		t.Helper()
+		body := `{"achievementId":"` + a.FirstRun.AchievementID + `","recipient":{"email":"` + email + `"}}`
+		req, _ := http.NewRequest("POST", base+"/api/v1/awards", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+a.FirstRun.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ ID string }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("issue: %d %v", resp.StatusCode, err)
+		}
+		cred := a.Service().CredentialURL(out.ID)
+		if _, err := a.TransparencyLog().WaitIncluded(ctx, cred, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		return out.ID
+	}
+	ids := []string{issue("a@example.org"), issue("b@example.org")}
+
+	// The server's proofs check against its checkpoint, with its key.
+	fetch := logserver.Fetcher(nil, base+"/log")
+	vkey, err := fetch(ctx, "key")
+	if err != nil || strings.TrimSpace(string(vkey)) != a.TransparencyLog().VerifierKey() {
+		t.Fatalf("key: %q, %v", vkey, err)
+	}
+	v, err := note.NewVerifier(strings.TrimSpace(string(vkey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		var lr logserver.LookupResponse
+		resp, err := http.Get(base + "/log/lookup/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&lr)
+		resp.Body.Close()
+		cp, _, err := translog.OpenCheckpoint([]byte(lr.Checkpoint), v)
+		if err != nil || len(lr.Entries) != 1 {
+			t.Fatalf("lookup %s: %+v, %v", id, lr, err)
+		}
+		e := lr.Entries[0]
+		if err := translog.VerifyInclusion(cp, e.Index, e.Entry, e.InclusionProof); err != nil {
+			t.Errorf("inclusion of %s: %v", id, err)
+		}
+	}
+
+	// First audit: trust on first use, save the checkpoint and the key.
+	file := filepath.Join(dir, "log.checkpoint")
+	code, out, errOut := cairn(t, dir, "", "log", "audit", "--checkpoint", file, "--update", base)
+	if code != 0 || !strings.HasPrefix(out, "ok: log ") || !strings.Contains(errOut, "trusting the key") {
+		t.Fatalf("first audit: %d %q %q", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(file + ".vkey"); strings.TrimSpace(string(b)) != a.TransparencyLog().VerifierKey() {
+		t.Fatalf("pinned key %q", b)
+	}
+	ids = append(ids, issue("c@example.org"))
+	older := filepath.Join(dir, "older.checkpoint")
+	if b, err := os.ReadFile(file); err != nil || os.WriteFile(older, b, 0o600) != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = cairn(t, dir, "", "log", "audit", "--checkpoint", file, "--update", base)
+	if code != 0 || !strings.Contains(out, "extends the saved checkpoint") || errOut != "" {
+		t.Fatalf("second audit: %d %q %q", code, out, errOut)
+	}
+
+	// The monitor prints the events of the log (here all of one issuer).
+	code, out, _ = cairn(t, dir, "", "log", "monitor", "--rounds", "1", "--interval", "10ms", base)
+	if code != 0 || !strings.Contains(out, a.Service().CredentialURL(ids[2])) {
+		t.Fatalf("monitor: %d %q", code, out)
+	}
+	issuer := strings.Fields(strings.Split(out, "\n")[0])[3]
+	code, out2, _ := cairn(t, dir, "", "log", "monitor", "--rounds", "1", "--issuer", issuer+"x", base)
+	if code != 0 || out2 != "" {
+		t.Fatalf("monitor of another issuer: %d %q", code, out2)
+	}
+
+	// Tamper with the database behind the server's back.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "data", "cairn.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var entry1 []byte
+	if err := db.QueryRow("SELECT data FROM translog_entries WHERE idx = 1").Scan(&entry1); err != nil {
+		t.Fatal(err)
+	}
+	forged := []byte(strings.Replace(string(entry1), "type issued", "type revoked", 1))
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audit := func() (int, string) {
+		code, out, _ := cairn(t, dir, "", "log", "audit", "--checkpoint", file, base)
+		return code, out
+	}
+
+	exec("UPDATE translog_entries SET data = ? WHERE idx = 1", forged)
+	if code, out := audit(); code != ExitFailed || !strings.Contains(out, "DIVERGENCE: log diverges at index 1 ") {
+		t.Errorf("audit of a changed leaf: %d %q", code, out)
+	}
+	exec("UPDATE translog_entries SET data = ? WHERE idx = 1", entry1)
+
+	exec("DELETE FROM translog_entries WHERE idx = 2")
+	if code, out := audit(); code != ExitFailed || !strings.Contains(out, "DIVERGENCE: in indexes [0, ") {
+		t.Errorf("audit of a deleted entry: %d %q", code, out)
+	}
+	exec("INSERT INTO translog_entries (idx, credential_id, data) SELECT 2, '', data FROM translog_entries WHERE idx = 1")
+	if code, _ := audit(); code != ExitFailed {
+		t.Errorf("audit with a duplicated entry passed")
+	}
+
+	// Rewrite history consistently (entry, leaf hash, tree) and have the
+	// log sign it again at the same size: a fork of the saved checkpoint.
+	var tile []byte
+	if err := db.QueryRow("SELECT hashes FROM translog_tiles WHERE level = 0 AND idx = 0").Scan(&tile); err != nil {
+		t.Fatal(err)
+	}
+	tile = append([]byte(nil), tile...)
+	copy(tile[32:64], translog.LeafHash(forged))
+	var data2 []byte
+	db.QueryRow("SELECT data FROM translog_entries WHERE idx = 1").Scan(&data2)
+	copy(tile[64:96], translog.LeafHash(data2))
+	exec("UPDATE translog_entries SET data = ? WHERE idx = 1", forged)
+	exec("UPDATE translog_tiles SET hashes = ? WHERE level = 0 AND idx = 0", tile)
+	exec("UPDATE translog_state SET checkpoint = NULL, checkpoint_size = NULL")
+	if _, err := a.TransparencyLog().Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = cairn(t, dir, "", "log", "audit", "--checkpoint", file, base)
+	if code != ExitFailed || !strings.Contains(out, "FORK: the log signed two checkpoints of size") || strings.Count(out, "— "+a.TransparencyLog().Origin()) != 2 {
+		t.Errorf("audit of a rewritten history: %d %q", code, out)
+	}
+	// From an older saved checkpoint, the rewrite shows as a tree that
+	// does not extend it, with both notes as evidence.
+	code, out, _ = cairn(t, dir, "", "log", "audit", "--checkpoint", older, "--key", a.TransparencyLog().VerifierKey(), base)
+	if code != ExitFailed || !strings.Contains(out, "is not the one of the saved checkpoint") || strings.Count(out, "— "+a.TransparencyLog().Origin()) != 2 {
+		t.Errorf("audit of a rewritten history from an older checkpoint: %d %q", code, out)
+	}
+
+	// A log that cannot be reached is indeterminate, not failed.
+	if code, _, _ := cairn(t, dir, "", "log", "audit", "--checkpoint", file, "http://127.0.0.1:1"); code != ExitIndeterminate {
+		t.Errorf("audit of an unreachable log: exit %d, want %d", code, ExitIndeterminate)
+	}
+	if code, _, _ := cairn(t, dir, "", "log", "audit", base); code != ExitUsage {
+		t.Errorf("audit without --checkpoint: exit %d", code)
+	}
+}
