@@ -194,6 +194,21 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"join": strings.Join,
+	// formats names credential formats for people.
+	"formats": func(fs []string) string {
+		names := make([]string, 0, len(fs))
+		for _, f := range fs {
+			switch f {
+			case cairn.FormatDataIntegrity:
+				names = append(names, "JSON with Data Integrity proof")
+			case cairn.FormatJWT:
+				names = append(names, "VC-JWT")
+			default:
+				names = append(names, f)
+			}
+		}
+		return strings.Join(names, ", ")
+	},
 	// dict makes a map of key, value pairs, to pass several values to a
 	// template.
 	"dict": func(kv ...any) map[string]any {

@@ -77,6 +77,24 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+// TestLoginDefaultHash logs in as the first run's owner does: an account
+// whose password was hashed by auth.HashPassword with the default
+// parameters.
+func TestLoginDefaultHash(t *testing.T) {
+	e := newEnv(t, testBase, Options{})
+	ctx := context.Background()
+	pw := "Abcdefghjk23456789"
+	hash, err := auth.HashPassword(ctx, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.member(t, "owner@cairn.localhost", hash, cairn.RoleOwner)
+	c := e.client(t)
+	if res := c.login("owner@cairn.localhost", pw); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d\n%s", res.StatusCode, res.body)
+	}
+}
+
 func TestLoginFailures(t *testing.T) {
 	e := newEnv(t, testBase, Options{})
 	for _, tc := range []struct {

@@ -163,7 +163,8 @@ func TestBrowserIssue(t *testing.T) {
 			for _, p := range []struct{ name, path, wait string }{
 				{"dashboard", "/admin", "#recent"},
 				{"awards", "/admin/awards", "#awards"},
-				{"award", "/admin/awards/" + revoked.ID, "#details"},
+				{"award", "/admin/awards/" + strings.TrimPrefix(loc, srv.URL+"/credentials/"), "#state-form"},
+				{"revoked", "/admin/awards/" + revoked.ID, "#details"},
 				{"achievement", "/admin/achievements/" + e.ach.ID, "#achievement-form"},
 				{"api-keys", "/admin/api-keys", "#key-form"},
 			} {
