@@ -98,6 +98,7 @@ func newEnv(t testing.TB, base string, opts Options) *env {
 	e.h = New(e.svc, opts)
 	e.mux = http.NewServeMux()
 	e.h.Register(e.mux)
+	(&web.Handler{Verifier: verify.New(nil)}).Register(e.mux) // as the app wires it: no clashing routes
 	web.NewPublic(e.svc, web.PublicOptions{Verifier: verify.New(e.svc.Fetcher(nil))}).Register(e.mux)
 	(&api.Server{Service: e.svc, Store: db}).Register(e.mux)
 	return e
