@@ -65,7 +65,23 @@ type awardView struct {
 	Links           awardLinks       `json:"links"`
 	Credential      json.RawMessage  `json:"credential,omitempty"`
 	JWT             string           `json:"jwt,omitempty"`
+	Log             *logView         `json:"log,omitempty"`
 }
+
+// logView says where an award's latest event is in the transparency log
+// (POST /awards?wait=inclusion).
+type logView struct {
+	Index      uint64 `json:"index"`
+	TreeSize   uint64 `json:"treeSize"`
+	Checkpoint string `json:"checkpoint,omitempty"`
+	Pending    bool   `json:"pending,omitempty"`
+}
+
+// Waiting for log inclusion: default and longest wait.
+const (
+	DefaultInclusionWait = 10 * time.Second
+	MaxInclusionWait     = 30 * time.Second
+)
 
 func (s *Server) awardView(a *cairn.Award, withCredential bool) awardView {
 	page := s.Service.CredentialURL(a.ID)
@@ -100,6 +116,25 @@ func (s *Server) awardView(a *cairn.Award, withCredential bool) awardView {
 // the same request answers the first award (200, Idempotent-Replayed:
 // true); the same key with another request is a 409.
 func (s *Server) createAward(w http.ResponseWriter, r *http.Request, c *caller) error {
+	q, err := query(r, "wait", "timeout")
+	if err != nil {
+		return err
+	}
+	wait := DefaultInclusionWait
+	switch q.Get("wait") {
+	case "":
+	case "inclusion":
+		if s.WaitIncluded == nil {
+			return badRequest("wait", "this server has no transparency log")
+		}
+		if t := q.Get("timeout"); t != "" {
+			if wait, err = time.ParseDuration(t); err != nil || wait <= 0 || wait > MaxInclusionWait {
+				return badRequest("timeout", "want a duration up to %s, e.g. 5s", MaxInclusionWait)
+			}
+		}
+	default:
+		return badRequest("wait", "%q: the only value is inclusion", q.Get("wait"))
+	}
 	var in issuing.AwardInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
@@ -124,7 +159,21 @@ func (s *Server) createAward(w http.ResponseWriter, r *http.Request, c *caller) 
 		status = http.StatusOK
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	return writeJSON(w, status, s.awardView(a, true))
+	view := s.awardView(a, true)
+	if q.Get("wait") == "inclusion" {
+		// The award is durable already: a timeout still answers 201, with
+		// log.pending set.
+		inc, err := s.WaitIncluded(r.Context(), s.Service.CredentialURL(a.ID), wait)
+		switch {
+		case err == nil:
+			view.Log = &logView{Index: inc.Index, TreeSize: inc.Checkpoint.Size, Checkpoint: string(inc.Note)}
+		case cairn.KindOf(err) == cairn.Unavailable || cairn.KindOf(err) == cairn.NotFound:
+			view.Log = &logView{Pending: true}
+		default:
+			return err
+		}
+	}
+	return writeJSON(w, status, view)
 }
 
 func (s *Server) getAward(w http.ResponseWriter, r *http.Request, c *caller) error {

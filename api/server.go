@@ -31,7 +31,10 @@ type Server struct {
 	// Verifier answers POST /api/v1/verify; required for that route.
 	Verifier Verifier
 	// Log receives internal errors (default slog.Default()).
-	Log *slog.Logger
+	// WaitIncluded, if set, lets POST /awards?wait=inclusion wait for the
+	// award's event to be in the transparency log under a signed checkpoint.
+	WaitIncluded func(ctx context.Context, credentialID string, timeout time.Duration) (*issuing.Inclusion, error)
+	Log          *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/cairn-badges/cairn/admin"
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
@@ -216,8 +217,9 @@ func (a *App) handler() http.Handler {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded}).Register(mux)
 	web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log}).Register(mux)
+	admin.New(a.svc, admin.Options{Log: a.log}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 	return instrument(mux, requests)
 }

@@ -55,6 +55,23 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("retry with the same Idempotency-Key: %d %s", code, again)
 	}
 
+	// Waiting for the transparency log: the answer says where the award is.
+	code, out = call("POST", "/api/v1/awards?wait=inclusion&timeout=20s", strings.Replace(body, "learner@", "logged@", 1))
+	var logged struct {
+		Log struct {
+			Index, TreeSize uint64
+			Checkpoint      string
+			Pending         bool
+		} `json:"log"`
+	}
+	json.Unmarshal(out, &logged)
+	if code != http.StatusCreated || logged.Log.Pending || logged.Log.TreeSize <= logged.Log.Index || !strings.Contains(logged.Log.Checkpoint, "/log\n") {
+		t.Fatalf("wait=inclusion: %d %s", code, out)
+	}
+	if code, out := call("POST", "/api/v1/awards?wait=forever", body); code != http.StatusBadRequest || !strings.Contains(string(out), `"wait"`) {
+		t.Fatalf("wait=forever: %d %s", code, out)
+	}
+
 	credURL := base + "/credentials/" + award.ID
 	credJSON := getOK(t, credURL+".json")
 	credJWT := getOK(t, credURL+".jwt")

@@ -43,7 +43,7 @@ Cairn's first run: created an organization, its owner, an issuer with signing ke
 an achievement and a first badge, in %s.
 
   Your first badge:  %s/credentials/%s
-  Owner login:       %s / %s   (shown once)
+  Log in:            %s/login  as %s / %s   (shown once)
   API key (owner):   %s   (shown once)
 
 Issue a badge:
@@ -53,7 +53,7 @@ Issue a badge:
 
 Verify it anywhere:  go run ./cmd/cairn verify %s/credentials/%s.json
 
-`, cfg.DataDir, base, fr.AwardID, fr.OwnerEmail, fr.OwnerPassword, fr.APIKey, base, fr.APIKey, fr.AchievementID, base, fr.AwardID)
+`, cfg.DataDir, base, fr.AwardID, base, fr.OwnerEmail, fr.OwnerPassword, fr.APIKey, base, fr.APIKey, fr.AchievementID, base, fr.AwardID)
 	} else {
 		fmt.Fprintf(e.stdout, "Cairn is running at %s/ (data in %s)\n", base, cfg.DataDir)
 	}
