@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,32 +14,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/internal/testenv"
 )
-
-// chromium returns the browser the browser test drives: $CAIRN_CHROMIUM,
-// else Debian's chromium.
-func chromium(t *testing.T) string {
-	if p := os.Getenv("CAIRN_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("browser test skipped: no chromium found (set CAIRN_CHROMIUM, or apt-get install -y chromium; .ci/run installs it)")
-	return ""
-}
 
 // TestBrowserIssue logs in with headless Chromium, issues a badge through
 // the form and lands on its credential page, on a desktop and on a phone;
 // it saves screenshots of the pages on the way (CAIRN_SCREENSHOTS=DIR
 // keeps them).
 func TestBrowserIssue(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	exe := chromium(t)
 	var mux http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) }))
 	defer srv.Close()
@@ -52,24 +33,8 @@ func TestBrowserIssue(t *testing.T) {
 	}
 	e.award(t, "charles.babbage@example.org")
 
-	dir := os.Getenv("CAIRN_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("hide-scrollbars", true),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	dir := testenv.ScreenshotDir(t)
+	actx := testenv.Browser(t, 120*time.Second)
 
 	for _, dev := range []struct {
 		name          string

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,8 +16,8 @@ import (
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/badgeimg"
+	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
-	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/web"
@@ -54,22 +53,8 @@ type env struct {
 func newEnv(t testing.TB, base string, opts Options) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{db: db}
-	if e.svc, err = issuing.New(db, kr, issuing.Options{BaseURL: base}); err != nil {
-		t.Fatal(err)
-	}
+	db, svc := testenv.Service(t, base, nil)
+	e := &env{db: db, svc: svc}
 	hash, err := cheapArgon2.Hash(ctx, password)
 	if err != nil {
 		t.Fatal(err)

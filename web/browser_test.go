@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,31 +14,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/internal/testenv"
 )
-
-// chromium returns the browser the browser test drives: $CAIRN_CHROMIUM,
-// else Debian's chromium.
-func chromium(t *testing.T) string {
-	if p := os.Getenv("CAIRN_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("browser test skipped: no chromium found (set CAIRN_CHROMIUM, or apt-get install -y chromium; .ci/run installs it)")
-	return ""
-}
 
 // TestBrowserCredentialPage opens a credential page in headless Chromium,
 // as a person would, on a desktop and on a phone: it reads what is shown,
 // and saves screenshots (CAIRN_SCREENSHOTS=DIR keeps them).
 func TestBrowserCredentialPage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	exe := chromium(t)
 
 	// The service's base URL is the test server's, so every link on the
 	// page works in the browser.
@@ -54,33 +35,8 @@ func TestBrowserCredentialPage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dir := os.Getenv("CAIRN_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("hide-scrollbars", true),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// Start the browser on the context without a deadline (it lives as long
-	// as that context), then bound the test.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	dir := testenv.ScreenshotDir(t)
+	ctx := testenv.Browser(t, 60*time.Second)
 
 	for _, tc := range []struct {
 		name          string
