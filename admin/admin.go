@@ -46,6 +46,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/web"
 )
 
 // Handler serves the login and admin pages. Create it with New.
@@ -176,8 +177,12 @@ func setHeaders(hd http.Header) {
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// stylesheet is the public pages' style (web.Stylesheet) followed by what
+// forms and lists need.
+var stylesheet = []byte(web.Stylesheet + "\n" + adminCSS)
+
 //go:embed static/admin.css
-var stylesheet []byte
+var adminCSS string
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {

@@ -700,26 +700,6 @@ func TestOrganizationSwitch(t *testing.T) {
 	}
 }
 
-// TestStyleMatchesPublicPages checks that the admin's style sheet starts
-// with the public pages' style, so both look alike (the public style is
-// a template of package web, which cannot be embedded from here).
-func TestStyleMatchesPublicPages(t *testing.T) {
-	layout, err := os.ReadFile("../web/templates/layout.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(layout)
-	start := strings.Index(s, `{{define "style"}}<style>`)
-	end := strings.Index(s, `</style>{{end}}`)
-	if start < 0 || end < start {
-		t.Fatal(`web/templates/layout.html has no {{define "style"}}<style>…</style>{{end}}`)
-	}
-	public := strings.Trim(s[start+len(`{{define "style"}}<style>`):end], "\n")
-	if !strings.HasPrefix(string(stylesheet), public) {
-		t.Error("admin/static/admin.css does not start with the style of web/templates/layout.html: copy it again")
-	}
-}
-
 // regexpValue returns the value of the input named name in body, or of the
 // first read-only input when name is "".
 func regexpValue(t *testing.T, body, name string) string {

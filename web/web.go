@@ -20,8 +20,15 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// Stylesheet is the CSS every Cairn page shares: the public pages inline it,
+// the staff pages (package admin) extend it.
+//
+//go:embed static/cairn.css
+var Stylesheet string
+
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"join": strings.Join,
+	"join":       strings.Join,
+	"stylesheet": func() template.CSS { return template.CSS(Stylesheet) },
 	"resultTitle": func(o verify.Outcome) string {
 		switch o {
 		case verify.Verified:
