@@ -4,8 +4,11 @@
 #
 #   scripts/load.sh             issue awards, then read the credential JSON
 #                               (.json and Accept: application/vc+ld+json)
-#                               and the credential page; one table row per
-#                               phase and concurrency
+#                               and the credential page of popular
+#                               credentials, then pages not yet cached;
+#                               one table row per phase and concurrency
+#   C_READ=4,16,64 DURATION=10s scripts/load.sh
+#                               the same at several concurrencies
 #
 # It builds cairn and the generator, starts `cairn serve` on a free loopback
 # port with a new temporary data folder (SQLite, or PostgreSQL when
@@ -16,32 +19,34 @@
 # Environment:
 #   DURATION (20s)   measured time of each phase at each concurrency
 #   WARMUP (2s)      unmeasured warm-up before each
-#   C_ISSUE (8)      concurrencies of the issue phase, comma-separated
+#   C_ISSUE (4)      concurrencies of the issue phase, comma-separated
 #   C_READ (16)      concurrencies of the read phases, comma-separated
-#   PHASES (issue,json,vcld,page)
-#   HOT (0)          the read phases cycle over the first HOT issued ids only
-#                    (0: all of them, most pages then rendered anew)
+#   PHASES (issue,json,vcld,page,cold)
+#   HOT (200)        json, vcld and page cycle over the first HOT issued ids
+#                    (0: all); cold reads the pages of the others, once each
 #   FORMATS (di)     di, jwt or di,jwt for the issued awards
 #   MAX (200000)     at most this many requests per phase and concurrency
-#   TIMEOUT (170s)   hard limit on the generator's whole run
-#   OUT              folder for the server log and the JSON rows (default:
-#                    the temporary folder, removed at the end)
+#   TIMEOUT (170)    seconds: hard limit on the generator's whole run
+#   OUT              folder to keep the server log and the table in
+#                    (default: the temporary folder, removed at the end)
 #   PROCS            GOMAXPROCS of the generator (default: all cores)
 #   CAIRN            a cairn binary to run instead of building ./cmd/cairn
 #                    (e.g. one built with a local profiling patch)
-# The defaults take about 90 s plus the build.
+# The defaults take about 110 s plus the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-2s}
-C_ISSUE=${C_ISSUE:-8}
+C_ISSUE=${C_ISSUE:-4}
 C_READ=${C_READ:-16}
-PHASES=${PHASES:-issue,json,vcld,page}
+PHASES=${PHASES:-issue,json,vcld,page,cold}
 FORMATS=${FORMATS:-di}
-HOT=${HOT:-0}
+HOT=${HOT:-200}
 MAX=${MAX:-200000}
-TIMEOUT=${TIMEOUT:-170s}
+TIMEOUT=${TIMEOUT:-170}
+db=SQLite
+[ -z "${CAIRN_DATABASE_URL:-}" ] || db=PostgreSQL
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-load.XXXXXX")
 out=${OUT:-$tmp}
@@ -88,11 +93,12 @@ fi
 
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(go version)"
 echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# server $base (pid $server), database: ${CAIRN_DATABASE_URL:+PostgreSQL}${CAIRN_DATABASE_URL:-SQLite}; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS"
+echo "# server $base (pid $server), database: $db; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS"
 echo
-GOMAXPROCS=${PROCS:-} CAIRN_LOAD_KEY="$key" timeout --signal=INT "$TIMEOUT" "$tmp/load" \
+GOMAXPROCS=${PROCS:-} CAIRN_LOAD_KEY="$key" timeout -k 5 $((TIMEOUT + 15)) "$tmp/load" \
 	-base "$base" -achievement "$ach" -phase "$PHASES" \
 	-c "$C_READ" -issue-c "$C_ISSUE" -d "$DURATION" -warmup "$WARMUP" -n "$MAX" -formats "$FORMATS" \
-	-hot "$HOT" -pid "$server" -timeout "$TIMEOUT"
+	-hot "$HOT" -pid "$server" -timeout "${TIMEOUT}s" | tee "$out/load.txt"
 echo
-echo "# srv, gen: cores of CPU the server and the generator used (2 = the whole machine)"
+echo "# srv, gen: cores of CPU the server and the generator used (2 = the whole machine;"
+echo "# with PostgreSQL, its own processes are not counted)"

@@ -6,11 +6,15 @@
 //	json   GET /credentials/{id}.json
 //	vcld   GET /credentials/{id} with Accept: application/vc+ld+json
 //	page   GET /credentials/{id} (the HTML page)
+//	cold   the same, each id past the hot ones once, without warm-up: pages
+//	       the server renders anew (verification, QR code, template)
 //
 // and prints one row per phase and concurrency: requests, throughput,
-// latency percentiles and errors by status. The read phases cycle over the
-// ids the issue phase made, or, without it, the ids GET /api/v1/awards
-// lists. It refuses any address outside the loopback range.
+// latency percentiles, errors by status and the CPU the server and the
+// generator used. The read phases cycle over the ids the issue phase made,
+// or, without it, the ids GET /api/v1/awards lists: json, vcld and page over
+// the first -hot of them (popular credentials, pages cached by the server),
+// cold over the others, once each. It refuses any address outside the loopback range.
 //
 //	go run ./scripts/load -base http://127.0.0.1:8080 -key cairn_… -achievement ID
 package main
@@ -48,7 +52,7 @@ type config struct {
 func main() {
 	var (
 		cfg        config
-		phases     = flag.String("phase", "issue,json,vcld,page", "phases to run, in order: issue, json, vcld, page")
+		phases     = flag.String("phase", "issue,json,vcld,page,cold", "phases to run, in order: issue, json, vcld, page, cold")
 		conc       = flag.String("c", "16", "concurrencies (clients) to run each phase at, comma-separated")
 		issueConc  = flag.String("issue-c", "", "concurrencies for the issue phase (default: -c)")
 		formats    = flag.String("formats", "di", "formats of the issued awards: di, jwt or di,jwt")
@@ -63,7 +67,7 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each measurement")
 	flag.Int64Var(&cfg.maxRequests, "n", 200000, "at most this many measured requests per phase and concurrency")
 	flag.IntVar(&cfg.maxIDs, "ids", 20000, "at most this many credential ids to keep (listed when no issue phase runs)")
-	flag.IntVar(&cfg.hot, "hot", 0, "read phases cycle over the first this many ids only (0: all): a few popular credentials")
+	flag.IntVar(&cfg.hot, "hot", 200, "json, vcld and page cycle over the first this many ids only (0: all): popular credentials; cold reads the others once")
 	flag.IntVar(&cfg.serverPID, "pid", 0, "the server's process id, to report the cores it and the generator use (Linux)")
 	flag.Parse()
 	cfg.formats = strings.Split(*formats, ",")
@@ -98,7 +102,7 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 	for _, p := range phases {
 		do, ok := l.phase(p)
 		if !ok {
-			return fmt.Errorf("unknown phase %q: want issue, json, vcld or page", p)
+			return fmt.Errorf("unknown phase %q: want issue, json, vcld, page or cold", p)
 		}
 		if p != "issue" && len(l.ids) == 0 {
 			if err := l.listIDs(ctx); err != nil {
@@ -106,7 +110,19 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 			}
 		}
 		for _, c := range map[bool][]int{true: ics, false: cs}[p == "issue"] {
-			res := l.measure(ctx, c, do)
+			warmup, budget := l.cfg.warmup, l.cfg.maxRequests
+			if p == "cold" {
+				// Each id once, past the hot ones, without warm-up: every
+				// page is rendered anew.
+				if l.cold.Load() < int64(l.cfg.hot) {
+					l.cold.Store(int64(l.cfg.hot))
+				}
+				warmup, budget = 0, min(budget, int64(len(l.ids))-l.cold.Load())
+				if budget <= 0 {
+					return errors.New("cold: every id has been read; issue more awards")
+				}
+			}
+			res := l.measure(ctx, c, warmup, budget, do)
 			res.Phase = p
 			if jsonOutput {
 				b, _ := json.Marshal(res)
@@ -161,45 +177,52 @@ func newClient(conns int) *http.Client {
 	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
 
-// request is one request of a phase, by the n-th request of the run; it
-// returns the status code (0 for a transport error).
-type request func(ctx context.Context, n int64) int
+// request is one request of a phase; it returns the status code (0 for a
+// transport error).
+type request func(ctx context.Context) int
 
 type loader struct {
 	cfg    config
 	client *http.Client
-	run    string // makes idempotency keys unique across runs
-	seq    atomic.Int64
+	run    string       // makes idempotency keys unique across runs
+	seq    atomic.Int64 // numbers issued awards and picks the ids to read
+	cold   atomic.Int64 // ids[cold:] have not been read by the cold phase
 
 	mu  sync.Mutex
 	ids []string
 }
 
 func (l *loader) phase(name string) (request, bool) {
+	hot := func(path, accept string) request {
+		return func(ctx context.Context) int { return l.get(ctx, "/credentials/"+l.id()+path, accept) }
+	}
 	switch name {
 	case "issue":
 		return l.issue, true
 	case "json":
-		return func(ctx context.Context, n int64) int { return l.get(ctx, "/credentials/"+l.id(n)+".json", "") }, true
+		return hot(".json", ""), true
 	case "vcld":
-		return func(ctx context.Context, n int64) int {
-			return l.get(ctx, "/credentials/"+l.id(n), "application/vc+ld+json")
-		}, true
+		return hot("", "application/vc+ld+json"), true
 	case "page":
-		return func(ctx context.Context, n int64) int { return l.get(ctx, "/credentials/"+l.id(n), "text/html") }, true
+		return hot("", "text/html"), true
+	case "cold":
+		return func(ctx context.Context) int {
+			return l.get(ctx, "/credentials/"+l.ids[int(l.cold.Add(1)-1)%len(l.ids)], "text/html")
+		}, true
 	}
 	return nil, false
 }
 
-func (l *loader) id(n int64) string {
+// id returns the next of the first -hot ids to read.
+func (l *loader) id() string {
 	k := len(l.ids)
 	if l.cfg.hot > 0 && l.cfg.hot < k {
 		k = l.cfg.hot
 	}
-	return l.ids[int(n)%k]
+	return l.ids[int(l.seq.Add(1))%k]
 }
 
-func (l *loader) issue(ctx context.Context, _ int64) int {
+func (l *loader) issue(ctx context.Context) int {
 	n := l.seq.Add(1)
 	body, _ := json.Marshal(map[string]any{
 		"achievementId": l.cfg.achievement,
@@ -311,9 +334,9 @@ type result struct {
 
 // measure runs c clients for the warm-up, then measures them for the
 // phase's duration or request budget, whichever ends first.
-func (l *loader) measure(ctx context.Context, c int, do request) result {
-	if l.cfg.warmup > 0 {
-		wctx, cancel := context.WithTimeout(ctx, l.cfg.warmup)
+func (l *loader) measure(ctx context.Context, c int, warmup time.Duration, budget int64, do request) result {
+	if warmup > 0 {
+		wctx, cancel := context.WithTimeout(ctx, warmup)
 		l.clients(wctx, c, 1<<62, do)
 		cancel()
 	}
@@ -321,7 +344,7 @@ func (l *loader) measure(ctx context.Context, c int, do request) result {
 	defer cancel()
 	srv0, gen0 := cpuSeconds(l.cfg.serverPID), cpuSeconds(os.Getpid())
 	start := time.Now()
-	samples, errs := l.clients(mctx, c, l.cfg.maxRequests, do)
+	samples, errs := l.clients(mctx, c, budget, do)
 	elapsed := time.Since(start).Seconds()
 	srv1, gen1 := cpuSeconds(l.cfg.serverPID), cpuSeconds(os.Getpid())
 	slices.Sort(samples)
@@ -374,12 +397,11 @@ func (l *loader) clients(ctx context.Context, c int, budget int64, do request) (
 			var mine []time.Duration
 			bad := map[string]int{}
 			for ctx.Err() == nil {
-				n := started.Add(1)
-				if n > budget {
+				if started.Add(1) > budget {
 					break
 				}
 				t := time.Now()
-				code := do(ctx, n)
+				code := do(ctx)
 				d := time.Since(t)
 				switch {
 				case ctx.Err() != nil:
