@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -291,4 +292,28 @@ func FuzzMapLookup(f *testing.F) {
 			t.Fatalf("%q maps to %q, outside the folder", u, file)
 		}
 	})
+}
+
+func TestPublicOnly(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"8.8.8.8": true, "2001:4860:4860::8888": true, "93.184.216.34": true,
+		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false,
+		"169.254.169.254": false, "100.64.0.1": false, "fc00::1": false, "fe80::1": false,
+		"0.0.0.0": false, "::": false, "224.0.0.1": false, "::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false,
+	} {
+		if got := PublicAddr(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("PublicAddr(%s) = %v, want %v", addr, got, want)
+		}
+	}
+	// A server on loopback is refused at connection time, whatever the URL.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("secret")) }))
+	defer srv.Close()
+	h := &HTTP{AllowLoopbackHTTP: true, PublicOnly: true}
+	_, err := h.Fetch(context.Background(), srv.URL+"/internal")
+	if err == nil || !strings.Contains(err.Error(), "not a public address") {
+		t.Fatalf("fetch of a loopback server with PublicOnly: %v", err)
+	}
+	if errors.Is(err, ErrUnavailable) {
+		t.Fatal("a refused address must not read as unavailable (indeterminate)")
+	}
 }

@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -24,6 +27,12 @@ type HTTP struct {
 	// Client, if not nil, supplies the transport (for example the client of
 	// an httptest.Server). Its redirect policy and timeout are not used.
 	Client *http.Client
+	// PublicOnly refuses to connect to any address that is not public
+	// (see PublicAddr), checked after DNS resolution. A server that fetches
+	// URLs named in credentials anyone can submit sets it, so that it cannot
+	// be made to reach its own network (SSRF). It has no effect when Client
+	// is set.
+	PublicOnly bool
 }
 
 // Defaults for HTTP.
@@ -55,6 +64,42 @@ func (e *StatusError) Unwrap() error {
 		return ErrUnavailable
 	}
 	return nil
+}
+
+// publicTransport returns the shared transport of PublicOnly fetchers: it
+// refuses, at connection time (after DNS, so a name that resolves to a
+// private address is caught too), every address that is not public.
+var publicTransport = sync.OnceValue(func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil // a proxy would connect on our behalf, past the check
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: dialPublicOnly}
+	t.DialContext = d.DialContext
+	return t
+})
+
+// dialPublicOnly refuses connections to loopback, private, link-local,
+// shared (CGNAT), multicast and unspecified addresses.
+func dialPublicOnly(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return &policyError{fmt.Sprintf("refusing to connect to %s: not an IP address", address)}
+	}
+	if !PublicAddr(ap.Addr()) {
+		return &policyError{fmt.Sprintf("refusing to connect to %s: not a public address", ap.Addr())}
+	}
+	return nil
+}
+
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// PublicAddr reports whether a is a public unicast address: not loopback,
+// private (RFC 1918, fc00::/7), link-local, shared (100.64.0.0/10),
+// multicast or unspecified.
+func PublicAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsValid() && !a.IsLoopback() && !a.IsPrivate() && !a.IsLinkLocalUnicast() &&
+		!a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast() && !a.IsMulticast() &&
+		!a.IsUnspecified() && !sharedAddressSpace.Contains(a)
 }
 
 // policyError is a URL refused by the fetch policy.
@@ -114,6 +159,8 @@ func (h *HTTP) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	if h.Client != nil {
 		client.Transport = h.Client.Transport
 		client.Jar = h.Client.Jar
+	} else if h.PublicOnly {
+		client.Transport = publicTransport()
 	}
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {

@@ -107,7 +107,9 @@ func (db *DB) createAward(ctx context.Context, a *cairn.Award, sign func(a *cair
 	err := db.write(ctx, func(x q) error {
 		created = false
 		if a.IdempotencyKey != "" {
-			prev, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE org_id = ? AND idempotency_key = ?",
+			// "idempotency_key <> ''" repeats the partial index's condition,
+			// so that SQLite can use it instead of scanning the org's awards.
+			prev, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE org_id = ? AND idempotency_key = ? AND idempotency_key <> ''",
 				a.OrgID, a.IdempotencyKey))
 			switch {
 			case err == nil:

@@ -336,3 +336,17 @@ func migrateTwice(t *testing.T, open func() (*store.DB, error)) {
 		t.Errorf("applied %v and %v, want %d migrations in all", applied[0], applied[1], len(ms))
 	}
 }
+
+// TestIdempotencyLookupUsesIndex: the idempotency lookup of every award
+// must use the partial unique index; a scan of the organization's awards
+// made issuing slower as the table grew (found by scripts/load.sh).
+func TestIdempotencyLookupUsesIndex(t *testing.T) {
+	db := openSQLite(t)
+	plan, err := store.QueryPlan(db, "SELECT id FROM awards WHERE org_id = ? AND idempotency_key = ? AND idempotency_key <> ''", "o", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.Join(plan, "; "); !strings.Contains(s, "awards_idempotency") {
+		t.Fatalf("the idempotency lookup does not use awards_idempotency: %s", s)
+	}
+}

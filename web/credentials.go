@@ -237,10 +237,7 @@ func (p *Public) credentialQR(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	data, err := p.files.get("qr:"+aw.ID, p.now(), func() ([]byte, time.Time, error) {
-		svg, err := share.QRCodeSVG(p.svc.CredentialURL(aw.ID))
-		return svg, p.now().Add(bakedTTL), err
-	})
+	data, err := p.qrSVG(aw.ID)
 	if err != nil {
 		p.fail(w, r, cairn.Wrapf(cairn.Internal, err, "QR code"))
 		return
@@ -251,6 +248,15 @@ func (p *Public) credentialQR(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", qrCache)
 	serveBytes(w, r, `"qr-`+aw.ID+`"`, data)
+}
+
+// qrSVG returns the QR code of a credential's URL, built once per award
+// (drawing it is most of the cost of rendering a page).
+func (p *Public) qrSVG(awardID string) ([]byte, error) {
+	return p.files.get("qr:"+awardID, p.now(), func() ([]byte, time.Time, error) {
+		svg, err := share.QRCodeSVG(p.svc.CredentialURL(awardID))
+		return svg, p.now().Add(bakedTTL), err
+	})
 }
 
 // credentialPage serves the credential page, rendered at most once per
@@ -331,7 +337,7 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 		}
 		pg.LinkedInURL = share.LinkedInAddToProfileURL(cert)
 	}
-	if svg, err := share.QRCodeSVG(pageURL); err == nil {
+	if svg, err := p.qrSVG(aw.ID); err == nil {
 		pg.QRDataURI = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
 	}
 	pg.QRURL = base + "/qr.svg"

@@ -190,7 +190,9 @@ func (a *App) netFetcher() fetch.Fetcher {
 	if a.cfg.Offline {
 		return fetch.Offline
 	}
-	return &fetch.HTTP{}
+	// Anyone can submit a credential to the verifier, and it names the URLs
+	// to fetch: never let it reach this server's own network.
+	return &fetch.HTTP{PublicOnly: true}
 }
 
 func (a *App) handler() http.Handler {
