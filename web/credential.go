@@ -37,7 +37,6 @@ type CredentialPage struct {
 	ImageURL                        string
 	JSONURL, JWTURL, PNGURL, SVGURL string
 	LinkedInURL                     string
-	QRDataURI                       template.URL
 	QRURL                           string // the QR code as an SVG file
 	Meta                            []MetaTag
 	CopyScript                      template.HTML // the copy-link script (allowed by the page's CSP)

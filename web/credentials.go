@@ -3,9 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
-	"html/template"
 	"mime"
 	"net/http"
 	"slices"
@@ -337,9 +335,8 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 		}
 		pg.LinkedInURL = share.LinkedInAddToProfileURL(cert)
 	}
-	if svg, err := p.qrSVG(aw.ID); err == nil {
-		pg.QRDataURI = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
-	}
+	// The QR code is its own (cached) image: drawing it was most of the cost
+	// of a page's first rendering.
 	pg.QRURL = base + "/qr.svg"
 
 	desc := pg.AchievementDescription
