@@ -42,6 +42,11 @@ func (s *Service) fetchLocal(ctx context.Context, raw string) ([]byte, bool, err
 		}
 		data, err := json.Marshal(doc)
 		return data, true, err
+	case strings.HasPrefix(path, "/log/"):
+		// The transparency log's own fetcher (TransparencyLog.Fetcher),
+		// wrapped around this one, answers these when the server runs
+		// its log; a service without one serves no log.
+		return nil, true, &fetch.StatusError{URL: raw, StatusCode: 404}
 	case strings.HasPrefix(path, "/status/"):
 		data, _, err := s.StatusListCredential(ctx, strings.TrimPrefix(path, "/status/"))
 		if err != nil {

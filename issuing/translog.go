@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -85,6 +86,9 @@ type TransparencyLog struct {
 	vkey     string
 	opts     LogOptions
 	logger   *slog.Logger
+
+	base          *url.URL                    // the server's base URL, whose /log/ is this log
+	credentialURL func(awardID string) string // an award's credential id
 
 	poke chan struct{} // wakes the worker; buffered, never blocks
 
@@ -217,6 +221,7 @@ func (s *Service) OpenLog(ctx context.Context, st LogStore, opts LogOptions) (*T
 	}
 	l := &TransparencyLog{
 		store: st, log: translog.New(st), verifier: v, vkey: vkey, opts: opts, logger: s.log,
+		base: s.base, credentialURL: s.CredentialURL,
 		signer: &noteSigner{name: name, hash: v.KeyHash(), s: ks},
 		poke:   make(chan struct{}, 1), signed: make(chan struct{}),
 	}

@@ -125,127 +125,57 @@ func (h *Handler) tile(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// LookupResponse is the JSON of GET /log/lookup/{id}.
-type LookupResponse struct {
-	CredentialID string `json:"credentialId"`
-	// Checkpoint is the signed checkpoint note the proofs are against, and
-	// TreeSize its size.
-	Checkpoint string        `json:"checkpoint"`
-	TreeSize   uint64        `json:"treeSize"`
-	Entries    []LookupEntry `json:"entries"`
-	// Pending is true when events about the credential are accepted but
-	// not yet under the checkpoint.
-	Pending bool `json:"pending"`
-}
+// LookupResponse is the JSON of GET /log/lookup/{id}. A log with no entry
+// about the credential answers 200 with no entries: a 404 under /log/
+// means there is no log, which verifiers tell apart.
+type LookupResponse = translog.LookupResponse
 
 // LookupEntry is one log entry about a credential.
-type LookupEntry struct {
-	Index uint64 `json:"index"`
-	Type  string `json:"type"`
-	Time  string `json:"time"`
-	// Entry is the encoded event, the bytes the leaf hashes. []byte
-	// values are standard base64 in the JSON, as hashes are in checkpoints.
-	Entry []byte `json:"entry"`
-	// InclusionProof proves Entry at Index in the checkpoint's tree (RFC
-	// 9162 §2.1.3); absent while the entry is not yet under it.
-	InclusionProof [][]byte `json:"inclusionProof,omitempty"`
-	Included       bool     `json:"included"`
-}
+type LookupEntry = translog.LookupEntry
 
 func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	id := r.PathValue("id")
 	if !strings.Contains(id, ":") && h.CredentialURL != nil {
 		id = h.CredentialURL(id)
 	}
-	msg, cp, err := h.Log.Checkpoint(ctx)
+	resp, err := h.Log.Lookup(r.Context(), id)
 	if err != nil {
 		h.failErr(w, r, err)
 		return
-	}
-	recs, err := h.Log.Log().Lookup(ctx, id)
-	if err != nil {
-		h.failErr(w, r, err)
-		return
-	}
-	pending, err := h.Log.Pending(ctx, id)
-	if err != nil {
-		h.failErr(w, r, err)
-		return
-	}
-	if len(recs) == 0 && !pending {
-		h.fail(w, r, http.StatusNotFound, "the log has no entry about this credential")
-		return
-	}
-	resp := LookupResponse{CredentialID: id, Checkpoint: string(msg), TreeSize: cp.Size, Entries: []LookupEntry{}, Pending: pending}
-	for _, rec := range recs {
-		entry, err := rec.Event.Marshal()
-		if err != nil {
-			h.failErr(w, r, err)
-			return
-		}
-		e := LookupEntry{Index: rec.Index, Type: string(rec.Event.Type), Time: rec.Event.Time.UTC().Format("2006-01-02T15:04:05.000Z"), Entry: entry}
-		if rec.Index < cp.Size {
-			if e.InclusionProof, err = h.Log.Log().InclusionProof(ctx, rec.Index, cp.Size); err != nil {
-				h.failErr(w, r, err)
-				return
-			}
-			e.Included = true
-		} else {
-			resp.Pending = true
-		}
-		resp.Entries = append(resp.Entries, e)
 	}
 	writeJSON(w, resp)
 }
 
 // ConsistencyResponse is the JSON of GET /log/proof/consistency.
-type ConsistencyResponse struct {
-	Old   uint64   `json:"old"`
-	New   uint64   `json:"new"`
-	Proof [][]byte `json:"proof"`
-}
+type ConsistencyResponse = translog.ConsistencyResponse
 
 func (h *Handler) consistency(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	_, cp, err := h.Log.Checkpoint(ctx)
-	if err != nil {
-		h.failErr(w, r, err)
-		return
-	}
-	size := func(name string, def uint64) (uint64, bool) {
+	size := func(name string) (uint64, bool) {
 		v := r.URL.Query().Get(name)
 		if v == "" && name == "new" {
-			return def, true
+			return 0, true // the checkpoint's size
 		}
 		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
+		if err != nil || (name == "new" && n == 0) {
 			h.fail(w, r, http.StatusBadRequest, name+": want a tree size")
 			return 0, false
 		}
 		return n, true
 	}
-	old, ok := size("old", 0)
+	old, ok := size("old")
 	if !ok {
 		return
 	}
-	nw, ok := size("new", cp.Size)
+	nw, ok := size("new")
 	if !ok {
 		return
 	}
-	if old > nw || nw > cp.Size {
-		h.fail(w, r, http.StatusBadRequest, fmt.Sprintf("want old ≤ new ≤ %d, the checkpoint's size", cp.Size))
-		return
-	}
-	p, err := h.Log.Log().ConsistencyProof(ctx, old, nw)
+	resp, err := h.Log.Consistency(r.Context(), old, nw)
 	if err != nil {
 		h.failErr(w, r, err)
 		return
 	}
-	if p == nil {
-		p = [][]byte{}
-	}
-	writeJSON(w, ConsistencyResponse{Old: old, New: nw, Proof: p})
+	writeJSON(w, resp)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -167,8 +167,12 @@ func TestEndpoints(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("lookup by credential URL: %d", resp.StatusCode)
 	}
-	if resp, _ := get(t, base+"/lookup/unknown"); resp.StatusCode != 404 {
-		t.Errorf("lookup of an unknown credential: %d", resp.StatusCode)
+	// A log answers for a credential it does not have: no entries, under
+	// its signed checkpoint (a 404 would mean there is no log).
+	resp, body = get(t, base+"/lookup/unknown")
+	lr = logserver.LookupResponse{}
+	if err := json.Unmarshal(body, &lr); err != nil || resp.StatusCode != 200 || len(lr.Entries) != 0 || lr.Pending || lr.TreeSize != 5 {
+		t.Errorf("lookup of an unknown credential: %d %s", resp.StatusCode, body)
 	}
 
 	var cr logserver.ConsistencyResponse

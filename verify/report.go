@@ -27,6 +27,7 @@ const (
 	CheckProof        = "proof"
 	CheckIssuerKey    = "issuer-key"
 	CheckStatus       = "status"
+	CheckLog          = "transparency-log"
 	CheckDates        = "validity-dates"
 	CheckInner        = "inner-credentials"
 	CheckEndorsements = "endorsements"
@@ -64,6 +65,11 @@ type Report struct {
 	// Credential is the decoded credential (the JWT payload's credential for
 	// VC-JWT); nil when the input could not be parsed.
 	Credential map[string]any `json:"-"`
+
+	// signed holds the exact bytes presented as the signed credential
+	// (the JSON, or the VC-JWT's compact token), which the transparency
+	// log check digests.
+	signed [][]byte
 }
 
 func (r *Report) add(name string, o Outcome, format string, args ...any) {

@@ -22,7 +22,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/cairn-badges/cairn/bake"
 	"github.com/cairn-badges/cairn/did"
@@ -56,6 +59,36 @@ type Verifier struct {
 	Now func() time.Time
 	// Skew is the clock skew tolerated on validity dates (default 5 minutes).
 	Skew time.Duration
+
+	// The transparency log check (see [LogURL] and the CheckLog outcomes).
+
+	// LogKeys are log keys the verifier trusts, each named as its log's
+	// origin (note.NewVerifier of a key from {base}/log/key, or given by
+	// the issuer out of band).
+	LogKeys []note.Verifier
+	// LogPins remembers the keys of the logs not in LogKeys, trusted on
+	// first use: fetched from {log}/key the first time, then required.
+	// Nil means a MemoryPins private to this Verifier.
+	LogPins LogKeyPins
+	// LogCheckpoints are signed checkpoints saved earlier (by cairn log
+	// audit, say). A log's checkpoint must be consistent with the saved
+	// ones of the same origin.
+	LogCheckpoints [][]byte
+	// LogWitnesses are witness cosigners (translog.NewCosignatureVerifier)
+	// each of which must have cosigned a log's checkpoint.
+	LogWitnesses []note.Verifier
+
+	pinsOnce sync.Once
+	memPins  *MemoryPins
+}
+
+// pins returns the LogKeyPins in use.
+func (v *Verifier) pins() LogKeyPins {
+	if v.LogPins != nil {
+		return v.LogPins
+	}
+	v.pinsOnce.Do(func() { v.memPins = &MemoryPins{} })
+	return v.memPins
 }
 
 // New returns a Verifier that fetches through f.
@@ -121,6 +154,7 @@ func (r *run) verifyInput(ctx context.Context, input []byte, depth int) *Report 
 
 // verifyPayload verifies JSON or a JWT (not an image).
 func (r *run) verifyPayload(ctx context.Context, rep *Report, data []byte, depth int) {
+	rep.signed = [][]byte{data}
 	if data[0] != '{' && data[0] != '"' {
 		r.verifyJWT(ctx, rep, string(data), depth)
 		return
@@ -172,6 +206,7 @@ func jwtOf(m map[string]any) (string, bool) {
 }
 
 func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth int) {
+	rep.signed = [][]byte{[]byte(token)}
 	res, err := proof.VerifyJWTWithOptions(ctx, token, r.resolver, proof.JWTOptions{Now: func() time.Time { return r.now }, Skew: r.skew()})
 	if res == nil || res.Credential == nil {
 		rep.Format = "jwt"
@@ -290,6 +325,12 @@ func (r *run) addDI(rep *Report, res *proof.Result, err error) {
 func (r *run) rest(ctx context.Context, rep *Report, cred map[string]any, depth int) {
 	rep.Credential = cred
 	r.checkStatus(ctx, rep, cred, depth)
+	if depth == 0 {
+		// Nested credentials are re-encoded JSON, not the bytes their
+		// issuer signed and logged: only the presented credential is
+		// looked up.
+		r.checkLog(ctx, rep, cred, rep.signed)
+	}
 	r.checkDates(rep, cred)
 	r.checkInner(ctx, rep, cred, depth)
 	r.checkEndorsements(ctx, rep, cred, depth)

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/cairn-badges/cairn/admin"
 	"github.com/cairn-badges/cairn/api"
@@ -181,9 +182,14 @@ func (a *App) closeEarly() {
 }
 
 // verifier returns the verifier the server uses: it answers the server's
-// own DID documents and status lists from the store, and fetches the rest
-// over HTTPS unless the server is offline.
-func (a *App) verifier() *verify.Verifier { return verify.New(a.svc.Fetcher(a.netFetcher())) }
+// own DID documents, status lists and transparency log from the store,
+// and fetches the rest over HTTPS unless the server is offline. It trusts
+// its own log key.
+func (a *App) verifier() *verify.Verifier {
+	v := verify.New(a.tlog.Fetcher(a.svc.Fetcher(a.netFetcher())))
+	v.LogKeys = []note.Verifier{a.tlog.Verifier()}
+	return v
+}
 
 // netFetcher reaches other servers: over HTTPS, or nowhere when offline.
 func (a *App) netFetcher() fetch.Fetcher {
