@@ -13,13 +13,15 @@ import (
 )
 
 func runVerify(e *env, args []string) error {
-	fs := newFlags(e, "verify", "[--json] [--resolve URL=PATH ...] [--offline] FILE|URL|-")
+	fs := newFlags(e, "verify", "[--json] [--resolve URL=PATH ...] [--offline] [--checkpoint FILE] [--log-key VKEY] [--witness VKEY] [--log-pins FILE] FILE|URL|-")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	offline := fs.Bool("offline", false, "never use the network (only --resolve answers URLs)")
 	var resolves multiFlag
 	fs.Var(&resolves, "resolve", "answer URL (or URL prefix ending in /) from a local file (or folder); repeatable")
 	now := fs.String("now", "", "check validity dates at this time (RFC 3339) instead of now")
 	timeout := fs.Duration("timeout", verify.DefaultTimeout, "give up on the whole verification after this long")
+	var lf logFlags
+	lf.register(fs)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -32,6 +34,9 @@ func runVerify(e *env, args []string) error {
 		return err
 	}
 	v := verify.New(fetcher)
+	if err := lf.apply(v); err != nil {
+		return err
+	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {
