@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -73,6 +74,11 @@ type LogOptions struct {
 	// BatchSize is the largest number of events one append takes
 	// (default 4096).
 	BatchSize int
+	// Witnesses are sent each new checkpoint to cosign (see Witness).
+	Witnesses []Witness
+	// WitnessClient makes the requests to witnesses (default
+	// http.DefaultClient; each request has a 10 s timeout).
+	WitnessClient *http.Client
 }
 
 // TransparencyLog is the instance's issuance log: the outbox worker, the
@@ -92,9 +98,10 @@ type TransparencyLog struct {
 
 	poke chan struct{} // wakes the worker; buffered, never blocks
 
-	mu      sync.Mutex
-	signed  chan struct{} // closed and replaced when a checkpoint is signed
-	running bool
+	mu        sync.Mutex
+	signed    chan struct{} // closed and replaced when a checkpoint is signed
+	running   bool
+	witnesses map[string]witnessState // by witness URL
 }
 
 // logEventKey marks a context whose UpdateAward is a renewal.
@@ -224,6 +231,7 @@ func (s *Service) OpenLog(ctx context.Context, st LogStore, opts LogOptions) (*T
 		base: s.base, credentialURL: s.CredentialURL,
 		signer: &noteSigner{name: name, hash: v.KeyHash(), s: ks},
 		poke:   make(chan struct{}, 1), signed: make(chan struct{}),
+		witnesses: make(map[string]witnessState),
 	}
 	return l, nil
 }
@@ -352,6 +360,9 @@ func (l *TransparencyLog) Run(ctx context.Context) {
 			l.logger.Warn("transparency log: draining the outbox", "err", err)
 		} else if n > 0 {
 			l.logger.Debug("transparency log: appended", "events", n)
+		}
+		if err := l.Witness(ctx); err != nil && ctx.Err() == nil {
+			l.logger.Warn("transparency log: witnessing", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -44,6 +44,10 @@ type Config struct {
 	MasterKeyFile string
 	Offline       bool // the verifier never uses the network (CAIRN_OFFLINE)
 	Demo          bool // the first run also seeds sample achievements and awards (CAIRN_DEMO)
+	// Witnesses cosign the transparency log's checkpoints (CAIRN_WITNESSES,
+	// or CAIRN_WITNESSES_FILE): "name=URL=vkey" entries separated by commas
+	// or newlines; see issuing.ParseWitnesses.
+	Witnesses string
 }
 
 // ConfigFromEnv returns the configuration given by the environment, with
@@ -61,6 +65,7 @@ func ConfigFromEnv() Config {
 	set(&c.BaseURL, "CAIRN_BASE_URL")
 	set(&c.DatabaseURL, "CAIRN_DATABASE_URL")
 	set(&c.MasterKeyFile, "CAIRN_MASTER_KEY_FILE")
+	set(&c.Witnesses, "CAIRN_WITNESSES")
 	c.Offline = truthy(env("CAIRN_OFFLINE"))
 	c.Demo = truthy(env("CAIRN_DEMO"))
 	return c
@@ -153,7 +158,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every award change writes its transparency log event in its own
 	// transaction; the log worker (background) appends them.
 	a.db.AwardEvent = a.svc.AwardEvent
-	if a.tlog, err = a.svc.OpenLog(ctx, a.db.LogStorage(), issuing.LogOptions{}); err != nil {
+	witnesses, err := issuing.ParseWitnesses(cfg.Witnesses)
+	if err != nil {
+		a.closeEarly()
+		return nil, fmt.Errorf("CAIRN_WITNESSES: %w", err)
+	}
+	if a.tlog, err = a.svc.OpenLog(ctx, a.db.LogStorage(), issuing.LogOptions{Witnesses: witnesses}); err != nil {
 		a.closeEarly()
 		return nil, fmt.Errorf("transparency log: %w", err)
 	}
