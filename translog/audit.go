@@ -3,6 +3,7 @@ package translog
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -64,6 +65,31 @@ func (e *DivergenceError) Unwrap() error {
 	return e.Fork
 }
 
+// FetchError reports a resource of the log's tree that the Auditor could
+// not fetch while the log's checkpoint covers it. Start and End bound the
+// entries the resource covers, within the tree: the entry bundle's or
+// tile's range, or one index when the log served the entries before it (in
+// narrower partial bundles, checked) and no bundle holding it. Whether the
+// log failed to serve data it committed to (a divergence) or could not be
+// reached depends on Err, which the Auditor, knowing no transport, leaves
+// to its caller.
+type FetchError struct {
+	Start, End uint64
+	Path       string
+	Err        error
+}
+
+func (e *FetchError) Error() string {
+	where := fmt.Sprintf("index %d", e.Start)
+	if e.End != e.Start+1 {
+		where = fmt.Sprintf("indexes [%d, %d)", e.Start, e.End)
+	}
+	return fmt.Sprintf("translog: fetching %s (%s): %v", e.Path, where, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *FetchError) Unwrap() error { return e.Err }
+
 // CheckFork returns a *ForkError if a and b, two signed checkpoints that
 // both verify with logKey, have the same size and different roots. Two
 // checkpoints of different sizes need the log's data to compare: see
@@ -111,8 +137,9 @@ type AuditResult struct {
 // audit, or nil on the first one. It returns a *ForkError if the log's
 // checkpoint has the size of saved and another root, a *DivergenceError
 // with the first divergent index if the log's data contradicts itself, its
-// checkpoint or saved, and other errors (a fetch that failed, a bad
-// signature) when the audit could not run to the end.
+// checkpoint or saved, a *FetchError for a tile or entry bundle that could
+// not be fetched, and other errors (a checkpoint that could not be
+// fetched, a bad signature) when the audit could not run to the end.
 func (a *Auditor) Audit(ctx context.Context, saved []byte) (*AuditResult, error) {
 	latestNote, err := a.Fetch(ctx, "checkpoint")
 	if err != nil {
@@ -137,7 +164,7 @@ func (a *Auditor) Audit(ctx context.Context, saved []byte) (*AuditResult, error)
 		}
 		old = &c
 	}
-	w := walker{a: a, ctx: ctx, rng: rangeFactory.NewEmptyRange(0)}
+	w := walker{a: a, ctx: ctx, size: latest.Size, rng: rangeFactory.NewEmptyRange(0)}
 	checkOld := func() error {
 		if old == nil || w.rng.End() != old.Size {
 			return nil
@@ -180,43 +207,95 @@ func (a *Auditor) Audit(ctx context.Context, saved []byte) (*AuditResult, error)
 type walker struct {
 	a     *Auditor
 	ctx   context.Context
+	size  uint64 // the checkpoint's tree size
 	rng   *compact.Range
 	upper [][]byte // upper[l]: recomputed hashes of the current tile at level l ≥ 1
 	err   error    // first divergence found by the visitor
 }
 
+// fetch gets a tile or entry bundle; its error is a *FetchError with the
+// range of entries the resource covers.
 func (w *walker) fetch(t TileRef) ([]byte, error) {
 	b, err := w.a.Fetch(w.ctx, t.Path())
 	if err != nil {
-		return nil, fmt.Errorf("translog: fetching %s: %w", t.Path(), err)
+		span := uint64(1)
+		if !t.Entries {
+			span <<= TileHeight * uint(t.Level)
+		}
+		start := t.Index * TileWidth * span
+		end := min(start+uint64(t.Width)*span, w.size)
+		return nil, &FetchError{Start: start, End: end, Path: t.Path(), Err: err}
 	}
 	return b, nil
+}
+
+// narrow is called when entry bundle n of width entries could not be
+// fetched (ferr). It looks for the widest narrower partial bundle the log
+// serves, by bisection, and returns it with the error of the bundle one
+// entry wider, which names the first entry the log does not serve: the
+// caller checks the entries it got and reports that one. When no partial
+// bundle is served it returns ferr. (A log may stop serving the partial
+// bundles of a full one, https://c2sp.org/tlog-tiles#partial-tiles; then
+// only the bundle's range is known.)
+func (w *walker) narrow(n uint64, width int, ferr error) (TileRef, []byte, error) {
+	var data []byte
+	next := ferr       // the error of .p/hi
+	lo, hi := 0, width // the log serves .p/lo (or lo is 0), not .p/hi
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		b, err := w.fetch(TileRef{Entries: true, Index: n, Width: mid})
+		if err != nil {
+			hi, next = mid, err
+			continue
+		}
+		lo, data = mid, b
+	}
+	if lo == 0 {
+		return TileRef{}, nil, ferr
+	}
+	ferr = next
+	var fe *FetchError
+	if errors.As(ferr, &fe) {
+		fe.Start = n*TileWidth + uint64(lo)
+		fe.End = fe.Start + 1
+	}
+	return TileRef{Entries: true, Index: n, Width: lo}, data, ferr
 }
 
 // bundle checks entry bundle n, of width entries, against its level 0 tile.
 func (w *walker) bundle(n uint64, width int, afterEach func() error) error {
 	eref := TileRef{Entries: true, Index: n, Width: width}
 	tref := TileRef{Index: n, Width: width}
-	data, err := w.fetch(eref)
-	if err != nil {
-		return err
-	}
 	tile, err := w.fetch(tref)
 	if err != nil {
 		return err
 	}
+	// unserved, if not nil, is why the entries past those of the
+	// narrower bundle eref are missing.
+	data, unserved := w.fetch(eref)
+	if unserved != nil {
+		if eref, data, unserved = w.narrow(n, width, unserved); data == nil {
+			return unserved
+		}
+	}
 	start := n * TileWidth
 	entries, perr := ParseEntryBundle(data)
+	if unserved != nil && len(entries) > eref.Width {
+		entries = entries[:eref.Width] // the rest is still not served as asked
+	}
 	for i := 0; i < width; i++ {
 		idx := start + uint64(i)
 		div := func(path, why string) error {
 			return &DivergenceError{Start: idx, End: idx + 1, Path: path, Reason: why}
 		}
 		if i >= len(entries) {
+			if fe := (*FetchError)(nil); errors.As(unserved, &fe) && fe.Start == idx && perr == nil {
+				return unserved
+			}
 			if perr != nil {
 				return div(eref.Path(), perr.Error())
 			}
-			return div(eref.Path(), fmt.Sprintf("the entry bundle has %d entries, want %d", len(entries), width))
+			return div(eref.Path(), fmt.Sprintf("the entry bundle has %d entries, want %d", len(entries), eref.Width))
 		}
 		if len(tile) < (i+1)*HashSize {
 			return div(tref.Path(), fmt.Sprintf("the tile has %d bytes, want %d", len(tile), width*HashSize))

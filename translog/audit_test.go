@@ -3,6 +3,7 @@ package translog
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -213,3 +214,82 @@ func TestAuditFetchFailureIsNotDivergence(t *testing.T) {
 }
 
 func mustFail(_ *AuditResult, err error) error { return err }
+
+// unservedFetcher serves f's log but fails (as a server with a hole in its
+// entries does) for every entry bundle of index n wider than served.
+func unservedFetcher(f *auditFixture, n uint64, served int) Fetcher {
+	return func(ctx context.Context, path string) ([]byte, error) {
+		if t, err := ParseTilePath(path); err == nil && t.Entries && t.Index == n && t.Width > served {
+			return nil, errors.New("HTTP 500")
+		}
+		return f.log.ReadPath(ctx, path)
+	}
+}
+
+func TestAuditReportsUnservedEntries(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		bundle     uint64
+		served     int // widest partial bundle served
+		start, end uint64
+		path       string
+	}{
+		// Nothing of the bundle served: its range, within the tree.
+		{"full bundle", 1, 0, 256, 512, "tile/entries/001"},
+		{"last bundle", 3, 0, 768, 1000, "tile/entries/003.p/232"},
+		// Narrower bundles served: the first entry not served.
+		{"entry in a full bundle", 2, 37, 512 + 37, 512 + 38, "tile/entries/002.p/38"},
+		{"entry in the last bundle", 3, 231, 999, 1000, "tile/entries/003.p/232"},
+		{"first entry", 0, 0, 0, 256, "tile/entries/000"},
+		{"second entry", 0, 1, 1, 2, "tile/entries/000.p/2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newAuditFixture(t)
+			a := &Auditor{LogKey: f.ver, Fetch: unservedFetcher(f, tc.bundle, tc.served)}
+			_, err := a.Audit(context.Background(), f.saved)
+			var fe *FetchError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Audit error = %v, want *FetchError", err)
+			}
+			if fe.Start != tc.start || fe.End != tc.end || fe.Path != tc.path || fe.Err == nil {
+				t.Errorf("FetchError{%d, %d, %q, %v}, want [%d, %d) at %q", fe.Start, fe.End, fe.Path, fe.Err, tc.start, tc.end, tc.path)
+			}
+			var d *DivergenceError
+			if errors.As(err, &d) {
+				t.Errorf("a fetch failure is a divergence: %v", err)
+			}
+		})
+	}
+}
+
+// TestAuditChecksNarrowerBundles: entries the log serves in a narrower
+// bundle are checked, and one that does not hash to its leaf is reported
+// before the entry that is not served.
+func TestAuditChecksNarrowerBundles(t *testing.T) {
+	f := newAuditFixture(t)
+	e := testEvent(520)
+	e.CredentialDigest[0] ^= 1
+	f.mem.entries[520], _ = e.Marshal()
+	a := &Auditor{LogKey: f.ver, Fetch: unservedFetcher(f, 2, 100)}
+	wantDivergence(t, mustFail(a.Audit(context.Background(), f.saved)), 520, 521)
+}
+
+// TestAuditNarrowBundleWiderThanAsked: a partial bundle served with more
+// entries than its width does not stand in for the bundle not served.
+func TestAuditNarrowBundleWiderThanAsked(t *testing.T) {
+	f := newAuditFixture(t)
+	a := &Auditor{LogKey: f.ver, Fetch: func(ctx context.Context, path string) ([]byte, error) {
+		switch {
+		case path == "tile/entries/001":
+			return nil, errors.New("HTTP 500")
+		case strings.HasPrefix(path, "tile/entries/001.p/"):
+			return f.log.ReadPath(ctx, "tile/entries/001")
+		}
+		return f.log.ReadPath(ctx, path)
+	}}
+	_, err := a.Audit(context.Background(), f.saved)
+	var fe *FetchError
+	if !errors.As(err, &fe) || fe.Start != 511 || fe.End != 512 {
+		t.Fatalf("Audit error = %v, want the fetch of entry 511 failed", err)
+	}
+}

@@ -179,6 +179,7 @@ func runLogAudit(e *env, args []string) error {
 func auditError(e *env, err error) error {
 	var fork *translog.ForkError
 	var div *translog.DivergenceError
+	var fe *translog.FetchError
 	var se *logserver.StatusError
 	var ne net.Error
 	switch {
@@ -192,23 +193,32 @@ func auditError(e *env, err error) error {
 		fmt.Fprintf(e.stdout, "FORK: the log signed two checkpoints of size %d with different roots (%x, %x)\n", fork.A.Size, fork.A.Hash, fork.B.Hash)
 		printFork(e, fork)
 		return &exitError{code: ExitFailed, msg: "log audit: the log forked"}
-	case errors.As(err, &se) && se.Path != "checkpoint" && se.Path != "key":
+	case errors.As(err, &fe) && errors.As(fe.Err, &se) && !transientStatus(se.Code):
 		// The checkpoint commits to data the log does not serve.
-		start, end := uint64(0), uint64(0)
-		if t, perr := translog.ParseTilePath(se.Path); perr == nil {
-			span := uint64(1)
-			if !t.Entries {
-				span <<= translog.TileHeight * uint(t.Level)
-			}
-			start = t.Index * translog.TileWidth * span
-			end = start + uint64(t.Width)*span
+		them := "them"
+		if fe.End == fe.Start+1 {
+			them = "it"
 		}
-		fmt.Fprintf(e.stdout, "DIVERGENCE: in indexes [%d, %d) (%s): the log's checkpoint covers them and the log does not serve them (HTTP %d)\n", start, end, se.Path, se.Code)
+		d := &translog.DivergenceError{Start: fe.Start, End: fe.End, Path: fe.Path,
+			Reason: fmt.Sprintf("the log's checkpoint covers %[1]s and the log does not serve %[1]s (HTTP %[2]d)", them, se.Code)}
+		fmt.Fprintf(e.stdout, "DIVERGENCE: %s\n", strings.TrimPrefix(d.Error(), "translog: "))
 		return &exitError{code: ExitFailed, msg: "log audit: the log diverges"}
 	case errors.As(err, &se) || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded):
 		return &exitError{code: ExitIndeterminate, msg: fmt.Sprintf("log audit: cannot reach the log: %v", err)}
 	}
 	return &exitError{code: ExitFailed, msg: fmt.Sprintf("log audit: %v", err)}
+}
+
+// transientStatus reports whether an HTTP status says the server is busy
+// or a proxy could not reach it, rather than that it cannot serve a
+// resource: the audit is then indeterminate, not failed.
+func transientStatus(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 func printFork(e *env, f *translog.ForkError) {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,6 +41,31 @@ func bootApp(t *testing.T, dir string) *app.App {
 		}
 	})
 	return a
+}
+
+// TestAuditErrorUnservedResource: a tile or bundle the log does not serve
+// is a divergence over the entries it covers, unless the status says the
+// server is busy or a proxy could not reach it.
+func TestAuditErrorUnservedResource(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		code   int
+		out    string
+	}{
+		{500, ExitFailed, "DIVERGENCE: log diverges in indexes [256, 300) (tile/entries/001.p/44): the log's checkpoint covers them and the log does not serve them (HTTP 500)\n"},
+		{404, ExitFailed, "DIVERGENCE: log diverges in indexes [256, 300) (tile/entries/001.p/44): the log's checkpoint covers them and the log does not serve them (HTTP 404)\n"},
+		{503, ExitIndeterminate, ""},
+		{429, ExitIndeterminate, ""},
+	} {
+		var out, errb bytes.Buffer
+		e := &env{ctx: context.Background(), stdout: &out, stderr: &errb}
+		fe := &translog.FetchError{Start: 256, End: 300, Path: "tile/entries/001.p/44",
+			Err: &logserver.StatusError{Path: "tile/entries/001.p/44", Code: tc.status}}
+		var ee *exitError
+		if err := auditError(e, fe); !errors.As(err, &ee) || ee.code != tc.code || out.String() != tc.out {
+			t.Errorf("HTTP %d: %v, output %q; want exit %d, output %q", tc.status, err, out.String(), tc.code, tc.out)
+		}
+	}
 }
 
 // TestLogEndToEnd issues through the API of the running server, waits for
@@ -159,9 +186,19 @@ func TestLogEndToEnd(t *testing.T) {
 	}
 	exec("UPDATE translog_entries SET data = ? WHERE idx = 1", entry1)
 
-	exec("DELETE FROM translog_entries WHERE idx = 2")
-	if code, out := audit(); code != ExitFailed || !strings.Contains(out, "DIVERGENCE: in indexes [0, ") {
+	// A deleted entry: the server refuses the bundle that holds it, and
+	// serves the narrower ones before it, so the audit names the entry.
+	exec("DELETE FROM translog_entries WHERE idx = 1")
+	if code, out := audit(); code != ExitFailed || !strings.Contains(out, "DIVERGENCE: log diverges at index 1 (tile/entries/000.p/2): the log's checkpoint covers it and the log does not serve it (HTTP 500)") {
 		t.Errorf("audit of a deleted entry: %d %q", code, out)
+	}
+	exec("INSERT INTO translog_entries (idx, credential_id, data) VALUES (1, ?, ?)", a.Service().CredentialURL(ids[1]), entry1)
+	if code, out := audit(); code != 0 {
+		t.Fatalf("audit with the entry restored: %d %q", code, out)
+	}
+	exec("DELETE FROM translog_entries WHERE idx = 2")
+	if code, out := audit(); code != ExitFailed || !strings.Contains(out, "DIVERGENCE: log diverges at index 2 (tile/entries/000.p/3): ") {
+		t.Errorf("audit of a deleted last entry: %d %q", code, out)
 	}
 	exec("INSERT INTO translog_entries (idx, credential_id, data) SELECT 2, '', data FROM translog_entries WHERE idx = 1")
 	if code, _ := audit(); code != ExitFailed {
