@@ -37,31 +37,54 @@ func (e *StatusError) Unwrap() error {
 // (http.DefaultClient when nil). Errors for a status other than 200 are
 // *StatusError.
 func Fetcher(client *http.Client, prefix string) translog.Fetcher {
+	prefix = strings.TrimRight(prefix, "/")
+	return func(ctx context.Context, path string) ([]byte, error) {
+		return get(ctx, client, prefix+"/"+path, path, "")
+	}
+}
+
+// CredentialMediaType is the media type [FetchCredential] asks for: the
+// signed JSON of a credential (VC Data Model 2.0 §6.3).
+const CredentialMediaType = "application/vc+ld+json"
+
+// FetchCredential returns the bytes served at a credential's URL (its id)
+// for Accept: accept ([CredentialMediaType] when empty), with client
+// (http.DefaultClient when nil). Errors for a status other than 200 are
+// *StatusError with the URL as Path.
+func FetchCredential(ctx context.Context, client *http.Client, url, accept string) ([]byte, error) {
+	if accept == "" {
+		accept = CredentialMediaType
+	}
+	return get(ctx, client, url, url, accept)
+}
+
+// get reads one resource of at most maxResource bytes.
+func get(ctx context.Context, client *http.Client, url, name, accept string) ([]byte, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	prefix = strings.TrimRight(prefix, "/")
-	return func(ctx context.Context, path string) ([]byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, prefix+"/"+path, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-			return nil, &StatusError{Path: path, Code: resp.StatusCode}
-		}
-		b, err := io.ReadAll(io.LimitReader(resp.Body, maxResource+1))
-		if err != nil {
-			return nil, err
-		}
-		if len(b) > maxResource {
-			return nil, fmt.Errorf("%s: larger than %d bytes", path, maxResource)
-		}
-		return b, nil
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
 	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		return nil, &StatusError{Path: name, Code: resp.StatusCode}
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResource+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxResource {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxResource)
+	}
+	return b, nil
 }

@@ -18,17 +18,28 @@ import (
 	"github.com/cairn-badges/cairn/translog"
 )
 
-const logSynopsis = `audit --checkpoint FILE [--update] [--key VKEY] URL
-       cairn log monitor [--issuer DID] [--interval 30s] [--checkpoint FILE] [--key VKEY] URL
+const logSynopsis = `audit --checkpoint FILE [--update] [--key VKEY] [--credentials [--max-credentials N]] URL
+       cairn log monitor [--issuer DID] [--interval 30s] [--checkpoint FILE] [--key VKEY] [--credentials [--max-credentials N]] URL
 
 URL is a Cairn server's base URL or its log's prefix (…/log).
 
 audit downloads the log (checkpoint, entry bundles, tiles), recomputes the
 tree, checks it against the log's signed checkpoint and against the
 checkpoint saved in FILE by an earlier audit, and reports the first
-divergence. --update saves the log's checkpoint in FILE when the audit
-passes. The log key is --key, else FILE.vkey (saved by the first --update),
+divergence. --update saves the log's checkpoint in FILE when the tree
+checks pass. The log key is --key, else FILE.vkey (saved by the first --update),
 else the key the log serves (trusted on first use, with a warning).
+
+The tree checks prove what the log committed to, not that the issuer
+still serves what it logged: an event holds only the digest of the
+credential's signed bytes, so a credential rewritten in the issuer's
+database leaves the log intact. --credentials then fetches every
+credential the log names (its id, with Accept: application/vc+ld+json;
+the .jwt beside it for a JWT-only credential), up to --max-credentials,
+the most recently changed first, and compares its SHA-256 with the digest
+of the credential's latest event. A credential served with other bytes is
+a divergence (exit 1); one that cannot be fetched makes the audit
+indeterminate (exit 2).
 
 monitor audits the log every --interval until interrupted, and prints the
 events appended since the last round (one issuer's with --issuer).`
@@ -129,12 +140,17 @@ func runLogAudit(e *env, args []string) error {
 	file := fs.String("checkpoint", "", "file holding the checkpoint saved by the last audit (required)")
 	update := fs.Bool("update", false, "save the log's checkpoint in the file when the audit passes")
 	key := fs.String("key", "", "the log's note verifier key (default: FILE.vkey, else the key the log serves)")
+	creds := fs.Bool("credentials", false, "also fetch the credentials the log names and compare them with their latest event")
+	maxCreds := fs.Int("max-credentials", defaultCredentialChecks, "with --credentials, check at most this many credentials, the most recently changed first")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 || *file == "" {
 		return usagef("log audit: want --checkpoint FILE and one URL")
+	}
+	if *maxCreds < 1 {
+		return usagef("log audit: --max-credentials must be positive")
 	}
 	prefix, err := logPrefix(rest[0])
 	if err != nil {
@@ -149,7 +165,12 @@ func runLogAudit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := (&translog.Auditor{Fetch: fetch, LogKey: v}).Audit(e.ctx, saved)
+	a := &translog.Auditor{Fetch: fetch, LogKey: v}
+	ca := newCredentialAudit()
+	if *creds {
+		a.Visit = func(r translog.Record) error { ca.visit(r); return nil }
+	}
+	res, err := a.Audit(e.ctx, saved)
 	if err != nil {
 		return auditError(e, err)
 	}
@@ -159,6 +180,13 @@ func runLogAudit(e *env, args []string) error {
 	} else {
 		old, _, _ := translog.OpenCheckpoint(saved, v)
 		fmt.Fprintf(e.stdout, "ok: log %s, %d entries, root %x; extends the saved checkpoint of %d entries\n", c.Origin, c.Size, c.Hash, old.Size)
+	}
+	var cerr error
+	if *creds {
+		// The tree passed, so its checkpoint is saved even when a
+		// credential diverges: that is the issuer's doing, not the log's,
+		// and the next audit checks the credentials again.
+		cerr = ca.run(e, prefix, c.Size, *maxCreds)
 	}
 	if *update {
 		if err := writeFileAtomic(*file, res.Note); err != nil {
@@ -170,7 +198,7 @@ func runLogAudit(e *env, args []string) error {
 			}
 		}
 	}
-	return nil
+	return cerr
 }
 
 // auditError reports a failed audit: a fork or divergence is a failure
@@ -232,12 +260,17 @@ func runLogMonitor(e *env, args []string) error {
 	file := fs.String("checkpoint", "", "file to start from and keep the latest audited checkpoint in (optional)")
 	key := fs.String("key", "", "the log's note verifier key (default: FILE.vkey, else the key the log serves)")
 	rounds := fs.Int("rounds", 0, "stop after this many rounds (0: until interrupted)")
+	creds := fs.Bool("credentials", false, "every round, also fetch the credentials the log names and compare them with their latest event")
+	maxCreds := fs.Int("max-credentials", defaultCredentialChecks, "with --credentials, check at most this many credentials a round, the most recently changed first")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
 		return usagef("log monitor: want one URL")
+	}
+	if *maxCreds < 1 {
+		return usagef("log monitor: --max-credentials must be positive")
 	}
 	if *interval <= 0 {
 		return usagef("log monitor: --interval must be positive")
@@ -264,7 +297,11 @@ func runLogMonitor(e *env, args []string) error {
 		from = c.Size
 	}
 	for round := 1; ; round++ {
+		ca := newCredentialAudit()
 		a := &translog.Auditor{Fetch: fetch, LogKey: v, Visit: func(r translog.Record) error {
+			if *creds {
+				ca.visit(r)
+			}
 			if r.Index < from || (*issuer != "" && r.Event.Issuer != *issuer) {
 				return nil
 			}
@@ -285,6 +322,16 @@ func runLogMonitor(e *env, args []string) error {
 						writeFileAtomic(*file+".vkey", []byte(pin+"\n"))
 						pin = ""
 					}
+				}
+			}
+			if *creds {
+				cerr := ca.run(e, prefix, res.Checkpoint.Size, *maxCreds)
+				var ee *exitError
+				if errors.As(cerr, &ee) && ee.code == ExitIndeterminate {
+					// Credentials that cannot be fetched are tried again.
+					fmt.Fprintf(e.stderr, "cairn: %s\n", ee.msg)
+				} else if cerr != nil {
+					return cerr
 				}
 			}
 		case e.ctx.Err() != nil:

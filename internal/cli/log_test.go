@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,138 @@ func TestLogEndToEnd(t *testing.T) {
 	}
 	if code, _, _ := cairn(t, dir, "", "log", "audit", base); code != ExitUsage {
 		t.Errorf("audit without --checkpoint: exit %d", code)
+	}
+}
+
+// TestLogAuditCredentials rewrites a stored credential behind the log's
+// back: the tree audit cannot see it (the log holds only the digest of the
+// bytes signed, and its events are intact), log audit --credentials does.
+func TestLogAuditCredentials(t *testing.T) {
+	dir := t.TempDir()
+	a := bootApp(t, filepath.Join(dir, "data"))
+	base := a.BaseURL()
+	ctx := context.Background()
+	api := func(path, body string) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/api/v1/awards"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+a.FirstRun.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ ID string }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode/100 != 2 {
+			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
+		}
+		if _, err := a.TransparencyLog().WaitIncluded(ctx, a.Service().CredentialURL(out.ID), 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		return out.ID
+	}
+	award := func(email, formats string) string {
+		return api("", `{"achievementId":"`+a.FirstRun.AchievementID+`","recipient":{"email":"`+email+`"},"formats":`+formats+`}`)
+	}
+	di := award("a@example.org", `["di"]`)
+	jwtOnly := award("b@example.org", `["jwt"]`)
+	both := award("c@example.org", `["di","jwt"]`)
+	// A reissued credential's first event has the digest of bytes no
+	// longer served: the check is against the latest event.
+	api("/"+di+"/reissue", `{}`)
+
+	file := filepath.Join(dir, "log.checkpoint")
+	audit := func(args ...string) (int, string, string) {
+		t.Helper()
+		return cairn(t, dir, "", append([]string{"log", "audit", "--checkpoint", file, "--key", a.TransparencyLog().VerifierKey()}, append(args, base)...)...)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "data", "cairn.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first run's sample award is in the log too.
+	var nCreds int
+	if err := db.QueryRow("SELECT COUNT(DISTINCT credential_id) FROM translog_entries").Scan(&nCreds); err != nil || nCreds < 3 {
+		t.Fatalf("%d credentials in the log, %v", nCreds, err)
+	}
+	latest := func(award string) string {
+		t.Helper()
+		var idx int
+		if err := db.QueryRow("SELECT MAX(idx) FROM translog_entries WHERE credential_id = ?", a.Service().CredentialURL(award)).Scan(&idx); err != nil {
+			t.Fatal(err)
+		}
+		return strconv.Itoa(idx)
+	}
+	if code, out, errOut := audit("--credentials"); code != 0 || !strings.Contains(out, "ok: "+strconv.Itoa(nCreds)+" credentials served as the log records them") {
+		t.Fatalf("audit --credentials: %d %q %q", code, out, errOut)
+	}
+
+	var js []byte
+	if err := db.QueryRow("SELECT credential_json FROM awards WHERE id = ?", both).Scan(&js); err != nil {
+		t.Fatal(err)
+	}
+	// A JWT-only credential's log digest is of its JWT: its JSON may
+	// change without the log (and does not here), its JWT may not.
+	var jwt string
+	if err := db.QueryRow("SELECT credential_jwt FROM awards WHERE id = ?", jwtOnly).Scan(&jwt); err != nil || jwt == "" {
+		t.Fatalf("JWT-only award has JWT %q, %v", jwt, err)
+	}
+
+	// Rewrite a credential in the database (the signature no longer
+	// holds, which is beside the point: the issuer serves other bytes than
+	// it logged).
+	forged := []byte(strings.Replace(string(js), "c@example.org", "mallory@example.org", 1))
+	if bytes.Equal(forged, js) {
+		forged = append([]byte(nil), js...)
+		forged[len(forged)-2] ^= 1
+	}
+	exec("UPDATE awards SET credential_json = ? WHERE id = ?", forged, both)
+	exec("UPDATE awards SET credential_jwt = ? WHERE id = ?", jwt+"x", jwtOnly)
+	if code, out, errOut := audit(); code != 0 || !strings.HasPrefix(out, "ok: log ") || strings.Contains(out, "credential") {
+		t.Errorf("tree audit of a log whose credentials were rewritten: %d %q %q (it cannot see them)", code, out, errOut)
+	}
+	code, out, _ := audit("--credentials")
+	for _, want := range []string{
+		"DIVERGENCE: credential " + a.Service().CredentialURL(both) + ": the bytes served differ from the log (latest event index " + latest(both) + ", type issued)\n",
+		"DIVERGENCE: credential " + a.Service().CredentialURL(jwtOnly) + ": the bytes served differ from the log (latest event index " + latest(jwtOnly) + ", type issued)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit --credentials of rewritten credentials: output lacks %q", want)
+		}
+	}
+	if code != ExitFailed || strings.Contains(out, a.Service().CredentialURL(di)) || strings.Count(out, "DIVERGENCE") != 2 {
+		t.Errorf("audit --credentials of rewritten credentials: %d %q", code, out)
+	}
+	if code, out, _ := cairn(t, dir, "", "log", "monitor", "--rounds", "1", "--credentials", "--key", a.TransparencyLog().VerifierKey(), base); code != ExitFailed || strings.Count(out, "DIVERGENCE: credential ") != 2 {
+		t.Errorf("monitor --credentials: %d %q", code, out)
+	}
+	exec("UPDATE awards SET credential_json = ? WHERE id = ?", js, both)
+	exec("UPDATE awards SET credential_jwt = ? WHERE id = ?", jwt, jwtOnly)
+	if code, out, _ := audit("--credentials"); code != 0 {
+		t.Errorf("audit --credentials with the credentials restored: %d %q", code, out)
+	}
+
+	// A credential the issuer no longer serves cannot be checked: the
+	// audit is indeterminate, unless another one diverges.
+	exec("UPDATE awards SET id = 'gone' WHERE id = ?", di)
+	code, out, _ = audit("--credentials")
+	if code != ExitIndeterminate || !strings.Contains(out, "UNCHECKED: credential "+a.Service().CredentialURL(di)+": cannot fetch it: ") {
+		t.Errorf("audit --credentials with a credential not served: %d %q", code, out)
+	}
+	exec("UPDATE awards SET credential_json = ? WHERE id = ?", forged, both)
+	if code, out, _ := audit("--credentials"); code != ExitFailed || !strings.Contains(out, "UNCHECKED: ") {
+		t.Errorf("audit --credentials with one credential not served and one rewritten: %d %q", code, out)
+	}
+	// --max-credentials checks the most recently changed first: the
+	// reissued one, not served.
+	if code, out, errOut := audit("--credentials", "--max-credentials", "1"); code != ExitIndeterminate || strings.Contains(out, "DIVERGENCE") || !strings.Contains(errOut, "checked the 1 most recently changed of "+strconv.Itoa(nCreds)) {
+		t.Errorf("audit --credentials --max-credentials 1: %d %q %q", code, out, errOut)
 	}
 }
