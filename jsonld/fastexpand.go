@@ -26,24 +26,7 @@ func fastExpand(doc map[string]any) (out []any, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// The final steps of the expansion algorithm, as in expand.
-	switch x := expanded.(type) {
-	case nil:
-		return []any{}, nil
-	case []any:
-		return x, nil
-	case map[string]any:
-		if len(x) == 0 {
-			return []any{}, nil
-		}
-		if g, ok := x["@graph"]; ok && len(x) == 1 {
-			if ga, ok := g.([]any); ok {
-				return ga, nil
-			}
-			return []any{g}, nil
-		}
-	}
-	return []any{expanded}, nil
+	return finishExpansion(expanded), nil
 }
 
 type fastExpander struct {

@@ -179,16 +179,7 @@ func (p *nqParser) skipSpace() {
 func (p *nqParser) statement() (quad, error) {
 	var q quad
 	var err error
-	// subject
-	switch p.peek() {
-	case '<':
-		q.s, err = p.iri()
-	case '_':
-		q.s, err = p.blank()
-	default:
-		return q, p.errorf("expected subject")
-	}
-	if err != nil {
+	if q.s, _, err = p.term(false, "expected subject"); err != nil {
 		return q, err
 	}
 	p.skipSpace()
@@ -199,28 +190,15 @@ func (p *nqParser) statement() (quad, error) {
 		return q, err
 	}
 	p.skipSpace()
-	switch p.peek() {
-	case '<':
-		q.o, err = p.iri()
-	case '_':
-		q.o, err = p.blank()
-	case '"':
-		q.o, err = p.literal()
-	default:
-		return q, p.errorf("expected object")
-	}
-	if err != nil {
+	if q.o, _, err = p.term(true, "expected object"); err != nil {
 		return q, err
 	}
 	p.skipSpace()
-	switch p.peek() {
-	case '<':
-		q.g, err = p.iri()
-	case '_':
-		q.g, err = p.blank()
-	}
-	if err != nil {
+	// The graph label is optional.
+	if g, ok, err := p.term(false, ""); err != nil {
 		return q, err
+	} else if ok {
+		q.g = g
 	}
 	p.skipSpace()
 	if p.peek() != '.' {
@@ -246,6 +224,25 @@ func (p *nqParser) peek() byte {
 }
 
 // iri reads an IRIREF. The IRI must be absolute (have a scheme).
+// term parses an IRI or a blank node (or a literal, when literal is set).
+// When none starts here it fails with missing, or, if missing is "",
+// reports ok false.
+func (p *nqParser) term(literal bool, missing string) (t term, ok bool, err error) {
+	switch c := p.peek(); {
+	case c == '<':
+		t, err = p.iri()
+	case c == '_':
+		t, err = p.blank()
+	case c == '"' && literal:
+		t, err = p.literal()
+	case missing != "":
+		return t, false, p.errorf("%s", missing)
+	default:
+		return t, false, nil
+	}
+	return t, err == nil, err
+}
+
 func (p *nqParser) iri() (term, error) {
 	p.pos++ // '<'
 	var sb strings.Builder

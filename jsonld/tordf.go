@@ -40,28 +40,12 @@ var (
 const maxCachedContexts = 128
 
 // contextKey returns a cache key for a top-level @context value made only of
-// embedded context URLs.
+// embedded context URLs (an empty list included).
 func contextKey(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		_, ok := contextFiles[x]
-		return x, ok
-	case []any:
-		var b strings.Builder
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return "", false
-			}
-			if _, ok := contextFiles[s]; !ok {
-				return "", false
-			}
-			b.WriteString(s)
-			b.WriteByte(' ')
-		}
-		return b.String(), true
+	if x, ok := v.([]any); ok && len(x) == 0 {
+		return "", true
 	}
-	return "", false
+	return urlListKey(v)
 }
 
 // activeContext returns the active context after processing the top-level
@@ -117,25 +101,30 @@ func expandGold(doc map[string]any) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The final steps of the expansion algorithm
-	// (https://www.w3.org/TR/json-ld11-api/#expansion-algorithm, 19.x).
+	return finishExpansion(expanded), nil
+}
+
+// finishExpansion is the final step of the expansion algorithm
+// (https://www.w3.org/TR/json-ld11-api/#expansion-algorithm, 19.x): the
+// result is always an array, a lone @graph unwrapped.
+func finishExpansion(expanded any) []any {
 	switch x := expanded.(type) {
 	case nil:
-		return []any{}, nil
+		return []any{}
 	case []any:
-		return x, nil
+		return x
 	case map[string]any:
 		if len(x) == 0 {
-			return []any{}, nil
+			return []any{}
 		}
 		if g, ok := x["@graph"]; ok && len(x) == 1 {
 			if ga, ok := g.([]any); ok {
-				return ga, nil
+				return ga
 			}
-			return []any{g}, nil
+			return []any{g}
 		}
 	}
-	return []any{expanded}, nil
+	return []any{expanded}
 }
 
 // toRDF expands doc and converts it to a duplicate-free list of quads
