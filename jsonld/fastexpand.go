@@ -1,6 +1,7 @@
 package jsonld
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,12 +11,18 @@ import (
 // errUnsupported (or another error) when json-gold must decide. It never
 // panics.
 func fastExpand(doc map[string]any) (out []any, err error) {
+	return fastExpandContext(context.Background(), doc)
+}
+
+// fastExpandContext is fastExpand that stops, returning ctx's error, when
+// ctx ends.
+func fastExpandContext(ctx context.Context, doc map[string]any) (out []any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("%w: %v", errUnsupported, r)
 		}
 	}()
-	var e fastExpander
+	e := fastExpander{ticker: ticker{ctx: ctx}}
 	active := emptyFctx
 	if v, ok := doc["@context"]; ok {
 		if active, err = e.st.topContext(v); err != nil {
@@ -30,11 +37,15 @@ func fastExpand(doc map[string]any) (out []any, err error) {
 }
 
 type fastExpander struct {
-	st fastState
+	st     fastState
+	ticker ticker
 }
 
 // element expands one JSON value (expandElement in json-gold).
 func (e *fastExpander) element(active *fctx, prop string, el any, insideIndex bool, tsc *fctx) (any, error) {
+	if err := e.ticker.tick(); err != nil {
+		return nil, err
+	}
 	switch x := el.(type) {
 	case nil:
 		return nil, nil

@@ -31,7 +31,9 @@ func canonicalizeWith(doc map[string]any, lim Limits, expand expandFunc) (out st
 }
 
 // fastOnly is expansion by the fast path alone.
-func fastOnly(doc map[string]any) ([]any, error) { return fastExpand(doc) }
+func fastOnly(ctx context.Context, doc map[string]any) ([]any, error) {
+	return fastExpandContext(ctx, doc)
+}
 
 // errorClass names the kind of a Canonicalize error, for comparing the
 // fast path with json-gold. Which undefined term is reported, when there
@@ -142,7 +144,7 @@ func TestFastExpandDifferential(t *testing.T) {
 		fe, ferr := fastExpand(doc)
 		if ferr == nil {
 			fast = append(fast, name)
-			ge, gerr := expandGold(doc)
+			ge, gerr := expandGold(context.Background(), doc)
 			if gerr != nil {
 				t.Errorf("%s: fast path expands, json-gold fails: %v", name, gerr)
 				continue
@@ -229,7 +231,7 @@ func safeExpandGold(doc map[string]any) (out []any, err error) {
 			out, err = nil, errors.New("panic")
 		}
 	}()
-	return expandGold(doc)
+	return expandGold(context.Background(), doc)
 }
 
 // deepCopy copies a JSON value.

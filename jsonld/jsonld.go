@@ -39,20 +39,38 @@ import (
 
 // Limits bounds the work one canonicalization may do. A zero field means the
 // default from DefaultLimits; a negative one means no limit.
+//
+// The limits on the shape of a JSON document (MaxDepth, MaxNodes,
+// MaxArrayElements, MaxProperties, MaxContexts) are checked by one bounded
+// walk of the document before expansion starts (see [CheckLimits]), so that
+// hostile input is refused before any costly work; MaxQuads is checked as
+// each quad is produced, and MaxBlankNodes and MaxWork during
+// canonicalization.
 type Limits struct {
-	MaxInputBytes int // size of the JSON (or N-Quads) input, in bytes
-	MaxQuads      int // quads in the dataset
-	MaxBlankNodes int // distinct blank nodes in the dataset
-	MaxWork       int // hashing and permutation steps in RDFC-1.0
+	MaxInputBytes    int // size of the JSON (or N-Quads) input, in bytes
+	MaxQuads         int // quads in the dataset
+	MaxBlankNodes    int // distinct blank nodes in the dataset
+	MaxWork          int // hashing and permutation steps in RDFC-1.0
+	MaxDepth         int // nesting of JSON objects and arrays
+	MaxNodes         int // JSON objects in the document
+	MaxArrayElements int // elements of all the document's arrays together
+	MaxProperties    int // members of all the document's objects together
+	MaxContexts      int // @context entries (top-level, embedded and scoped inline)
 }
 
 // DefaultLimits are generous for any credential yet stop hostile input in
-// well under a second.
+// well under a second. A large CLR transcript (a hundred inner credentials
+// with their proofs) uses about a quarter of each.
 var DefaultLimits = Limits{
-	MaxInputBytes: 1 << 20,
-	MaxQuads:      10_000,
-	MaxBlankNodes: 1_000,
-	MaxWork:       1_000_000,
+	MaxInputBytes:    1 << 20,
+	MaxQuads:         10_000,
+	MaxBlankNodes:    1_000,
+	MaxWork:          1_000_000,
+	MaxDepth:         64,
+	MaxNodes:         10_000,
+	MaxArrayElements: 20_000,
+	MaxProperties:    40_000,
+	MaxContexts:      64,
 }
 
 // withDefaults fills zero fields from DefaultLimits and turns negative ones
@@ -68,10 +86,15 @@ func (l Limits) withDefaults() Limits {
 		return v
 	}
 	return Limits{
-		MaxInputBytes: fill(l.MaxInputBytes, DefaultLimits.MaxInputBytes),
-		MaxQuads:      fill(l.MaxQuads, DefaultLimits.MaxQuads),
-		MaxBlankNodes: fill(l.MaxBlankNodes, DefaultLimits.MaxBlankNodes),
-		MaxWork:       fill(l.MaxWork, DefaultLimits.MaxWork),
+		MaxInputBytes:    fill(l.MaxInputBytes, DefaultLimits.MaxInputBytes),
+		MaxQuads:         fill(l.MaxQuads, DefaultLimits.MaxQuads),
+		MaxBlankNodes:    fill(l.MaxBlankNodes, DefaultLimits.MaxBlankNodes),
+		MaxWork:          fill(l.MaxWork, DefaultLimits.MaxWork),
+		MaxDepth:         fill(l.MaxDepth, DefaultLimits.MaxDepth),
+		MaxNodes:         fill(l.MaxNodes, DefaultLimits.MaxNodes),
+		MaxArrayElements: fill(l.MaxArrayElements, DefaultLimits.MaxArrayElements),
+		MaxProperties:    fill(l.MaxProperties, DefaultLimits.MaxProperties),
+		MaxContexts:      fill(l.MaxContexts, DefaultLimits.MaxContexts),
 	}
 }
 

@@ -70,19 +70,22 @@ func activeContext(v any) (*ld.Context, error) {
 }
 
 // expandFunc is JSON-LD expansion of a whole document: expand or expandGold.
-type expandFunc func(doc map[string]any) ([]any, error)
+type expandFunc func(ctx context.Context, doc map[string]any) ([]any, error)
 
 // expand runs JSON-LD expansion on doc and returns the expanded array. It
 // takes the fast path (fastExpand) when it can, and json-gold otherwise.
-func expand(doc map[string]any) ([]any, error) {
-	if out, err := fastExpand(doc); err == nil {
-		return out, nil
+// The fast path stops when ctx ends; json-gold cannot be interrupted, so
+// the document's size is bounded (CheckLimits) before either runs.
+func expand(ctx context.Context, doc map[string]any) ([]any, error) {
+	out, err := fastExpandContext(ctx, doc)
+	if err == nil || ctx.Err() != nil {
+		return out, err
 	}
-	return expandGold(doc)
+	return expandGold(ctx, doc)
 }
 
 // expandGold runs JSON-LD expansion on doc with json-gold.
-func expandGold(doc map[string]any) ([]any, error) {
+func expandGold(_ context.Context, doc map[string]any) ([]any, error) {
 	active := ld.NewContext(nil, newOptions())
 	input := doc
 	if v, ok := doc["@context"]; ok {
@@ -134,39 +137,26 @@ func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) 
 	return toRDFUsing(ctx, doc, lim, expand)
 }
 
-// toRDFUsing is toRDF with the given expansion.
+// toRDFUsing is toRDF with the given expansion. The document's shape is
+// checked against lim before expansion, and quads are counted as they are
+// made.
 func toRDFUsing(ctx context.Context, doc map[string]any, lim Limits, expand expandFunc) ([]quad, error) {
-	if lim.MaxInputBytes > 0 {
-		if n := jsonSize(doc, lim.MaxInputBytes+1); n > lim.MaxInputBytes {
-			return nil, limitErr("MaxInputBytes", lim.MaxInputBytes)
-		}
+	if err := CheckLimits(doc, lim); err != nil {
+		return nil, err
 	}
-	expanded, err := expand(doc)
+	expanded, err := expand(ctx, doc)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, mapError(doc, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nodeMap := map[string]any{"@default": map[string]any{}}
-	issuer := ld.NewIdentifierIssuer("_:b")
-	if _, err := ld.NewJsonLdApi().GenerateNodeMap(expanded, nodeMap, "@default", issuer, "", "", nil); err != nil {
-		return nil, mapError(doc, err)
-	}
-	c := rdfConv{issuer: issuer, maxQuads: lim.MaxQuads}
-	c.quads = make([]quad, 0, countValues(nodeMap, lim.MaxQuads))
-	for gname, gv := range nodeMap {
-		var g term
-		switch {
-		case gname == "@default":
-		default:
-			if g, err = c.resource(gname); err != nil {
-				break
-			}
-		}
-		if err == nil {
-			err = c.graph(g, gv.(map[string]any))
-		}
+	c := rdfConv{maxQuads: lim.MaxQuads, ticker: ticker{ctx: ctx}, blanks: map[string]string{}}
+	for _, el := range expanded {
+		err = c.element(el, term{})
 		if errors.Is(err, errJSONLiteral) {
 			return toRDFWithJSONLiterals(doc, lim, expand)
 		}
@@ -185,7 +175,7 @@ func toRDFUsing(ctx context.Context, doc map[string]any, lim Limits, expand expa
 // with JSON literals (@type @json), which json-gold canonicalizes. Quads that
 // json-gold keeps with relative IRIs are refused.
 func toRDFWithJSONLiterals(doc map[string]any, lim Limits, expand expandFunc) ([]quad, error) {
-	expanded, err := expand(doc)
+	expanded, err := expand(context.Background(), doc)
 	if err != nil {
 		return nil, mapError(doc, err)
 	}
@@ -226,32 +216,20 @@ func toRDFWithJSONLiterals(doc map[string]any, lim Limits, expand expandFunc) ([
 	return dedupe(quads), nil
 }
 
-// countValues estimates the number of quads a node map gives (list items
-// count once), at most limit (when limit > 0), to size the quad slice.
-func countValues(nodeMap map[string]any, limit int) int {
-	n := 0
-	for _, gv := range nodeMap {
-		g, _ := gv.(map[string]any)
-		for _, nv := range g {
-			node, _ := nv.(map[string]any)
-			for _, vals := range node {
-				if l, ok := vals.([]any); ok {
-					n += len(l)
-				}
-			}
-		}
-	}
-	if limit > 0 && n > limit {
-		n = limit
-	}
-	return n
-}
-
-// rdfConv converts a node map to quads.
+// rdfConv converts expanded JSON-LD to quads directly, in one pass: each
+// node object gives its own quads and the quad linking it to the node that
+// holds it, which is what the node map generation and deserialization
+// algorithms of JSON-LD 1.1 give together once duplicates are removed
+// (https://www.w3.org/TR/json-ld11-api/#node-map-generation). Unlike a node
+// map, whose value merging is quadratic in the number of values of one
+// property, it does work linear in the size of the expanded document, and
+// stops at maxQuads or when the context ends.
 type rdfConv struct {
-	issuer   *ld.IdentifierIssuer
 	quads    []quad
 	maxQuads int
+	ticker   ticker
+	blanks   map[string]string // blank node labels of the input → new labels
+	nblank   int
 }
 
 const (
@@ -275,15 +253,27 @@ func (c *rdfConv) add(s, p, o, g term) error {
 
 // resource converts a node identifier (IRI or blank node) to a term. A
 // relative IRI is an undefined term: the document used a value that no
-// context maps to an IRI.
+// context maps to an IRI. Blank node labels are renamed, consistently, so
+// that they never clash with the labels of unlabelled nodes.
 func (c *rdfConv) resource(id string) (term, error) {
 	if strings.HasPrefix(id, "_:") {
-		return term{kind: kindBlank, value: id[2:]}, nil
+		l, ok := c.blanks[id]
+		if !ok {
+			l = c.fresh().value
+			c.blanks[id] = l
+		}
+		return term{kind: kindBlank, value: l}, nil
 	}
 	if err := checkIRI(id); err != nil {
 		return term{}, err
 	}
 	return term{kind: kindIRI, value: id}, nil
+}
+
+// fresh returns a new blank node.
+func (c *rdfConv) fresh() term {
+	c.nblank++
+	return term{kind: kindBlank, value: "b" + strconv.Itoa(c.nblank-1)}
 }
 
 // checkIRI refuses an IRI without a scheme, or one that cannot be written
@@ -303,53 +293,126 @@ func checkIRI(iri string) error {
 	return nil
 }
 
-func (c *rdfConv) graph(g term, graph map[string]any) error {
-	for id, nv := range graph {
-		s, err := c.resource(id)
-		if err != nil {
-			return err
+// element converts one element of a graph's expanded form: node objects
+// give quads; values and lists that no node holds are dropped, as in the
+// node map.
+func (c *rdfConv) element(el any, g term) error {
+	m, ok := el.(map[string]any)
+	if !ok {
+		return nil
+	}
+	if _, ok := m["@value"]; ok {
+		return nil
+	}
+	if _, ok := m["@list"]; ok {
+		return nil
+	}
+	_, err := c.node(m, g)
+	return err
+}
+
+// node converts a node object in graph g and returns its subject.
+func (c *rdfConv) node(m map[string]any, g term) (term, error) {
+	if err := c.ticker.tick(); err != nil {
+		return term{}, err
+	}
+	var s term
+	if v, ok := m["@id"]; ok {
+		id, ok := v.(string)
+		if !ok {
+			return term{}, fmt.Errorf("%w: @id %v", errInvalid, v)
 		}
-		node := nv.(map[string]any)
-		for prop, vals := range node {
-			var p term
-			switch {
-			case prop == "@type":
-				p = term{kind: kindIRI, value: rdfType}
-				for _, t := range vals.([]any) {
-					ts, ok := t.(string)
-					if !ok {
-						return fmt.Errorf("%w: @type value %v", errInvalid, t)
-					}
-					o, err := c.resource(ts)
-					if err != nil {
-						return err
-					}
-					if err := c.add(s, p, o, g); err != nil {
-						return err
-					}
+		var err error
+		if s, err = c.resource(id); err != nil {
+			return term{}, err
+		}
+	} else {
+		s = c.fresh()
+	}
+	for prop, vals := range m {
+		items, _ := vals.([]any)
+		switch {
+		case prop == "@type":
+			if _, ok := vals.([]any); !ok {
+				items = []any{vals}
+			}
+			p := term{kind: kindIRI, value: rdfType}
+			for _, t := range items {
+				ts, ok := t.(string)
+				if !ok {
+					return term{}, fmt.Errorf("%w: @type value %v", errInvalid, t)
 				}
-				continue
-			case strings.HasPrefix(prop, "@"):
-				continue
-			case strings.HasPrefix(prop, "_:"):
-				return fmt.Errorf("%w: blank node %q used as a property", errInvalid, prop)
-			}
-			if err := checkIRI(prop); err != nil {
-				return err
-			}
-			p = term{kind: kindIRI, value: prop}
-			for _, item := range vals.([]any) {
-				o, err := c.object(item, g)
+				o, err := c.resource(ts)
 				if err != nil {
-					return err
+					return term{}, err
 				}
 				if err := c.add(s, p, o, g); err != nil {
-					return err
+					return term{}, err
+				}
+			}
+		case prop == "@reverse":
+			rev, _ := vals.(map[string]any)
+			for rp, rv := range rev {
+				p, err := c.property(rp)
+				if err != nil {
+					return term{}, err
+				}
+				ritems, _ := rv.([]any)
+				for _, item := range ritems {
+					rm, ok := item.(map[string]any)
+					if !ok {
+						return term{}, fmt.Errorf("%w: @reverse value %v", errInvalid, item)
+					}
+					r, err := c.node(rm, g)
+					if err != nil {
+						return term{}, err
+					}
+					if err := c.add(r, p, s, g); err != nil {
+						return term{}, err
+					}
+				}
+			}
+		case prop == "@graph":
+			for _, el := range items {
+				if err := c.element(el, s); err != nil {
+					return term{}, err
+				}
+			}
+		case prop == "@included":
+			for _, el := range items {
+				if err := c.element(el, g); err != nil {
+					return term{}, err
+				}
+			}
+		case strings.HasPrefix(prop, "@"):
+		default:
+			p, err := c.property(prop)
+			if err != nil {
+				return term{}, err
+			}
+			for _, item := range items {
+				o, err := c.object(item, g)
+				if err != nil {
+					return term{}, err
+				}
+				if err := c.add(s, p, o, g); err != nil {
+					return term{}, err
 				}
 			}
 		}
 	}
-	return nil
+	return s, nil
+}
+
+// property converts an expanded property to a predicate.
+func (c *rdfConv) property(prop string) (term, error) {
+	if strings.HasPrefix(prop, "_:") {
+		return term{}, fmt.Errorf("%w: blank node %q used as a property", errInvalid, prop)
+	}
+	if err := checkIRI(prop); err != nil {
+		return term{}, err
+	}
+	return term{kind: kindIRI, value: prop}, nil
 }
 
 var validLanguage = regexp.MustCompile(`^[a-zA-Z]+(-[a-zA-Z0-9]+)*$`)
@@ -373,18 +436,14 @@ func (c *rdfConv) object(item any, g term) (term, error) {
 		l, _ := list.([]any)
 		return c.list(l, g)
 	}
-	id, ok := m["@id"].(string)
-	if !ok {
-		return term{}, fmt.Errorf("%w: node reference without @id", errInvalid)
-	}
-	return c.resource(id)
+	return c.node(m, g)
 }
 
 func (c *rdfConv) list(l []any, g term) (term, error) {
 	if len(l) == 0 {
 		return term{kind: kindIRI, value: rdfNil}, nil
 	}
-	head := term{kind: kindBlank, value: c.issuer.GetId("")[2:]}
+	head := c.fresh()
 	subj := head
 	first := term{kind: kindIRI, value: rdfFirst}
 	rest := term{kind: kindIRI, value: rdfRest}
@@ -395,7 +454,7 @@ func (c *rdfConv) list(l []any, g term) (term, error) {
 		}
 		next := term{kind: kindIRI, value: rdfNil}
 		if i < len(l)-1 {
-			next = term{kind: kindBlank, value: c.issuer.GetId("")[2:]}
+			next = c.fresh()
 		}
 		if err := c.add(subj, first, o, g); err != nil {
 			return term{}, err
@@ -477,42 +536,6 @@ func valueTerm(value any, m map[string]any) (term, error) {
 // needs JSON canonicalization (RFC 8785); those documents go through
 // json-gold's own toRDF.
 var errJSONLiteral = errors.New("jsonld: JSON literal")
-
-// jsonSize returns the size of v encoded as JSON, counting no further than
-// limit.
-func jsonSize(v any, limit int) int {
-	n := 0
-	var walk func(v any)
-	walk = func(v any) {
-		if n > limit {
-			return
-		}
-		switch x := v.(type) {
-		case map[string]any:
-			n += 2
-			for k, e := range x {
-				n += len(k) + 4
-				walk(e)
-			}
-		case []any:
-			n += 2
-			for _, e := range x {
-				n++
-				walk(e)
-			}
-		case string:
-			n += len(x) + 2
-		case json.Number:
-			n += len(x)
-		case float64:
-			n += 8
-		default:
-			n += 5
-		}
-	}
-	walk(v)
-	return n
-}
 
 func convNode(n ld.Node) term {
 	switch v := n.(type) {

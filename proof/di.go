@@ -157,6 +157,11 @@ func hashDI(ctx context.Context, doc, proofOpts map[string]any, docCache *string
 	return &h, nil
 }
 
+// MaxProofs is the most proofs VerifyDI checks on one credential. A proof
+// set or chain of more is not verified (indeterminate): each proof costs a
+// canonicalization, and no issuer needs that many.
+const MaxProofs = 8
+
 // proofSet returns the proofs of a "proof" value: nil, one object, or an
 // array of objects.
 func proofSet(v any) ([]map[string]any, error) {
@@ -204,6 +209,11 @@ func VerifyDI(ctx context.Context, cred map[string]any, r KeyResolver) (*Result,
 	if len(set) == 0 {
 		e := failed("proof", "the credential has no proof")
 		return &Result{Outcome: Failed}, e
+	}
+	if len(set) > MaxProofs {
+		// Each proof costs a canonicalization: a budget, not a rule.
+		e := &Error{Outcome: Indeterminate, Check: "proof", Err: fmt.Errorf("%d proofs, more than the %d a verification checks: not verified", len(set), MaxProofs)}
+		return &Result{Outcome: Indeterminate}, e
 	}
 	doc := without(cred, "proof")
 	issuer := IssuerID(cred)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/jsonld"
 )
 
 // Outcome is the verdict on one proof or one token.
@@ -90,6 +91,7 @@ func classify(check string, err error) *Error {
 
 func isIndeterminate(err error) bool {
 	return errors.Is(err, fetch.ErrUnavailable) ||
+		errors.Is(err, jsonld.ErrLimit) ||
 		errors.Is(err, context.Canceled) ||
 		errors.Is(err, context.DeadlineExceeded)
 }
