@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/cairn-badges/cairn"
@@ -15,9 +17,16 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, _ *caller) error
 	if s.Verifier == nil {
 		return cairn.Errorf(cairn.Unavailable, "verification is not configured on this server")
 	}
-	data, err := readBody(r, verify.MaxInputBytes)
-	if err != nil {
-		return err
+	if r.ContentLength > verify.MaxInputBytes {
+		return tooLarge(verify.MaxInputBytes)
+	}
+	data, err := verify.ReadInput(r.Body)
+	var tl *verify.TooLargeError
+	switch {
+	case errors.As(err, &tl):
+		return &requestError{status: http.StatusRequestEntityTooLarge, detail: fmt.Sprintf("the %s is larger than the limit of %s", tl.What, byteSize(int64(tl.Limit)))}
+	case err != nil:
+		return badRequest("", "the request body could not be read: %v", err)
 	}
 	rep := s.Verifier.Verify(r.Context(), data)
 	status := http.StatusOK

@@ -30,21 +30,28 @@ import (
 	"github.com/cairn-badges/cairn/bake"
 	"github.com/cairn-badges/cairn/did"
 	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/jsonld"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/proof"
 	"github.com/cairn-badges/cairn/status"
 )
 
-// Limits on what one verification may do.
+// Limits on what one verification may do. The shape of a credential's JSON
+// (depth, objects, array elements, members, contexts) is bounded by
+// jsonld.DefaultLimits, checked before any other work on it.
 const (
-	// MaxInputBytes caps the input: a credential, JWT or baked image.
-	MaxInputBytes = 10 << 20
+	// MaxCredentialBytes caps a credential: its JSON or its JWT, given as
+	// is or baked in an image.
+	MaxCredentialBytes = 1 << 20
+	// MaxInputBytes caps the input: a baked PNG or SVG badge may be larger
+	// than the credential it carries.
+	MaxInputBytes = 8 << 20
 	// MaxDepth caps nesting: a CLR holding credentials with endorsements is
 	// depth 2.
 	MaxDepth = 3
 	// MaxNested caps the credentials verified inside one input (CLR inner
 	// credentials and endorsements, at every depth).
-	MaxNested = 1000
+	MaxNested = 200
 	// DefaultTimeout bounds a whole verification when the caller's context
 	// has no deadline.
 	DefaultTimeout = 30 * time.Second
@@ -120,7 +127,27 @@ func (v *Verifier) Verify(ctx context.Context, input []byte) *Report {
 		fetcher = fetch.Offline
 	}
 	r := &run{v: v, resolver: &did.Resolver{Fetcher: fetcher}, now: now()}
-	return r.verifyInput(ctx, input, 0)
+	rep := r.verifyInput(ctx, input, 0)
+	if ctx.Err() != nil {
+		// Checks cut short say so themselves (a context error is
+		// indeterminate); this says why, once, and keeps the report from
+		// reading as complete.
+		rep.add(CheckFormat, Indeterminate, "not verified: the verification ran out of time before every check could run (%s)", timeoutCause(ctx))
+		rep.finish()
+	}
+	return rep
+}
+
+// timeoutCause names why ctx ended, in words.
+func timeoutCause(ctx context.Context) string {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, context.DeadlineExceeded):
+		return "its deadline passed"
+	case errors.Is(cause, context.Canceled):
+		return "it was cancelled"
+	default:
+		return cause.Error()
+	}
 }
 
 func (r *run) verifyInput(ctx context.Context, input []byte, depth int) *Report {
@@ -128,6 +155,10 @@ func (r *run) verifyInput(ctx context.Context, input []byte, depth int) *Report 
 	defer rep.finish()
 	if len(input) > MaxInputBytes {
 		rep.add(CheckFormat, Failed, "input is %d bytes, more than the %d allowed", len(input), MaxInputBytes)
+		return rep
+	}
+	if _, err := bake.Detect(input); err != nil && len(input) > MaxCredentialBytes {
+		rep.add(CheckFormat, Failed, "credential is %d bytes, more than the %d allowed", len(input), MaxCredentialBytes)
 		return rep
 	}
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(input, []byte("\xef\xbb\xbf")))
@@ -142,6 +173,10 @@ func (r *run) verifyInput(ctx context.Context, input []byte, depth int) *Report 
 			return rep
 		}
 		rep.Container = string(b.Format)
+		if len(b.Payload) > MaxCredentialBytes {
+			rep.add(CheckFormat, Failed, "the baked credential is %d bytes, more than the %d allowed", len(b.Payload), MaxCredentialBytes)
+			return rep
+		}
 		if b.Version == bake.OB2 {
 			r.verifyOB2(rep, b.Payload, b.Kind == bake.URL)
 			return rep
@@ -162,6 +197,10 @@ func (r *run) verifyPayload(ctx context.Context, rep *Report, data []byte, depth
 	var v any
 	if err := decodeJSON(data, &v); err != nil {
 		rep.add(CheckFormat, Failed, "%v", err)
+		return
+	}
+	if err := jsonld.CheckLimits(v, jsonld.Limits{}); err != nil {
+		rep.add(CheckFormat, Indeterminate, "not verified: the credential is larger than this verifier handles (%v)", err)
 		return
 	}
 	r.verifyValue(ctx, rep, v, depth)
@@ -216,6 +255,10 @@ func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth in
 	rep.Format = res.Format
 	rep.Warnings = append(rep.Warnings, res.Warnings...)
 	r.describe(rep, res.Credential)
+	if err := jsonld.CheckLimits(res.Credential, jsonld.Limits{}); err != nil {
+		rep.add(CheckFormat, Indeterminate, "not verified: the credential is larger than this verifier handles (%v)", err)
+		return
+	}
 	rep.add(CheckFormat, Verified, "%s", formatName(rep.Format, rep.Container, res.Credential))
 	r.schema(rep, res.Credential)
 	switch {
@@ -569,6 +612,10 @@ func (r *run) verifyInputNoStatus(ctx context.Context, data []byte, depth int) *
 	var m map[string]any
 	if err := decodeJSON(data, &m); err != nil {
 		rep.add(CheckFormat, Failed, "%v", err)
+		return rep
+	}
+	if err := jsonld.CheckLimits(m, jsonld.Limits{}); err != nil {
+		rep.add(CheckFormat, Indeterminate, "not verified: the status list is larger than this verifier handles (%v)", err)
 		return rep
 	}
 	rep.Credential = m

@@ -8,6 +8,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
@@ -86,6 +87,20 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p page)
 	}
 }
 
+// WriteBusy answers a verification the server refused for now (429 or
+// 503: see package throttle) with a page saying so; the caller sets
+// Retry-After.
+func WriteBusy(w http.ResponseWriter, status int, detail string) {
+	setPageHeaders(w.Header())
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	title := "The verifier is busy"
+	if status == http.StatusTooManyRequests {
+		title = "Too many verifications"
+	}
+	_ = templates.ExecuteTemplate(w, "error.html", errorPage{Title: title, Message: detail + ". Nothing was verified: please try again in a moment.", Status: status})
+}
+
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusOK, "home.html", page{Title: "Verify a badge", Demo: h.Demo})
 }
@@ -117,7 +132,7 @@ func (h *Handler) formInput(r *http.Request) ([]byte, string) {
 			return nil, "the upload could not be read: " + err.Error()
 		}
 		if len(data) > MaxUpload {
-			return nil, "the file is larger than the 10 MiB limit"
+			return nil, fmt.Sprintf("the file is larger than the %d MiB limit", MaxUpload>>20)
 		}
 		if len(data) > 0 {
 			return data, ""

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/throttle"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/web"
 )
@@ -48,6 +50,34 @@ type Config struct {
 	// or CAIRN_WITNESSES_FILE): "name=URL=vkey" entries separated by commas
 	// or newlines; see issuing.ParseWitnesses.
 	Witnesses string
+	// Verify bounds the public verifier (POST /verify, /api/v1/verify and
+	// the VC-API's verify routes), which anyone may call.
+	Verify VerifyLimits
+
+	errs []error // variables that did not parse; New reports the first
+}
+
+// VerifyLimits bound the public verifier (see package throttle). Zero
+// fields take throttle's defaults.
+type VerifyLimits struct {
+	// Concurrency: verifications at once (CAIRN_VERIFY_CONCURRENCY;
+	// default the number of CPUs); Queue: how many more wait, at most
+	// 250 ms (CAIRN_VERIFY_QUEUE; default twice Concurrency). Past them,
+	// 503 with Retry-After.
+	Concurrency, Queue int
+	// Timeout is the processing time one verification may use, not
+	// counting the time it waits on the network (CAIRN_VERIFY_TIMEOUT,
+	// a Go duration; default 1s). Past it the report is indeterminate.
+	Timeout time.Duration
+	// Rate and Burst limit each client address: requests per second,
+	// sustained and at once (CAIRN_VERIFY_RATE, default 5, negative for
+	// no limit; CAIRN_VERIFY_BURST, default 30). Past them, 429.
+	Rate  float64
+	Burst int
+	// ClientIPHeader names the header in which a reverse proxy in front
+	// of Cairn gives the client's address (CAIRN_CLIENT_IP_HEADER, e.g.
+	// X-Forwarded-For or X-Real-IP); empty: the connection's address.
+	ClientIPHeader string
 }
 
 // ConfigFromEnv returns the configuration given by the environment, with
@@ -68,7 +98,25 @@ func ConfigFromEnv() Config {
 	set(&c.Witnesses, "CAIRN_WITNESSES")
 	c.Offline = truthy(env("CAIRN_OFFLINE"))
 	c.Demo = truthy(env("CAIRN_DEMO"))
+	c.parse("CAIRN_VERIFY_CONCURRENCY", func(v string) (err error) { c.Verify.Concurrency, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_VERIFY_QUEUE", func(v string) (err error) { c.Verify.Queue, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_VERIFY_TIMEOUT", func(v string) (err error) { c.Verify.Timeout, err = time.ParseDuration(v); return })
+	c.parse("CAIRN_VERIFY_RATE", func(v string) (err error) { c.Verify.Rate, err = strconv.ParseFloat(v, 64); return })
+	c.parse("CAIRN_VERIFY_BURST", func(v string) (err error) { c.Verify.Burst, err = strconv.Atoi(v); return })
+	set(&c.Verify.ClientIPHeader, "CAIRN_CLIENT_IP_HEADER")
 	return c
+}
+
+// parse sets a field from the variable name, when it is set, and records
+// an error naming the variable when it does not parse.
+func (c *Config) parse(name string, set func(string) error) {
+	v := env(name)
+	if v == "" {
+		return
+	}
+	if err := set(v); err != nil {
+		c.errs = append(c.errs, fmt.Errorf("%s: %q is not valid: %w", name, v, errors.Unwrap(err)))
+	}
 }
 
 func env(name string) string {
@@ -112,6 +160,9 @@ type App struct {
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if len(cfg.errs) > 0 {
+		return nil, cfg.errs[0]
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
@@ -207,8 +258,45 @@ func (a *App) netFetcher() fetch.Fetcher {
 		return fetch.Offline
 	}
 	// Anyone can submit a credential to the verifier, and it names the URLs
-	// to fetch: never let it reach this server's own network.
-	return &fetch.HTTP{PublicOnly: true}
+	// to fetch: never let it reach this server's own network. Waiting on
+	// another server is not processing time: the verifier's time budget
+	// pauses meanwhile (the fetch has its own timeout).
+	h := &fetch.HTTP{PublicOnly: true}
+	return fetch.Func(func(ctx context.Context, url string) ([]byte, error) {
+		defer throttle.Pause(ctx)()
+		return h.Fetch(ctx, url)
+	})
+}
+
+// verifyLimiter bounds the public verifier, with the HTML answer for the
+// web form and problem documents for the APIs.
+func (a *App) verifyLimiter() *throttle.Limiter {
+	v := a.cfg.Verify
+	opts := throttle.Options{
+		Concurrency: v.Concurrency, Queue: v.Queue, Budget: v.Timeout, Rate: v.Rate, Burst: v.Burst,
+		MaxBody: verify.MaxInputBytes + 64<<10, // a multipart form's envelope around the largest input
+		Reject: func(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration, detail string) {
+			if r.URL.Path != "/verify" {
+				throttle.WriteProblem(w, r, status, retryAfter, detail)
+				return
+			}
+			throttle.SetRetryAfter(w, retryAfter)
+			web.WriteBusy(w, status, detail)
+		},
+	}
+	if v.ClientIPHeader != "" {
+		opts.ClientIP = throttle.HeaderClientIP(v.ClientIPHeader)
+	}
+	return throttle.New(opts)
+}
+
+// publicVerifyRoutes are the routes that verify what anyone submits: they
+// share one throttle.Limiter.
+var publicVerifyRoutes = map[string]bool{
+	"POST /verify":                      true,
+	"POST /api/v1/verify":               true,
+	"POST /vc-api/credentials/verify":   true,
+	"POST /vc-api/presentations/verify": true,
 }
 
 func (a *App) handler() http.Handler {
@@ -239,15 +327,33 @@ func (a *App) handler() http.Handler {
 	web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log}).Register(mux)
 	admin.New(a.svc, admin.Options{Log: a.log}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
-	return instrument(mux, requests)
+
+	lim := a.verifyLimiter()
+	stat := func(name, help string, f func(throttle.Stats) int64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(f(lim.Stats())) }))
+	}
+	stat("cairn_verify_rejected_rate_total", "Public verifications refused for their client's rate (429).", func(s throttle.Stats) int64 { return s.RejectedRate })
+	stat("cairn_verify_rejected_busy_total", "Public verifications refused because every place and the queue were taken (503).", func(s throttle.Stats) int64 { return s.RejectedBusy })
+	stat("cairn_verify_budget_expired_total", "Public verifications that used up their processing time.", func(s throttle.Stats) int64 { return s.BudgetExpired })
+	limited := lim.Wrap(mux)
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if publicVerifyRoutes[r.Method+" "+r.URL.Path] {
+			limited.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	return instrument(mux, h, requests)
 }
 
-// instrument records each request's duration by route pattern.
-func instrument(mux *http.ServeMux, h *prometheus.HistogramVec) http.Handler {
+// instrument serves with next and records each request's duration by the
+// route pattern of mux that matches it.
+func instrument(mux *http.ServeMux, next http.Handler, h *prometheus.HistogramVec) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: 200}
-		mux.ServeHTTP(sw, r)
+		next.ServeHTTP(sw, r)
 		_, pattern := mux.Handler(r)
 		if pattern == "" {
 			pattern = "unmatched"

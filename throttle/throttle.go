@@ -1,0 +1,320 @@
+// Package throttle keeps costly public work, such as verifying a credential
+// that anyone may submit, from tying up a server.
+//
+// A [Limiter] wraps an http.Handler and gives each request three bounds, in
+// this order:
+//
+//  1. a rate per client address (a token bucket): past it, 429 with
+//     Retry-After;
+//  2. a number of requests at work at once, with a short queue: when the
+//     queue is full, or a request has waited in it too long, 503 with
+//     Retry-After, at once;
+//  3. a budget of processing time per request (a context deadline that
+//     does not run while the request waits on the network, see [Pause]).
+//
+// The body is read (up to a limit) before a request takes a place, so that
+// a slow upload holds no place that computing could use.
+package throttle
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures a Limiter. Zero fields take the defaults given.
+type Options struct {
+	// Concurrency is how many requests work at once (default: the number
+	// of CPUs).
+	Concurrency int
+	// Queue is how many more may wait for a place (default 2×Concurrency;
+	// negative: none).
+	Queue int
+	// QueueWait is the longest a request waits for a place (default 250 ms).
+	QueueWait time.Duration
+	// Budget is the processing time a request may use (default 1 s),
+	// counted while it holds a place and is not paused.
+	Budget time.Duration
+	// Rate is the sustained number of requests per second one client
+	// address may make, and Burst how many at once (defaults 5 and 30).
+	// A negative Rate turns per-client limiting off.
+	Rate  float64
+	Burst int
+	// MaxBody caps the request body read before the handler runs (default
+	// 8 MiB); the handler applies its own, finer limits.
+	MaxBody int64
+	// ClientIP returns the client address of a request (default: the
+	// connection's remote address; see HeaderClientIP for a proxy).
+	ClientIP func(*http.Request) string
+	// Reject writes the answer to a refused request (default: an RFC 9457
+	// problem document).
+	Reject func(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration, detail string)
+}
+
+// Limiter bounds the requests of the handlers it wraps. Its methods are
+// safe for concurrent use. One Limiter shared by several handlers gives
+// them one pool of places and one rate per client.
+type Limiter struct {
+	opts  Options
+	slots chan struct{}
+	queue chan struct{}
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	now     func() time.Time
+
+	rejectedRate, rejectedBusy, expired atomic.Int64
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// maxBuckets bounds the clients remembered at once; past it, the buckets
+// that are full again (idle clients) are forgotten.
+const maxBuckets = 100_000
+
+// New returns a Limiter with opts.
+func New(opts Options) *Limiter {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	switch {
+	case opts.Queue == 0:
+		opts.Queue = 2 * opts.Concurrency
+	case opts.Queue < 0:
+		opts.Queue = 0
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = 250 * time.Millisecond
+	}
+	if opts.Budget <= 0 {
+		opts.Budget = time.Second
+	}
+	if opts.Rate == 0 {
+		opts.Rate = 5
+	}
+	if opts.Burst <= 0 {
+		opts.Burst = 30
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 8 << 20
+	}
+	if opts.ClientIP == nil {
+		opts.ClientIP = RemoteIP
+	}
+	if opts.Reject == nil {
+		opts.Reject = WriteProblem
+	}
+	return &Limiter{
+		opts:    opts,
+		slots:   make(chan struct{}, opts.Concurrency),
+		queue:   make(chan struct{}, opts.Concurrency+opts.Queue),
+		buckets: map[string]*bucket{},
+		now:     time.Now,
+	}
+}
+
+// Options returns the options in force, defaults filled in.
+func (l *Limiter) Options() Options { return l.opts }
+
+// Stats counts the requests refused so far: for their client's rate, for
+// a full queue or a wait too long, and those whose budget ran out.
+type Stats struct {
+	RejectedRate, RejectedBusy, BudgetExpired int64
+}
+
+// Stats returns the counts so far.
+func (l *Limiter) Stats() Stats {
+	return Stats{RejectedRate: l.rejectedRate.Load(), RejectedBusy: l.rejectedBusy.Load(), BudgetExpired: l.expired.Load()}
+}
+
+// Wrap returns h behind the limiter.
+func (l *Limiter) Wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wait, ok := l.allow(l.opts.ClientIP(r)); !ok {
+			l.rejectedRate.Add(1)
+			l.opts.Reject(w, r, http.StatusTooManyRequests, wait, "too many verification requests from this address; try again later")
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			body, err := io.ReadAll(io.LimitReader(r.Body, l.opts.MaxBody+1))
+			if err != nil {
+				l.opts.Reject(w, r, http.StatusBadRequest, 0, "the request body could not be read")
+				return
+			}
+			if int64(len(body)) > l.opts.MaxBody {
+				l.opts.Reject(w, r, http.StatusRequestEntityTooLarge, 0, fmt.Sprintf("the request body is larger than the limit of %d bytes", l.opts.MaxBody))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
+		release, ok := l.acquire(r.Context())
+		if !ok {
+			l.rejectedBusy.Add(1)
+			l.opts.Reject(w, r, http.StatusServiceUnavailable, time.Second, "the server is busy verifying; try again in a moment")
+			return
+		}
+		defer release()
+		ctx, stop := WithBudget(r.Context(), l.opts.Budget)
+		defer func() {
+			if stop() {
+				l.expired.Add(1)
+			}
+		}()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// acquire takes a place, waiting in the queue at most QueueWait. It fails
+// at once when the queue is full.
+func (l *Limiter) acquire(ctx context.Context) (release func(), ok bool) {
+	select {
+	case l.queue <- struct{}{}:
+	default:
+		return nil, false
+	}
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(l.opts.QueueWait)
+		defer t.Stop()
+		select {
+		case l.slots <- struct{}{}:
+		case <-t.C:
+			<-l.queue
+			return nil, false
+		case <-ctx.Done():
+			<-l.queue
+			return nil, false
+		}
+	}
+	return func() { <-l.slots; <-l.queue }, true
+}
+
+// allow takes a token from the client's bucket, or says how long until one
+// is there.
+func (l *Limiter) allow(client string) (time.Duration, bool) {
+	if l.opts.Rate < 0 {
+		return 0, true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b := l.buckets[client]
+	if b == nil {
+		if len(l.buckets) >= maxBuckets {
+			l.sweep(now)
+		}
+		b = &bucket{tokens: float64(l.opts.Burst), last: now}
+		l.buckets[client] = b
+	}
+	b.tokens = math.Min(float64(l.opts.Burst), b.tokens+now.Sub(b.last).Seconds()*l.opts.Rate)
+	b.last = now
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) / l.opts.Rate * float64(time.Second)), false
+	}
+	b.tokens--
+	return 0, true
+}
+
+// sweep forgets the buckets that have refilled; if none has, half of them.
+func (l *Limiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.last).Seconds()*l.opts.Rate >= float64(l.opts.Burst) {
+			delete(l.buckets, k)
+		}
+	}
+	for k := range l.buckets {
+		if len(l.buckets) < maxBuckets/2 {
+			break
+		}
+		delete(l.buckets, k)
+	}
+}
+
+// RemoteIP is the client address of the connection, an IPv6 address
+// reduced to its /64 (one site's addresses are one client).
+func RemoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return clientKey(host)
+}
+
+// HeaderClientIP returns a ClientIP that reads the client address from
+// header, as set by a reverse proxy in front of the server (X-Real-IP, or
+// the last entry of X-Forwarded-For, which the proxy appended). Use it only
+// behind such a proxy: otherwise clients choose their address.
+func HeaderClientIP(header string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		v := strings.TrimSpace(r.Header.Get(header))
+		if i := strings.LastIndexByte(v, ','); i >= 0 {
+			v = strings.TrimSpace(v[i+1:])
+		}
+		if v == "" {
+			return RemoteIP(r)
+		}
+		return clientKey(v)
+	}
+}
+
+func clientKey(host string) string {
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return ip.String()
+}
+
+// WriteProblem answers a refused request with an RFC 9457 problem document
+// and, when retryAfter is positive, a Retry-After header (whole seconds,
+// at least 1).
+func WriteProblem(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration, detail string) {
+	SetRetryAfter(w, retryAfter)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	kind := "unavailable"
+	switch status {
+	case http.StatusTooManyRequests:
+		kind = "rate-limited"
+	case http.StatusRequestEntityTooLarge:
+		kind = "too-large"
+	case http.StatusBadRequest:
+		kind = "malformed-request"
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"type": "urn:cairn:problem:" + kind, "title": http.StatusText(status), "status": status, "detail": detail,
+	})
+}
+
+// SetRetryAfter sets Retry-After to d rounded up to whole seconds (at
+// least 1), when d is positive.
+func SetRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))))
+}
+
+// ErrBudget is the cause of a budget context's end when its budget ran out.
+var ErrBudget = errors.New("the processing time allowed was used up")
