@@ -51,13 +51,9 @@ db=SQLite
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-load.XXXXXX")
 out=${OUT:-$tmp}
 mkdir -p "$out"
-server=""
+. scripts/lib/serve.sh
 cleanup() {
-	if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-		kill -TERM "$server" 2>/dev/null || true
-		for _ in $(seq 1 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.2; done
-		kill -KILL "$server" 2>/dev/null || true
-	fi
+	stop_cairn
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -66,33 +62,9 @@ cairn=${CAIRN:-$tmp/cairn}
 [ -n "${CAIRN:-}" ] || go build -o "$cairn" ./cmd/cairn
 go build -o "$tmp/load" ./scripts/load
 
-# A free port on 127.0.0.1: bind :0, read the port, release it.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
-	echo $((20000 + RANDOM % 20000)))
-base="http://127.0.0.1:$port"
+start_cairn "$cairn" "$tmp/data" "$out/server.log" --offline
 
-"$cairn" serve --addr "127.0.0.1:$port" --data "$tmp/data" --offline \
-	>"$tmp/serve.out" 2>"$out/server.log" &
-server=$!
-
-key="" ach=""
-for _ in $(seq 1 150); do
-	key=$(sed -n "s/.*Authorization: Bearer \([^' ]*\)'.*/\1/p" "$tmp/serve.out" | head -1)
-	ach=$(grep -o '"achievementId":"[^"]*"' "$tmp/serve.out" | cut -d'"' -f4 || true)
-	if [ -n "$key" ] && [ -n "$ach" ] && curl -sf "$base/readyz" >/dev/null 2>&1; then
-		break
-	fi
-	kill -0 "$server" 2>/dev/null || { echo "cairn serve exited:" >&2; cat "$out/server.log" >&2; exit 1; }
-	sleep 0.2
-done
-if [ -z "$key" ] || [ -z "$ach" ]; then
-	echo "no API key or achievement id in the first run's output:" >&2
-	cat "$tmp/serve.out" >&2
-	exit 1
-fi
-
-echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(go version)"
-echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 echo "# server $base (pid $server), database: $db; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS"
 echo
 GOMAXPROCS=${PROCS:-} CAIRN_LOAD_KEY="$key" timeout -k 5 $((TIMEOUT + 15)) "$tmp/load" \

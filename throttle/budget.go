@@ -11,6 +11,7 @@ import (
 // Pause), and cancels the context, with cause ErrBudget, when it runs out.
 type budget struct {
 	mu      sync.Mutex
+	total   time.Duration
 	left    time.Duration
 	started time.Time
 	paused  int
@@ -25,19 +26,36 @@ type budgetKey struct{}
 // processing time has been used. stop releases its resources and reports
 // whether the budget ran out.
 func WithBudget(parent context.Context, d time.Duration) (ctx context.Context, stop func() bool) {
-	ctx, cancel := context.WithCancelCause(parent)
-	b := &budget{left: d, started: time.Now(), cancel: cancel}
-	b.timer = time.AfterFunc(d, b.expire)
-	ctx = context.WithValue(ctx, budgetKey{}, b)
+	ctx, b := withBudget(parent, d)
 	return ctx, func() bool {
-		b.mu.Lock()
-		b.timer.Stop()
-		expired := b.done
-		b.done = true
-		b.mu.Unlock()
-		cancel(context.Canceled)
+		_, expired := b.stop()
 		return expired
 	}
+}
+
+func withBudget(parent context.Context, d time.Duration) (context.Context, *budget) {
+	ctx, cancel := context.WithCancelCause(parent)
+	b := &budget{total: d, left: d, started: time.Now(), cancel: cancel}
+	b.timer = time.AfterFunc(d, b.expire)
+	return context.WithValue(ctx, budgetKey{}, b), b
+}
+
+// stop ends the budget's context and returns the processing time it used
+// and whether it ran out.
+func (b *budget) stop() (used time.Duration, expired bool) {
+	b.mu.Lock()
+	if b.paused == 0 && !b.done && b.timer.Stop() {
+		b.left -= time.Since(b.started)
+	}
+	expired = b.done
+	b.done = true
+	used = min(b.total, b.total-b.left)
+	if expired {
+		used = b.total
+	}
+	b.mu.Unlock()
+	b.cancel(context.Canceled)
+	return used, expired
 }
 
 func (b *budget) expire() {

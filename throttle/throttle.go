@@ -10,7 +10,11 @@
 //     queue is full, or a request has waited in it too long, 503 with
 //     Retry-After, at once;
 //  3. a budget of processing time per request (a context deadline that
-//     does not run while the request waits on the network, see [Pause]).
+//     does not run while the request waits on the network, see [Pause]);
+//  4. a share of the machine's processors for all the requests together
+//     (a token bucket of processing time, charged with what each request
+//     used): when it is spent, 503 with Retry-After, at once, so that
+//     whatever is submitted, the rest of the server keeps its processors.
 //
 // The body is read (up to a limit) before a request takes a place, so that
 // a slow upload holds no place that computing could use.
@@ -52,6 +56,12 @@ type Options struct {
 	// A negative Rate turns per-client limiting off.
 	Rate  float64
 	Burst int
+	// CPUShare is the share of the processors (GOMAXPROCS) that the
+	// requests may use together, on average (default 0.1; negative: no
+	// limit), and CPUBurst how much processing time they may use at once
+	// above it (default 2 s).
+	CPUShare float64
+	CPUBurst time.Duration
 	// MaxBody caps the request body read before the handler runs (default
 	// 8 MiB); the handler applies its own, finer limits.
 	MaxBody int64
@@ -73,6 +83,7 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	cpu     bucket // seconds of processing time; may go below zero
 	now     func() time.Time
 
 	rejectedRate, rejectedBusy, expired atomic.Int64
@@ -110,6 +121,12 @@ func New(opts Options) *Limiter {
 	if opts.Burst <= 0 {
 		opts.Burst = 30
 	}
+	if opts.CPUShare == 0 {
+		opts.CPUShare = 0.1
+	}
+	if opts.CPUBurst <= 0 {
+		opts.CPUBurst = 2 * time.Second
+	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 8 << 20
 	}
@@ -119,13 +136,15 @@ func New(opts Options) *Limiter {
 	if opts.Reject == nil {
 		opts.Reject = WriteProblem
 	}
-	return &Limiter{
+	l := &Limiter{
 		opts:    opts,
 		slots:   make(chan struct{}, opts.Concurrency),
 		queue:   make(chan struct{}, opts.Concurrency+opts.Queue),
 		buckets: map[string]*bucket{},
 		now:     time.Now,
 	}
+	l.cpu = bucket{tokens: opts.CPUBurst.Seconds(), last: l.now()}
+	return l
 }
 
 // Options returns the options in force, defaults filled in.
@@ -163,6 +182,11 @@ func (l *Limiter) Wrap(h http.Handler) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			r.ContentLength = int64(len(body))
 		}
+		if wait, ok := l.cpuLeft(); !ok {
+			l.rejectedBusy.Add(1)
+			l.opts.Reject(w, r, http.StatusServiceUnavailable, wait, "the server is busy verifying; try again in a moment")
+			return
+		}
 		release, ok := l.acquire(r.Context())
 		if !ok {
 			l.rejectedBusy.Add(1)
@@ -170,11 +194,13 @@ func (l *Limiter) Wrap(h http.Handler) http.Handler {
 			return
 		}
 		defer release()
-		ctx, stop := WithBudget(r.Context(), l.opts.Budget)
+		ctx, b := withBudget(r.Context(), l.opts.Budget)
 		defer func() {
-			if stop() {
+			used, expired := b.stop()
+			if expired {
 				l.expired.Add(1)
 			}
+			l.charge(used)
 		}()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -206,6 +232,43 @@ func (l *Limiter) acquire(ctx context.Context) (release func(), ok bool) {
 	return func() { <-l.slots; <-l.queue }, true
 }
 
+// cpuLeft reports whether the shared processing time is not spent, or how
+// long until it is back.
+func (l *Limiter) cpuLeft() (time.Duration, bool) {
+	if l.opts.CPUShare < 0 {
+		return 0, true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tokens := l.refillCPU(l.now())
+	if tokens > 0 {
+		return 0, true
+	}
+	return time.Duration(-tokens/l.cpuRate()*float64(time.Second)) + time.Millisecond, false
+}
+
+// charge takes the processing time a request used from the shared bucket.
+func (l *Limiter) charge(used time.Duration) {
+	if l.opts.CPUShare < 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.refillCPU(l.now())
+	l.cpu.tokens -= used.Seconds()
+}
+
+// cpuRate is the processing time, in seconds, that comes back each second.
+func (l *Limiter) cpuRate() float64 {
+	return l.opts.CPUShare * float64(runtime.GOMAXPROCS(0))
+}
+
+func (l *Limiter) refillCPU(now time.Time) float64 {
+	l.cpu.tokens = math.Min(l.opts.CPUBurst.Seconds(), l.cpu.tokens+max(0, now.Sub(l.cpu.last).Seconds())*l.cpuRate())
+	l.cpu.last = now
+	return l.cpu.tokens
+}
+
 // allow takes a token from the client's bucket, or says how long until one
 // is there.
 func (l *Limiter) allow(client string) (time.Duration, bool) {
@@ -223,7 +286,7 @@ func (l *Limiter) allow(client string) (time.Duration, bool) {
 		b = &bucket{tokens: float64(l.opts.Burst), last: now}
 		l.buckets[client] = b
 	}
-	b.tokens = math.Min(float64(l.opts.Burst), b.tokens+now.Sub(b.last).Seconds()*l.opts.Rate)
+	b.tokens = math.Min(float64(l.opts.Burst), b.tokens+max(0, now.Sub(b.last).Seconds())*l.opts.Rate)
 	b.last = now
 	if b.tokens < 1 {
 		return time.Duration((1 - b.tokens) / l.opts.Rate * float64(time.Second)), false

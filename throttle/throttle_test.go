@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -230,3 +231,48 @@ func TestWrapBudget(t *testing.T) {
 		t.Errorf("BudgetExpired = %d", got)
 	}
 }
+
+// TestCPUShare: the processing time the requests use together comes back at
+// CPUShare of the processors; once spent, requests are refused at once
+// until it is back.
+func TestCPUShare(t *testing.T) {
+	l := New(Options{Rate: -1, CPUShare: 0.1, CPUBurst: 100 * time.Millisecond})
+	clock := time.Now()
+	l.now = func() time.Time { return clock }
+	l.cpu.last = clock
+	work := 60 * time.Millisecond
+	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(work) }))
+	do := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, request("192.0.2.1:1", ""))
+		return w
+	}
+	// 100 ms at first: the first two requests are served (the second
+	// overdraws), the third is refused.
+	if w := do(); w.Code != 200 {
+		t.Fatalf("first: %d", w.Code)
+	}
+	if w := do(); w.Code != 200 {
+		t.Fatalf("second: %d", w.Code)
+	}
+	w := do()
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("third: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	// Time comes back at 0.1 × GOMAXPROCS seconds per second.
+	clock = clock.Add(time.Duration(float64(time.Second) / (0.1 * float64(runtimeProcs()))))
+	if w := do(); w.Code != 200 {
+		t.Fatalf("after a refill: %d", w.Code)
+	}
+	off := New(Options{Rate: -1, CPUShare: -1, CPUBurst: time.Nanosecond})
+	oh := off.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(time.Millisecond) }))
+	for range 3 {
+		w := httptest.NewRecorder()
+		oh.ServeHTTP(w, request("192.0.2.1:1", ""))
+		if w.Code != 200 {
+			t.Fatalf("no CPU share limit: %d", w.Code)
+		}
+	}
+}
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

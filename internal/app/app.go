@@ -74,6 +74,11 @@ type VerifyLimits struct {
 	// no limit; CAIRN_VERIFY_BURST, default 30). Past them, 429.
 	Rate  float64
 	Burst int
+	// CPUShare is the share of the processors that public verification
+	// may use, all clients together (CAIRN_VERIFY_CPU_SHARE; default 0.1,
+	// negative for no limit): past it, 503 with Retry-After, so that pages
+	// and issuing keep the rest whatever is submitted.
+	CPUShare float64
 	// ClientIPHeader names the header in which a reverse proxy in front
 	// of Cairn gives the client's address (CAIRN_CLIENT_IP_HEADER, e.g.
 	// X-Forwarded-For or X-Real-IP); empty: the connection's address.
@@ -103,6 +108,7 @@ func ConfigFromEnv() Config {
 	c.parse("CAIRN_VERIFY_TIMEOUT", func(v string) (err error) { c.Verify.Timeout, err = time.ParseDuration(v); return })
 	c.parse("CAIRN_VERIFY_RATE", func(v string) (err error) { c.Verify.Rate, err = strconv.ParseFloat(v, 64); return })
 	c.parse("CAIRN_VERIFY_BURST", func(v string) (err error) { c.Verify.Burst, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_VERIFY_CPU_SHARE", func(v string) (err error) { c.Verify.CPUShare, err = strconv.ParseFloat(v, 64); return })
 	set(&c.Verify.ClientIPHeader, "CAIRN_CLIENT_IP_HEADER")
 	return c
 }
@@ -273,7 +279,7 @@ func (a *App) netFetcher() fetch.Fetcher {
 func (a *App) verifyLimiter() *throttle.Limiter {
 	v := a.cfg.Verify
 	opts := throttle.Options{
-		Concurrency: v.Concurrency, Queue: v.Queue, Budget: v.Timeout, Rate: v.Rate, Burst: v.Burst,
+		Concurrency: v.Concurrency, Queue: v.Queue, Budget: v.Timeout, Rate: v.Rate, Burst: v.Burst, CPUShare: v.CPUShare,
 		MaxBody: verify.MaxInputBytes + 64<<10, // a multipart form's envelope around the largest input
 		Reject: func(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration, detail string) {
 			if r.URL.Path != "/verify" {
