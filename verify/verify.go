@@ -803,13 +803,20 @@ func (r *run) checkEndorsements(ctx context.Context, rep *Report, cred map[strin
 }
 
 // decisive returns the check that decided a report that is not Verified:
-// the first that failed, else the first that could not run.
+// the first that failed, else the first that could not run. A proof not
+// checked because its key is not the issuer's is decided by the issuer-key
+// check.
 func decisive(rep *Report) *Check {
 	for _, o := range []Outcome{Failed, Indeterminate} {
 		for i := range rep.Checks {
-			if rep.Checks[i].Outcome == o {
-				return &rep.Checks[i]
+			c := &rep.Checks[i]
+			if c.Outcome != o {
+				continue
 			}
+			if kc := rep.Check(CheckIssuerKey); c.Name == CheckProof && kc != nil && kc.Outcome == o {
+				return kc
+			}
+			return c
 		}
 	}
 	return nil
