@@ -315,7 +315,7 @@ func schemaProblems(sch *jsonschema.Schema, g any) []Problem {
 	var probs []Problem
 	seen := map[string]bool{}
 	for _, leaf := range leaves(ve) {
-		p := Problem{Path: jsonPointer(leaf.InstanceLocation), Message: leaf.ErrorKind.LocalizedString(printer)}
+		p := Problem{Path: jsonPointer(leaf.InstanceLocation), Message: leafMessage(leaf.ErrorKind)}
 		if key := p.Path + "\x00" + p.Message; !seen[key] {
 			seen[key] = true
 			probs = append(probs, p)
@@ -323,6 +323,19 @@ func schemaProblems(sch *jsonschema.Schema, g any) []Problem {
 	}
 	sortProblems(&probs)
 	return probs
+}
+
+// leafMessage is the message of one failing leaf. A long enumeration (the
+// achievementType vocabulary has 31 values) is named by its first values only.
+func leafMessage(k jsonschema.ErrorKind) string {
+	if e, ok := k.(*kind.Enum); ok && len(e.Want) > 6 {
+		var first []string
+		for _, w := range e.Want[:4] {
+			first = append(first, fmt.Sprintf("%q", w))
+		}
+		return fmt.Sprintf("%q is not one of the %d values of the enumeration (%s, …)", fmt.Sprint(e.Got), len(e.Want), strings.Join(first, ", "))
+	}
+	return k.LocalizedString(printer)
 }
 
 func sortProblems(p *[]Problem) {

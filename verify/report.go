@@ -129,6 +129,20 @@ func (r *Report) finish() {
 	}
 }
 
+// HasWarnings reports whether the report or one of its checks has a
+// warning.
+func (r *Report) HasWarnings() bool {
+	if len(r.Warnings) > 0 {
+		return true
+	}
+	for _, c := range r.Checks {
+		if len(c.Warnings) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Check returns the named check, or nil.
 func (r *Report) Check(name string) *Check {
 	for i := range r.Checks {
