@@ -427,9 +427,9 @@ func (r *run) schema(rep *Report, cred map[string]any) {
 		rep.addWarned(CheckSchema, Failed, deviations, "credentialSubject: %s; OB 3.0 requires the subject to have an id or an identifier", by)
 		return
 	}
-	reason := fmt.Sprintf("conforms: the subject is identified by its %s, and no credentialSchema asks for JSON Schema validation", by)
+	reason := fmt.Sprintf("conforms: the subject is identified by its %s, and it is valid against the %s JSON Schema", by, schemaName(cred))
 	if len(deviations) > 0 {
-		reason += fmt.Sprintf("; where it differs from the %s JSON Schema is listed below, as warnings", schemaName(cred))
+		reason = fmt.Sprintf("conforms: the subject is identified by its %s, and no credentialSchema asks for JSON Schema validation; where it differs from the %s JSON Schema is listed below, as warnings", by, schemaName(cred))
 	}
 	rep.addWarned(CheckSchema, Verified, deviations, "%s", reason)
 }
