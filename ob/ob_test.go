@@ -478,3 +478,49 @@ func BenchmarkValidateIssued(b *testing.B) {
 		}
 	})
 }
+
+// TestValidateForeignDeviations: what other platforms issue deviates from the schema in
+// known ways; each deviation is one problem at its own JSON pointer, without the noise
+// of the alternatives the author did not mean (a Profile is not a language map).
+func TestValidateForeignDeviations(t *testing.T) {
+	var m map[string]any
+	if err := json.Unmarshal(readFile(t, "testdata/educredentials/minimal_valid_obv3.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["issuer"].(map[string]any)["image"] = "https://example.org/logo.png"
+	ach := m["credentialSubject"].(map[string]any)["achievement"].(map[string]any)
+	ach["achievementType"] = "Bootcamp"
+	delete(m, "validFrom")
+	want := map[string]string{
+		"":              "'validFrom'",
+		"/issuer/image": "want object",
+		"/credentialSubject/achievement/achievementType": "",
+	}
+	probs := ValidateRead(m)
+	paths := map[string]bool{}
+	for _, p := range probs {
+		paths[p.Path] = true
+	}
+	if len(paths) != len(want) {
+		t.Errorf("ValidateRead = %v, want problems at %d paths", probs, len(want))
+	}
+	for _, p := range probs {
+		substr, ok := want[p.Path]
+		if !ok || !strings.Contains(p.Message, substr) || p.Warning {
+			t.Errorf("unexpected problem %s", p)
+		}
+	}
+
+	// The same against the schema the credential names, by URL.
+	const url = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+	got, known := ValidateSchema(m, url)
+	if !known || len(got) != len(probs) {
+		t.Errorf("ValidateSchema(%s) = %v, %v; want %v", url, got, known, probs)
+	}
+	if got, known := ValidateSchema(m, "https://issuer.example/schema.json"); known || got != nil {
+		t.Errorf("ValidateSchema(unknown URL) = %v, %v; want nil, false", got, known)
+	}
+	if got, known := ValidateSchema(readFile(t, "testdata/educredentials/minimal_valid_obv3.json"), url); !known || got != nil {
+		t.Errorf("ValidateSchema(valid) = %v, %v", got, known)
+	}
+}

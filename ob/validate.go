@@ -22,6 +22,7 @@ var schemaFS embed.FS
 // schemaSet is one variant (formal or lenient) of the schemas, compiled.
 type schemaSet struct {
 	byKind map[Kind]*jsonschema.Schema
+	byID   map[string]*jsonschema.Schema // by $id
 }
 
 func compileSchemas(files map[Kind]string) (*schemaSet, error) {
@@ -45,13 +46,14 @@ func compileSchemas(files map[Kind]string) (*schemaSet, error) {
 		}
 		ids[k] = id
 	}
-	set := &schemaSet{byKind: map[Kind]*jsonschema.Schema{}}
+	set := &schemaSet{byKind: map[Kind]*jsonschema.Schema{}, byID: map[string]*jsonschema.Schema{}}
 	for k, id := range ids {
 		sch, err := c.Compile(id)
 		if err != nil {
 			return nil, fmt.Errorf("ob: schema %s: %w", files[k], err)
 		}
 		set.byKind[k] = sch
+		set.byID[id] = sch
 	}
 	return set, nil
 }
@@ -198,6 +200,41 @@ func ValidateRead(doc any) []Problem {
 	return append(probs, schemaProblems(set.byKind[k], g)...)
 }
 
+// ValidateSchema checks a received document against the embedded 1EdTech JSON Schema
+// whose $id is url, as a credentialSchema of type 1EdTechJsonSchemaValidator2019 asks
+// (OB 3.0 §Verification, step 1). The lenient (JSON-LD adaptation) schemas are served
+// at the purl URLs credentials name, e.g.
+// https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json;
+// the formal ones are known by their own $id too. known is false when no embedded schema
+// has that $id: schemas are never fetched. A VC 1.1 document is mapped as in
+// [ValidateRead], with the same warning.
+func ValidateSchema(doc any, url string) (probs []Problem, known bool) {
+	var sch *jsonschema.Schema
+	for _, load := range []func() (*schemaSet, error){lenientSchemas, formalSchemas} {
+		set, err := load()
+		if err != nil {
+			return []Problem{{Message: err.Error()}}, true
+		}
+		if s, ok := set.byID[url]; ok {
+			sch = s
+			break
+		}
+	}
+	if sch == nil {
+		return nil, false
+	}
+	g, err := toGeneric(doc)
+	if err != nil {
+		return []Problem{{Message: err.Error()}}, true
+	}
+	if m, ok := g.(map[string]any); ok && isVC1(anySlice(m["@context"])) {
+		g = mapVC1(g)
+		probs = append(probs, Problem{Path: "/@context/0", Warning: true,
+			Message: "VC Data Model 1.1 credential; checked as VC 2.0 after mapping its context and issuanceDate/expirationDate to validFrom/validUntil"})
+	}
+	return append(probs, schemaProblems(sch, g)...), true
+}
+
 func anySlice(v any) []any {
 	switch v := v.(type) {
 	case []any:
@@ -263,7 +300,9 @@ var printer = message.NewPrinter(language.English)
 
 // schemaProblems validates g and turns the error tree into one problem per failing leaf.
 // Where oneOf/anyOf failed, only the alternatives that got furthest into the document are
-// reported: the others are what the author plainly did not mean.
+// reported, and of those the ones with the fewest problems: the others are what the
+// author plainly did not mean (an issuer Profile with one wrong property is not a badly
+// formed language map).
 func schemaProblems(sch *jsonschema.Schema, g any) []Problem {
 	err := sch.Validate(g)
 	if err == nil {
@@ -276,7 +315,7 @@ func schemaProblems(sch *jsonschema.Schema, g any) []Problem {
 	var probs []Problem
 	seen := map[string]bool{}
 	for _, leaf := range leaves(ve) {
-		p := Problem{Path: jsonPointer(leaf.InstanceLocation), Message: leaf.ErrorKind.LocalizedString(printer)}
+		p := Problem{Path: jsonPointer(leaf.InstanceLocation), Message: leafMessage(leaf.ErrorKind)}
 		if key := p.Path + "\x00" + p.Message; !seen[key] {
 			seen[key] = true
 			probs = append(probs, p)
@@ -284,6 +323,19 @@ func schemaProblems(sch *jsonschema.Schema, g any) []Problem {
 	}
 	sortProblems(&probs)
 	return probs
+}
+
+// leafMessage is the message of one failing leaf. A long enumeration (the
+// achievementType vocabulary has 31 values) is named by its first values only.
+func leafMessage(k jsonschema.ErrorKind) string {
+	if e, ok := k.(*kind.Enum); ok && len(e.Want) > 6 {
+		var first []string
+		for _, w := range e.Want[:4] {
+			first = append(first, fmt.Sprintf("%q", w))
+		}
+		return fmt.Sprintf("%q is not one of the %d values of the enumeration (%s, …)", fmt.Sprint(e.Got), len(e.Want), strings.Join(first, ", "))
+	}
+	return k.LocalizedString(printer)
 }
 
 func sortProblems(p *[]Problem) {
@@ -297,18 +349,22 @@ func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	causes := e.Causes
 	switch e.ErrorKind.(type) {
 	case *kind.OneOf, *kind.AnyOf:
-		best := -1
-		var picked []*jsonschema.ValidationError
+		best, fewest := -1, 0
+		var picked [][]*jsonschema.ValidationError
 		for _, c := range causes {
-			d := depth(c)
+			d, ls := depth(c), leaves(c)
 			switch {
-			case d > best:
-				best, picked = d, []*jsonschema.ValidationError{c}
-			case d == best:
-				picked = append(picked, c)
+			case d > best, d == best && len(ls) < fewest:
+				best, fewest, picked = d, len(ls), [][]*jsonschema.ValidationError{ls}
+			case d == best && len(ls) == fewest:
+				picked = append(picked, ls)
 			}
 		}
-		causes = picked
+		var out []*jsonschema.ValidationError
+		for _, ls := range picked {
+			out = append(out, ls...)
+		}
+		return out
 	}
 	var out []*jsonschema.ValidationError
 	for _, c := range causes {

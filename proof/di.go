@@ -198,7 +198,9 @@ func proofSet(v any) ([]map[string]any, error) {
 // present, a dateTime; the verification method, dereferenced through r for
 // assertionMethod; its controller equal to the issuer id; an Ed25519 key; and
 // the signature over the RDFC-1.0 canonical forms. A term that no context
-// defines fails the proof with an error wrapping *jsonld.UndefinedTermError.
+// defines fails the proof with an error wrapping *jsonld.UndefinedTermError;
+// a context that is not embedded makes it Indeterminate, with an error
+// wrapping *jsonld.UnknownContextError.
 // It does not check validity dates or status: that is the caller's job.
 func VerifyDI(ctx context.Context, cred map[string]any, r KeyResolver) (*Result, error) {
 	set, err := proofSet(cred["proof"])
@@ -369,10 +371,18 @@ func checkDI(ctx context.Context, doc map[string]any, issuer string, p map[strin
 }
 
 // canonError classifies a canonicalization error, naming an undefined term.
+// A context that is not embedded makes the proof Indeterminate, not Failed:
+// Cairn never fetches contexts, so it cannot say what the document means,
+// which is not the same as the signature being wrong. The error wraps the
+// *jsonld.UnknownContextError.
 func canonError(err error) *Error {
 	var ut *jsonld.UndefinedTermError
 	if errors.As(err, &ut) {
 		return &Error{Outcome: Failed, Check: "canonicalization", Err: fmt.Errorf("undefined term %q: %w", ut.Term, err)}
+	}
+	var uc *jsonld.UnknownContextError
+	if errors.As(err, &uc) {
+		return &Error{Outcome: Indeterminate, Check: "context", Err: fmt.Errorf("cannot verify: unknown JSON-LD context %s: %w", uc.URL, uc)}
 	}
 	return classify("canonicalization", err)
 }

@@ -360,6 +360,11 @@ func TestVerifyDIFailures(t *testing.T) {
 		{"undefined term", mod(func(c, p map[string]any) { c["favouriteColour"] = "blue" }), Failed, "canonicalization", "favouriteColour"},
 		{"unknown vm", mod(func(c, p map[string]any) { p["verificationMethod"] = "did:web:issuer.example#nope" }), Failed, "verificationMethod", "#nope"},
 		{"no proof", mod(func(c, p map[string]any) { delete(c, "proof") }), Failed, "proof", ""},
+		// Contexts are never fetched: one that is not embedded leaves the
+		// meaning of the document, and so the proof, undecided.
+		{"unknown context", mod(func(c, p map[string]any) {
+			c["@context"] = append(c["@context"].([]any), "https://contexts.example/unknown/v1")
+		}), Indeterminate, "context", "cannot verify: unknown JSON-LD context https://contexts.example/unknown/v1"},
 		{"proof not object", mod(func(c, p map[string]any) { c["proof"] = "x" }), Failed, "proof", ""},
 	}
 	for _, tc := range tests {
@@ -375,6 +380,15 @@ func TestVerifyDIFailures(t *testing.T) {
 		_, err := VerifyDI(ctx, mod(func(c, p map[string]any) { c["favouriteColour"] = "blue" }), r)
 		var ut *jsonld.UndefinedTermError
 		if !errors.As(err, &ut) {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("unknown context is a jsonld error", func(t *testing.T) {
+		_, err := VerifyDI(ctx, mod(func(c, p map[string]any) {
+			c["@context"] = append(c["@context"].([]any), "https://contexts.example/unknown/v1")
+		}), r)
+		var uc *jsonld.UnknownContextError
+		if !errors.As(err, &uc) || uc.URL != "https://contexts.example/unknown/v1" {
 			t.Fatalf("%v", err)
 		}
 	})

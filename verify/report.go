@@ -22,15 +22,14 @@ const (
 
 // Check names, in the order the pipeline runs them.
 const (
-	CheckFormat       = "format"
-	CheckSchema       = "schema"
-	CheckProof        = "proof"
-	CheckIssuerKey    = "issuer-key"
-	CheckStatus       = "status"
-	CheckLog          = "transparency-log"
-	CheckDates        = "validity-dates"
-	CheckInner        = "inner-credentials"
-	CheckEndorsements = "endorsements"
+	CheckFormat    = "format"
+	CheckSchema    = "schema"
+	CheckProof     = "proof"
+	CheckIssuerKey = "issuer-key"
+	CheckStatus    = "status"
+	CheckLog       = "transparency-log"
+	CheckDates     = "validity-dates"
+	CheckInner     = "inner-credentials"
 )
 
 // A Check is one step of the verification and its outcome, with a reason a
@@ -39,6 +38,10 @@ type Check struct {
 	Name    string  `json:"check"`
 	Outcome Outcome `json:"outcome"`
 	Reason  string  `json:"reason"`
+	// Warnings are deviations this check found that do not change its
+	// outcome, e.g. what the JSON Schema would flag in a credential that
+	// does not ask for JSON Schema validation, each with its JSON pointer.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // A Report is the whole verification of one credential.
@@ -57,11 +60,23 @@ type Report struct {
 	Name    string   `json:"name,omitempty"`
 	Subject string   `json:"subject,omitempty"`
 	Checks  []Check  `json:"checks"`
-	// Warnings are facts worth knowing that do not change the result.
+	// Warnings are facts worth knowing that do not change the result: a
+	// deviation from what OB 3.0 asks, an endorsement that did not verify.
 	Warnings []string `json:"warnings,omitempty"`
-	// Inner holds the reports of credentials nested in this one: the
-	// verifiableCredential of a CLR, endorsements.
+	// Notes say how the credential was verified where it matters: who
+	// signed its status list when that is not its issuer, that it is a
+	// plain Verifiable Credential and not an Open Badge.
+	Notes []string `json:"notes,omitempty"`
+	// Inner holds the reports of the credentials a CLR carries
+	// (credentialSubject.verifiableCredential); they decide the
+	// inner-credentials check.
 	Inner []*Report `json:"inner,omitempty"`
+	// Endorsements holds the report of each embedded endorsement (of the
+	// credential, its issuer, its achievement and the achievement's
+	// creator). An endorsement is the endorser's statement, not the
+	// credential's: one that fails or is indeterminate is a warning, never
+	// the credential's result.
+	Endorsements []*Report `json:"endorsements,omitempty"`
 	// Credential is the decoded credential (the JWT payload's credential for
 	// VC-JWT); nil when the input could not be parsed.
 	Credential map[string]any `json:"-"`
@@ -78,6 +93,16 @@ func (r *Report) add(name string, o Outcome, format string, args ...any) {
 
 func (r *Report) warn(format string, args ...any) {
 	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+func (r *Report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+// addWarned adds a check that carries warnings.
+func (r *Report) addWarned(name string, o Outcome, warnings []string, format string, args ...any) {
+	r.add(name, o, format, args...)
+	r.Checks[len(r.Checks)-1].Warnings = warnings
 }
 
 // finish computes Result from the checks. A report with no check at all,
@@ -102,6 +127,20 @@ func (r *Report) finish() {
 	if r.Result == Verified && !proofVerified {
 		r.Result = Indeterminate
 	}
+}
+
+// HasWarnings reports whether the report or one of its checks has a
+// warning.
+func (r *Report) HasWarnings() bool {
+	if len(r.Warnings) > 0 {
+		return true
+	}
+	for _, c := range r.Checks {
+		if len(c.Warnings) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Check returns the named check, or nil.

@@ -74,6 +74,18 @@ func (f *issuerFixture) list(url string, purpose status.Purpose, validUntil time
 	return f.sign(doc)
 }
 
+// listAs returns a clean list that names issuer as its issuer but is
+// signed with f's key (SignDI refuses that, so the proof is made for f's
+// own DID, then the issuer is changed: the key is then not the issuer's).
+func (f *issuerFixture) listAs(issuer, url string, purpose status.Purpose) []byte {
+	f.t.Helper()
+	var m map[string]any
+	json.Unmarshal(f.list(url, purpose, time.Time{}), &m)
+	m["issuer"] = issuer
+	b, _ := json.Marshal(m)
+	return b
+}
+
 // listFrom returns a clean signed list valid from validFrom.
 func (f *issuerFixture) listFrom(url string, purpose status.Purpose, validFrom time.Time) []byte {
 	f.t.Helper()
@@ -122,7 +134,12 @@ func TestStatusChecks(t *testing.T) {
 		{"other index revoked", revCred, iss.list(rev, status.Revocation, time.Time{}, idx+1), Verified, "not revoked"},
 		{"list unreachable", revCred, nil, Indeterminate, "could not be fetched"},
 		{"list not signed", revCred, unsignedList, Failed, "not signed"},
-		{"list signed by someone else", revCred, other.list(rev, status.Revocation, time.Time{}), Failed, "not by the credential's issuer"},
+		// Bitstring Status List §BitstringStatusListCredential: the list's
+		// issuer MAY differ from the credential's; it must verify with its
+		// own issuer's key, and who signed it is said.
+		{"list signed by someone else", revCred, other.list(rev, status.Revocation, time.Time{}), Verified, "signed by " + other.did + ", not the credential's issuer"},
+		{"list signed by someone else, revoked", revCred, other.list(rev, status.Revocation, time.Time{}, idx), Failed, "revoked"},
+		{"list claiming the issuer, signed by someone else", revCred, other.listAs(iss.did, rev, status.Revocation), Failed, "the key is not the issuer's"},
 		{"list bits tampered", revCred, tamperedBits, Failed, "did not verify"},
 		{"list expired", revCred, iss.list(rev, status.Revocation, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)), Indeterminate, "not current"},
 		{"list signed a moment ahead of this clock", revCred, iss.listFrom(rev, status.Revocation, time.Date(2026, 1, 15, 12, 0, 30, 0, time.UTC)), Verified, "not revoked"},

@@ -261,6 +261,7 @@ func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth in
 	}
 	rep.add(CheckFormat, Verified, "%s", formatName(rep.Format, rep.Container, res.Credential))
 	r.schema(rep, res.Credential)
+	unknownContexts(rep, res.Credential)
 	switch {
 	case err == nil:
 		rep.add(CheckProof, Verified, "JWS signature (%s) verified", res.Alg)
@@ -277,6 +278,20 @@ func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth in
 		rep.add(name, Failed, "%v", errText(err))
 	}
 	r.rest(ctx, rep, res.Credential, depth)
+}
+
+// unknownContexts warns of the @context URLs of a VC-JWT that are not
+// embedded: the JWS signature does not depend on them, but what the terms
+// they define mean could not be checked. (In an embedded proof they make
+// the proof indeterminate.)
+func unknownContexts(rep *Report, cred map[string]any) {
+	for _, c := range asList(cred["@context"]) {
+		if u, ok := c.(string); ok {
+			if _, known := jsonld.Context(u); !known {
+				rep.warn("unknown JSON-LD context %s: the signature does not depend on it, but the terms it defines were not checked", u)
+			}
+		}
+	}
 }
 
 func keyReason(res *proof.JWTResult) string {
@@ -342,6 +357,7 @@ func (r *run) addDI(rep *Report, res *proof.Result, err error) {
 			o = Indeterminate
 		}
 		var pe *proof.Error
+		var uc *jsonld.UnknownContextError
 		switch {
 		case o == Verified:
 			proofReasons = append(proofReasons, label+" verified")
@@ -354,10 +370,22 @@ func (r *run) addDI(rep *Report, res *proof.Result, err error) {
 				proofOutcome = Failed
 			}
 			proofReasons = append(proofReasons, label+": not checked, the key is not the issuer's")
+		case errors.As(p.Err, &uc):
+			// Not a proof failure: what the document means is unknown.
+			proofOutcome = worst(proofOutcome, o)
+			proofReasons = append(proofReasons, fmt.Sprintf("%s: cannot verify: unknown JSON-LD context %s (Cairn uses only the contexts it embeds, and fetches none)", label, uc.URL))
+			keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
 		default:
 			proofOutcome = worst(proofOutcome, o)
 			proofReasons = append(proofReasons, label+": "+errText(p.Err))
+			if p.Controller != "" {
+				keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
+			}
 		}
+	}
+	if len(keyReasons) == 0 {
+		keyOutcome = worst(keyOutcome, Indeterminate)
+		keyReasons = append(keyReasons, "not checked: the proof failed before its key was looked up")
 	}
 	rep.add(CheckProof, proofOutcome, "%s", strings.Join(proofReasons, "; "))
 	rep.add(CheckIssuerKey, keyOutcome, "%s", strings.Join(keyReasons, "; "))
@@ -379,23 +407,130 @@ func (r *run) rest(ctx context.Context, rep *Report, cred map[string]any, depth 
 	r.checkEndorsements(ctx, rep, cred, depth)
 }
 
+// schema is step 1 of OB 3.0 §Verification
+// (https://www.imsglobal.org/spec/ob/v3p0/#verification): the credential is
+// checked against JSON Schema only when a credentialSchema of type
+// 1EdTechJsonSchemaValidator2019 asks for it, and then a problem fails the
+// check. Otherwise the credential conforms when its subject has an id or an
+// identifier, and what the (lenient) JSON Schema would flag is a warning on
+// the schema line, with its JSON pointer: an image given as a URL, an
+// achievementType outside the vocabulary, a missing validFrom. A credential
+// that is not an Open Badge is checked as a W3C Verifiable Credential.
 func (r *run) schema(rep *Report, cred map[string]any) {
-	var lines []string
-	for _, p := range ob.ValidateRead(cred) {
-		if p.Warning {
-			rep.warn("%s", p.String())
-			continue
-		}
-		lines = append(lines, p.String())
-	}
-	if len(lines) == 0 {
-		rep.add(CheckSchema, Verified, "valid against the %s JSON Schema", schemaName(cred))
+	if ob.DetectKind(cred) == ob.KindUnknown {
+		vcSchema(rep, cred)
 		return
 	}
-	if len(lines) > 5 {
-		lines = append(lines[:5], fmt.Sprintf("and %d more", len(lines)-5))
+	var asked, lines []string
+	seen := map[string]bool{}
+	addProblems := func(probs []ob.Problem, to *[]string) {
+		for _, p := range probs {
+			if s := p.String(); p.Warning && !seen[s] {
+				seen[s] = true
+				rep.warn("%s", s)
+			} else if !p.Warning {
+				*to = append(*to, s)
+			}
+		}
 	}
-	rep.add(CheckSchema, Failed, "%s", strings.Join(lines, "; "))
+	for _, it := range asList(cred["credentialSchema"]) {
+		cs, _ := it.(map[string]any)
+		url, typ := stringField(cs, "id"), stringField(cs, "type")
+		if typ != "1EdTechJsonSchemaValidator2019" {
+			rep.note("credentialSchema %s (type %q) not checked: only 1EdTechJsonSchemaValidator2019 is a step of OB 3.0 verification", url, typ)
+			continue
+		}
+		probs, known := ob.ValidateSchema(cred, url)
+		if !known {
+			rep.warn("credentialSchema %s not checked: Cairn has no copy of this JSON Schema and fetches none", url)
+			continue
+		}
+		asked = append(asked, url)
+		addProblems(probs, &lines)
+	}
+	if len(asked) > 0 {
+		if len(lines) == 0 {
+			rep.add(CheckSchema, Verified, "valid against the JSON Schema its credentialSchema names (%s)", strings.Join(asked, ", "))
+			return
+		}
+		if len(lines) > 5 {
+			lines = append(lines[:5], fmt.Sprintf("and %d more", len(lines)-5))
+		}
+		rep.add(CheckSchema, Failed, "not valid against the JSON Schema its credentialSchema names: %s", strings.Join(lines, "; "))
+		return
+	}
+	var deviations []string
+	addProblems(ob.ValidateRead(cred), &deviations)
+	if len(deviations) > maxSchemaWarnings {
+		deviations = append(deviations[:maxSchemaWarnings], fmt.Sprintf("and %d more", len(deviations)-maxSchemaWarnings))
+	}
+	by, ok := subjectIdentified(cred)
+	if !ok {
+		rep.addWarned(CheckSchema, Failed, deviations, "credentialSubject: %s; OB 3.0 requires the subject to have an id or an identifier", by)
+		return
+	}
+	reason := fmt.Sprintf("conforms: the subject is identified by its %s, and it is valid against the %s JSON Schema", by, schemaName(cred))
+	if len(deviations) > 0 {
+		reason = fmt.Sprintf("conforms: the subject is identified by its %s, and no credentialSchema asks for JSON Schema validation; where it differs from the %s JSON Schema is listed below, as warnings", by, schemaName(cred))
+	}
+	rep.addWarned(CheckSchema, Verified, deviations, "%s", reason)
+}
+
+// maxSchemaWarnings caps the schema deviations listed on the schema line.
+const maxSchemaWarnings = 20
+
+// subjectIdentified reports whether every credentialSubject has an id or a
+// non-empty identifier, and names which (or what is wrong).
+func subjectIdentified(cred map[string]any) (string, bool) {
+	subjects := asList(cred["credentialSubject"])
+	if len(subjects) == 0 {
+		return "missing", false
+	}
+	by := "id"
+	for _, it := range subjects {
+		subj, ok := it.(map[string]any)
+		switch {
+		case !ok:
+			return "not an object", false
+		case stringField(subj, "id") != "":
+		case len(asList(subj["identifier"])) > 0:
+			by = "identifier"
+		default:
+			return "has neither id nor identifier", false
+		}
+	}
+	return by, true
+}
+
+// vcSchema checks what the W3C VC Data Model (2.0 or 1.1) requires of a
+// credential that is not an Open Badge: it is verified as a VC (proof,
+// issuer key, status, dates), with a note saying so.
+func vcSchema(rep *Report, cred map[string]any) {
+	var probs []string
+	ctx := asList(cred["@context"])
+	version := "2.0"
+	switch {
+	case len(ctx) > 0 && ctx[0] == ob.ContextVC2:
+	case isVC1(cred):
+		version = "1.1"
+	default:
+		probs = append(probs, fmt.Sprintf("/@context/0: must be %s (VC 2.0) or %s (VC 1.1)", ob.ContextVC2, ob.ContextVC1))
+	}
+	if !hasType(cred, "VerifiableCredential") {
+		probs = append(probs, "/type: must include VerifiableCredential")
+	}
+	if proof.IssuerID(cred) == "" {
+		probs = append(probs, "/issuer: missing, or an object without id")
+	}
+	if _, ok := subjectIdentified(cred); !ok && len(asList(cred["credentialSubject"])) == 0 {
+		probs = append(probs, "/credentialSubject: missing")
+	}
+	if len(probs) > 0 {
+		rep.add(CheckSchema, Failed, "not a Verifiable Credential: %s", strings.Join(probs, "; "))
+		return
+	}
+	rep.add(CheckSchema, Verified, "has what the W3C VC Data Model %s requires; it is not an Open Badge, so no Open Badges JSON Schema applies", version)
+	rep.note("not an Open Badge (no OpenBadgeCredential, AchievementCredential, EndorsementCredential or ClrCredential type): verified as a W3C Verifiable Credential: proof, issuer key, status and dates")
 }
 
 func schemaName(cred map[string]any) string {
@@ -437,19 +572,26 @@ func (r *run) checkDates(rep *Report, cred map[string]any) {
 			return
 		}
 	}
+	// VC 2.0 makes validFrom optional
+	// (https://www.w3.org/TR/vc-data-model-2.0/#validity-period); VC 1.1
+	// requires issuanceDate (https://www.w3.org/TR/vc-data-model-1.1/#issuance-date).
 	switch {
-	case from == "":
-		rep.add(CheckDates, Failed, "validFrom: missing; a credential must say from when it is valid")
-	case fromT.After(r.now.Add(skew)):
+	case from == "" && isVC1(cred):
+		rep.add(CheckDates, Failed, "issuanceDate: missing; the VC Data Model 1.1 requires it")
+	case from != "" && fromT.After(r.now.Add(skew)):
 		rep.add(CheckDates, Failed, "not yet valid: %s is %s", fromName, from)
 	case until != "" && !untilT.After(r.now.Add(-skew)):
 		rep.add(CheckDates, Failed, "expired on %s (%s)", untilT.UTC().Format("2 January 2006 15:04 MST"), untilName)
-	case until != "" && untilT.Before(fromT):
+	case from != "" && until != "" && untilT.Before(fromT):
 		rep.add(CheckDates, Failed, "%s (%s) is before %s (%s)", untilName, until, fromName, from)
-	case until != "":
+	case from != "" && until != "":
 		rep.add(CheckDates, Verified, "valid from %s until %s", fromT.UTC().Format(time.DateOnly), untilT.UTC().Format(time.DateOnly))
-	default:
+	case from != "":
 		rep.add(CheckDates, Verified, "valid from %s, no expiry", fromT.UTC().Format(time.DateOnly))
+	case until != "":
+		rep.add(CheckDates, Verified, "valid until %s; no validFrom (optional in VC 2.0)", untilT.UTC().Format(time.DateOnly))
+	default:
+		rep.add(CheckDates, Verified, "no validity period: neither validFrom nor validUntil (both optional in VC 2.0)")
 	}
 }
 
@@ -509,10 +651,11 @@ func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Ent
 	if err != nil {
 		return Failed, fmt.Sprintf("%s: the status list at %s: %v", purpose, url, err)
 	}
-	// Trust: the list must be signed by the credential's issuer. A 1EdTech
-	// revocation list is often a plain document; unsigned, it can still
-	// reveal a revocation, but never confirm there is none.
-	trusted, why := listTrust(listRep, list, proof.IssuerID(cred))
+	// Trust: the list must verify, with its own issuer's key; that issuer
+	// may differ from the credential's. A 1EdTech revocation list is often
+	// a plain document; unsigned, it can still reveal a revocation, but
+	// never confirm there is none.
+	trusted, why := listTrust(listRep, list)
 	if trusted == Failed && list.Type != status.Type1EdTechRevocationList {
 		return Failed, fmt.Sprintf("%s: the status list at %s %s", purpose, url, why)
 	}
@@ -546,12 +689,18 @@ func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Ent
 		}
 		return Verified, fmt.Sprintf("%s: status set to %d (status list %s)", purpose, st.Value, url)
 	}
+	if issuer := proof.IssuerID(cred); list.Issuer != issuer {
+		// https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential:
+		// the issuers of the credential and of its status list MAY differ.
+		return Verified, fmt.Sprintf("%s: not %s (status list %s, signed by %s, not the credential's issuer)", purpose, pastTense(e.Purpose), url, list.Issuer)
+	}
 	return Verified, fmt.Sprintf("%s: not %s (status list %s, signed by the issuer)", purpose, pastTense(e.Purpose), url)
 }
 
-// listTrust says whether a verified status list document can be trusted
-// for a credential of issuer, and if not, why.
-func listTrust(listRep *Report, list *status.List, issuer string) (Outcome, string) {
+// listTrust says whether a status list document can be trusted, and if
+// not, why: it must have a proof that verifies with a key of its own
+// issuer. Who that issuer is, is for the caller to report.
+func listTrust(listRep *Report, list *status.List) (Outcome, string) {
 	pc := listRep.Check(CheckProof)
 	if pc == nil {
 		return Failed, "is not signed"
@@ -562,8 +711,8 @@ func listTrust(listRep *Report, list *status.List, issuer string) (Outcome, stri
 	if kc := listRep.Check(CheckIssuerKey); kc != nil && kc.Outcome != Verified {
 		return kc.Outcome, "is signed with a key that is not its issuer's: " + kc.Reason
 	}
-	if list.Issuer != issuer {
-		return Failed, fmt.Sprintf("is issued by %q, not by the credential's issuer %q", list.Issuer, issuer)
+	if list.Issuer == "" {
+		return Failed, "names no issuer"
 	}
 	return Verified, ""
 }
@@ -607,6 +756,11 @@ func (r *run) verifyInputNoStatus(ctx context.Context, data []byte, depth int) *
 		}
 		rep.Credential = res.Credential
 		rep.add(CheckProof, outcomeOf(err), "%s", errTextOr(err, "JWS verified"))
+		if err == nil && res.KeySource == proof.KeyFromJWK {
+			// Nothing binds a header key to anyone: such a list is signed
+			// by nobody in particular.
+			rep.add(CheckIssuerKey, Failed, "the key is taken from the JWS header (jwk): nothing binds it to the list's issuer")
+		}
 		return rep
 	}
 	var m map[string]any
@@ -672,34 +826,85 @@ func (r *run) checkEndorsements(ctx context.Context, rep *Report, cred map[strin
 	if len(items) == 0 {
 		return
 	}
-	outcome, n, bad := r.nestedAll(ctx, rep, items, depth)
-	if outcome == Verified {
-		rep.add(CheckEndorsements, Verified, "all %d endorsements verified", n)
-		return
+	// OB 3.0 §Verification verifies embedded endorsements, but an
+	// endorsement is its endorser's statement: its failure is a warning on
+	// this credential, whose result stays what its own checks give.
+	verified := 0
+	for i, it := range items {
+		inner := r.nestedOne(ctx, it, depth)
+		rep.Endorsements = append(rep.Endorsements, inner)
+		if inner.Result == Verified {
+			verified++
+			continue
+		}
+		why := ""
+		if c := decisive(inner); c != nil {
+			why = fmt.Sprintf(" (%s: %s)", c.Name, c.Reason)
+		}
+		rep.warn("endorsement %s %s%s; an endorsement does not change this credential's result", endorsementLabel(inner, i), inner.Result, why)
 	}
-	rep.add(CheckEndorsements, outcome, "%d of %d endorsements %s: %s", len(bad), n, outcome, strings.Join(bad, "; "))
+	if verified > 0 {
+		rep.note("%d of %d endorsements verified", verified, len(items))
+	}
+}
+
+// decisive returns the check that decided a report that is not Verified:
+// the first that failed, else the first that could not run. A proof not
+// checked because its key is not the issuer's is decided by the issuer-key
+// check.
+func decisive(rep *Report) *Check {
+	for _, o := range []Outcome{Failed, Indeterminate} {
+		for i := range rep.Checks {
+			c := &rep.Checks[i]
+			if c.Outcome != o {
+				continue
+			}
+			if kc := rep.Check(CheckIssuerKey); c.Name == CheckProof && kc != nil && kc.Outcome == o {
+				return kc
+			}
+			return c
+		}
+	}
+	return nil
+}
+
+// endorsementLabel names an endorsement in a warning.
+func endorsementLabel(e *Report, i int) string {
+	label := fmt.Sprintf("#%d", i+1)
+	switch {
+	case e.Name != "":
+		label = fmt.Sprintf("%q", e.Name)
+	case e.ID != "":
+		label = e.ID
+	}
+	if e.Issuer != "" {
+		label += " by " + e.Issuer
+	}
+	return label
+}
+
+// nestedOne verifies a credential nested in another, within MaxDepth and
+// MaxNested.
+func (r *run) nestedOne(ctx context.Context, it any, depth int) *Report {
+	inner := &Report{}
+	switch {
+	case depth+1 > MaxDepth:
+		inner.add(CheckFormat, Indeterminate, "nested more than %d levels deep: not verified", MaxDepth)
+	case r.nested >= MaxNested:
+		inner.add(CheckFormat, Indeterminate, "more than %d nested credentials: not verified", MaxNested)
+	default:
+		r.nested++
+		r.verifyValue(ctx, inner, it, depth+1)
+	}
+	inner.finish()
+	return inner
 }
 
 func (r *run) nestedAll(ctx context.Context, rep *Report, items []any, depth int) (Outcome, int, []string) {
 	outcome := Verified
 	var bad []string
 	for i, it := range items {
-		var inner *Report
-		switch {
-		case depth+1 > MaxDepth:
-			inner = &Report{}
-			inner.add(CheckFormat, Indeterminate, "nested more than %d levels deep: not verified", MaxDepth)
-			inner.finish()
-		case r.nested >= MaxNested:
-			inner = &Report{}
-			inner.add(CheckFormat, Indeterminate, "more than %d nested credentials: not verified", MaxNested)
-			inner.finish()
-		default:
-			r.nested++
-			inner = &Report{}
-			r.verifyValue(ctx, inner, it, depth+1)
-			inner.finish()
-		}
+		inner := r.nestedOne(ctx, it, depth)
 		rep.Inner = append(rep.Inner, inner)
 		outcome = worst(outcome, inner.Result)
 		if inner.Result != Verified {

@@ -14,7 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
+	"github.com/cairn-badges/cairn/verify"
 )
 
 // TestBrowserCredentialPage opens a credential page in headless Chromium,
@@ -124,6 +126,78 @@ func TestBrowserCredentialPage(t *testing.T) {
 	}
 	if run(t, ctx, chromedp.Evaluate[bool](`document.querySelector("button[data-copy]").hidden`)) {
 		t.Error("the copy button stays hidden: its script did not run (CSP hash?)")
+	}
+}
+
+// TestBrowserVerifyForeign pastes a credential issued elsewhere (signed by
+// vc-verify, ../verify/testdata/foreign) into the /verify page, as an
+// employer would: it is verified, its deviations from OB 3.0 are shown as
+// warnings on the schema line, who signed its status list is said, and its
+// endorsement is shown with its own outcome (failed) without changing the
+// result. The screenshot is verify-foreign.png.
+func TestBrowserVerifyForeign(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "verify", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	docs := map[string][]byte{
+		"https://status.example/lists/7":              read("foreign/status-list.didweb.json"),
+		"https://issuer.example/.well-known/did.json": read("vc-verify/did-web-issuer.example.json"),
+	}
+	v := verify.New(fetch.Func(func(ctx context.Context, url string) ([]byte, error) {
+		if b, ok := docs[url]; ok {
+			return b, nil
+		}
+		return nil, fetch.ErrUnavailable
+	}))
+	v.Now = func() time.Time { return time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC) }
+	mux := http.NewServeMux()
+	(&Handler{Verifier: v}).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	ctx := testenv.Browser(t, 60*time.Second)
+	badge := string(read("foreign/ob3-vc2-eddsa-didkey.json"))
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(1)),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.SetValue(chromedp.CSS(`textarea[name="credential"]`), badge),
+		chromedp.Click(chromedp.CSS(`form.card button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#checks`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	banner := run(t, ctx, chromedp.Text(chromedp.CSS("#result")))
+	checks := run(t, ctx, chromedp.Text(chromedp.CSS("#checks")))
+	warnings := run(t, ctx, chromedp.Text(chromedp.CSS("#warnings")))
+	endorsements := run(t, ctx, chromedp.Text(chromedp.CSS("#endorsements")))
+	overflow := run(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	shot := run(t, ctx, chromedp.FullScreenshot(100))
+	file := filepath.Join(testenv.ScreenshotDir(t), "verify-foreign.png")
+	if err := os.WriteFile(file, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", file)
+
+	if !strings.Contains(banner, "Verified") {
+		t.Errorf("banner %q, want verified", banner)
+	}
+	for _, want := range []string{"/issuer/image", "/credentialSubject/achievement/achievementType", "signed by did:web:issuer.example, not the credential's issuer"} {
+		if !strings.Contains(checks, want) {
+			t.Errorf("the checks table does not show %q:\n%s", want, checks)
+		}
+	}
+	if !strings.Contains(warnings, "Endorsement by the Example Accreditor") {
+		t.Errorf("the warnings do not name the failed endorsement:\n%s", warnings)
+	}
+	if !strings.Contains(endorsements, "failed") || !strings.Contains(endorsements, "issuer-key") {
+		t.Errorf("the endorsement is not shown with its own outcome:\n%s", endorsements)
+	}
+	if overflow {
+		t.Error("the page is wider than the screen")
 	}
 }
 

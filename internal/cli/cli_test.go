@@ -207,3 +207,33 @@ func TestLoopbackFallback(t *testing.T) {
 		t.Fatalf("a non-loopback https URL was retried over http: %v %v", asked, err)
 	}
 }
+
+// TestVerifyForeignShowsWarnings: a credential issued elsewhere (signed by
+// vc-verify, ../../verify/testdata/foreign) verifies, and the output lists
+// the schema deviations under the schema line, who signed the status list,
+// and the endorsement with its own outcome.
+func TestVerifyForeignShowsWarnings(t *testing.T) {
+	foreign, err := filepath.Abs(filepath.Join("..", "..", "verify", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cairn(t, t.TempDir(), "", "verify", "--offline", "--now", "2026-01-15T12:00:00Z",
+		"--resolve", "https://status.example/lists/7="+filepath.Join(foreign, "foreign/status-list.didweb.json"),
+		"--resolve", "https://issuer.example/.well-known/did.json="+filepath.Join(foreign, "vc-verify/did-web-issuer.example.json"),
+		filepath.Join(foreign, "foreign/ob3-vc2-eddsa-didkey.json"))
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"VERIFIED: Data Analysis 101",
+		"warning: /issuer/image: got string, want object",
+		"signed by did:web:issuer.example, not the credential's issuer",
+		"endorsements (each the endorser's statement",
+		"FAILED: Endorsement by the Example Accreditor",
+		"[FAIL] issuer-key",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -136,11 +136,23 @@ func printReport(e *env, r *verify.Report, indent string) {
 	}
 	for _, c := range r.Checks {
 		fmt.Fprintf(e.stdout, "%s  [%s] %-17s %s\n", indent, marks[c.Outcome], c.Name, c.Reason)
+		for _, w := range c.Warnings {
+			fmt.Fprintf(e.stdout, "%s         %-17s warning: %s\n", indent, "", w)
+		}
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(e.stdout, "%s  warning: %s\n", indent, w)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(e.stdout, "%s  note:    %s\n", indent, n)
+	}
 	for _, in := range r.Inner {
 		printReport(e, in, indent+"    ")
+	}
+	if len(r.Endorsements) > 0 {
+		fmt.Fprintf(e.stdout, "%s  endorsements (each the endorser's statement; they do not change the result above):\n", indent)
+		for _, en := range r.Endorsements {
+			printReport(e, en, indent+"    ")
+		}
 	}
 }
