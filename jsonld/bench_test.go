@@ -2,6 +2,8 @@ package jsonld
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 )
@@ -56,6 +58,38 @@ func BenchmarkCanonicalizeNQuads(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := CanonicalizeNQuads(ctx, in, Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRefuseHostile: the issue #7 credential (28,000 evidence objects)
+// is refused by the shape check before expansion; 6,000 pass it and are
+// refused at MaxQuads while converting.
+func BenchmarkRefuseHostile(b *testing.B) {
+	for _, n := range []int{28_000, 6_000} {
+		doc := hostile(b, n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Canonicalize(context.Background(), doc, Options{}); !errors.Is(err, ErrLimit) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCanonicalizeWideEvidence: 2,000 equal evidence values, under
+// every limit: linear in the values (the node map was quadratic).
+func BenchmarkCanonicalizeWideEvidence(b *testing.B) {
+	doc := ob3Doc(b)
+	tags := make([]any, 2_000)
+	for i := range tags {
+		tags[i] = "same"
+	}
+	doc["credentialSubject"].(map[string]any)["achievement"].(map[string]any)["tag"] = tags
+	for b.Loop() {
+		if _, err := Canonicalize(context.Background(), doc, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -112,3 +112,99 @@ func (t *ticker) tick() error {
 	}
 	return t.ctx.Err()
 }
+
+// CheckJSONLimits is CheckLimits on JSON text, before it is decoded: one
+// pass over the bytes, so that a document past the limits costs neither
+// its decoding nor the garbage that makes. It counts what CheckLimits
+// counts (objects, array elements, members, nesting of objects and arrays),
+// the same for JSON without repeated keys (a repeated key counts each time,
+// though decoding keeps one), and @context members (one each, where
+// CheckLimits counts the contexts each holds). It does not check the
+// size (the caller caps what it reads) nor that the JSON is well formed
+// (the decoder does).
+func CheckJSONLimits(data []byte, lim Limits) error {
+	_, err := scanJSON(data, lim)
+	return err
+}
+
+func scanJSON(data []byte, lim Limits) (*jsonScan, error) {
+	lim = lim.withDefaults()
+	maxDepth := lim.MaxDepth
+	if maxDepth <= 0 || maxDepth > 10_000 {
+		maxDepth = 10_000 // encoding/json's own limit
+	}
+	st := &jsonScan{}
+	st.inArray = make([]bool, 0, min(maxDepth, 64)+1)
+	check := func(name string, n, limit int) error {
+		if limit > 0 && n > limit {
+			return limitErr(name, limit)
+		}
+		return nil
+	}
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case ',':
+			st.want = len(st.inArray) > 0 && st.inArray[len(st.inArray)-1]
+			continue
+		case ':':
+			st.props++
+			if err := check("MaxProperties", st.props, lim.MaxProperties); err != nil {
+				return st, err
+			}
+			if string(st.last) == "@context" {
+				st.contexts++
+				if err := check("MaxContexts", st.contexts, lim.MaxContexts); err != nil {
+					return st, err
+				}
+			}
+			continue
+		case '}', ']':
+			if len(st.inArray) > 0 {
+				st.inArray = st.inArray[:len(st.inArray)-1]
+			}
+			st.want = false
+			continue
+		}
+		// A value starts here, or a scalar goes on.
+		if st.want {
+			st.elems++
+			st.want = false
+			if err := check("MaxArrayElements", st.elems, lim.MaxArrayElements); err != nil {
+				return st, err
+			}
+		}
+		switch c {
+		case '"':
+			start := i + 1
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			st.last = data[start:min(i, len(data))]
+		case '{', '[':
+			st.inArray = append(st.inArray, c == '[')
+			if err := check("MaxDepth", len(st.inArray), maxDepth); err != nil {
+				return st, err
+			}
+			if c == '{' {
+				st.nodes++
+				if err := check("MaxNodes", st.nodes, lim.MaxNodes); err != nil {
+					return st, err
+				}
+			}
+			st.want = c == '['
+		}
+	}
+	return st, nil
+}
+
+type jsonScan struct {
+	inArray                       []bool // the open containers, innermost last
+	want                          bool   // in an array, before an element
+	last                          []byte // the last string: a key when ':' follows
+	nodes, elems, props, contexts int
+}

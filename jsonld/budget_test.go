@@ -2,6 +2,7 @@ package jsonld
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -152,4 +153,106 @@ func TestCancelDuringConversion(t *testing.T) {
 	if _, err := Canonicalize(ctx, doc, Options{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Canonicalize after cancel: %v", err)
 	}
+}
+
+// measured counts what CheckLimits counts, with no limits.
+func measured(doc any) measurer {
+	m := measurer{lim: Limits{MaxInputBytes: -1, MaxDepth: -1, MaxNodes: -1, MaxArrayElements: -1, MaxProperties: -1, MaxContexts: -1}.withDefaults()}
+	m.walk(doc, 1)
+	return m
+}
+
+var noLimits = Limits{MaxDepth: -1, MaxNodes: -1, MaxArrayElements: -1, MaxProperties: -1, MaxContexts: -1}
+
+// sameCounts fails unless the raw scan of data counts what the walk of its
+// decoding does.
+func sameCounts(t testing.TB, data []byte) {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return
+	}
+	st, err := scanJSON(data, noLimits)
+	if err != nil {
+		t.Fatalf("scan without limits: %v", err)
+	}
+	m := measured(doc)
+	got := [3]int{st.nodes, st.elems, st.props}
+	want := [3]int{m.nodes, m.elems, m.props}
+	if got != want || st.contexts > m.contexts {
+		t.Fatalf("raw scan counts (objects, elements, members) %v and %d @context, decoded %v and %d entries, in %.200q", got, st.contexts, want, m.contexts, data)
+	}
+}
+
+func TestCheckJSONLimits(t *testing.T) {
+	for _, doc := range []any{ob3Doc(t), hostile(t, 100), nested(30), map[string]any{"a": []any{[]any{}, []any{1, "x,y:z", []any{map[string]any{"@context": "s"}}}}, "b\"": "\\"}} {
+		data, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameCounts(t, data)
+		pretty, _ := json.MarshalIndent(doc, "", "  ")
+		sameCounts(t, pretty)
+	}
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"28,000 evidence objects", must(json.Marshal(hostile(t, 28_000))), "Max"},
+		{"deep", []byte(strings.Repeat("[", 100) + strings.Repeat("]", 100)), "MaxDepth"},
+		{"deeper than encoding/json", []byte(strings.Repeat(`{"a":`, 20_000)), "MaxDepth"},
+		{"many contexts", []byte(`[` + strings.Repeat(`{"@context":{}},`, 70) + `1]`), "MaxContexts"},
+		{"many members", []byte(`{` + strings.Repeat(`"a":1,`, 40_001) + `"b":2}`), "MaxProperties"},
+		{"many objects", []byte(`{"e":` + strings.Repeat(`{"a":`, 50) + `1` + strings.Repeat(`}`, 50) + `}`), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckJSONLimits(tt.data, Limits{})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("unexpected %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want ErrLimit naming %s", err, tt.want)
+			}
+		})
+	}
+	if err := CheckJSONLimits([]byte(strings.Repeat("[", 100)), Limits{MaxDepth: -1}); err != nil {
+		t.Errorf("no depth limit: %v", err)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// FuzzCheckJSONLimits: on any JSON text, the raw scan counts at least the
+// objects, elements and members the decoded walk does, and exactly as many
+// on the re-encoded document (which has no repeated keys); it counts one
+// per @context member, the walk one per context they hold.
+func FuzzCheckJSONLimits(f *testing.F) {
+	f.Add([]byte(`{"@context":["a",{"b":"c"}],"x":[1,[2,{}],"]"],"y":{"z":null}}`))
+	f.Add([]byte(`[[],{},"\"",-1.5e3,true]`))
+	f.Add([]byte(`{"a":1,"a":[1,2,3]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var doc any
+		if json.Unmarshal(data, &doc) != nil {
+			_ = CheckJSONLimits(data, Limits{}) // never panics
+			return
+		}
+		st, err := scanJSON(data, noLimits)
+		if err != nil {
+			t.Fatalf("scan without limits: %v", err)
+		}
+		m := measured(doc)
+		if st.nodes < m.nodes || st.elems < m.elems || st.props < m.props {
+			t.Fatalf("raw scan counts less than the decoded walk: %+v vs %+v", st, m)
+		}
+		sameCounts(t, must(json.Marshal(doc)))
+	})
 }

@@ -162,6 +162,8 @@ func hashDI(ctx context.Context, doc, proofOpts map[string]any, docCache *string
 // canonicalization, and no issuer needs that many.
 const MaxProofs = 8
 
+func stringOf(v any) string { s, _ := v.(string); return s }
+
 // proofSet returns the proofs of a "proof" value: nil, one object, or an
 // array of objects.
 func proofSet(v any) ([]map[string]any, error) {
@@ -222,6 +224,10 @@ func VerifyDI(ctx context.Context, cred map[string]any, r KeyResolver) (*Result,
 	var docCanon string // shared by the proofs that cover doc alone
 	res := &Result{Proofs: make([]ProofResult, 0, len(set))}
 	for _, p := range set {
+		if err := ctx.Err(); err != nil {
+			res.Proofs = append(res.Proofs, ProofResult{Type: stringOf(p["type"]), Outcome: Indeterminate, Err: classify("proof", err)})
+			continue
+		}
 		pr := verifyOne(ctx, doc, issuer, p, set, r, &docCanon)
 		res.Proofs = append(res.Proofs, pr)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn/did"
+	"github.com/cairn-badges/cairn/jsonld"
 	"github.com/cairn-badges/cairn/keys"
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -259,6 +260,9 @@ func verifyJWT(ctx context.Context, token string, r KeyResolver, opts JWTOptions
 	}
 	res.Header = header
 	payload, err := decodePart(parts[1])
+	if errors.Is(err, jsonld.ErrLimit) {
+		return &Error{Outcome: Indeterminate, Check: "payload", Err: fmt.Errorf("the JWT payload is larger than this verifier handles: %w", err)}
+	}
 	if err != nil {
 		return failed("payload", "malformed JWT payload: %v", err)
 	}
@@ -338,6 +342,9 @@ func decodePart(s string) (map[string]any, error) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return nil, errors.New("not base64url (unpadded)")
+	}
+	if err := jsonld.CheckJSONLimits(b, jsonld.Limits{}); err != nil {
+		return nil, err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil || m == nil {

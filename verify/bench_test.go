@@ -132,3 +132,25 @@ func BenchmarkVerifyPipelinePNG(b *testing.B) {
 	}
 	benchVerify(b, online, baked, Verified)
 }
+
+// BenchmarkVerifyHostile: the issue #7 credential, a real credential with
+// 28,000 evidence objects appended (927 KB), took 17 s; it is now refused
+// after decoding, by the shape check.
+func BenchmarkVerifyHostile(b *testing.B) {
+	var cred map[string]any
+	if err := json.Unmarshal(readProofTestdata(b, "typical-signed.json"), &cred); err != nil {
+		b.Fatal(err)
+	}
+	ev := make([]any, 28_000)
+	for i := range ev {
+		ev[i] = map[string]any{"type": []any{"Evidence"}, "name": "e"}
+	}
+	cred["evidence"] = ev
+	input, err := json.Marshal(cred)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := New(fetch.Offline)
+	v.Now = func() time.Time { return typicalNow }
+	benchVerify(b, v, input, Indeterminate)
+}

@@ -65,7 +65,7 @@ func TestBudgets(t *testing.T) {
 		name, check, want string
 		input             []byte
 	}{
-		{"28,000 evidence objects (927 KB)", CheckFormat, "MaxArrayElements", mustJSON(t, evidence)},
+		{"28,000 evidence objects (927 KB)", CheckFormat, "MaxNodes", mustJSON(t, evidence)},
 		{"200 levels deep", CheckFormat, "MaxDepth", mustJSON(t, deep)},
 		{"9 proofs", CheckProof, "9 proofs", mustJSON(t, proofs)},
 	} {

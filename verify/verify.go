@@ -194,6 +194,10 @@ func (r *run) verifyPayload(ctx context.Context, rep *Report, data []byte, depth
 		r.verifyJWT(ctx, rep, string(data), depth)
 		return
 	}
+	if err := jsonld.CheckJSONLimits(data, jsonld.Limits{}); err != nil {
+		rep.add(CheckFormat, Indeterminate, "not verified: the credential is larger than this verifier handles (%v)", err)
+		return
+	}
 	var v any
 	if err := decodeJSON(data, &v); err != nil {
 		rep.add(CheckFormat, Failed, "%v", err)
@@ -763,6 +767,10 @@ func (r *run) verifyInputNoStatus(ctx context.Context, data []byte, depth int) *
 		}
 		return rep
 	}
+	if err := jsonld.CheckJSONLimits(data, jsonld.Limits{}); err != nil {
+		rep.add(CheckFormat, Indeterminate, "not verified: the status list is larger than this verifier handles (%v)", err)
+		return rep
+	}
 	var m map[string]any
 	if err := decodeJSON(data, &m); err != nil {
 		rep.add(CheckFormat, Failed, "%v", err)
@@ -888,6 +896,8 @@ func endorsementLabel(e *Report, i int) string {
 func (r *run) nestedOne(ctx context.Context, it any, depth int) *Report {
 	inner := &Report{}
 	switch {
+	case ctx.Err() != nil:
+		inner.add(CheckFormat, Indeterminate, "not verified: the verification ran out of time")
 	case depth+1 > MaxDepth:
 		inner.add(CheckFormat, Indeterminate, "nested more than %d levels deep: not verified", MaxDepth)
 	case r.nested >= MaxNested:
