@@ -48,6 +48,14 @@ type Config struct {
 	// or CAIRN_WITNESSES_FILE): "name=URL=vkey" entries separated by commas
 	// or newlines; see issuing.ParseWitnesses.
 	Witnesses string
+	// MetricsAddr, if set, serves /metrics on a listener of its own at this
+	// address (CAIRN_METRICS_ADDR), e.g. 127.0.0.1:9090, and never on Addr.
+	MetricsAddr string
+	// MetricsToken, if set, serves /metrics on the public listener too, to
+	// requests with "Authorization: Bearer MetricsToken"
+	// (CAIRN_METRICS_TOKEN or CAIRN_METRICS_TOKEN_FILE). With neither
+	// MetricsAddr nor MetricsToken, /metrics is not served.
+	MetricsToken string
 }
 
 // ConfigFromEnv returns the configuration given by the environment, with
@@ -66,6 +74,8 @@ func ConfigFromEnv() Config {
 	set(&c.DatabaseURL, "CAIRN_DATABASE_URL")
 	set(&c.MasterKeyFile, "CAIRN_MASTER_KEY_FILE")
 	set(&c.Witnesses, "CAIRN_WITNESSES")
+	set(&c.MetricsAddr, "CAIRN_METRICS_ADDR")
+	set(&c.MetricsToken, "CAIRN_METRICS_TOKEN")
 	c.Offline = truthy(env("CAIRN_OFFLINE"))
 	c.Demo = truthy(env("CAIRN_DEMO"))
 	return c
@@ -93,9 +103,13 @@ type App struct {
 	log      *slog.Logger
 	listener net.Listener
 	server   *http.Server
-	db       *store.DB
-	svc      *issuing.Service
-	tlog     *issuing.TransparencyLog
+	// metricsListener and metricsServer serve /metrics when
+	// Config.MetricsAddr is set.
+	metricsListener net.Listener
+	metricsServer   *http.Server
+	db              *store.DB
+	svc             *issuing.Service
+	tlog            *issuing.TransparencyLog
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -175,15 +189,29 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.closeEarly()
 		return nil, err
 	}
-	a.server = &http.Server{
-		Handler:           a.handler(),
+	handler, metrics := a.handler()
+	a.server = newServer(handler)
+	if cfg.MetricsAddr != "" {
+		if a.metricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			a.closeEarly()
+			return nil, fmt.Errorf("listen on %s (CAIRN_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		a.metricsServer = newServer(mux)
+	}
+	return a, nil
+}
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	return a, nil
 }
 
 func (a *App) closeEarly() {
@@ -211,7 +239,9 @@ func (a *App) netFetcher() fetch.Fetcher {
 	return &fetch.HTTP{PublicOnly: true}
 }
 
-func (a *App) handler() http.Handler {
+// handler returns the public handler and the metrics handler (which the
+// public one serves only with Config.MetricsToken).
+func (a *App) handler() (http.Handler, http.Handler) {
 	mux := http.NewServeMux()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -231,7 +261,10 @@ func (a *App) handler() http.Handler {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if a.cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", bearerOnly(a.cfg.MetricsToken, metrics))
+	}
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
@@ -239,7 +272,7 @@ func (a *App) handler() http.Handler {
 	web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log}).Register(mux)
 	admin.New(a.svc, admin.Options{Log: a.log}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
-	return instrument(mux, requests)
+	return securityHeaders(strings.HasPrefix(a.cfg.BaseURL, "https://"), instrument(mux, requests)), metrics
 }
 
 // instrument records each request's duration by route pattern.
@@ -268,6 +301,15 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// MetricsAddr is the address of the metrics listener, or "" when
+// Config.MetricsAddr is not set.
+func (a *App) MetricsAddr() string {
+	if a.metricsListener == nil {
+		return ""
+	}
+	return a.metricsListener.Addr().String()
+}
+
 // BaseURL is the URL the instance is reachable at.
 func (a *App) BaseURL() string { return a.cfg.BaseURL }
 
@@ -283,8 +325,12 @@ func (a *App) Run(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.Background())
 	a.stopBackground, a.backgroundDone = stop, make(chan struct{})
 	go a.background(bg)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metricsServer != nil {
+		go func() { errc <- a.metricsServer.Serve(a.metricsListener) }()
+		a.log.Info("serving metrics", "addr", a.MetricsAddr())
+	}
 	a.log.Info("serving", "url", a.cfg.BaseURL, "data", a.cfg.DataDir)
 	select {
 	case err := <-errc:
@@ -303,6 +349,12 @@ func (a *App) Close() error {
 	err := a.server.Shutdown(ctx)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
+	}
+	if a.metricsServer != nil {
+		if merr := a.metricsServer.Shutdown(ctx); err == nil && !errors.Is(merr, http.ErrServerClosed) {
+			err = merr
+		}
+		a.metricsListener.Close() // in case Run never served it
 	}
 	if a.stopBackground != nil {
 		a.stopBackground()
