@@ -26,7 +26,6 @@ import (
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
-	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
@@ -117,6 +116,8 @@ type App struct {
 	// Demo is the badge shown on the home page.
 	Demo *web.Demo
 
+	unlock func() // releases the data folder's lock
+
 	stopBackground context.CancelFunc
 	backgroundDone chan struct{}
 }
@@ -131,17 +132,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
 	}
 	a := &App{cfg: cfg, log: log}
-	mk, err := keyring.LoadMasterKey(func(name string) string {
-		if name == keyring.EnvMasterKeyFile && cfg.MasterKeyFile != "" {
-			return cfg.MasterKeyFile
-		}
-		return os.Getenv(name)
-	}, filepath.Join(cfg.DataDir, "master.key"))
+	// A shared lock: cairn restore refuses to replace a database in use.
+	unlock, err := LockDataDir(cfg.DataDir, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
 	}
-	kr, err := keyring.New(mk, nil)
+	a.unlock = unlock
+	kr, err := newKeyring(cfg)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	dbURL := cfg.DatabaseURL
@@ -149,15 +148,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		dbURL = filepath.Join(cfg.DataDir, "cairn.db")
 	}
 	if a.db, err = store.Open(ctx, dbURL); err != nil {
+		unlock()
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	if _, err := a.db.Migrate(ctx); err != nil {
 		a.db.Close()
+		unlock()
 		return nil, fmt.Errorf("database migration: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		a.db.Close()
+		unlock()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	a.listener = ln
@@ -217,6 +219,7 @@ func newServer(h http.Handler) *http.Server {
 func (a *App) closeEarly() {
 	a.listener.Close()
 	a.db.Close()
+	a.unlock()
 }
 
 // verifier returns the verifier the server uses: it answers the server's
@@ -363,6 +366,10 @@ func (a *App) Close() error {
 	}
 	if cerr := a.db.Close(); err == nil {
 		err = cerr
+	}
+	if a.unlock != nil {
+		a.unlock()
+		a.unlock = nil
 	}
 	return err
 }
