@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,8 +164,20 @@ func orEnv(path string) string {
 }
 
 // backupPostgres runs pg_dump (custom format) when it is installed.
-func backupPostgres(e *env, url, out string) error {
-	args := []string{"--format=custom", "--no-owner", "--file", out, url}
+func backupPostgres(e *env, dbURL, out string) error {
+	args := []string{"--format=custom", "--no-owner", "--file", out}
+	// pg_dump does not know pgx's search_path parameter: it becomes the
+	// schema to dump.
+	if u, err := url.Parse(dbURL); err == nil && u.Query().Has("search_path") {
+		q := u.Query()
+		for _, schema := range strings.Split(q.Get("search_path"), ",") {
+			args = append(args, "--schema="+strings.TrimSpace(schema))
+		}
+		q.Del("search_path")
+		u.RawQuery = q.Encode()
+		dbURL = u.String()
+	}
+	args = append(args, dbURL)
 	bin, err := exec.LookPath("pg_dump")
 	if err != nil {
 		return usagef("backup: a PostgreSQL database is backed up with pg_dump, which is not installed here: run pg_dump --format=custom --file %s DATABASE_URL (and back up the master key apart)", out)

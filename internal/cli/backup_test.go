@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn/internal/app"
+	"github.com/cairn-badges/cairn/store/storetest"
 )
 
 // server is a running App that a test stops when it wants.
@@ -266,5 +268,28 @@ func TestBackupWithoutMasterKey(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x", "cairn.db")); err == nil {
 		t.Error("a failed restore left a database")
+	}
+}
+
+// TestBackupPostgres: with a PostgreSQL database, cairn backup runs
+// pg_dump (custom format).
+func TestBackupPostgres(t *testing.T) {
+	dbURL := storetest.PostgresSchema(t)
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		t.Skip("pg_dump is not installed")
+	}
+	s := startApp(t, app.Config{DataDir: t.TempDir(), DatabaseURL: dbURL, MasterKeyFile: filepath.Join(t.TempDir(), "master.key")})
+	s.stop()
+	out := filepath.Join(t.TempDir(), "cairn.dump")
+	code, stdout, errOut := run("backup", "--database-url", dbURL, "--out", out)
+	if code != 0 {
+		t.Fatalf("backup: %d %q %q", code, stdout, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !bytes.HasPrefix(b, []byte("PGDMP")) {
+		t.Fatalf("%s is not a pg_dump archive (%v)", out, err)
+	}
+	if code, _, errOut := run("restore", "--database-url", dbURL, "--in", out); code != ExitUsage || !strings.Contains(errOut, "pg_restore") {
+		t.Fatalf("restore into PostgreSQL: %d %q", code, errOut)
 	}
 }
