@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -141,5 +142,44 @@ func TestMetricsToken(t *testing.T) {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.want)
 			}
 		})
+	}
+}
+
+// TestVerifyReportHidesAddresses: a credential whose issuer is a did:web
+// on a name that resolves to this machine is refused by the verifier's
+// fetcher, and the report says so by name, never by the address.
+func TestVerifyReportHidesAddresses(t *testing.T) {
+	a, stop := bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()}) // online verifier
+	defer stop()
+	host := "localhost%3A" + strings.Split(a.listener.Addr().String(), ":")[1]
+	did := "did:web:" + host + ":issuers:x"
+	cred := strings.ReplaceAll(string(a.Demo.JSON), a.Demo.IssuerDID, did)
+	resp, err := http.Post(a.BaseURL()+"/api/v1/verify", "application/json", strings.NewReader(cred))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Checks []struct{ Check, Outcome, Reason string }
+	}
+	err = json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reason string
+	for _, c := range rep.Checks {
+		if c.Check == "issuer-key" {
+			reason = c.Reason
+		}
+	}
+	// (The server's own base URL, in the credential's id, is 127.0.0.1:
+	// only the reason of the fetch is looked at.)
+	if !strings.Contains(reason, "localhost is not a public address") {
+		t.Fatalf("the issuer-key check does not say the issuer's host is refused: %q", reason)
+	}
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		if strings.Contains(reason, addr) {
+			t.Errorf("the report shows the address %s: %q", addr, reason)
+		}
 	}
 }
