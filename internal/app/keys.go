@@ -73,4 +73,4 @@ func ResealKeys(ctx context.Context, db *store.DB, kr *keyring.Keyring) (int, er
 
 // ErrDataDirLocked reports a data folder locked by another process (see
 // LockDataDir).
-var ErrDataDirLocked = errors.New("the data folder is in use by a running Cairn server")
+var ErrDataDirLocked = errors.New("the data folder is locked by another Cairn process (a running server, or a restore)")
