@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -315,5 +318,74 @@ func TestPublicOnly(t *testing.T) {
 	}
 	if errors.Is(err, ErrUnavailable) {
 		t.Fatal("a refused address must not read as unavailable (indeterminate)")
+	}
+}
+
+// TestErrorsHideAddresses checks that fetch errors, which verification
+// reports and API answers show to whoever submitted a credential, name the
+// host of the URL and never the address it resolved to, this machine's
+// address or its resolver's.
+func TestErrorsHideAddresses(t *testing.T) {
+	addrs := []string{"127.0.0.1", "::1", "10.1.2.3", "192.168.1.5", "10.0.0.53"}
+	noAddr := func(t *testing.T, err error) {
+		t.Helper()
+		for _, a := range addrs {
+			if strings.Contains(err.Error(), a) {
+				t.Errorf("error %q shows the address %s", err, a)
+			}
+		}
+	}
+	t.Run("refused after DNS", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("secret")) }))
+		defer srv.Close()
+		u := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		_, err := (&HTTP{AllowLoopbackHTTP: true, PublicOnly: true}).Fetch(context.Background(), u+"/internal")
+		if err == nil || !strings.Contains(err.Error(), "localhost is not a public address") {
+			t.Fatalf("fetch of a name that resolves to loopback: %v", err)
+		}
+		noAddr(t, err)
+		if errors.Is(err, ErrUnavailable) {
+			t.Error("a refused address must not read as unavailable (indeterminate)")
+		}
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close() // nothing listens there now
+		_, err = (&HTTP{AllowLoopbackHTTP: true}).Fetch(context.Background(), fmt.Sprintf("http://localhost:%d/x", port))
+		if err == nil || !strings.Contains(err.Error(), "could not connect to host localhost") {
+			t.Fatalf("fetch of a closed port: %v", err)
+		}
+		noAddr(t, err)
+		if !errors.Is(err, ErrUnavailable) {
+			t.Error("a connection failure must read as unavailable")
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"dns", &net.DNSError{Err: "no such host", Name: "example.org", Server: "10.0.0.53:53", IsNotFound: true},
+			"could not resolve host example.org: no such host"},
+		{"dial", &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 443}, Err: syscall.ECONNREFUSED},
+			"could not connect to host example.org: connection refused"},
+		{"read", &net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{IP: net.ParseIP("192.168.1.5"), Port: 40000},
+			Addr: &net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 443}, Err: syscall.ECONNRESET},
+			"the connection to host example.org failed: connection reset"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := connError("https://example.org/x", &url.Error{Op: "Get", URL: "https://example.org/x", Err: tc.err})
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %q, want it to contain %q", err, tc.want)
+			}
+			noAddr(t, err)
+			if !errors.Is(err, ErrUnavailable) || !errors.Is(err, tc.err) {
+				t.Errorf("%v does not wrap ErrUnavailable and the network error", err)
+			}
+		})
 	}
 }

@@ -82,10 +82,12 @@ var publicTransport = sync.OnceValue(func() http.RoundTripper {
 func dialPublicOnly(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return &policyError{fmt.Sprintf("refusing to connect to %s: not an IP address", address)}
+		return &policyError{msg: "refusing to connect: not an IP address", dial: true}
 	}
 	if !PublicAddr(ap.Addr()) {
-		return &policyError{fmt.Sprintf("refusing to connect to %s: not a public address", ap.Addr())}
+		// The message never names the address: whoever submitted the URL
+		// must not learn what a name resolves to inside this network.
+		return &policyError{msg: "not a public address", dial: true}
 	}
 	return nil
 }
@@ -102,8 +104,13 @@ func PublicAddr(a netip.Addr) bool {
 		!a.IsUnspecified() && !sharedAddressSpace.Contains(a)
 }
 
-// policyError is a URL refused by the fetch policy.
-type policyError struct{ msg string }
+// policyError is a URL refused by the fetch policy. dial marks an address
+// refused at connection time, after DNS: its message is rewritten to name
+// the host, not the address (see connError).
+type policyError struct {
+	msg  string
+	dial bool
+}
 
 func (e *policyError) Error() string { return e.msg }
 
@@ -113,16 +120,16 @@ func (h *HTTP) check(u *url.URL) error {
 	case "https":
 	case "http":
 		if !h.AllowLoopbackHTTP || !isLoopback(u.Hostname()) {
-			return &policyError{fmt.Sprintf("fetch %s: refusing plain http (only https is allowed)", u.Redacted())}
+			return &policyError{msg: fmt.Sprintf("fetch %s: refusing plain http (only https is allowed)", u.Redacted())}
 		}
 	default:
-		return &policyError{fmt.Sprintf("fetch %s: unsupported URL scheme %q (only https is allowed)", u.Redacted(), u.Scheme)}
+		return &policyError{msg: fmt.Sprintf("fetch %s: unsupported URL scheme %q (only https is allowed)", u.Redacted(), u.Scheme)}
 	}
 	if u.Host == "" {
-		return &policyError{fmt.Sprintf("fetch %s: URL has no host", u.Redacted())}
+		return &policyError{msg: fmt.Sprintf("fetch %s: URL has no host", u.Redacted())}
 	}
 	if u.User != nil {
-		return &policyError{fmt.Sprintf("fetch %s: URL must not carry user information", u.Redacted())}
+		return &policyError{msg: fmt.Sprintf("fetch %s: URL must not carry user information", u.Redacted())}
 	}
 	return nil
 }
@@ -164,10 +171,10 @@ func (h *HTTP) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	}
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {
-			return &policyError{fmt.Sprintf("fetch %s: more than %d redirects", shown, MaxRedirects)}
+			return &policyError{msg: fmt.Sprintf("fetch %s: more than %d redirects", shown, MaxRedirects)}
 		}
 		if err := h.check(req.URL); err != nil {
-			return &policyError{fmt.Sprintf("fetch %s: redirect refused: %v", shown, err)}
+			return &policyError{msg: fmt.Sprintf("fetch %s: redirect refused: %v", shown, err)}
 		}
 		return nil
 	}
@@ -180,11 +187,7 @@ func (h *HTTP) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	req.Header.Set("User-Agent", "Cairn (Open Badges verifier)")
 	resp, err := client.Do(req)
 	if err != nil {
-		var pe *policyError
-		if errors.As(err, &pe) {
-			return nil, pe
-		}
-		return nil, fmt.Errorf("fetch %s: %w: %w", shown, ErrUnavailable, unwrapURLError(err))
+		return nil, connError(shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -201,13 +204,78 @@ func (h *HTTP) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w: reading body: %w", shown, ErrUnavailable, err)
+		return nil, fmt.Errorf("fetch %s: %w: reading body: %w", shown, ErrUnavailable, hideAddrs(u.Hostname(), err))
 	}
 	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("fetch %s: %w: body exceeds the %d-byte limit", shown, ErrTooLarge, limit)
 	}
 	return body, nil
 }
+
+// connError describes a request that got no response. Its message names
+// the host of the URL, never an address: not what the name resolved to
+// ("dial tcp 10.1.2.3:443: connection refused"), nor this machine's own
+// address or resolver ("read tcp 192.168.1.5:40000->…", "lookup x on
+// 10.0.0.53:53"). Verification reports and API answers show it to whoever
+// submitted the URL, who must not learn about this server's network.
+func connError(shown string, err error) error {
+	host := ""
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Hostname()
+		}
+	}
+	var pe *policyError
+	if errors.As(err, &pe) {
+		if pe.dial {
+			return &policyError{msg: fmt.Sprintf("fetch %s: %s is not a public address", shown, host)}
+		}
+		return pe
+	}
+	return fmt.Errorf("fetch %s: %w: %w", shown, ErrUnavailable, hideAddrs(host, unwrapURLError(err)))
+}
+
+// hideAddrs returns err, or, for a DNS or network error (whose message
+// names addresses), an error that says the same about host in words.
+func hideAddrs(host string, err error) error {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		reason := "could not resolve host " + host
+		if dnsErr.IsNotFound {
+			reason += ": no such host"
+		} else if dnsErr.IsTimeout {
+			reason += ": timed out"
+		}
+		return &hiddenError{msg: reason, err: err}
+	case errors.As(err, &opErr):
+		reason := "could not connect to host " + host
+		if opErr.Op != "dial" {
+			reason = "the connection to host " + host + " failed"
+		}
+		if opErr.Timeout() {
+			reason += ": timed out"
+		} else if errors.Is(err, syscall.ECONNREFUSED) {
+			reason += ": connection refused"
+		} else if errors.Is(err, syscall.ECONNRESET) {
+			reason += ": connection reset"
+		}
+		return &hiddenError{msg: reason, err: err}
+	}
+	return err
+}
+
+// hiddenError replaces the message of a network error that names
+// addresses; errors.Is and errors.As still see the error it wraps.
+type hiddenError struct {
+	msg string
+	err error
+}
+
+func (e *hiddenError) Error() string { return e.msg }
+func (e *hiddenError) Unwrap() error { return e.err }
 
 // unwrapURLError drops the *url.Error layer, whose message repeats the URL.
 func unwrapURLError(err error) error {

@@ -137,6 +137,11 @@ func keyAAD(issuerID, fragment string) []byte {
 	return []byte("issuer-key:" + issuerID + "#" + fragment)
 }
 
+// IssuerKeyAAD is the associated data an issuer's key is sealed with (see
+// package keyring): it binds the blob to its issuer and fragment. Master
+// key rotation needs it to re-seal the blob.
+func IssuerKeyAAD(issuerID, fragment string) []byte { return keyAAD(issuerID, fragment) }
+
 // issuerSigner is an issuer's current key of one type, ready to sign.
 type issuerSigner struct {
 	signer keys.Signer

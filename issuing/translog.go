@@ -178,6 +178,10 @@ func SignedBytes(aw *cairn.Award) []byte {
 // logKeyAAD binds the sealed log key to its name.
 func logKeyAAD(name string) []byte { return []byte("cairn translog key " + name) }
 
+// LogKeyAAD is the associated data the transparency log's key, named name,
+// is sealed with, for master key rotation.
+func LogKeyAAD(name string) []byte { return logKeyAAD(name) }
+
 // OpenLog opens the instance's transparency log over st, creating its key
 // on first use. Run its worker with [TransparencyLog.Run].
 func (s *Service) OpenLog(ctx context.Context, st LogStore, opts LogOptions) (*TransparencyLog, error) {

@@ -30,6 +30,17 @@
 // lets a [Keyring] hold the previous master keys during a rotation
 // ([Options.Previous]) and tell which blobs still need [Keyring.Reseal].
 //
+// # Rotating the master key without downtime
+//
+// A server's Keyring may be given [Options.Reload] (the server passes
+// [LoadMasterKeys] over its key files). It calls it when it meets a blob
+// sealed under a master key it does not hold, and before sealing, so a
+// running server follows a rotation made by another process (cairn keys
+// rotate-master): it opens the blobs re-sealed under the new key, and
+// seals new keys under it, without a restart. See [LoadMasterKeys] for the
+// files of a rotation in progress and why every step of it can be
+// interrupted.
+//
 // # Signers
 //
 // [Keyring.NewSigner] opens a blob into a [keys.Signer]; handlers and jobs
@@ -50,6 +61,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -91,18 +103,63 @@ type Options struct {
 	// during a master key rotation. New blobs are always sealed under the
 	// current master key; Reseal moves old blobs over.
 	Previous []*MasterKey
+	// Reload, if set, gives the master keys afresh: the Keyring calls it
+	// before each Seal and when a blob names a master key it does not hold,
+	// and from then on seals under the current key it returned and opens
+	// with all. An error leaves the keys as they were.
+	Reload func() (MasterKeys, error)
+}
+
+// MasterKeys is a set of master keys: Current seals, Current and Previous
+// open.
+type MasterKeys struct {
+	Current  *MasterKey
+	Previous []*MasterKey
 }
 
 // Keyring seals and opens issuer signing keys under a master key. It is safe
 // for concurrent use.
 type Keyring struct {
-	current [MasterKeyIDSize]byte
-	aeads   map[[MasterKeyIDSize]byte]cipher.AEAD
+	keys     atomic.Pointer[keySet]
+	reload   func() (MasterKeys, error)
+	reloadMu sync.Mutex // one reload at a time
 
 	mu       sync.Mutex
 	capacity int
 	lru      *list.List // of *cacheEntry, most recently used first
 	byID     map[string]*list.Element
+}
+
+// keySet is the AEADs of the master keys a Keyring holds, by id; current
+// seals.
+type keySet struct {
+	current [MasterKeyIDSize]byte
+	aeads   map[[MasterKeyIDSize]byte]cipher.AEAD
+}
+
+func newKeySet(master *MasterKey, previous []*MasterKey) (*keySet, error) {
+	if master == nil {
+		return nil, errors.New("keyring: nil master key")
+	}
+	ks := &keySet{current: master.id, aeads: make(map[[MasterKeyIDSize]byte]cipher.AEAD)}
+	for _, mk := range append([]*MasterKey{master}, previous...) {
+		if mk == nil {
+			return nil, errors.New("keyring: nil previous master key")
+		}
+		if _, dup := ks.aeads[mk.id]; dup {
+			continue
+		}
+		sub, err := hkdf.Key(sha256.New, mk.key[:], nil, hkdfInfo, chacha20poly1305.KeySize)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: derive key: %w", err)
+		}
+		aead, err := chacha20poly1305.NewX(sub)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: %w", err)
+		}
+		ks.aeads[mk.id] = aead
+	}
+	return ks, nil
 }
 
 type cacheEntry struct {
@@ -119,35 +176,45 @@ func New(master *MasterKey, opts *Options) (*Keyring, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
+	ks, err := newKeySet(master, opts.Previous)
+	if err != nil {
+		return nil, err
+	}
 	kr := &Keyring{
-		current:  master.id,
-		aeads:    make(map[[MasterKeyIDSize]byte]cipher.AEAD),
+		reload:   opts.Reload,
 		capacity: opts.CacheSize,
 		lru:      list.New(),
 		byID:     make(map[string]*list.Element),
 	}
+	kr.keys.Store(ks)
 	if kr.capacity == 0 {
 		kr.capacity = DefaultCacheSize
 	}
-	for _, mk := range append([]*MasterKey{master}, opts.Previous...) {
-		if mk == nil {
-			return nil, errors.New("keyring: nil previous master key")
-		}
-		if _, dup := kr.aeads[mk.id]; dup {
-			continue
-		}
-		sub, err := hkdf.Key(sha256.New, mk.key[:], nil, hkdfInfo, chacha20poly1305.KeySize)
-		if err != nil {
-			return nil, fmt.Errorf("keyring: derive key: %w", err)
-		}
-		aead, err := chacha20poly1305.NewX(sub)
-		if err != nil {
-			return nil, fmt.Errorf("keyring: %w", err)
-		}
-		kr.aeads[mk.id] = aead
-	}
 	return kr, nil
 }
+
+// Reload asks [Options.Reload] for the master keys and holds them from now
+// on. Without Options.Reload it does nothing.
+func (kr *Keyring) Reload() error {
+	if kr.reload == nil {
+		return nil
+	}
+	kr.reloadMu.Lock()
+	defer kr.reloadMu.Unlock()
+	mks, err := kr.reload()
+	if err != nil {
+		return fmt.Errorf("keyring: reloading the master keys: %w", err)
+	}
+	ks, err := newKeySet(mks.Current, mks.Previous)
+	if err != nil {
+		return err
+	}
+	kr.keys.Store(ks)
+	return nil
+}
+
+// Current returns the id of the master key that seals.
+func (kr *Keyring) Current() [MasterKeyIDSize]byte { return kr.keys.Load().current }
 
 // Seal encrypts a private JWK under the current master key, bound to aad
 // (the issuer key id: see the package documentation). Each call uses a fresh
@@ -157,10 +224,12 @@ func (kr *Keyring) Seal(plaintextJWK, aad []byte) ([]byte, error) {
 	if len(aad) == 0 {
 		return nil, errors.New("keyring: seal: aad (the issuer key id) is empty; every sealed key must be bound to its key id")
 	}
-	aead := kr.aeads[kr.current]
+	_ = kr.Reload() // on error, seal under the key held
+	ks := kr.keys.Load()
+	aead := ks.aeads[ks.current]
 	out := make([]byte, headerSize+chacha20poly1305.NonceSizeX, overhead+len(plaintextJWK))
 	out[0] = Version1
-	copy(out[1:headerSize], kr.current[:])
+	copy(out[1:headerSize], ks.current[:])
 	nonce := out[headerSize:]
 	rand.Read(nonce) // never fails (crypto/rand, Go 1.24+)
 	return aead.Seal(out, nonce, plaintextJWK, additionalData(out[:headerSize], aad)), nil
@@ -186,10 +255,19 @@ func (kr *Keyring) Open(sealed, aad []byte) ([]byte, error) {
 	}
 	var id [MasterKeyIDSize]byte
 	copy(id[:], sealed[1:headerSize])
-	aead, ok := kr.aeads[id]
+	ks := kr.keys.Load()
+	aead, ok := ks.aeads[id]
+	if !ok && kr.reload != nil {
+		// A rotation may have re-sealed the blob under a new master key.
+		if err := kr.Reload(); err != nil {
+			return nil, fmt.Errorf("keyring: %w: blob master key id %s: %w", ErrUnknownMasterKey, hex.EncodeToString(id[:]), err)
+		}
+		ks = kr.keys.Load()
+		aead, ok = ks.aeads[id]
+	}
 	if !ok {
 		return nil, fmt.Errorf("keyring: %w: blob master key id %s, keyring holds %s", ErrUnknownMasterKey,
-			hex.EncodeToString(id[:]), hex.EncodeToString(kr.current[:]))
+			hex.EncodeToString(id[:]), hex.EncodeToString(ks.current[:]))
 	}
 	nonce := sealed[headerSize : headerSize+chacha20poly1305.NonceSizeX]
 	ct := sealed[headerSize+chacha20poly1305.NonceSizeX:]
@@ -204,7 +282,7 @@ func (kr *Keyring) Open(sealed, aad []byte) ([]byte, error) {
 // than the current one (or is not a version 1 blob).
 func (kr *Keyring) NeedsReseal(sealed []byte) bool {
 	return len(sealed) < headerSize || sealed[0] != Version1 ||
-		[MasterKeyIDSize]byte(sealed[1:headerSize]) != kr.current
+		[MasterKeyIDSize]byte(sealed[1:headerSize]) != kr.keys.Load().current
 }
 
 // Reseal opens a blob (possibly sealed under a previous master key) and

@@ -115,7 +115,8 @@ func TestOpenWrongKeySameID(t *testing.T) {
 	other, _ := testKeyring(t, nil)
 	aad := []byte("k")
 	sealed, _ := other.Seal([]byte("secret"), aad)
-	copy(sealed[1:headerSize], kr.current[:])
+	cur := kr.Current()
+	copy(sealed[1:headerSize], cur[:])
 	if _, err := kr.Open(sealed, aad); !errors.Is(err, ErrAuthentication) {
 		t.Fatalf("Open = %v, want ErrAuthentication", err)
 	}

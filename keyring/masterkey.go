@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"unicode"
 )
 
 // Names of the environment variables read by [LoadMasterKey].
@@ -23,6 +24,18 @@ const (
 	EnvMasterKey = "CAIRN_MASTER_KEY"
 	// EnvMasterKeyFile names the master key file.
 	EnvMasterKeyFile = "CAIRN_MASTER_KEY_FILE"
+	// EnvMasterKeyPrevious holds earlier master keys, base64-encoded and
+	// separated by commas or white space, that still open what they sealed
+	// while a rotation re-seals it (with CAIRN_MASTER_KEY; a key file has
+	// its own rotation files, see [LoadMasterKeys]).
+	EnvMasterKeyPrevious = "CAIRN_MASTER_KEY_PREVIOUS"
+)
+
+// Suffixes of the files of a master key rotation in progress, beside the
+// master key file (see [LoadMasterKeys]).
+const (
+	NextSuffix = ".next"
+	OldSuffix  = ".old"
 )
 
 // MasterKeySize is the size of a master key in bytes.
@@ -125,6 +138,76 @@ func LoadMasterKey(getenv func(string) string, defaultPath string) (*MasterKey, 
 	return nil, fmt.Errorf("keyring: no master key: set %s or %s", EnvMasterKey, EnvMasterKeyFile)
 }
 
+// LoadMasterKeys is [LoadMasterKey] with the keys of a rotation:
+//
+//   - with CAIRN_MASTER_KEY, the previous keys are those of
+//     CAIRN_MASTER_KEY_PREVIOUS;
+//   - with a key file PATH, PATH.next, if it exists, is the current key and
+//     PATH a previous one, and PATH.old, if it exists, is a previous key too.
+//
+// cairn keys rotate-master writes PATH.next first, re-seals every blob
+// under it, copies PATH to PATH.old, renames PATH.next to PATH, re-seals
+// what a server sealed under the old key meanwhile, and removes PATH.old.
+// Whatever step a crash interrupts, these rules load a current key that
+// every server agrees on and every key a blob may be sealed under.
+func LoadMasterKeys(getenv func(string) string, defaultPath string) (MasterKeys, error) {
+	mk, err := LoadMasterKey(getenv, defaultPath)
+	if err != nil {
+		return MasterKeys{}, err
+	}
+	mks := MasterKeys{Current: mk}
+	if getenv(EnvMasterKey) != "" {
+		for _, f := range strings.FieldsFunc(getenv(EnvMasterKeyPrevious), func(r rune) bool {
+			return r == ',' || unicode.IsSpace(r)
+		}) {
+			prev, err := ParseMasterKey(f)
+			if err != nil {
+				return MasterKeys{}, fmt.Errorf("%w (from %s)", err, EnvMasterKeyPrevious)
+			}
+			mks.Previous = append(mks.Previous, prev)
+		}
+		return mks, nil
+	}
+	path := MasterKeyPath(getenv, defaultPath)
+	next, err := readMasterKeyFile(path + NextSuffix)
+	switch {
+	case err == nil:
+		mks.Current, mks.Previous = next, append(mks.Previous, mk)
+	case !errors.Is(err, fs.ErrNotExist):
+		return MasterKeys{}, err
+	}
+	old, err := readMasterKeyFile(path + OldSuffix)
+	switch {
+	case err == nil:
+		mks.Previous = append(mks.Previous, old)
+	case !errors.Is(err, fs.ErrNotExist):
+		return MasterKeys{}, err
+	}
+	return mks, nil
+}
+
+// MasterKeyPath returns the master key file [LoadMasterKey] uses, or ""
+// when the key comes from CAIRN_MASTER_KEY.
+func MasterKeyPath(getenv func(string) string, defaultPath string) string {
+	switch {
+	case getenv(EnvMasterKey) != "":
+		return ""
+	case getenv(EnvMasterKeyFile) != "":
+		return getenv(EnvMasterKeyFile)
+	}
+	return defaultPath
+}
+
+// ReadMasterKeyFile reads a master key file, with the checks of
+// [LoadOrCreateMasterKey]; it creates nothing. A missing file is an error
+// wrapping [fs.ErrNotExist].
+func ReadMasterKeyFile(path string) (*MasterKey, error) { return readMasterKeyFile(path) }
+
+// CreateMasterKeyFile writes mk to a new file at path, mode 0600, synced
+// to disk. It fails with an error wrapping [fs.ErrExist] if path exists:
+// a key file is never overwritten.
+func CreateMasterKeyFile(path string, mk *MasterKey) error { return createMasterKeyFile(path, mk) }
+
 // LoadOrCreateMasterKey reads the master key file at path, or, when there is
 // no file there, creates one with mode 0600 holding 32 new random bytes.
 // The directory must exist.
@@ -224,9 +307,81 @@ func createMasterKeyFile(path string, mk *MasterKey) error {
 		}
 		return fmt.Errorf("keyring: create master key file: %w", err)
 	}
+	syncDir(dir)
+	return nil
+}
+
+// BeginRotation starts, or resumes, a rotation of the master key file at
+// path: it writes the new key to path.next, unless that file exists (an
+// interrupted rotation), in which case it returns the key found there and
+// resumed true. newKey nil means a fresh random key. From then on
+// [LoadMasterKeys] seals under the new key and opens with both.
+func BeginRotation(path string, newKey *MasterKey) (next *MasterKey, resumed bool, err error) {
+	if _, err := readMasterKeyFile(path); err != nil {
+		return nil, false, err
+	}
+	next, err = readMasterKeyFile(path + NextSuffix)
+	if err == nil {
+		return next, true, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	if newKey == nil {
+		newKey = GenerateMasterKey()
+	}
+	if err := createMasterKeyFile(path+NextSuffix, newKey); err != nil {
+		return nil, false, err
+	}
+	return newKey, false, nil
+}
+
+// CommitRotation makes path.next the master key file: it copies path to
+// path.old (replacing an older one), then renames path.next over path.
+// Call it once every blob is re-sealed under the new key; path.old still
+// opens what a server sealed under the old key meanwhile.
+func CommitRotation(path string) error {
+	cur, err := readMasterKeyFile(path)
+	if err != nil {
+		return err
+	}
+	if _, err := readMasterKeyFile(path + NextSuffix); err != nil {
+		return err
+	}
+	tmp := path + OldSuffix + ".tmp"
+	os.Remove(tmp)
+	if err := createMasterKeyFile(tmp, cur); err != nil {
+		return err
+	}
+	if err := renameFile(tmp, path+OldSuffix); err != nil {
+		return err
+	}
+	return renameFile(path+NextSuffix, path)
+}
+
+// EndRotation removes path.old, the previous master key, once no blob is
+// sealed under it.
+func EndRotation(path string) error {
+	if err := os.Remove(path + OldSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// renameFile renames from to to, replacing it, and syncs the directory so
+// the rename survives a crash.
+func renameFile(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	syncDir(filepath.Dir(to))
+	return nil
+}
+
+func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
-	return nil
 }

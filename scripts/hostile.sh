@@ -50,6 +50,7 @@ trap cleanup EXIT INT TERM
 go build -o "$tmp/cairn" ./cmd/cairn
 go build -o "$tmp/load" ./scripts/load
 go build -o "$tmp/hostile" ./scripts/hostile
+export CAIRN_METRICS_TOKEN=hostile-$$
 start_cairn "$tmp/cairn" "$tmp/data" "$out/server.log" --offline
 
 secs=${DURATION%s}
@@ -83,7 +84,7 @@ cat "$out/hostile.txt"
 echo
 ratio=$(python3 -c "print(f'{$attacked / $alone:.2f}')")
 echo "pages: $alone req/s undisturbed, $attacked req/s attacked: ratio $ratio (at least $MIN_RATIO)"
-grep -E 'cairn_verify_(rejected|budget)' <(curl -s "$base/metrics") || true
+grep -E '^cairn_verify_(rejected|budget)' <(curl -s -H "Authorization: Bearer $CAIRN_METRICS_TOKEN" "$base/metrics") || true
 python3 -c "import sys; sys.exit(0 if $attacked / $alone >= $MIN_RATIO else 1)" || { echo "FAIL: the pages lost more than $(python3 -c "print(round((1-$MIN_RATIO)*100))")% of their rate"; rc=1; }
 [ $rc -eq 0 ] && echo "PASS" || echo "FAIL"
 exit $rc

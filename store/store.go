@@ -51,7 +51,8 @@ type DB struct {
 	w       *sql.DB // writes (and, on PostgreSQL, reads)
 	r       *sql.DB // reads
 
-	listSize int // entries in new status lists; 0 means cairn.StatusListSize (tests make it small)
+	listSize int    // entries in new status lists; 0 means cairn.StatusListSize (tests make it small)
+	path     string // the SQLite file
 
 	// Now returns the current time; tests may replace it before use. The
 	// store truncates it to microseconds in UTC.
@@ -176,7 +177,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, cairn.Wrapf(cairn.Unavailable, err, "cannot open SQLite database %s", path)
 	}
-	return &DB{dialect: sqliteDialect, w: w, r: r, Now: time.Now}, nil
+	return &DB{dialect: sqliteDialect, w: w, r: r, path: path, Now: time.Now}, nil
 }
 
 // redact hides the password in a database URL.

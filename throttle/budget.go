@@ -37,7 +37,25 @@ func withBudget(parent context.Context, d time.Duration) (context.Context, *budg
 	ctx, cancel := context.WithCancelCause(parent)
 	b := &budget{total: d, left: d, started: time.Now(), cancel: cancel}
 	b.timer = time.AfterFunc(d, b.expire)
-	return context.WithValue(ctx, budgetKey{}, b), b
+	return &budgetCtx{Context: context.WithValue(ctx, budgetKey{}, b), b: b}, b
+}
+
+// budgetCtx is a budget's context. Its Err also looks at the clock, so
+// that work polling it stops as soon as the budget is used up, even before
+// the timer's goroutine has run (a loaded machine can delay it).
+type budgetCtx struct {
+	context.Context
+	b *budget
+}
+
+func (c *budgetCtx) Err() error {
+	c.b.mu.Lock()
+	if !c.b.done && c.b.paused == 0 && time.Since(c.b.started) >= c.b.left {
+		c.b.done = true
+		c.b.cancel(ErrBudget)
+	}
+	c.b.mu.Unlock()
+	return c.Context.Err()
 }
 
 // stop ends the budget's context and returns the processing time it used

@@ -53,7 +53,10 @@ const (
 	// credentials and endorsements, at every depth).
 	MaxNested = 200
 	// DefaultTimeout bounds a whole verification when the caller's context
-	// has no deadline.
+	// can never end (no deadline and no cancellation, as
+	// context.Background). A context the caller can end is used as it is:
+	// it may be a processing budget (package throttle) whose end is not a
+	// fixed deadline.
 	DefaultTimeout = 30 * time.Second
 )
 
@@ -113,7 +116,7 @@ type run struct {
 // with a baked credential. It always returns a report; malformed input gives
 // a Failed report whose format check says what is wrong and where.
 func (v *Verifier) Verify(ctx context.Context, input []byte) *Report {
-	if _, ok := ctx.Deadline(); !ok {
+	if _, ok := ctx.Deadline(); !ok && ctx.Done() == nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
 		defer cancel()

@@ -172,10 +172,15 @@ var (
 	pageCSP        = func() string {
 		sum := sha256.Sum256([]byte(copyScript))
 		return "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'sha256-" +
-			base64.StdEncoding.EncodeToString(sum[:]) + "'; form-action 'self'; base-uri 'none'"
+			base64.StdEncoding.EncodeToString(sum[:]) + "'; form-action 'self'; base-uri 'none'; frame-ancestors *"
 	}()
 )
 
+// setPageHeaders sets the headers of a public page (credential,
+// achievement, issuer). Their CSP lets any site frame them ("frame-ancestors
+// *"): embedding a badge on a portfolio or an LMS page is what they are
+// for, and they have no form or action to click through. Every other page
+// of the server refuses to be framed (see internal/app).
 func setPageHeaders(h http.Header) {
 	h.Set("Content-Type", htmlCType)
 	h.Set("Content-Security-Policy", pageCSP)

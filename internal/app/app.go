@@ -27,7 +27,6 @@ import (
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
-	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/throttle"
@@ -50,6 +49,14 @@ type Config struct {
 	// or CAIRN_WITNESSES_FILE): "name=URL=vkey" entries separated by commas
 	// or newlines; see issuing.ParseWitnesses.
 	Witnesses string
+	// MetricsAddr, if set, serves /metrics on a listener of its own at this
+	// address (CAIRN_METRICS_ADDR), e.g. 127.0.0.1:9090, and never on Addr.
+	MetricsAddr string
+	// MetricsToken, if set, serves /metrics on the public listener too, to
+	// requests with "Authorization: Bearer MetricsToken"
+	// (CAIRN_METRICS_TOKEN or CAIRN_METRICS_TOKEN_FILE). With neither
+	// MetricsAddr nor MetricsToken, /metrics is not served.
+	MetricsToken string
 	// Verify bounds the public verifier (POST /verify, /api/v1/verify and
 	// the VC-API's verify routes), which anyone may call.
 	Verify VerifyLimits
@@ -101,6 +108,8 @@ func ConfigFromEnv() Config {
 	set(&c.DatabaseURL, "CAIRN_DATABASE_URL")
 	set(&c.MasterKeyFile, "CAIRN_MASTER_KEY_FILE")
 	set(&c.Witnesses, "CAIRN_WITNESSES")
+	set(&c.MetricsAddr, "CAIRN_METRICS_ADDR")
+	set(&c.MetricsToken, "CAIRN_METRICS_TOKEN")
 	c.Offline = truthy(env("CAIRN_OFFLINE"))
 	c.Demo = truthy(env("CAIRN_DEMO"))
 	c.parse("CAIRN_VERIFY_CONCURRENCY", func(v string) (err error) { c.Verify.Concurrency, err = strconv.Atoi(v); return })
@@ -147,15 +156,21 @@ type App struct {
 	log      *slog.Logger
 	listener net.Listener
 	server   *http.Server
-	db       *store.DB
-	svc      *issuing.Service
-	tlog     *issuing.TransparencyLog
+	// metricsListener and metricsServer serve /metrics when
+	// Config.MetricsAddr is set.
+	metricsListener net.Listener
+	metricsServer   *http.Server
+	db              *store.DB
+	svc             *issuing.Service
+	tlog            *issuing.TransparencyLog
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
 	FirstRun *FirstRun
 	// Demo is the badge shown on the home page.
 	Demo *web.Demo
+
+	unlock func() // releases the data folder's lock
 
 	stopBackground context.CancelFunc
 	backgroundDone chan struct{}
@@ -174,17 +189,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
 	}
 	a := &App{cfg: cfg, log: log}
-	mk, err := keyring.LoadMasterKey(func(name string) string {
-		if name == keyring.EnvMasterKeyFile && cfg.MasterKeyFile != "" {
-			return cfg.MasterKeyFile
-		}
-		return os.Getenv(name)
-	}, filepath.Join(cfg.DataDir, "master.key"))
+	// A shared lock: cairn restore refuses to replace a database in use.
+	unlock, err := LockDataDir(cfg.DataDir, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
 	}
-	kr, err := keyring.New(mk, nil)
+	a.unlock = unlock
+	kr, err := newKeyring(cfg)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	dbURL := cfg.DatabaseURL
@@ -192,15 +205,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		dbURL = filepath.Join(cfg.DataDir, "cairn.db")
 	}
 	if a.db, err = store.Open(ctx, dbURL); err != nil {
+		unlock()
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	if _, err := a.db.Migrate(ctx); err != nil {
 		a.db.Close()
+		unlock()
 		return nil, fmt.Errorf("database migration: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		a.db.Close()
+		unlock()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	a.listener = ln
@@ -232,20 +248,35 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.closeEarly()
 		return nil, err
 	}
-	a.server = &http.Server{
-		Handler:           a.handler(),
+	handler, metrics := a.handler()
+	a.server = newServer(handler)
+	if cfg.MetricsAddr != "" {
+		if a.metricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			a.closeEarly()
+			return nil, fmt.Errorf("listen on %s (CAIRN_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		a.metricsServer = newServer(mux)
+	}
+	return a, nil
+}
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	return a, nil
 }
 
 func (a *App) closeEarly() {
 	a.listener.Close()
 	a.db.Close()
+	a.unlock()
 }
 
 // verifier returns the verifier the server uses: it answers the server's
@@ -305,7 +336,9 @@ var publicVerifyRoutes = map[string]bool{
 	"POST /vc-api/presentations/verify": true,
 }
 
-func (a *App) handler() http.Handler {
+// handler returns the public handler and the metrics handler (which the
+// public one serves only with Config.MetricsToken).
+func (a *App) handler() (http.Handler, http.Handler) {
 	mux := http.NewServeMux()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -325,7 +358,10 @@ func (a *App) handler() http.Handler {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if a.cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", bearerOnly(a.cfg.MetricsToken, metrics))
+	}
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
@@ -350,7 +386,7 @@ func (a *App) handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
-	return instrument(mux, h, requests)
+	return securityHeaders(strings.HasPrefix(a.cfg.BaseURL, "https://"), instrument(mux, h, requests)), metrics
 }
 
 // instrument serves with next and records each request's duration by the
@@ -380,6 +416,15 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// MetricsAddr is the address of the metrics listener, or "" when
+// Config.MetricsAddr is not set.
+func (a *App) MetricsAddr() string {
+	if a.metricsListener == nil {
+		return ""
+	}
+	return a.metricsListener.Addr().String()
+}
+
 // BaseURL is the URL the instance is reachable at.
 func (a *App) BaseURL() string { return a.cfg.BaseURL }
 
@@ -395,8 +440,12 @@ func (a *App) Run(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.Background())
 	a.stopBackground, a.backgroundDone = stop, make(chan struct{})
 	go a.background(bg)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metricsServer != nil {
+		go func() { errc <- a.metricsServer.Serve(a.metricsListener) }()
+		a.log.Info("serving metrics", "addr", a.MetricsAddr())
+	}
 	a.log.Info("serving", "url", a.cfg.BaseURL, "data", a.cfg.DataDir)
 	select {
 	case err := <-errc:
@@ -416,6 +465,12 @@ func (a *App) Close() error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	if a.metricsServer != nil {
+		if merr := a.metricsServer.Shutdown(ctx); err == nil && !errors.Is(merr, http.ErrServerClosed) {
+			err = merr
+		}
+		a.metricsListener.Close() // in case Run never served it
+	}
 	if a.stopBackground != nil {
 		a.stopBackground()
 		<-a.backgroundDone
@@ -423,6 +478,10 @@ func (a *App) Close() error {
 	}
 	if cerr := a.db.Close(); err == nil {
 		err = cerr
+	}
+	if a.unlock != nil {
+		a.unlock()
+		a.unlock = nil
 	}
 	return err
 }

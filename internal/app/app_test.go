@@ -12,8 +12,14 @@ import (
 
 func boot(t *testing.T, dir string) (*App, func()) {
 	t.Helper()
+	return bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: dir, Offline: true})
+}
+
+// bootConfig runs an App with cfg until the returned function is called.
+func bootConfig(t *testing.T, cfg Config) (*App, func()) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := New(context.Background(), Config{Addr: "127.0.0.1:0", DataDir: dir, Offline: true}, log)
+	a, err := New(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func bootWith(t *testing.T, cfg Config) (*App, func()) {
 // client; past it, 429 with Retry-After (a problem document for the API, a
 // page for the form), while the other routes are not limited.
 func TestVerifyThrottled(t *testing.T) {
-	a, stop := bootWith(t, Config{Verify: VerifyLimits{Rate: 0.001, Burst: 2}})
+	a, stop := bootWith(t, Config{Verify: VerifyLimits{Rate: 0.001, Burst: 2}, MetricsToken: "metrics-token"})
 	defer stop()
 	base := a.BaseURL()
 	cred := fetchBody(t, base+"/demo/credential.json")
@@ -65,8 +65,15 @@ func TestVerifyThrottled(t *testing.T) {
 			t.Fatalf("another route is limited: %d", code)
 		}
 	}
-	_, metrics := get(t, base+"/metrics")
-	if !strings.Contains(metrics, "cairn_verify_rejected_rate_total 2") {
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer metrics-token")
+	mresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mresp.Body.Close()
+	metrics, _ := io.ReadAll(mresp.Body)
+	if !strings.Contains(string(metrics), "cairn_verify_rejected_rate_total 2") {
 		t.Errorf("metrics do not count the refusals")
 	}
 }

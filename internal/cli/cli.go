@@ -60,7 +60,9 @@ func commands() []command {
 	return []command{
 		{"serve", "run the Cairn server", runServe},
 		{"migrate", "apply database migrations (serve does it too)", runMigrate},
-		{"keys", "create keys and DID documents (keys new, keys did-web)", runKeys},
+		{"backup", "back up the database while it serves (backup --out FILE)", runBackup},
+		{"restore", "restore a backup into a data folder (restore --in FILE)", runRestore},
+		{"keys", "create keys and DID documents (keys new, did-web); rotate the master key (keys rotate-master)", runKeys},
 		{"sign", "sign a credential (Data Integrity or VC-JWT)", runSign},
 		{"verify", "verify a credential: JSON, JWT or baked PNG/SVG, from a file, URL or stdin", runVerify},
 		{"bake", "bake a credential into a PNG or SVG badge image", runBake},

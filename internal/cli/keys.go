@@ -12,9 +12,11 @@ import (
 
 func runKeys(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("keys: want a subcommand: new, did-web or show")
+		return usagef("keys: want a subcommand: new, did-web, show or rotate-master")
 	}
 	switch args[0] {
+	case "rotate-master":
+		return runKeysRotateMaster(e, args[1:])
 	case "new":
 		return runKeysNew(e, args[1:])
 	case "did-web":
@@ -22,7 +24,7 @@ func runKeys(e *env, args []string) error {
 	case "show":
 		return runKeysShow(e, args[1:])
 	}
-	return usagef("keys: unknown subcommand %q (want new, did-web or show)", args[0])
+	return usagef("keys: unknown subcommand %q (want new, did-web, show or rotate-master)", args[0])
 }
 
 func runKeysNew(e *env, args []string) error {

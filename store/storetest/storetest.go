@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"APIKeys", testAPIKeys},
 		{"Issuers", testIssuers},
 		{"IssuerKeys", testIssuerKeys},
+		{"RewriteSealedKeys", testRewriteSealedKeys},
 		{"Images", testImages},
 		{"Achievements", testAchievements},
 		{"CreateAward", testCreateAward},
@@ -441,6 +442,62 @@ func testIssuerKeys(t *testing.T, db *store.DB) {
 	must(t, "IssuerKeys", err)
 	if len(keys) != 0 {
 		t.Errorf("org B's issuer has keys: %+v", keys)
+	}
+}
+
+// testRewriteSealedKeys: master key rotation sees every sealed key (issuer
+// keys and the log key), replaces what it is given, and rolls back whole.
+func testRewriteSealedKeys(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	a := newTenant(t, db, "sealed")
+	for i, sealed := range [][]byte{{1}, {2}, nil} {
+		must(t, "AddIssuerKey", db.AddIssuerKey(ctx, a.org.ID, &cairn.IssuerKey{IssuerID: a.issuer.ID, Type: "Ed25519",
+			Fragment: fmt.Sprintf("key-%d", i), PublicJWK: []byte(`{"kty":"OKP"}`), PrivateSealed: sealed}, false))
+	}
+	_, _, err := db.LogStorage().CreateLogKey(ctx, "example.org/log", []byte{9}, []byte{3})
+	must(t, "CreateLogKey", err)
+	seen := map[string]bool{}
+	n, err := db.RewriteSealedKeys(ctx, func(k *store.SealedKey) ([]byte, error) {
+		seen[fmt.Sprintf("%s|%s|%s|%x", k.IssuerID, k.Fragment, k.LogName, k.Sealed)] = true
+		if k.Fragment == "key-1" {
+			return nil, nil // left as it is
+		}
+		return append([]byte{0xff}, k.Sealed...), nil
+	})
+	must(t, "RewriteSealedKeys", err)
+	want := map[string]bool{a.issuer.ID + "|key-0||01": true, a.issuer.ID + "|key-1||02": true, "||example.org/log|03": true}
+	if n != 2 || !reflect.DeepEqual(seen, want) {
+		t.Fatalf("RewriteSealedKeys replaced %d and saw %v, want 2 and %v", n, seen, want)
+	}
+	sealedOf := func() map[string]string {
+		m := map[string]string{}
+		keys, err := db.IssuerKeys(ctx, a.issuer.ID)
+		must(t, "IssuerKeys", err)
+		for _, k := range keys {
+			m[k.Fragment] = fmt.Sprintf("%x", k.PrivateSealed)
+		}
+		_, logSealed, err := db.LogStorage().LogKey(ctx)
+		must(t, "LogKey", err)
+		m["log"] = fmt.Sprintf("%x", logSealed)
+		return m
+	}
+	after := map[string]string{"key-0": "ff01", "key-1": "02", "key-2": "", "log": "ff03"}
+	if got := sealedOf(); !reflect.DeepEqual(got, after) {
+		t.Fatalf("after RewriteSealedKeys: %v, want %v", got, after)
+	}
+	// An error rolls back what was already replaced.
+	calls := 0
+	_, err = db.RewriteSealedKeys(ctx, func(k *store.SealedKey) ([]byte, error) {
+		if calls++; calls == 2 {
+			return nil, errors.New("cannot open")
+		}
+		return []byte{0}, nil
+	})
+	if err == nil {
+		t.Fatal("RewriteSealedKeys ignored fn's error")
+	}
+	if got := sealedOf(); !reflect.DeepEqual(got, after) {
+		t.Fatalf("a failed RewriteSealedKeys changed %v, want %v", got, after)
 	}
 }
 

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// SealedKey is a private key sealed by the keyring, as the database holds
+// it: an issuer signing key (IssuerID and Fragment set) or the
+// transparency log's key (LogName set).
+type SealedKey struct {
+	ID       string // the issuer key's id; "log" for the log key
+	IssuerID string
+	Fragment string
+	LogName  string
+	Sealed   []byte
+}
+
+// RewriteSealedKeys calls fn with every sealed private key in the
+// database, in one transaction whose rows are locked, and stores what fn
+// returns in place of the blob; nil leaves it as it is. An error from fn
+// rolls every change back. It returns how many blobs it replaced. It is
+// for master key rotation (see keyring.Keyring.Reseal).
+func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]byte, error)) (int, error) {
+	var n int
+	err := db.write(ctx, func(x q) error {
+		n = 0
+		var all []*SealedKey
+		rows, err := x.query(ctx, "SELECT id, issuer_id, fragment, private_sealed FROM issuer_keys ORDER BY id"+x.d.forUpdate())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k SealedKey
+			if err := rows.Scan(&k.ID, &k.IssuerID, &k.Fragment, bytesCol{&k.Sealed}); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			all = append(all, &k)
+		}
+		if err := rows.Close(); err != nil {
+			return mapErr(err)
+		}
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
+		var log SealedKey
+		err = x.row(ctx, "SELECT name, private_sealed FROM translog_key WHERE id = 1"+x.d.forUpdate()).Scan(&log.LogName, bytesCol{&log.Sealed})
+		switch {
+		case err == nil:
+			log.ID = "log"
+			all = append(all, &log)
+		case !errors.Is(err, sql.ErrNoRows):
+			return mapErr(err)
+		}
+		for _, k := range all {
+			if len(k.Sealed) == 0 {
+				continue // a public-only key: nothing sealed
+			}
+			sealed, err := fn(k)
+			if err != nil {
+				return err
+			}
+			if sealed == nil {
+				continue
+			}
+			if k.LogName != "" {
+				_, err = x.exec(ctx, "UPDATE translog_key SET private_sealed = ? WHERE id = 1", sealed)
+			} else {
+				_, err = x.exec(ctx, "UPDATE issuer_keys SET private_sealed = ? WHERE id = ?", sealed, k.ID)
+			}
+			if err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
