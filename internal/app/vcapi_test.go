@@ -38,9 +38,9 @@ func TestVCAPIIssueInterop(t *testing.T) {
 	}
 	did := a.svc.IssuerDID(is)
 	for name, cred := range map[string]string{
-		"vc2": `{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],"type":["VerifiableCredential","ExampleAlumniCredential"],"id":"urn:uuid:5b2e3c0a-7a41-4b3e-9f0e-0d7f1d1d2b11","credentialSubject":{"id":"did:example:alice","alumniOf":{"name":"Example University"}}}`,
+		"vc2":              `{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],"type":["VerifiableCredential","ExampleAlumniCredential"],"id":"urn:uuid:5b2e3c0a-7a41-4b3e-9f0e-0d7f1d1d2b11","credentialSubject":{"id":"did:example:alice","alumniOf":{"name":"Example University"}}}`,
 		"vc2 named issuer": `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":{"id":"` + did + `","name":"My Organization"},"validFrom":"2025-01-01T00:00:00Z","credentialSubject":{"id":"did:example:bob","name":"Bob"}}`,
-		"vc1.1": `{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiableCredential"],"issuer":"` + did + `","credentialSubject":{"id":"did:example:carol"}}`,
+		"vc1.1":            `{"@context":["https://www.w3.org/2018/credentials/v1"],"type":["VerifiableCredential"],"issuer":"` + did + `","credentialSubject":{"id":"did:example:carol"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, out := post("/vc-api/credentials/issue", fr.APIKey, `{"credential":`+cred+`}`)
