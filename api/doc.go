@@ -1,7 +1,9 @@
 // Package api serves Cairn's JSON API under /api/v1: issuers, images,
 // achievements, awards and API keys of one organization, and a public
-// verification endpoint. The OpenAPI 3.1 document that describes every route
-// is served at /api/v1/openapi.json (openapi.json in this folder).
+// verification endpoint; and the W3C CCG VC-API under /vc-api (vcapi.go):
+// issuing a client's credential, verifying credentials and presentations.
+// The OpenAPI 3.1 document that describes every route is served at
+// /api/v1/openapi.json (openapi.json in this folder).
 //
 // # Authentication and access
 //

@@ -54,7 +54,7 @@ type handler func(w http.ResponseWriter, r *http.Request, c *caller) error
 // route is one method and path of the API.
 type route struct {
 	method string
-	path   string       // ServeMux pattern path, starting with Prefix
+	path   string       // ServeMux pattern path after its group's prefix (Prefix or VCAPIPrefix)
 	action cairn.Action // what the caller's role must allow; "" for a public route
 	limit  int64        // body cap; 0 means MaxJSONBody
 	h      handler
@@ -96,14 +96,30 @@ func (s *Server) routes() []route {
 	}
 }
 
-// Routes returns the ServeMux pattern ("METHOD /api/v1/…") of every route
-// Register adds, in a fixed order.
+// Routes returns the ServeMux pattern ("METHOD /api/v1/…", then
+// "METHOD /vc-api/…") of every route Register adds, in a fixed order.
 func (s *Server) Routes() []string {
 	var out []string
-	for _, rt := range s.routes() {
-		out = append(out, rt.method+" "+Prefix+rt.path)
+	for _, rt := range s.allRoutes() {
+		out = append(out, rt.method+" "+rt.path)
 	}
 	return out
+}
+
+// allRoutes returns the routes of /api/v1 and of the VC-API, each path
+// with its prefix.
+func (s *Server) allRoutes() []route {
+	var all []route
+	for _, g := range []struct {
+		prefix string
+		routes []route
+	}{{Prefix, s.routes()}, {VCAPIPrefix, s.vcRoutes()}} {
+		for _, rt := range g.routes {
+			rt.path = g.prefix + rt.path
+			all = append(all, rt)
+		}
+	}
+	return all
 }
 
 func (s *Server) init() {
@@ -112,20 +128,21 @@ func (s *Server) init() {
 			s.cookies, _ = auth.NewCookies(s.Service.BaseURL())
 		}
 		s.inner = http.NewServeMux()
-		for _, rt := range s.routes() {
-			s.inner.Handle(rt.method+" "+Prefix+rt.path, http.NotFoundHandler())
+		for _, rt := range s.allRoutes() {
+			s.inner.Handle(rt.method+" "+rt.path, http.NotFoundHandler())
 		}
 	})
 }
 
 // Register adds every route to mux, and a handler for the rest of
-// /api/v1/ that answers 404 or 405 as problem documents.
+// /api/v1/ and /vc-api/ that answers 404 or 405 as problem documents.
 func (s *Server) Register(mux *http.ServeMux) {
 	s.init()
-	for _, rt := range s.routes() {
-		mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(rt))
+	for _, rt := range s.allRoutes() {
+		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	mux.HandleFunc(Prefix+"/", s.notFound)
+	mux.HandleFunc(VCAPIPrefix+"/", s.notFound)
 }
 
 func (s *Server) now() time.Time {

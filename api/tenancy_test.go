@@ -58,7 +58,21 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
+
+		// B cannot sign as A's issuer; the verifiers answer anyone.
+		"POST /vc-api/credentials/issue": {path: "/vc-api/credentials/issue", body: map[string]any{"credential": map[string]any{
+			"@context": []string{"https://www.w3.org/ns/credentials/v2"}, "type": []string{"VerifiableCredential"},
+			"issuer": "did:web:badges.example.org:issuers:" + a.issuerID, "credentialSubject": map[string]any{"name": "B"},
+		}}, code: 400},
+		"POST /vc-api/credentials/verify":   {path: "/vc-api/credentials/verify", body: `{"verifiableCredential":{"not":"a credential"}}`, code: 400},
+		"POST /vc-api/presentations/verify": {path: "/vc-api/presentations/verify", body: `{"verifiablePresentation":{"not":"a presentation"}}`, code: 400},
 	}
+}
+
+// reportRoutes answer a verification report, not a problem document, when
+// the input does not verify.
+var reportRoutes = map[string]bool{
+	"POST /api/v1/verify": true, "POST /vc-api/credentials/verify": true, "POST /vc-api/presentations/verify": true,
 }
 
 // snapshot is everything org A has, read from the store.
@@ -128,7 +142,7 @@ func TestTenancy(t *testing.T) {
 		t.Run(pattern, func(t *testing.T) {
 			r := e.do(method, tc.path, b.org.key, tc.body)
 			switch {
-			case pattern == "POST /api/v1/verify": // a report, not a problem
+			case reportRoutes[pattern]: // a report, not a problem
 				if r.code != tc.code {
 					t.Fatalf("status %d: %s", r.code, r.body)
 				}
@@ -155,7 +169,7 @@ func TestTenancy(t *testing.T) {
 				if r2.code != r.code && r2.code != 403 && !(r.code >= 200 && r.code < 300 && r2.code >= 200 && r2.code < 300) {
 					t.Fatalf("lesser role: status %d, owner got %d: %s", r2.code, r.code, r2.body)
 				}
-				if r2.code == 403 && pattern != "POST /api/v1/verify" {
+				if r2.code == 403 && !reportRoutes[pattern] {
 					r2.problem(t, 403)
 				}
 				for _, id := range aIDs {

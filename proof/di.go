@@ -223,12 +223,16 @@ func VerifyDI(ctx context.Context, cred map[string]any, r KeyResolver) (*Result,
 	issuer := IssuerID(cred)
 	var docCanon string // shared by the proofs that cover doc alone
 	res := &Result{Proofs: make([]ProofResult, 0, len(set))}
+	want := expect{purpose: PurposeAssertionMethod, controller: issuer, role: "issuer"}
+	if issuer == "" {
+		want.role = "" // checkDI fails every proof: a credential has an issuer
+	}
 	for _, p := range set {
 		if err := ctx.Err(); err != nil {
 			res.Proofs = append(res.Proofs, ProofResult{Type: stringOf(p["type"]), Outcome: Indeterminate, Err: classify("proof", err)})
 			continue
 		}
-		pr := verifyOne(ctx, doc, issuer, p, set, r, &docCanon)
+		pr := verifyOne(ctx, doc, want, p, set, r, &docCanon)
 		res.Proofs = append(res.Proofs, pr)
 	}
 	return res, res.summarize()
@@ -271,7 +275,20 @@ func (r *Result) summarize() error {
 	return nil
 }
 
-func verifyOne(ctx context.Context, doc map[string]any, issuer string, p map[string]any, set []map[string]any, r KeyResolver, docCanon *string) ProofResult {
+// expect is what a proof must show besides a valid signature: its purpose,
+// and the controller of its verification method, the document's issuer or
+// holder (role). An empty controller with role "holder" accepts any
+// controller (a presentation without a holder); with role "" it fails.
+// Challenge and domain, when set, must be the proof's (presentations).
+type expect struct {
+	purpose    string
+	controller string
+	role       string
+	challenge  string
+	domain     string
+}
+
+func verifyOne(ctx context.Context, doc map[string]any, want expect, p map[string]any, set []map[string]any, r KeyResolver, docCanon *string) ProofResult {
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	pr := ProofResult{
 		Type:               str("type"),
@@ -280,7 +297,7 @@ func verifyOne(ctx context.Context, doc map[string]any, issuer string, p map[str
 		ProofPurpose:       str("proofPurpose"),
 		Created:            str("created"),
 	}
-	if err := checkDI(ctx, doc, issuer, p, set, r, docCanon, &pr); err != nil {
+	if err := checkDI(ctx, doc, want, p, set, r, docCanon, &pr); err != nil {
 		pr.Outcome, pr.Err = err.Outcome, err
 		return pr
 	}
@@ -288,7 +305,7 @@ func verifyOne(ctx context.Context, doc map[string]any, issuer string, p map[str
 	return pr
 }
 
-func checkDI(ctx context.Context, doc map[string]any, issuer string, p map[string]any, set []map[string]any, r KeyResolver, docCanon *string, pr *ProofResult) *Error {
+func checkDI(ctx context.Context, doc map[string]any, want expect, p map[string]any, set []map[string]any, r KeyResolver, docCanon *string, pr *ProofResult) *Error {
 	switch pr.Type {
 	case TypeDataIntegrityProof:
 		if pr.Cryptosuite != CryptosuiteEdDSARDFC2022 {
@@ -298,8 +315,8 @@ func checkDI(ctx context.Context, doc map[string]any, issuer string, p map[strin
 	default:
 		return &Error{Outcome: Unsupported, Check: "type", Err: fmt.Errorf("proof type %q is not supported", pr.Type)}
 	}
-	if pr.ProofPurpose != PurposeAssertionMethod {
-		return failed("proofPurpose", "proofPurpose is %q, want %q", pr.ProofPurpose, PurposeAssertionMethod)
+	if pr.ProofPurpose != want.purpose {
+		return failed("proofPurpose", "proofPurpose is %q, want %q", pr.ProofPurpose, want.purpose)
 	}
 	pv, _ := p["proofValue"].(string)
 	if len(pv) < 2 || pv[0] != 'z' {
@@ -318,16 +335,19 @@ func checkDI(ctx context.Context, doc map[string]any, issuer string, p map[strin
 	if pr.VerificationMethod == "" {
 		return failed("verificationMethod", "proof has no verificationMethod")
 	}
-	if issuer == "" {
+	if want.role == "" {
 		return failed("issuer", "credential has no issuer id")
 	}
-	m, err := r.VerificationMethod(ctx, pr.VerificationMethod, PurposeAssertionMethod)
+	if e := checkChallenge(p, want); e != nil {
+		return e
+	}
+	m, err := r.VerificationMethod(ctx, pr.VerificationMethod, want.purpose)
 	if err != nil {
 		return classify("verificationMethod", fmt.Errorf("%s: %w", pr.VerificationMethod, err))
 	}
 	pr.Controller = m.Controller
-	if m.Controller != issuer {
-		return failed("controller", "verification method controller %q is not the issuer %q", m.Controller, issuer)
+	if want.controller != "" && m.Controller != want.controller {
+		return failed("controller", "verification method controller %q is not the %s %q", m.Controller, want.role, want.controller)
 	}
 	pub, err := m.PublicKey()
 	if err != nil {
