@@ -396,7 +396,13 @@ func (e *fastExpander) object(active *fctx, prop string, elem map[string]any, ke
 		if ev == nil {
 			continue
 		}
-		cont := termCtx.container(key)
+		// The container mapping is the key's in the active context, not in
+		// the key's own scoped context, which may not define the key at
+		// all (the VC 2.0 context's verifiableCredential has "@context":
+		// null): https://www.w3.org/TR/json-ld11-api/#algorithm-3, step
+		// 13.7. json-gold v0.9.1 looks in the scoped context, and so
+		// leaves a presentation's credentials out of their named graphs.
+		cont := active.container(key)
 		if cont&contList != 0 {
 			m, isMap := ev.(map[string]any)
 			if _, hasList := m["@list"]; !isMap || !hasList {

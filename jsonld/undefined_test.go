@@ -2,6 +2,7 @@ package jsonld
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -150,4 +151,31 @@ func TestImportDoesNotPoisonContexts(t *testing.T) {
 	d := ob3Doc(t)
 	d["@context"] = []any{"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"}
 	_, _ = Canonicalize(context.Background(), d, Options{})
+}
+
+// TestPresentationGraph: a presentation's credentials are in named graphs
+// of their own (the VC 2.0 context's verifiableCredential is a @graph
+// container whose scoped context is null), as JSON-LD 1.1 expansion and
+// the JavaScript signers put them; json-gold v0.9.1 left them in the
+// default graph, so a signed presentation did not verify.
+func TestPresentationGraph(t *testing.T) {
+	var vp map[string]any
+	if err := json.Unmarshal([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiablePresentation"],
+		"verifiableCredential":[{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"urn:x","type":["VerifiableCredential"],
+		"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}]}`), &vp); err != nil {
+		t.Fatal(err)
+	}
+	out, err := Canonicalize(context.Background(), vp, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<urn:x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://www.w3.org/2018/credentials#VerifiableCredential> _:c14n1 .
+<urn:x> <https://www.w3.org/2018/credentials#credentialSubject> <did:example:2> _:c14n1 .
+<urn:x> <https://www.w3.org/2018/credentials#issuer> <did:example:1> _:c14n1 .
+_:c14n0 <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://www.w3.org/2018/credentials#VerifiablePresentation> .
+_:c14n0 <https://www.w3.org/2018/credentials#verifiableCredential> _:c14n1 .
+`
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
 }
