@@ -55,6 +55,7 @@ func TestBadIRIs(t *testing.T) {
 		tc{"result status", "POST", "/api/v1/awards", award(`"results":[{"status":"Bogus"}]`), "results[0].status"},
 		tc{"result alignment URL", "POST", "/api/v1/awards", award(`"results":[{"alignment":[{"targetName":"t","targetUrl":"https://e.org/a b"}]}]`), "results[0].alignment[0].targetUrl"},
 		tc{"context in evidence", "POST", "/api/v1/awards", award(`"evidence":[{"name":"n","@context":"https://e.org/ctx"}]`), "evidence[0].@context"},
+		tc{"colliding keywords", "POST", "/api/v1/awards", award(`"evidence":[{"name":"a"},{"name":"n","@id":"https://e.org/x","id":"https://e.org/y"}]`), "evidence[1]"},
 		tc{"relative @id in evidence", "POST", "/api/v1/awards", award(`"evidence":[{"name":"n","@id":"a b"}]`), "evidence[0].@id"},
 		tc{"extension in an alignment", "POST", "/api/v1/achievements", achievement(`"alignment":[{"targetName":"t","targetUrl":"https://e.org/","x":1}]`), "alignment[0].x"},
 		tc{"result description id", "POST", "/api/v1/achievements", achievement(`"resultDescription":[{"name":"n","resultType":"LetterGrade","id":"a b"}]`), "resultDescription[0].id"},

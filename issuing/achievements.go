@@ -251,10 +251,10 @@ func (s *Service) checkSignable(ctx context.Context, a *cairn.Achievement, is *c
 		return cairn.Wrapf(cairn.Internal, err, "building a credential of the achievement")
 	}
 	if err := ob.ValidateIssued(cred); err != nil {
-		return signingError(ctx, cred, err, achievementFields, "a credential of the achievement fails the OB 3.0 schema")
+		return signingError(ctx, cred, err, achievementFields, achievementLists, "a credential of the achievement fails the OB 3.0 schema")
 	}
 	if _, err := jsonld.Canonicalize(ctx, cred, jsonld.Options{}); err != nil {
-		return signingError(ctx, cred, err, achievementFields, "canonicalizing a credential of the achievement")
+		return signingError(ctx, cred, err, achievementFields, achievementLists, "canonicalizing a credential of the achievement")
 	}
 	return nil
 }

@@ -291,11 +291,11 @@ func (s *Service) sign(ctx context.Context, aw *cairn.Award, ach *cairn.Achievem
 		return cairn.Wrapf(cairn.Internal, err, "building the credential")
 	}
 	if err := ob.ValidateIssued(cred); err != nil {
-		return signingError(ctx, cred, err, awardFields, "the credential Cairn built fails the OB 3.0 schema")
+		return signingError(ctx, cred, err, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")
 	}
 	signed, err := proof.SignDI(ctx, cred, fs.di.signer, fs.di.vm, s.clock())
 	if err != nil {
-		return signingError(ctx, cred, err, awardFields, "signing the credential")
+		return signingError(ctx, cred, err, awardFields, awardLists, "signing the credential")
 	}
 	if aw.CredentialJSON, err = json.Marshal(signed); err != nil {
 		return err

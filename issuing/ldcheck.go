@@ -45,19 +45,98 @@ func checkDID(field, v string) error {
 // field; a budget that the document exceeds is Invalid too (the input made
 // it that large); the end of ctx is Unavailable; anything else is Internal:
 // Cairn built a document it cannot sign.
-func signingError(ctx context.Context, doc map[string]any, err error, fields func(ptr string) (field, note string, ok bool), what string) error {
+//
+// An error that names no place (json-gold's "colliding keywords", say) is
+// blamed on one of lists, the JSON Pointers of the arrays of doc that hold
+// input, when doc canonicalizes without it (see blame).
+func signingError(ctx context.Context, doc map[string]any, err error, fields func(ptr string) (field, note string, ok bool), lists []string, what string) error {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return cairn.Wrapf(cairn.Unavailable, err, "%s: the request ended", what)
 	}
 	if errors.Is(err, jsonld.ErrLimit) {
 		return &cairn.Error{Kind: cairn.Invalid, Message: "the credential this request makes is too large to sign; send fewer or smaller values", Err: err}
 	}
-	if ptr, msg, ok := docFault(doc, err); ok {
+	ptr, msg, ok := docFault(doc, err)
+	if !ok {
+		var ve *ob.ValidationError
+		if !errors.As(err, &ve) {
+			ptr, ok = blame(ctx, doc, lists)
+			msg = "cannot be signed as JSON-LD; leave out JSON-LD keywords (@id, @context …) and give extension properties plain values"
+		}
+	}
+	if ok {
 		if field, note, ok := fields(ptr); ok {
 			return &cairn.Error{Kind: cairn.Invalid, Field: field, Message: note + msg, Err: err}
 		}
 	}
 	return cairn.Wrapf(cairn.Internal, err, "%s", what)
+}
+
+// blame finds which item of the arrays lists (JSON Pointers into doc) makes
+// doc fail to canonicalize: it tries doc without each array, then, for the
+// one whose removal lets doc through, with half of its items, then half of
+// that half, down to one item, about a dozen canonicalizations in all. It
+// returns the item's pointer (or the array's, when no single item is to
+// blame), or false when doc fails without any of the arrays.
+func blame(ctx context.Context, doc map[string]any, lists []string) (string, bool) {
+	passes := func(d map[string]any) bool {
+		_, err := jsonld.Canonicalize(ctx, d, jsonld.Options{})
+		return err == nil
+	}
+	for _, ptr := range lists {
+		items, ok := arrayAt(doc, ptr)
+		if !ok || len(items) == 0 || !passes(withArray(doc, ptr, nil)) {
+			continue
+		}
+		lo, hi := 0, len(items) // the culprit is in items[lo:hi]
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if !passes(withArray(doc, ptr, items[lo:mid])) {
+				hi = mid
+			} else if !passes(withArray(doc, ptr, items[mid:hi])) {
+				lo = mid
+			} else {
+				return ptr, true // only a combination fails
+			}
+		}
+		return ptr + "/" + strconv.Itoa(lo), true
+	}
+	return "", false
+}
+
+// arrayAt returns the array at ptr, a pointer of object members only.
+func arrayAt(doc map[string]any, ptr string) ([]any, bool) {
+	var v any = doc
+	for _, seg := range strings.Split(ptr, "/")[1:] {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		v = m[seg]
+	}
+	items, ok := v.([]any)
+	return items, ok
+}
+
+// withArray returns a copy of doc (sharing what it does not change) whose
+// array at ptr holds items.
+func withArray(doc map[string]any, ptr string, items []any) map[string]any {
+	segs := strings.Split(ptr, "/")[1:]
+	var set func(m map[string]any, segs []string) map[string]any
+	set = func(m map[string]any, segs []string) map[string]any {
+		c := make(map[string]any, len(m))
+		for k, v := range m {
+			c[k] = v
+		}
+		if len(segs) == 1 {
+			c[segs[0]] = items
+			return c
+		}
+		inner, _ := m[segs[0]].(map[string]any)
+		c[segs[0]] = set(inner, segs[1:])
+		return c
+	}
+	return set(doc, segs)
 }
 
 // docFault locates what err says is wrong with doc, as a JSON Pointer
@@ -170,6 +249,13 @@ func fieldPath(name, rest string) string {
 	}
 	return b.String()
 }
+
+// The arrays of a credential that hold what an award's or an achievement's
+// input gave, for blame.
+var (
+	awardLists       = []string{"/evidence", "/credentialSubject/result"}
+	achievementLists = []string{"/credentialSubject/achievement/alignment", "/credentialSubject/achievement/resultDescription"}
+)
 
 // awardFields maps a place in an award's credential to the AwardInput field
 // it came from. The achievement and the issuer profile were checked when

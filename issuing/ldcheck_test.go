@@ -62,7 +62,7 @@ func TestSigningError(t *testing.T) {
 		{"deadline", ctx, context.DeadlineExceeded, cairn.Unavailable, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := signingError(tc.ctx, doc, tc.err, awardFields, "signing")
+			err := signingError(tc.ctx, doc, tc.err, awardFields, awardLists, "signing")
 			if cairn.KindOf(err) != tc.kind || cairn.FieldOf(err) != tc.field {
 				t.Fatalf("%v: kind %v field %q, want %v %q", err, cairn.KindOf(err), cairn.FieldOf(err), tc.kind, tc.field)
 			}
