@@ -76,12 +76,16 @@ func signingError(ctx context.Context, doc map[string]any, err error, fields fun
 // doc fail to canonicalize: it tries doc without each array, then, for the
 // one whose removal lets doc through, with half of its items, then half of
 // that half, down to one item, about a dozen canonicalizations in all. It
+// blames nothing when doc itself canonicalizes. It
 // returns the item's pointer (or the array's, when no single item is to
 // blame), or false when doc fails without any of the arrays.
 func blame(ctx context.Context, doc map[string]any, lists []string) (string, bool) {
 	passes := func(d map[string]any) bool {
 		_, err := jsonld.Canonicalize(ctx, d, jsonld.Options{})
 		return err == nil
+	}
+	if passes(doc) {
+		return "", false // the error was not about canonicalizing doc
 	}
 	for _, ptr := range lists {
 		items, ok := arrayAt(doc, ptr)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/jsonld"
+	"github.com/cairn-badges/cairn/proof"
 )
 
 func TestFieldMaps(t *testing.T) {
@@ -67,5 +68,38 @@ func TestSigningError(t *testing.T) {
 				t.Fatalf("%v: kind %v field %q, want %v %q", err, cairn.KindOf(err), cairn.FieldOf(err), tc.kind, tc.field)
 			}
 		})
+	}
+}
+
+// TestBlame: an error that names no place is blamed on the one item
+// without which the document canonicalizes, and on nothing when the
+// document canonicalizes as it is.
+func TestBlame(t *testing.T) {
+	ctx := context.Background()
+	ctxDef := map[string]any{"@vocab": "https://ex.org/", "id": "@id"}
+	items := []any{}
+	for i := range 7 {
+		items = append(items, map[string]any{"name": "e" + string(rune('a'+i))})
+	}
+	bad := append(append([]any{}, items...), map[string]any{"@id": "https://e.org/x", "id": "https://e.org/y"})
+	bad[3], bad[7] = bad[7], bad[3]
+	doc := map[string]any{"@context": ctxDef, "evidence": bad, "credentialSubject": map[string]any{"result": items}}
+	_, cerr := jsonld.Canonicalize(ctx, doc, jsonld.Options{})
+	if cerr == nil {
+		t.Fatal("the document canonicalizes")
+	}
+	if ptr, ok := blame(ctx, doc, awardLists); ptr != "/evidence/3" || !ok {
+		t.Fatalf("blame: %q %v", ptr, ok)
+	}
+	err := signingError(ctx, doc, cerr, awardFields, awardLists, "signing")
+	if cairn.KindOf(err) != cairn.Invalid || cairn.FieldOf(err) != "evidence[3]" {
+		t.Fatalf("signingError: %v (field %q)", err, cairn.FieldOf(err))
+	}
+	good := map[string]any{"@context": ctxDef, "evidence": items}
+	if ptr, ok := blame(ctx, good, awardLists); ok {
+		t.Fatalf("blame of a good document: %q", ptr)
+	}
+	if err := signingError(ctx, good, proof.ErrCannotSign, awardFields, awardLists, "signing"); cairn.KindOf(err) != cairn.Internal {
+		t.Fatalf("a signing error about no input: %v", err)
 	}
 }
