@@ -45,6 +45,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/web"
 )
@@ -264,11 +265,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	t := pages[name]
 	if t == nil {
 		h.log.Error("admin: no template", "template", name)
+		fail500.Record(r, errors.New("no template "+name))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	if err := t.ExecuteTemplate(&b, name, v); err != nil {
 		h.log.Error("admin: render", "template", name, "err", err)
+		fail500.Record(r, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -312,6 +315,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *actor, err err
 		status, heading, text = http.StatusServiceUnavailable, "Busy", "The service is busy. Try again in a few seconds."
 	default:
 		h.log.Error("admin", "path", r.URL.Path, "err", err)
+		fail500.Record(r, err)
 	}
 	h.render(w, r, status, "message.html", view{Title: heading, Actor: a,
 		Data: message{Heading: heading, Text: text, Link: h.path("/admin"), LinkText: "Back to the dashboard"}})

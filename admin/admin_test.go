@@ -425,6 +425,11 @@ func TestIssueFormErrors(t *testing.T) {
 		{"bad evidence", url.Values{"achievement": {e.ach.ID}, "recipient": {"a@example.org"}, "name": {"Kept Name"}, "formats": {"di"}, "evidence": {"javascript:alert(1)"}}, "is not an absolute http(s) URL"},
 		{"show name without name", url.Values{"achievement": {e.ach.ID}, "recipient": {"a@example.org"}, "showName": {"1"}, "formats": {"di"}}, "There is no name to show"},
 		{"bad UTF-8", url.Values{"achievement": {e.ach.ID}, "recipient": {"a@example.org"}, "name": {"Kept Name"}, "narrative": {"\xff"}, "formats": {"di"}}, "is not valid UTF-8"},
+		{"evidence with a space", url.Values{"achievement": {e.ach.ID}, "recipient": {"a@example.org"}, "name": {"Kept Name"}, "formats": {"di"}, "evidence": {"https://e.org/a b"}}, "cannot be an IRI in a credential"},
+		{"evidence with a brace", url.Values{"achievement": {e.ach.ID}, "recipient": {"a@example.org"}, "name": {"Kept Name"}, "formats": {"di"}, "evidence": {"https://e.org/{x}"}}, "cannot be an IRI in a credential"},
+		{"evidence not UTF-8", url.Values{"achievement": {e.ach.ID}, "recipient": {"a@example.org"}, "name": {"Kept Name"}, "formats": {"di"}, "evidence": {"https://e.org/\xff"}}, "not valid UTF-8"},
+		{"DID with a quote", url.Values{"achievement": {e.ach.ID}, "recipient": {`did:example:a"<b>`}, "name": {"Kept Name"}, "formats": {"di"}}, "is not a DID"},
+		{"DID without an id", url.Values{"achievement": {e.ach.ID}, "recipient": {"did:x"}, "name": {"Kept Name"}, "formats": {"di"}}, "no method-specific id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := c.post("/admin/awards/new", tc.form)
@@ -517,6 +522,8 @@ func TestAchievementForm(t *testing.T) {
 		{"no file", url.Values{"imageMode": {"upload"}}, "", nil, "Choose a PNG or SVG file."},
 		{"not an image", url.Values{"imageMode": {"upload"}}, "x.png", []byte("hello"), "Not a PNG or SVG image"},
 		{"criteria URL", url.Values{"criteriaUrl": {"ftp://x"}}, "", nil, "is not an absolute http(s) URL"},
+		{"criteria URL with a space", url.Values{"criteriaUrl": {"https://e.org/a b"}}, "", nil, "cannot be an IRI in a credential"},
+		{"criteria URL with a caret", url.Values{"criteriaUrl": {"https://e.org/^"}}, "", nil, "cannot be an IRI in a credential"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := url.Values{}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/issuing"
@@ -207,6 +208,9 @@ func query(r *http.Request, allowed ...string) (url.Values, error) {
 		}
 		if strings.ContainsRune(vs[0], 0) || len(vs[0]) > 2000 {
 			return nil, badRequest(name, "contains a NUL character or is longer than 2000 bytes")
+		}
+		if !utf8.ValidString(vs[0]) {
+			return nil, cairn.Invalidf(name, "is not valid UTF-8 once percent-decoded")
 		}
 	}
 	return q, nil

@@ -51,7 +51,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown nested field", "POST", "/api/v1/awards", `{"recipient":{"emial":"x@example.com"}}`, 400, "recipient.emial", "unknown field"},
 		{"duplicate field", "POST", "/api/v1/awards", ok + `,"narrative":"a","narrative":"b"}`, 400, "narrative", "twice"},
 		{"NUL in an ID", "POST", "/api/v1/awards", `{"achievementId":"a\u0000"}`, 400, "achievementId", "NUL"},
-		{"NUL in an extension", "POST", "/api/v1/awards", ok + `,"evidence":[{"name":"n","x":"\u0000"}]}`, 400, "", "NUL"},
+		{"NUL in an extension", "POST", "/api/v1/awards", ok + `,"evidence":[{"name":"n","x":"\u0000"}]}`, 400, "evidence[0].x", "NUL"},
 		{"int overflow", "POST", "/api/v1/achievements", `{"validForMonths":1e100}`, 400, "validForMonths", "integer"},
 		{"fraction for int", "POST", "/api/v1/achievements", `{"validForMonths":1.5}`, 400, "validForMonths", "integer"},
 		{"float overflow", "POST", "/api/v1/awards", ok + `,"creditsEarned":1e999}`, 400, "creditsEarned", "out of range"},

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/ob"
 )
 
@@ -174,8 +176,9 @@ func checkShape(data []byte, t reflect.Type) error {
 }
 
 type shapeChecker struct {
-	dec  *json.Decoder
-	data []byte
+	dec   *json.Decoder
+	data  []byte
+	start int64 // where the last token read starts (or the separator before it)
 }
 
 // position turns a byte offset into a 1-based line and column.
@@ -188,6 +191,7 @@ func (c *shapeChecker) position(off int64) (line, col int) {
 }
 
 func (c *shapeChecker) token() (json.Token, error) {
+	c.start = c.dec.InputOffset()
 	tok, err := c.dec.Token()
 	if err == nil {
 		return tok, nil
@@ -235,7 +239,7 @@ func (c *shapeChecker) value(t reflect.Type, path string, tok json.Token) error 
 	}
 	switch {
 	case t == rawType || t.Kind() == reflect.Interface:
-		return c.skip(tok)
+		return c.skip(tok, path)
 	case t == timeType:
 		s, ok := tok.(string)
 		if !ok {
@@ -257,7 +261,7 @@ func (c *shapeChecker) value(t reflect.Type, path string, tok json.Token) error 
 		if _, ok := tok.(string); !ok {
 			return c.wrongType(path, "string", tok)
 		}
-		if err := noNUL(tok, path); err != nil {
+		if err := c.checkString(tok, path); err != nil {
 			return err
 		}
 	case reflect.Bool:
@@ -315,7 +319,7 @@ func (c *shapeChecker) value(t reflect.Type, path string, tok json.Token) error 
 			return nil, badRequest(join(path, key), "unknown field; the fields here are %s", strings.Join(si.names, ", "))
 		})
 	default:
-		return c.skip(tok)
+		return c.skip(tok, path)
 	}
 	return nil
 }
@@ -348,7 +352,7 @@ func (c *shapeChecker) object(path string, typeOf func(key string) (reflect.Type
 			return nil
 		}
 		key := tok.(string) // the decoder guarantees a string key here
-		if err := noNUL(key, join(path, strings.ReplaceAll(key, "\x00", "\\u0000"))); err != nil {
+		if err := c.checkKey(key, path); err != nil {
 			return err
 		}
 		if seen[key] {
@@ -364,7 +368,7 @@ func (c *shapeChecker) object(path string, typeOf func(key string) (reflect.Type
 			return err
 		}
 		if ft == nil {
-			err = c.skip(vt)
+			err = c.skip(vt, join(path, key))
 		} else {
 			err = c.value(ft, join(path, key), vt)
 		}
@@ -374,46 +378,119 @@ func (c *shapeChecker) object(path string, typeOf func(key string) (reflect.Type
 	}
 }
 
-// noNUL refuses a string holding NUL: no text Cairn keeps may hold it
-// (PostgreSQL refuses it in text and JSON columns).
-func noNUL(tok json.Token, path string) error {
-	if s, ok := tok.(string); ok && strings.ContainsRune(s, 0) {
+// checkString refuses a string token that holds NUL (no text Cairn keeps
+// may hold it: PostgreSQL refuses it in text and JSON columns), or that was
+// not valid Unicode in the body: invalid UTF-8, or an escaped lone UTF-16
+// surrogate. encoding/json would silently turn either into U+FFFD.
+func (c *shapeChecker) checkString(tok json.Token, path string) error {
+	s, ok := tok.(string)
+	if !ok {
+		return nil
+	}
+	if strings.ContainsRune(s, 0) {
 		return badRequest(path, "contains a NUL character (\\u0000)")
+	}
+	if fault := c.unicodeFault(s); fault != "" {
+		return cairn.Invalidf(path, "%s", fault)
 	}
 	return nil
 }
 
-// skip consumes the rest of the value that starts with tok, refusing NUL
-// in its strings.
-func (c *shapeChecker) skip(tok json.Token) error {
-	if err := noNUL(tok, ""); err != nil {
+// checkKey is checkString for a member name of the object at path.
+func (c *shapeChecker) checkKey(key, path string) error {
+	if strings.ContainsRune(key, 0) {
+		return badRequest(join(path, strings.ReplaceAll(key, "\x00", "\\u0000")), "contains a NUL character (\\u0000)")
+	}
+	if fault := c.unicodeFault(key); fault != "" {
+		return cairn.Invalidf(path, "a member name %s", fault)
+	}
+	return nil
+}
+
+// unicodeFault says what was wrong in the body with the string s, the last
+// token read, when s holds U+FFFD: "" when the body held U+FFFD itself.
+func (c *shapeChecker) unicodeFault(s string) string {
+	if !strings.ContainsRune(s, utf8.RuneError) {
+		return ""
+	}
+	raw := c.data[c.start:c.dec.InputOffset()]
+	for i := 0; i < len(raw); {
+		r, n := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && n == 1 {
+			line, col := c.position(c.start + int64(i))
+			return fmt.Sprintf("is not valid UTF-8 (byte 0x%02X at line %d, column %d)", raw[i], line, col)
+		}
+		i += n
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++
+		if i+4 >= len(raw) || raw[i] != 'u' {
+			continue
+		}
+		r := hex4(raw[i+1 : i+5])
+		i += 4
+		if r >= 0xD800 && r < 0xDC00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+			if r2 := hex4(raw[i+3 : i+7]); r2 >= 0xDC00 && r2 < 0xE000 {
+				i += 6
+				continue
+			}
+		}
+		if r >= 0xD800 && r < 0xE000 {
+			return fmt.Sprintf("is not valid Unicode: \\u%04X is half of a UTF-16 surrogate pair", r)
+		}
+	}
+	return ""
+}
+
+// hex4 decodes four hex digits (-1 if they are not).
+func hex4(b []byte) int {
+	n, err := strconv.ParseUint(string(b), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return int(n)
+}
+
+// skip consumes the rest of the value at path that starts with tok,
+// checking its strings (checkString) and member names.
+func (c *shapeChecker) skip(tok json.Token, path string) error {
+	if err := c.checkString(tok, path); err != nil {
 		return err
 	}
 	d, ok := tok.(json.Delim)
 	if !ok || (d != '{' && d != '[') {
 		return nil
 	}
-	for depth := 1; depth > 0; {
+	for i := 0; ; i++ {
 		tok, err := c.token()
 		if err != nil {
 			return err
 		}
-		if err := noNUL(tok, ""); err != nil {
-			return err
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			return nil
 		}
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
+		at := fmt.Sprintf("%s[%d]", path, i)
+		if d == '{' {
+			key := tok.(string) // the decoder guarantees a string key here
+			if err := c.checkKey(key, path); err != nil {
+				return err
+			}
+			at = join(path, key)
+			if tok, err = c.token(); err != nil {
+				return err
 			}
 		}
+		if err := c.skip(tok, at); err != nil {
+			return err
+		}
 	}
-	return nil
 }
 
 func (c *shapeChecker) wrongType(path, want string, tok json.Token) error {
-	if err := c.skip(tok); err != nil {
+	if err := c.skip(tok, path); err != nil {
 		return err
 	}
 	if path == "" {

@@ -2,10 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/issuing"
 )
 
@@ -29,6 +33,39 @@ func TestUnmarshalStrictAccepts(t *testing.T) {
 	}
 }
 
+// TestUnicode: invalid UTF-8 and lone surrogates are refused with the
+// field's path, extensions and member names included; U+FFFD itself, raw
+// or escaped, and surrogate pairs are accepted.
+func TestUnicode(t *testing.T) {
+	for _, tc := range []struct {
+		body, field, detail string // field "" and detail "": accepted
+	}{
+		{`{"narrative":"a\ufffd b\uFFFD \ud83d\ude00"}`, "", ""},
+		{"{\"narrative\":\"\xef\xbf\xbd \xf0\x9f\x98\x80\"}", "", ""},
+		{`{"narrative":"\\ud800"}`, "", ""}, // an escaped backslash, then text
+		{"{\"narrative\":\"ab\xff\"}", "narrative", "byte 0xFF at line 1, column 17"},
+		{"{\n\"recipient\": {\"name\": \"\xc3\"}}", "recipient.name", "line 2, column 24"},
+		{`{"narrative":"\ud800"}`, "narrative", `\uD800 is half`},
+		{`{"narrative":"\udc00\ud800"}`, "narrative", `\uDC00 is half`},
+		{`{"narrative":"\ud83d\u0041"}`, "narrative", `\uD83D is half`},
+		{"{\"evidence\":[{\"name\":\"n\"},{\"x\":{\"y\":[\"\xff\"]}}]}", "evidence[1].x.y[0]", "not valid UTF-8"},
+		{"{\"evidence\":[{\"\xff\":1}]}", "evidence[0]", "a member name is not valid UTF-8"},
+		{"{\"\xff\":1}", "", "a member name is not valid UTF-8"},
+	} {
+		var in issuing.AwardInput
+		err := unmarshalStrict([]byte(tc.body), &in)
+		if tc.detail == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tc.body, err)
+			}
+			continue
+		}
+		if cairn.KindOf(err) != cairn.Invalid || cairn.FieldOf(err) != tc.field || !strings.Contains(cairn.PublicMessage(err), tc.detail) {
+			t.Errorf("%q: %v (field %q), want field %q and %q", tc.body, err, cairn.FieldOf(err), tc.field, tc.detail)
+		}
+	}
+}
+
 func TestPosition(t *testing.T) {
 	c := &shapeChecker{data: []byte("ab\ncde\nf")}
 	for _, tc := range []struct {
@@ -42,23 +79,29 @@ func TestPosition(t *testing.T) {
 }
 
 // FuzzUnmarshalStrict checks the strict decoder against encoding/json:
-// whatever it accepts, encoding/json accepts and decodes the same way.
+// whatever it accepts, encoding/json accepts and decodes the same way, and
+// it is valid UTF-8.
 func FuzzUnmarshalStrict(f *testing.F) {
 	for _, s := range []string{
 		`{"achievementId":"a","recipient":{"email":"e"}}`,
 		`{"evidence":[{"id":"u","extra":[1,{"a":null}]}],"results":{"value":"v"}}`,
 		`{"creditsEarned":1e3,"validFrom":"2024-01-01T00:00:00Z","formats":null}`,
 		`{"recipient":{"hashed":true,"showName":false}}`, `{}`, `{"a":1}`,
+		"{\"narrative\":\"\xff\"}", `{"narrative":"\ud800\udc00\ud800"}`, "{\"evidence\":[{\"\xc3\":1}]}",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var strict issuing.AwardInput
 		if err := unmarshalStrict(data, &strict); err != nil {
-			if _, ok := err.(*requestError); !ok {
+			var ce *cairn.Error
+			if _, ok := err.(*requestError); !ok && !(errors.As(err, &ce) && ce.Kind == cairn.Invalid) {
 				t.Fatalf("error %T: %v", err, err)
 			}
 			return
+		}
+		if !utf8.Valid(data) {
+			t.Fatalf("strict accepted invalid UTF-8: %q", data)
 		}
 		var plain issuing.AwardInput
 		if err := json.Unmarshal(data, &plain); err != nil {

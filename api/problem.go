@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/internal/fail500"
 )
 
 // Problem is an RFC 9457 problem document
@@ -120,6 +121,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.RequestID = hex.EncodeToString(id[:])
 		s.log().ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path,
 			"request_id", p.RequestID, "err", err)
+		fail500.Record(r, err)
 	} else if status == http.StatusServiceUnavailable {
 		s.log().WarnContext(r.Context(), "api: unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/jsonld"
 	"github.com/cairn-badges/cairn/ob"
 )
 
@@ -82,19 +83,8 @@ func (in *AchievementInput) validate() error {
 	if !achievementTypes[in.AchievementType] && !(strings.HasPrefix(in.AchievementType, "ext:") && len(in.AchievementType) > 4) {
 		return cairn.Invalidf("achievementType", "%q is not an OB 3.0 achievement type (e.g. Badge, Certificate, MicroCredential) or ext:Name", in.AchievementType)
 	}
-	if len(in.Alignments) > MaxAlignments {
-		return cairn.Invalidf("alignment", "has %d entries; the limit is %d", len(in.Alignments), MaxAlignments)
-	}
-	for i := range in.Alignments {
-		a := &in.Alignments[i]
-		field := fmt.Sprintf("alignment[%d]", i)
-		a.Type = ob.List[string]{"Alignment"}
-		if err := checkText(field+".targetName", a.TargetName, 1, MaxNameLen); err != nil {
-			return err
-		}
-		if err := checkURL(field+".targetUrl", a.TargetURL); err != nil {
-			return err
-		}
+	if err := checkAlignments("alignment", in.Alignments); err != nil {
+		return err
 	}
 	if len(in.ResultDescriptions) > MaxResultDescs {
 		return cairn.Invalidf("resultDescription", "has %d entries; the limit is %d", len(in.ResultDescriptions), MaxResultDescs)
@@ -105,6 +95,24 @@ func (in *AchievementInput) validate() error {
 		rd.Type = ob.List[string]{"ResultDescription"}
 		if rd.ID == "" {
 			rd.ID = fmt.Sprintf("urn:cairn:result-description:%d", i+1)
+		}
+		if err := checkIRI(field+".id", rd.ID); err != nil {
+			return err
+		}
+		if err := checkAlignments(field+".alignment", rd.Alignment); err != nil {
+			return err
+		}
+		for j := range rd.RubricCriterionLevel {
+			l := &rd.RubricCriterionLevel[j]
+			lf := fmt.Sprintf("%s.rubricCriterionLevel[%d]", field, j)
+			if l.ID != "" {
+				if err := checkIRI(lf+".id", l.ID); err != nil {
+					return err
+				}
+			}
+			if err := checkAlignments(lf+".alignment", l.Alignment); err != nil {
+				return err
+			}
 		}
 		if err := checkText(field+".name", rd.Name, 1, MaxNameLen); err != nil {
 			return err
@@ -135,6 +143,27 @@ func (in *AchievementInput) validate() error {
 	return nil
 }
 
+// checkAlignments checks the alignments of an achievement, a result
+// description, a rubric level or a result: each names its target and
+// points at it with an http(s) URL.
+func checkAlignments(field string, as []ob.Alignment) error {
+	if len(as) > MaxAlignments {
+		return cairn.Invalidf(field, "has %d entries; the limit is %d", len(as), MaxAlignments)
+	}
+	for i := range as {
+		a := &as[i]
+		f := fmt.Sprintf("%s[%d]", field, i)
+		a.Type = ob.List[string]{"Alignment"}
+		if err := checkText(f+".targetName", a.TargetName, 1, MaxNameLen); err != nil {
+			return err
+		}
+		if err := checkURL(f+".targetUrl", a.TargetURL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (in *AchievementInput) apply(a *cairn.Achievement) {
 	a.IssuerID, a.Name, a.Description = in.IssuerID, in.Name, in.Description
 	a.CriteriaNarrative, a.CriteriaURL, a.AchievementType = in.CriteriaNarrative, in.CriteriaURL, in.AchievementType
@@ -149,11 +178,15 @@ func (s *Service) CreateAchievement(ctx context.Context, orgID string, in Achiev
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if err := s.checkRefs(ctx, orgID, in.IssuerID, in.ImageID); err != nil {
+	is, err := s.checkRefs(ctx, orgID, in.IssuerID, in.ImageID)
+	if err != nil {
 		return nil, err
 	}
 	a := &cairn.Achievement{OrgID: orgID}
 	in.apply(a)
+	if err := s.checkSignable(ctx, a, is); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateAchievement(ctx, a); err != nil {
 		return nil, err
 	}
@@ -177,24 +210,51 @@ func (s *Service) UpdateAchievement(ctx context.Context, orgID, id string, in Ac
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if err := s.checkRefs(ctx, orgID, in.IssuerID, in.ImageID); err != nil {
+	is, err := s.checkRefs(ctx, orgID, in.IssuerID, in.ImageID)
+	if err != nil {
 		return nil, err
 	}
 	in.apply(a)
+	if err := s.checkSignable(ctx, a, is); err != nil {
+		return nil, err
+	}
 	if err := s.store.UpdateAchievement(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-func (s *Service) checkRefs(ctx context.Context, orgID, issuerID, imageID string) error {
-	if _, err := s.store.Issuer(ctx, orgID, issuerID); err != nil {
-		return fieldErr("issuerId", err)
+func (s *Service) checkRefs(ctx context.Context, orgID, issuerID, imageID string) (*cairn.Issuer, error) {
+	is, err := s.store.Issuer(ctx, orgID, issuerID)
+	if err != nil {
+		return nil, fieldErr("issuerId", err)
 	}
 	if imageID != "" {
 		if _, err := s.store.Image(ctx, orgID, imageID); err != nil {
-			return fieldErr("imageId", err)
+			return nil, fieldErr("imageId", err)
 		}
+	}
+	return is, nil
+}
+
+// checkSignable builds the credential an award of a would carry and
+// canonicalizes it as signing does, so that an achievement no credential
+// can carry (an extension property that no context defines, say) is refused
+// when it is saved, naming the field, instead of failing every award.
+func (s *Service) checkSignable(ctx context.Context, a *cairn.Achievement, is *cairn.Issuer) error {
+	now := s.clock()
+	aw := &cairn.Award{ID: "00000000-0000-0000-0000-000000000000", StatusListID: "00000000-0000-0000-0000-000000000000",
+		Recipient:   cairn.Recipient{Type: cairn.RecipientEmail, Identity: "check@example.org"},
+		AwardedDate: now, ValidFrom: now}
+	cred, err := s.Credential(aw, a, is)
+	if err != nil {
+		return cairn.Wrapf(cairn.Internal, err, "building a credential of the achievement")
+	}
+	if err := ob.ValidateIssued(cred); err != nil {
+		return signingError(ctx, cred, err, achievementFields, achievementLists, "a credential of the achievement fails the OB 3.0 schema")
+	}
+	if _, err := jsonld.Canonicalize(ctx, cred, jsonld.Options{}); err != nil {
+		return signingError(ctx, cred, err, achievementFields, achievementLists, "canonicalizing a credential of the achievement")
 	}
 	return nil
 }

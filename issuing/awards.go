@@ -72,8 +72,8 @@ func (in *AwardInput) validate(now time.Time) error {
 			return cairn.Invalidf("recipient.email", "%q is not an email address", r.Email)
 		}
 	case r.DID != "":
-		if !strings.HasPrefix(r.DID, "did:") || len(r.DID) > MaxURLLen || strings.ContainsAny(r.DID, " \t\n#") {
-			return cairn.Invalidf("recipient.did", "%q is not a DID", r.DID)
+		if err := checkDID("recipient.did", r.DID); err != nil {
+			return err
 		}
 		if r.Hashed != nil && *r.Hashed {
 			return cairn.Invalidf("recipient.hashed", "only email addresses are hashed")
@@ -115,7 +115,12 @@ func (in *AwardInput) validate(now time.Time) error {
 		return cairn.Invalidf("results", "has %d entries; the limit is %d", len(in.Results), MaxResults)
 	}
 	for i := range in.Results {
-		in.Results[i].Type = ob.List[string]{"Result"}
+		res := &in.Results[i]
+		field := fmt.Sprintf("results[%d]", i)
+		res.Type = ob.List[string]{"Result"}
+		if err := checkAlignments(field+".alignment", res.Alignment); err != nil {
+			return err
+		}
 	}
 	if in.CreditsEarned != nil && (*in.CreditsEarned < 0 || *in.CreditsEarned > 1e6) {
 		return cairn.Invalidf("creditsEarned", "must be between 0 and 1000000")
@@ -286,11 +291,11 @@ func (s *Service) sign(ctx context.Context, aw *cairn.Award, ach *cairn.Achievem
 		return cairn.Wrapf(cairn.Internal, err, "building the credential")
 	}
 	if err := ob.ValidateIssued(cred); err != nil {
-		return cairn.Wrapf(cairn.Internal, err, "the credential Cairn built fails the OB 3.0 schema")
+		return signingError(ctx, cred, err, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")
 	}
 	signed, err := proof.SignDI(ctx, cred, fs.di.signer, fs.di.vm, s.clock())
 	if err != nil {
-		return cairn.Wrapf(cairn.Internal, err, "signing the credential")
+		return signingError(ctx, cred, err, awardFields, awardLists, "signing the credential")
 	}
 	if aw.CredentialJSON, err = json.Marshal(signed); err != nil {
 		return err

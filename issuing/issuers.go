@@ -252,10 +252,11 @@ func checkText(field, v string, min, max int) error {
 	return nil
 }
 
-// checkURL checks an absolute http(s) URL.
+// checkURL checks an absolute http(s) URL that a credential can hold (see
+// checkIRI).
 func checkURL(field, v string) error {
-	if len(v) > MaxURLLen {
-		return cairn.Invalidf(field, "is %d bytes long; the limit is %d", len(v), MaxURLLen)
+	if err := checkIRI(field, v); err != nil {
+		return err
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

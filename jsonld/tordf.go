@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/piprate/json-gold/ld"
 )
@@ -276,21 +275,14 @@ func (c *rdfConv) fresh() term {
 	return term{kind: kindBlank, value: "b" + strconv.Itoa(c.nblank-1)}
 }
 
-// checkIRI refuses an IRI without a scheme, or one that cannot be written
-// in N-Quads.
+// checkIRI refuses an IRI that CheckIRI refuses; one without a scheme is
+// an undefined term (a value no context maps to an IRI).
 func checkIRI(iri string) error {
-	if !hasScheme(iri) {
+	err := CheckIRI(iri)
+	if err != nil && !hasScheme(iri) {
 		return &UndefinedTermError{Term: iri}
 	}
-	for i := 0; i < len(iri); i++ {
-		if c := iri[i]; c <= 0x20 || strings.IndexByte("<>\"{}|^`\\", c) >= 0 {
-			return fmt.Errorf("%w: IRI %q contains %q", errInvalid, iri, c)
-		}
-	}
-	if !utf8.ValidString(iri) {
-		return fmt.Errorf("%w: IRI %q is not UTF-8", errInvalid, iri)
-	}
-	return nil
+	return err
 }
 
 // element converts one element of a graph's expanded form: node objects

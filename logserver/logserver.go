@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/translog"
 )
@@ -83,6 +84,7 @@ func (h *Handler) failErr(w http.ResponseWriter, r *http.Request, err error) {
 		h.fail(w, r, http.StatusBadRequest, "bad request: "+err.Error())
 	default:
 		h.logger().Error("transparency log", "path", r.URL.Path, "err", err)
+		fail500.Record(r, err)
 		h.fail(w, r, http.StatusInternalServerError, "the log cannot serve this resource")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/badgeimg"
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/share"
 )
@@ -142,7 +143,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.Meta = share.Meta{Title: pg.Title, Description: a.Description, URL: oa.ID, ImageURL: imageAbs,
 		ImageAlt: a.Name + " badge", SiteName: p.siteName}.Tags()
-	p.renderPage(w, "achievement.html", pg)
+	p.renderPage(w, r, "achievement.html", pg)
 }
 
 // issuer serves GET /issuers/{id}: the issuer's profile page, or its OB
@@ -197,15 +198,16 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.Meta = share.Meta{Title: is.Name, Description: is.Description, URL: pageURL, ImageURL: imageAbs,
 		ImageAlt: is.Name, SiteName: p.siteName}.Tags()
-	p.renderPage(w, "issuer.html", pg)
+	p.renderPage(w, r, "issuer.html", pg)
 }
 
 // renderPage renders a page into a buffer first, so that a template error
 // is a clean 500 instead of half a page.
-func (p *Public) renderPage(w http.ResponseWriter, name string, data any) {
+func (p *Public) renderPage(w http.ResponseWriter, r *http.Request, name string, data any) {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
 		p.log.Error("render", "template", name, "err", err)
+		fail500.Record(r, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

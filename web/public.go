@@ -16,6 +16,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -336,6 +337,7 @@ func (p *Public) fail(w http.ResponseWriter, r *http.Request, err error) {
 		p.writeError(w, r, http.StatusServiceUnavailable, "The service is busy. Try again in a few seconds.")
 	default:
 		p.log.Error("public page", "path", r.URL.Path, "err", err)
+		fail500.Record(r, err)
 		p.writeError(w, r, http.StatusInternalServerError, "Something went wrong on our side. Try again later.")
 	}
 }

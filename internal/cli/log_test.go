@@ -20,6 +20,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/cairn-badges/cairn/internal/app"
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/translog"
 )
@@ -189,6 +190,7 @@ func TestLogEndToEnd(t *testing.T) {
 
 	// A deleted entry: the server refuses the bundle that holds it, and
 	// serves the narrower ones before it, so the audit names the entry.
+	restore500s := meant500s(t)
 	exec("DELETE FROM translog_entries WHERE idx = 1")
 	if code, out := audit(); code != ExitFailed || !strings.Contains(out, "DIVERGENCE: log diverges at index 1 (tile/entries/000.p/2): the log's checkpoint covers it and the log does not serve it (HTTP 500)") {
 		t.Errorf("audit of a deleted entry: %d %q", code, out)
@@ -201,6 +203,7 @@ func TestLogEndToEnd(t *testing.T) {
 	if code, out := audit(); code != ExitFailed || !strings.Contains(out, "DIVERGENCE: log diverges at index 2 (tile/entries/000.p/3): ") {
 		t.Errorf("audit of a deleted last entry: %d %q", code, out)
 	}
+	restore500s()
 	exec("INSERT INTO translog_entries (idx, credential_id, data) SELECT 2, '', data FROM translog_entries WHERE idx = 1")
 	if code, _ := audit(); code != ExitFailed {
 		t.Errorf("audit with a duplicated entry passed")
@@ -241,6 +244,15 @@ func TestLogEndToEnd(t *testing.T) {
 	if code, _, _ := cairn(t, dir, "", "log", "audit", base); code != ExitUsage {
 		t.Errorf("audit without --checkpoint: exit %d", code)
 	}
+}
+
+// meant500s stops recording HTTP 500s (internal/fail500) until the
+// function it returns is called: while an entry is missing from the
+// database the log server rightly answers 500, and the audit must say so.
+func meant500s(t *testing.T) (restore func()) {
+	old := os.Getenv(fail500.EnvVar)
+	t.Setenv(fail500.EnvVar, "")
+	return func() { os.Setenv(fail500.EnvVar, old) }
 }
 
 // TestLogAuditCredentials rewrites a stored credential behind the log's

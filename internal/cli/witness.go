@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/translog"
 )
 
@@ -169,6 +170,9 @@ func (w *witness) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code, out := w.addCheckpoint(oldSize, proof, msg)
+	if code == http.StatusInternalServerError {
+		fail500.Record(r, errors.New(strings.TrimSpace(string(out))))
+	}
 	if code == http.StatusOK {
 		rw.Header().Set("Content-Type", "text/x.tlog.signature")
 	} else if code == http.StatusConflict {
