@@ -12,8 +12,10 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -87,18 +89,23 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p page)
 	}
 }
 
-// WriteBusy answers a verification the server refused for now (429 or
-// 503: see package throttle) with a page saying so; the caller sets
+// WriteBusy answers a verification the server refused for now (429 for
+// the client's rate, 503 when the verifier is busy: see package throttle)
+// with a page saying so and when to try again; the caller sets
 // Retry-After.
-func WriteBusy(w http.ResponseWriter, status int, detail string) {
+func WriteBusy(w http.ResponseWriter, status int, retryAfter time.Duration) {
 	setPageHeaders(w.Header())
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	title := "The verifier is busy"
-	if status == http.StatusTooManyRequests {
-		title = "Too many verifications"
+	when := "in a moment"
+	if s := int(math.Ceil(retryAfter.Seconds())); s > 1 {
+		when = fmt.Sprintf("in %d seconds", s)
 	}
-	_ = templates.ExecuteTemplate(w, "error.html", errorPage{Title: title, Message: detail + ". Nothing was verified: please try again in a moment.", Status: status})
+	title, msg := "The verifier is busy", "Nothing was verified: the server is verifying as much as it can right now. Please try again "+when+"."
+	if status == http.StatusTooManyRequests {
+		title, msg = "Too many verifications", "Nothing was verified: this address has asked for more verifications than the server takes at a time. Please try again "+when+"."
+	}
+	_ = templates.ExecuteTemplate(w, "error.html", errorPage{Title: title, Message: msg, Status: status})
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {

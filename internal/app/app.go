@@ -318,7 +318,7 @@ func (a *App) verifyLimiter() *throttle.Limiter {
 				return
 			}
 			throttle.SetRetryAfter(w, retryAfter)
-			web.WriteBusy(w, status, detail)
+			web.WriteBusy(w, status, retryAfter)
 		},
 	}
 	if v.ClientIPHeader != "" {
