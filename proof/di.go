@@ -235,7 +235,22 @@ func VerifyDI(ctx context.Context, cred map[string]any, r KeyResolver) (*Result,
 		pr := verifyOne(ctx, doc, want, p, set, r, &docCanon)
 		res.Proofs = append(res.Proofs, pr)
 	}
-	return res, res.summarize()
+	// Proofs by other parties (a co-signer, an earlier link of a chain)
+	// count once the issuer's own proof verifies: each is then checked
+	// with its own controller's keys, and must verify too
+	// (https://www.w3.org/TR/vc-data-integrity/#proof-sets).
+	if slices.ContainsFunc(res.Proofs, func(p ProofResult) bool { return p.Outcome == Verified && p.Controller == issuer }) {
+		others := want
+		others.others = true
+		for i, pr := range res.Proofs {
+			var pe *Error
+			if pr.Outcome == Failed && errors.As(pr.Err, &pe) && pe.Check == "controller" {
+				res.Proofs[i] = verifyOne(ctx, doc, others, set[i], set, r, &docCanon)
+			}
+		}
+	}
+	err = res.summarize()
+	return res, err
 }
 
 // summarize sets r.Outcome from the proofs and returns the error to report.
@@ -284,8 +299,13 @@ type expect struct {
 	purpose    string
 	controller string
 	role       string
-	challenge  string
-	domain     string
+	// others lets a proof's key belong to another controller than the
+	// expected one, checked against that controller's own keys for the
+	// purpose: a credential may carry proofs by other parties (a
+	// co-signer, a notary), as long as one of its proofs is its issuer's.
+	others    bool
+	challenge string
+	domain    string
 }
 
 func verifyOne(ctx context.Context, doc map[string]any, want expect, p map[string]any, set []map[string]any, r KeyResolver, docCanon *string) ProofResult {
@@ -346,7 +366,7 @@ func checkDI(ctx context.Context, doc map[string]any, want expect, p map[string]
 		return classify("verificationMethod", fmt.Errorf("%s: %w", pr.VerificationMethod, err))
 	}
 	pr.Controller = m.Controller
-	if want.controller != "" && m.Controller != want.controller {
+	if want.controller != "" && m.Controller != want.controller && !want.others {
 		return failed("controller", "verification method controller %q is not the %s %q", m.Controller, want.role, want.controller)
 	}
 	pub, err := m.PublicKey()

@@ -366,6 +366,12 @@ func (r *run) addDI(rep *Report, res *proof.Result, err error) {
 		var pe *proof.Error
 		var uc *jsonld.UnknownContextError
 		switch {
+		case o == Verified && p.Controller != rep.Issuer:
+			// Another party's proof (a co-signer's, a chain's): it must
+			// verify with its own keys, and says so, but it does not vouch
+			// for the issuer.
+			proofReasons = append(proofReasons, label+" verified")
+			keyReasons = append(keyReasons, fmt.Sprintf("also signed by %s, not the issuer (%s, assertionMethod)", p.Controller, p.VerificationMethod))
 		case o == Verified:
 			proofReasons = append(proofReasons, label+" verified")
 			keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
