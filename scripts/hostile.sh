@@ -10,15 +10,17 @@
 #
 # It starts `cairn serve` on a free loopback port with a new temporary data
 # folder (SQLite), issues awards, then measures the cached credential pages
-# (scripts/load, phase page) twice for DURATION each: undisturbed, then while
-# scripts/hostile sends hostile credentials (28,000 evidence objects, wide
-# arrays, deep nesting, many blank nodes, many contexts, a huge string, many
-# proofs, many endorsements with their own proofs, a JWT) HOSTILE_C at a time
-# to POST /api/v1/verify and the web form POST /verify, each client from its
-# own loopback address. It prints both tables and the ratio of page rates,
-# and exits 1 unless every hostile request was answered within MAX, none
-# with a 5xx other than 503, and the pages kept at least MIN_RATIO of their
-# undisturbed rate. Everything stops by itself.
+# (scripts/load, phase page) three times for DURATION each: undisturbed,
+# then while scripts/hostile sends hostile credentials (28,000 evidence
+# objects, wide arrays, deep nesting, many blank nodes, many contexts, a huge
+# string, many proofs, many endorsements with their own proofs, a JWT)
+# HOSTILE_C at a time to POST /api/v1/verify and the web form POST /verify,
+# each client from its own loopback address: first clients that wait out a
+# Retry-After, then a flood that ignores it. It prints the tables and the
+# ratios of page rates, and exits 1 unless every hostile request was
+# answered within MAX, none with a 5xx other than 503, and the pages kept at
+# least MIN_RATIO of their undisturbed rate under the first attack.
+# Everything stops by itself.
 #
 # Environment:
 #   DURATION (60s)  each measured phase
@@ -27,7 +29,7 @@
 #   MAX (1.5s)      the longest a hostile request may take to be answered
 #   MIN_RATIO (0.8) pages under attack / undisturbed
 #   OUT             folder to keep the server log and the tables in
-# The defaults take about 2.5 minutes plus the build.
+# The defaults take about 3.5 minutes plus the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,21 +72,32 @@ echo "## credential pages, undisturbed"
 pages | tee "$out/pages-alone.json"
 alone=$(rate <"$out/pages-alone.json")
 
-echo
-echo "## credential pages while the verifier is attacked"
+# attack NAME FLAGS: the pages while the hostile clients send, then their
+# table; sets the page rate in $attacked.
+attack() {
+	local name=$1
+	shift
+	echo
+	echo "## credential pages while the verifier is attacked ($name)"
+	"$tmp/hostile" -base "$base" -c "$HOSTILE_C" -d "$((secs + 2))s" -max "$MAX" "$@" >"$out/hostile-$name.txt" 2>&1 &
+	local pid=$!
+	pages | tee "$out/pages-$name.json"
+	wait "$pid" || rc=1
+	attacked=$(rate <"$out/pages-$name.json")
+	echo
+	echo "## hostile requests, $name (status×count; latency from sending to the whole answer)"
+	cat "$out/hostile-$name.txt"
+	echo
+	echo "pages: $alone req/s undisturbed, $attacked req/s attacked ($name): ratio $(python3 -c "print(f'{$attacked / $alone:.2f}')")"
+}
 rc=0
-"$tmp/hostile" -base "$base" -c "$HOSTILE_C" -d "$((secs + 2))s" -max "$MAX" >"$out/hostile.txt" 2>&1 &
-attack=$!
-pages | tee "$out/pages-attacked.json"
-wait "$attack" || rc=1
-attacked=$(rate <"$out/pages-attacked.json")
-echo
-echo "## hostile requests (status×count; latency from sending to the whole answer)"
-cat "$out/hostile.txt"
-echo
-ratio=$(python3 -c "print(f'{$attacked / $alone:.2f}')")
-echo "pages: $alone req/s undisturbed, $attacked req/s attacked: ratio $ratio (at least $MIN_RATIO)"
+attack "clients wait out Retry-After"
+python3 -c "import sys; sys.exit(0 if $attacked / $alone >= $MIN_RATIO else 1)" ||
+	{ echo "FAIL: the pages lost more than $(python3 -c "print(round((1-$MIN_RATIO)*100))")% of their rate"; rc=1; }
+# A flood: the clients ignore Retry-After. Every answer must still come
+# within MAX; the pages' ratio is reported, not judged: on one machine the
+# flood's own sending takes the processors the pages would use.
+attack "flood, Retry-After ignored" -retry-after=false
 grep -E '^cairn_verify_(rejected|budget)' <(curl -s -H "Authorization: Bearer $CAIRN_METRICS_TOKEN" "$base/metrics") || true
-python3 -c "import sys; sys.exit(0 if $attacked / $alone >= $MIN_RATIO else 1)" || { echo "FAIL: the pages lost more than $(python3 -c "print(round((1-$MIN_RATIO)*100))")% of their rate"; rc=1; }
 [ $rc -eq 0 ] && echo "PASS" || echo "FAIL"
 exit $rc

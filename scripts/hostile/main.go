@@ -11,6 +11,10 @@
 // and to the web form POST /verify. Client i sends from 127.0.0.(11+i), so
 // that each is its own client for the per-address rate limit.
 //
+// With -retry-after (the default) a client told to back off (429 or 503
+// with Retry-After) waits that long before its next request, as a client
+// must; -retry-after=false floods, sending the next at once.
+//
 // It exits 1 when an answer took longer than -max, or was a 5xx other than
 // 503 (busy, with Retry-After), or the connection failed.
 package main
@@ -29,6 +33,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +51,7 @@ type result struct {
 	variant, route string
 	status         int
 	took           time.Duration
+	retryAfter     time.Duration
 	err            error
 }
 
@@ -56,14 +62,15 @@ func main() {
 	duration := flag.Duration("d", 60*time.Second, "how long to send")
 	maxTook := flag.Duration("max", 1500*time.Millisecond, "the longest an answer may take")
 	jsonOut := flag.Bool("json", false, "print one JSON object per variant and route instead of a table")
+	backOff := flag.Bool("retry-after", true, "after a 429 or 503, wait as long as its Retry-After says (false: send the next at once, a flood)")
 	flag.Parse()
-	if err := run(*base, *credURL, *clients, *duration, *maxTook, *jsonOut); err != nil {
+	if err := run(*base, *credURL, *clients, *duration, *maxTook, *jsonOut, *backOff); err != nil {
 		fmt.Fprintln(os.Stderr, "hostile:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base, credURL string, clients int, duration, maxTook time.Duration, jsonOut bool) error {
+func run(base, credURL string, clients int, duration, maxTook time.Duration, jsonOut, backOff bool) error {
 	u, err := url.Parse(base)
 	if err != nil {
 		return err
@@ -101,7 +108,14 @@ func run(base, credURL string, clients int, duration, maxTook time.Duration, jso
 			for n := i; ctx.Err() == nil; n++ {
 				v := variants[n%len(variants)]
 				route := routes[(n/len(variants))%len(routes)]
-				results <- send(client, base, v, route)
+				r := send(client, base, v, route)
+				results <- r
+				if backOff && r.retryAfter > 0 {
+					select {
+					case <-ctx.Done():
+					case <-time.After(r.retryAfter):
+					}
+				}
 			}
 		}()
 	}
@@ -202,7 +216,11 @@ func send(c *http.Client, base string, v variant, route string) result {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return result{variant: v.name, route: route, status: resp.StatusCode, took: time.Since(start)}
+	res := result{variant: v.name, route: route, status: resp.StatusCode, took: time.Since(start)}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		res.retryAfter = time.Duration(s) * time.Second
+	}
+	return res
 }
 
 func fetchCredential(u string) (map[string]any, error) {
