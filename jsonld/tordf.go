@@ -140,8 +140,9 @@ func toRDF(ctx context.Context, doc map[string]any, lim Limits) ([]quad, error) 
 // checked against lim before expansion, and quads are counted as they are
 // made.
 func toRDFUsing(ctx context.Context, doc map[string]any, lim Limits, expand expandFunc) ([]quad, error) {
-	if err := CheckLimits(doc, lim); err != nil {
-		return nil, err
+	m := measurer{lim: lim}
+	if m.walk(doc, 1); m.err != nil {
+		return nil, m.err
 	}
 	expanded, err := expand(ctx, doc)
 	if err != nil {
@@ -154,6 +155,8 @@ func toRDFUsing(ctx context.Context, doc map[string]any, lim Limits, expand expa
 		return nil, err
 	}
 	c := rdfConv{maxQuads: lim.MaxQuads, ticker: ticker{ctx: ctx}, blanks: map[string]string{}}
+	// A quad for about each member and array element: sized once.
+	c.quads = make([]quad, 0, min(m.props+m.elems, max(lim.MaxQuads, 0)+1))
 	for _, el := range expanded {
 		err = c.element(el, term{})
 		if errors.Is(err, errJSONLiteral) {
