@@ -432,7 +432,10 @@ type APIKeyStore interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix returns the unrevoked key with the prefix, whatever its
 	// organization (the key decides the organization). The caller checks the
-	// hash. Errors: NotFound (none, or revoked).
+	// hash. It may answer from a cache a few seconds old: a key revoked
+	// through another process (replica) may be returned for that long, one
+	// revoked through this store is not. Errors: NotFound (none, or
+	// revoked).
 	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
 	// APIKeys returns the organization's keys, revoked ones included, oldest
 	// first.
