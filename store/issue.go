@@ -27,13 +27,14 @@ import (
 //     issuer, writes.
 //   - The caller signs, on its own goroutine: concurrent requests sign on
 //     every core.
-//   - InsertAwards queues the signed awards for a group commit: the first
-//     caller to find no transaction in progress leads, takes everything
-//     queued (up to maxBatch awards), writes it in one transaction (award
-//     rows, their log events in the outbox, one used-count update per
-//     list) and commits once; callers that queued meanwhile wait, and the
-//     first of them leads the next transaction. Each caller returns only
-//     after the commit of its awards: durable before acknowledged.
+//   - InsertAwards queues the signed awards for a group commit: a caller
+//     that finds a transaction free (one on SQLite, four on PostgreSQL)
+//     leads it, takes everything queued (up to maxBatch awards), writes it
+//     in one transaction (award rows, their log events in the outbox, one
+//     used-count update per list) and commits once; callers that queued
+//     meanwhile wait, and the first of them leads the next transaction.
+//     Each caller returns only after the commit of its awards: durable
+//     before acknowledged.
 //
 // The database, not the hold, decides: an award row is inserted with ON
 // CONFLICT DO NOTHING, and the unique (status_list_id, status_index) makes
@@ -102,9 +103,13 @@ type cachedPair struct {
 	fetched time.Time
 }
 
-func (s *awardState) init() {
+func (s *awardState) init(d dialect) {
 	s.held = map[string]map[int]time.Time{}
 	s.lists = map[string]*cachedPair{}
+	s.group.limit = 1
+	if d == postgresDialect {
+		s.group.limit = 4
+	}
 }
 
 // listPair is the current revocation list of an issuer and its suspension
@@ -429,12 +434,14 @@ func (db *DB) InsertAwards(ctx context.Context, awards []*cairn.Award) []cairn.I
 	return out
 }
 
-// groupCommit runs the transactions of InsertAwards one at a time, each
-// with every award queued when it starts.
+// groupCommit runs the transactions of InsertAwards, at most limit at a
+// time (one on SQLite, whose writes are serialized anyway; a few on
+// PostgreSQL), each with every award queued when it starts.
 type groupCommit struct {
-	mu      sync.Mutex
-	queue   []*commitReq
-	leading bool // a transaction is being written
+	mu     sync.Mutex
+	limit  int
+	active int          // transactions being written
+	queue  []*commitReq // waiting while active == limit
 }
 
 type commitReq struct {
@@ -442,52 +449,49 @@ type commitReq struct {
 	wake  chan bool // true: the items are done; false: lead the next transaction
 }
 
-// do queues items and returns when they are committed or failed, having
-// written them itself or waited for the caller that did.
+// do returns when items are committed or failed, having written them
+// itself (with those queued meanwhile) or waited for the caller that did.
 func (g *groupCommit) do(items []*pendingInsert, commit func([]*pendingInsert)) {
 	r := &commitReq{items: items, wake: make(chan bool, 1)}
 	g.mu.Lock()
-	g.queue = append(g.queue, r)
-	if g.leading {
+	if g.active >= max(g.limit, 1) {
+		g.queue = append(g.queue, r)
 		g.mu.Unlock()
 		if done := <-r.wake; done {
 			return
 		}
-		g.mu.Lock() // r is now at the head of the queue, and leads
+		g.mu.Lock() // handed the lead by a finished transaction
+	} else {
+		g.active++
 	}
-	g.leading = true
-	n, size := 0, 0
-	for n < len(g.queue) && (n == 0 || size+len(g.queue[n].items) <= maxBatch) {
-		size += len(g.queue[n].items)
-		n++
+	batch, size := []*commitReq{r}, len(r.items)
+	for len(g.queue) > 0 && size+len(g.queue[0].items) <= maxBatch {
+		batch = append(batch, g.queue[0])
+		size += len(g.queue[0].items)
+		g.queue = g.queue[1:]
 	}
-	batch := g.queue[:n:n]
-	g.queue = g.queue[n:]
 	g.mu.Unlock()
 
-	var all []*pendingInsert
-	if len(batch) == 1 {
-		all = r.items
-	} else {
+	all := r.items
+	if len(batch) > 1 {
 		all = make([]*pendingInsert, 0, size)
 		for _, b := range batch {
 			all = append(all, b.items...)
 		}
 	}
 	commit(all)
-	for _, b := range batch {
-		if b != r {
-			b.wake <- true
-		}
+	for _, b := range batch[1:] {
+		b.wake <- true
 	}
 
 	g.mu.Lock()
 	if len(g.queue) == 0 {
-		g.leading = false
+		g.active--
 		g.mu.Unlock()
 		return
 	}
 	next := g.queue[0]
+	g.queue = g.queue[1:]
 	g.mu.Unlock()
 	next.wake <- false
 }

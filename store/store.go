@@ -187,7 +187,7 @@ func newDB(d dialect, w, r *sql.DB) *DB {
 	if r == w {
 		db.rs = db.ws
 	}
-	db.awards.init()
+	db.awards.init(d)
 	return db
 }
 
