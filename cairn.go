@@ -432,7 +432,10 @@ type APIKeyStore interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix returns the unrevoked key with the prefix, whatever its
 	// organization (the key decides the organization). The caller checks the
-	// hash. Errors: NotFound (none, or revoked).
+	// hash. It may answer from a cache a few seconds old: a key revoked
+	// through another process (replica) may be returned for that long, one
+	// revoked through this store is not. Errors: NotFound (none, or
+	// revoked).
 	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
 	// APIKeys returns the organization's keys, revoked ones included, oldest
 	// first.
@@ -507,24 +510,57 @@ type AchievementStore interface {
 }
 
 // AwardStore keeps awards.
+//
+// An award is issued in three steps, so that signing runs outside any
+// database lock and on every core: ReserveAward (short reads, and a short
+// write only when the issuer needs a new pair of status lists), then the
+// caller builds and signs the credential, then InsertAwards, which writes
+// the award and its transparency-log event and commits before it returns
+// (concurrent awards share one transaction and one commit). CreateAward
+// runs the three for callers that sign in-process with a function.
 type AwardStore interface {
-	// CreateAward creates an award in one transaction:
+	// ReserveAward prepares a new award for signing:
 	//
 	//  1. If a.IdempotencyKey is not "" and the organization already has an
-	//     award with that key, *a is replaced by that award and created is
-	//     false, provided a.RequestHash equals the stored one (else Conflict).
-	//  2. Otherwise it allocates a random unused index in the issuer's
-	//     current status lists (a new pair of lists when the current one is
-	//     90% full), sets a.ID (a new UUID if ""), a.StatusListID,
-	//     a.SuspensionListID, a.StatusIndex, a.State (active), CreatedAt and
-	//     UpdatedAt, and calls sign(a), which must set a.CredentialJSON (and
-	//     a.CredentialJWT if asked for) and may set nothing else.
-	//  3. It inserts the award and commits.
+	//     award with that key, it returns that award as existing and
+	//     changes nothing, provided a.RequestHash equals the stored one
+	//     (else Conflict).
+	//  2. Otherwise it checks that the achievement is the organization's
+	//     (and of a.IssuerID, if set), and sets a.IssuerID, a.ID (a new UUID
+	//     if ""), a.State (active), CreatedAt, UpdatedAt and a free status
+	//     entry: a.StatusListID, a.SuspensionListID and a.StatusIndex, a
+	//     random unused index of the issuer's current pair of lists (a new
+	//     pair when the current one is 90% full).
 	//
-	// An error from sign is returned as is and nothing is stored. Errors:
-	// Invalid (missing fields), NotFound (issuer or achievement not of the
-	// organization), Conflict (idempotency key reused with another request,
-	// or the ID taken), Unavailable.
+	// The entry is held for a in this process until InsertAwards stores a
+	// or ReleaseAward gives it back; another process may still take it,
+	// which InsertAwards reports. Errors: Invalid (missing fields),
+	// NotFound (achievement not of the organization), Conflict, Unavailable.
+	ReserveAward(ctx context.Context, a *Award) (existing *Award, err error)
+	// InsertAwards stores awards that ReserveAward prepared and the caller
+	// then signed (CredentialJSON set, CredentialJWT if asked for; nothing
+	// else changed), each with its transparency-log event, and returns one
+	// result per award, in order. A result without Err is durable: it was
+	// committed before InsertAwards returned. Awards passed together, and
+	// awards of concurrent calls, are written in as few transactions as
+	// possible; one award's failure does not fail the others. Per award:
+	// Conflict (the ID is taken, or the idempotency key was used meanwhile
+	// with another request), a Conflict wrapping ErrStatusEntryTaken
+	// (another process took the status entry: ReserveAward again, sign
+	// again, insert again), Unavailable. When the idempotency key was used
+	// meanwhile by the same request, *a becomes that award and Created is
+	// false.
+	InsertAwards(ctx context.Context, awards []*Award) []InsertResult
+	// ReleaseAward gives back the status entry that ReserveAward held for
+	// an award that will not be inserted (signing failed).
+	ReleaseAward(a *Award)
+	// CreateAward is ReserveAward, sign(a), InsertAwards: created is false
+	// when the idempotency key named an earlier award, which then replaces
+	// *a. sign must set a.CredentialJSON (and a.CredentialJWT if asked
+	// for) and nothing else; it runs outside any transaction, and again
+	// with a new status entry if another process took the first. An error
+	// from sign is returned as is and nothing is stored; on any error *a is
+	// left as it was. Errors: those of ReserveAward and InsertAwards.
 	CreateAward(ctx context.Context, a *Award, sign func(a *Award) error) (created bool, err error)
 	// Award returns an award of the organization. Errors: NotFound.
 	Award(ctx context.Context, orgID, id string) (*Award, error)
@@ -556,7 +592,16 @@ type AwardStore interface {
 	UpdateAward(ctx context.Context, orgID, id string, change func(a *Award) error) (*Award, error)
 }
 
-// StatusListStore keeps status lists. Lists are created by CreateAward and
+// InsertResult is what AwardStore.InsertAwards did with one award.
+type InsertResult struct {
+	// Created is true when the award was stored; false with a nil Err when
+	// its idempotency key named an award stored meanwhile by the same
+	// request, which replaced it.
+	Created bool
+	Err     error
+}
+
+// StatusListStore keeps status lists. Lists are created by ReserveAward and
 // changed by SetAwardState; this interface reads them and stores their
 // signed credentials.
 type StatusListStore interface {

@@ -116,6 +116,12 @@ var (
 	ErrInternal     = &Error{Kind: Internal}
 )
 
+// ErrStatusEntryTaken is wrapped by the Conflict that
+// AwardStore.InsertAwards returns for an award whose status entry another
+// process took between ReserveAward and InsertAwards: the credential,
+// which names the entry, must be signed again with a new one.
+var ErrStatusEntryTaken = errors.New("the status entry was taken by another process")
+
 // Errorf returns an *Error of the given kind whose Message is formatted as
 // with fmt.Sprintf. To keep a cause, use Wrapf.
 func Errorf(kind Kind, format string, args ...any) error {

@@ -4,10 +4,12 @@
 // store, and is the only place where issuer keys sign.
 //
 // One award, as DESIGN.md lays it out: validate the input → build the
-// OpenBadgeCredential from the achievement and the recipient → allocate a
-// status-list index (in the store's transaction) → sign (Data Integrity
-// eddsa-rdfc-2022 with the issuer's Ed25519 key; VC-JWT ES256 with its P-256
-// key when asked) → store the exact signed bytes.
+// OpenBadgeCredential from the achievement and the recipient → reserve a
+// status-list index (store.ReserveAward, no lock held) → sign (Data
+// Integrity eddsa-rdfc-2022 with the issuer's Ed25519 key; VC-JWT ES256
+// with its P-256 key when asked), on the request's goroutine → store the
+// exact signed bytes (store.InsertAwards, one commit shared by concurrent
+// awards).
 //
 // Issuers are identified by did:web DIDs under the server's base URL
 // (did:web:HOST:issuers:ID), whose documents list every key an issuer ever
@@ -33,6 +35,9 @@ type Service struct {
 	base    *url.URL
 	now     func() time.Time
 	log     *slog.Logger
+
+	templates templates      // shared parts of credentials (template.go)
+	schema    *schemaSampler // which credentials get the strict schema check
 }
 
 // Options configure a Service.
@@ -44,6 +49,11 @@ type Options struct {
 	Now func() time.Time
 	// Log receives background errors (default slog.Default()).
 	Log *slog.Logger
+	// SchemaSample: the strict OB 3.0 schema check runs on the first
+	// credential of each shape (achievement version and optional parts)
+	// and then on one in SchemaSample (default DefaultSchemaSample; 1:
+	// every one, the default in test binaries).
+	SchemaSample int
 }
 
 // New returns a Service over store that signs with keys sealed by kr.
@@ -52,7 +62,7 @@ func New(store cairn.Store, kr *keyring.Keyring, opts Options) (*Service, error)
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
 		return nil, fmt.Errorf("issuing: base URL %q: want http(s)://host[/path]", opts.BaseURL)
 	}
-	s := &Service{store: store, keyring: kr, base: base, now: opts.Now, log: opts.Log}
+	s := &Service{store: store, keyring: kr, base: base, now: opts.Now, log: opts.Log, schema: newSchemaSampler(opts.SchemaSample)}
 	if s.now == nil {
 		s.now = time.Now
 	}

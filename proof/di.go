@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairn-badges/cairn/did"
@@ -139,8 +141,18 @@ func hashDI(ctx context.Context, doc, proofOpts map[string]any, docCache *string
 	cfg["@context"] = doc["@context"]
 	var h hashes
 	var err error
-	if h.proofCanon, err = jsonld.Canonicalize(ctx, cfg, jsonld.Options{}); err != nil {
-		return nil, fmt.Errorf("proof options: %w", err)
+	key, cacheable := optionsKey(cfg)
+	hit := false
+	if cacheable {
+		h.proofCanon, hit = optionsCanon.get(key)
+	}
+	if !hit {
+		if h.proofCanon, err = jsonld.Canonicalize(ctx, cfg, jsonld.Options{}); err != nil {
+			return nil, fmt.Errorf("proof options: %w", err)
+		}
+		if cacheable {
+			optionsCanon.put(key, h.proofCanon)
+		}
 	}
 	if docCache != nil && *docCache != "" {
 		h.docCanon = *docCache
@@ -155,6 +167,73 @@ func hashDI(ctx context.Context, doc, proofOpts map[string]any, docCache *string
 	h.proofHash = sha256.Sum256([]byte(h.proofCanon))
 	h.docHash = sha256.Sum256([]byte(h.docCanon))
 	return &h, nil
+}
+
+// optionsCanon caches the canonical form of proof options. One signer
+// makes the same options for every credential it signs in one second (and
+// a verifier meets the same options of a status list again and again), so
+// their canonicalization, about a fifth of signing, is done once.
+var optionsCanon = &canonCache{m: map[string]string{}}
+
+// maxCanonCache bounds optionsCanon; past it, it starts again empty.
+const maxCanonCache = 1024
+
+type canonCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *canonCache) get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *canonCache) put(key, canon string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCanonCache {
+		clear(c.m)
+	}
+	c.m[key] = canon
+}
+
+// optionsKey returns a key that determines the canonical form of proof
+// options cfg, or "" when cfg holds anything but strings (and an @context
+// of strings), which is then not cached: the canonical form is a function
+// of the document alone (contexts come from the embedded set).
+func optionsKey(cfg map[string]any) (string, bool) {
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		switch v := cfg[k].(type) {
+		case string:
+			b.WriteString(v)
+		case []any:
+			if k != "@context" {
+				return "", false
+			}
+			for _, c := range v {
+				s, ok := c.(string)
+				if !ok {
+					return "", false
+				}
+				b.WriteString(s)
+				b.WriteByte(1)
+			}
+		default:
+			return "", false
+		}
+		b.WriteByte(0)
+	}
+	return b.String(), true
 }
 
 // MaxProofs is the most proofs VerifyDI checks on one credential. A proof

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -361,12 +362,83 @@ func scanAPIKey(s scanner) (*cairn.APIKey, error) {
 	return &k, err
 }
 
-// APIKeyByPrefix implements cairn.APIKeyStore.
+// keyTTL is how long APIKeyByPrefix answers from its cache: how long a key
+// revoked by another process (replica) may still be accepted here. A key
+// revoked through this DB is dropped from the cache at once.
+const keyTTL = 5 * time.Second
+
+// maxCachedKeys bounds the cache; past it, it starts again empty.
+const maxCachedKeys = 10_000
+
+// keyCache holds the API keys APIKeyByPrefix found, by prefix. Only keys
+// found are kept: an unknown prefix is asked of the database every time,
+// so a key created by another process works at once.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedKey
+}
+
+type cachedKey struct {
+	k       cairn.APIKey
+	fetched time.Time
+}
+
+func (c *keyCache) get(prefix string, now time.Time) (*cairn.APIKey, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[prefix]
+	if !ok || now.Sub(e.fetched) >= keyTTL || now.Before(e.fetched) {
+		return nil, false
+	}
+	k := e.k
+	return &k, true
+}
+
+func (c *keyCache) put(k *cairn.APIKey, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedKeys {
+		c.m = map[string]cachedKey{}
+	}
+	c.m[k.Prefix] = cachedKey{k: *k, fetched: now}
+}
+
+// drop forgets the key with this ID.
+func (c *keyCache) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p, e := range c.m {
+		if e.k.ID == id {
+			delete(c.m, p)
+		}
+	}
+}
+
+// touched records a key's last use in the cache.
+func (c *keyCache) touched(id string, t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p, e := range c.m {
+		if e.k.ID == id {
+			t := t
+			e.k.LastUsedAt = &t
+			c.m[p] = e
+		}
+	}
+}
+
+// APIKeyByPrefix implements cairn.APIKeyStore. It answers from a cache of
+// the keys it found in the last keyTTL (see keyCache).
 func (db *DB) APIKeyByPrefix(ctx context.Context, prefix string) (*cairn.APIKey, error) {
-	k, err := scanAPIKey(db.read().row(ctx, "SELECT "+apiKeyColumns+" FROM api_keys WHERE prefix = ? AND revoked_at IS NULL", prefix))
+	now := time.Now()
+	if k, ok := db.keys.get(prefix, now); ok {
+		return k, nil
+	}
+	k, err := scanAPIKey(db.read().prow(ctx, "SELECT "+apiKeyColumns+" FROM api_keys WHERE prefix = ? AND revoked_at IS NULL", prefix))
 	if err != nil {
 		return nil, orNotFound(err, "API key")
 	}
+	db.keys.put(k, now)
 	return k, nil
 }
 
@@ -390,6 +462,7 @@ func (db *DB) APIKeys(ctx context.Context, orgID string) ([]*cairn.APIKey, error
 
 // RevokeAPIKey implements cairn.APIKeyStore.
 func (db *DB) RevokeAPIKey(ctx context.Context, orgID, id string) error {
+	defer db.keys.drop(id)
 	return db.write(ctx, func(x q) error {
 		n, err := x.execN(ctx, "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND org_id = ?",
 			db.now(), id, orgID)
@@ -405,7 +478,7 @@ func (db *DB) RevokeAPIKey(ctx context.Context, orgID, id string) error {
 
 // TouchAPIKey implements cairn.APIKeyStore.
 func (db *DB) TouchAPIKey(ctx context.Context, id string, t time.Time) error {
-	return db.write(ctx, func(x q) error {
+	err := db.write(ctx, func(x q) error {
 		n, err := x.execN(ctx, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", t, id)
 		if err != nil {
 			return err
@@ -415,4 +488,8 @@ func (db *DB) TouchAPIKey(ctx context.Context, id string, t time.Time) error {
 		}
 		return nil
 	})
+	if err == nil {
+		db.keys.touched(id, norm(t))
+	}
+	return err
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +16,8 @@ import (
 // list's herd thins as it fills.
 const fullPercent = 90
 
-// probes is how many random indexes CreateAward tries in one list before it
-// treats the list as full.
+// probes is how many random indexes ReserveAward tries in one list before
+// it treats the list as full.
 const probes = 64
 
 const awardColumns = `id, org_id, issuer_id, achievement_id, recipient_type, recipient_identity, recipient_name,
@@ -77,191 +75,6 @@ func validAward(a *cairn.Award) error {
 		return cairn.Invalidf("valid_from", "is required")
 	}
 	return nil
-}
-
-// CreateAward implements cairn.AwardStore.
-func (db *DB) CreateAward(ctx context.Context, a *cairn.Award, sign func(a *cairn.Award) error) (created bool, err error) {
-	if err := validAward(a); err != nil {
-		return false, err
-	}
-	if sign == nil {
-		return false, cairn.Errorf(cairn.Internal, "CreateAward without a sign function")
-	}
-	in := *a
-	// Two requests with one idempotency key can race on PostgreSQL: the loser
-	// hits the unique index and, run again, finds the winner's award.
-	for attempt := 0; ; attempt++ {
-		*a = in
-		created, err = db.createAward(ctx, a, sign)
-		if err == nil || attempt == 1 || a.IdempotencyKey == "" || cairn.FieldOf(err) != "idempotency_key" {
-			if err != nil {
-				*a = in
-			}
-			return created, err
-		}
-	}
-}
-
-func (db *DB) createAward(ctx context.Context, a *cairn.Award, sign func(a *cairn.Award) error) (bool, error) {
-	created := false
-	err := db.write(ctx, func(x q) error {
-		created = false
-		if a.IdempotencyKey != "" {
-			// "idempotency_key <> ''" repeats the partial index's condition,
-			// so that SQLite can use it instead of scanning the org's awards.
-			prev, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE org_id = ? AND idempotency_key = ? AND idempotency_key <> ''",
-				a.OrgID, a.IdempotencyKey))
-			switch {
-			case err == nil:
-				if prev.RequestHash != a.RequestHash {
-					return &cairn.Error{Kind: cairn.Conflict, Field: "idempotency_key",
-						Message: "idempotency key already used with a different request"}
-				}
-				*a = *prev
-				return nil
-			case !errors.Is(err, sqlNoRows):
-				return mapErr(err)
-			}
-		}
-
-		var issuerID string
-		if err := x.row(ctx, "SELECT issuer_id FROM achievements WHERE id = ? AND org_id = ?", a.AchievementID, a.OrgID).Scan(&issuerID); err != nil {
-			if errors.Is(err, sqlNoRows) {
-				return &cairn.Error{Kind: cairn.NotFound, Field: "achievement_id", Message: "achievement not found"}
-			}
-			return mapErr(err)
-		}
-		if a.IssuerID == "" {
-			a.IssuerID = issuerID
-		} else if a.IssuerID != issuerID {
-			return cairn.Invalidf("issuer_id", "the achievement belongs to another issuer")
-		}
-
-		if a.ID == "" {
-			a.ID = newID()
-		}
-		now := db.now()
-		a.CreatedAt, a.UpdatedAt = now, now
-		a.State, a.StateReason = cairn.StateActive, ""
-		a.AwardedDate, a.ValidFrom = norm(a.AwardedDate), norm(a.ValidFrom)
-		a.ValidUntil, a.ActivityStart, a.ActivityEnd = normp(a.ValidUntil), normp(a.ActivityStart), normp(a.ActivityEnd)
-
-		full := false
-		for {
-			l, err := db.currentLists(ctx, x, a.IssuerID, full, now)
-			if err != nil {
-				return err
-			}
-			ok, err := db.allocate(ctx, x, a, l, sign)
-			if err != nil {
-				return err
-			}
-			if ok {
-				break
-			}
-			full = true // no free index found: move on to a new pair of lists
-		}
-		created = true
-		return nil
-	})
-	return created, err
-}
-
-// listPair is the current revocation list of an issuer and its suspension
-// twin.
-type listPair struct {
-	revocation, suspension string
-	seq, size, used        int
-}
-
-// currentLists returns the issuer's newest pair of lists, creating the next
-// pair when there is none, when the newest is fullPercent full, or when
-// forceNew is set.
-func (db *DB) currentLists(ctx context.Context, x q, issuerID string, forceNew bool, now time.Time) (listPair, error) {
-	for range 3 {
-		var l listPair
-		err := x.row(ctx, `SELECT r.id, s.id, r.seq, r.size, r.used FROM status_lists r
-			JOIN status_lists s ON s.issuer_id = r.issuer_id AND s.seq = r.seq AND s.purpose = 'suspension'
-			WHERE r.issuer_id = ? AND r.purpose = 'revocation' ORDER BY r.seq DESC LIMIT 1`, issuerID).
-			Scan(&l.revocation, &l.suspension, &l.seq, &l.size, &l.used)
-		if err != nil && !errors.Is(err, sqlNoRows) {
-			return l, mapErr(err)
-		}
-		if err == nil && !forceNew && l.used*100 < l.size*fullPercent {
-			return l, nil
-		}
-		// Create the next pair. Another process may be creating it too: the
-		// unique (issuer_id, purpose, seq) makes one of us do nothing, and we
-		// then read the winner's pair.
-		next := l.seq + 1
-		r := newID()
-		size := cairn.StatusListSize
-		if db.listSize > 0 {
-			size = db.listSize
-		}
-		bits := make([]byte, size/8)
-		n, err := x.execN(ctx, `INSERT INTO status_lists (id, issuer_id, purpose, seq, size, used, bits, version, signed, signed_version, signed_at, created_at, updated_at)
-			VALUES (?, ?, 'revocation', ?, ?, 0, ?, 1, NULL, 0, NULL, ?, ?) ON CONFLICT (issuer_id, purpose, seq) DO NOTHING`,
-			r, issuerID, next, size, bits, now, now)
-		if err != nil {
-			return l, err
-		}
-		if n == 1 {
-			s := newID()
-			if _, err := x.exec(ctx, `INSERT INTO status_lists (id, issuer_id, purpose, seq, size, used, bits, version, signed, signed_version, signed_at, created_at, updated_at)
-				VALUES (?, ?, 'suspension', ?, ?, 0, ?, 1, NULL, 0, NULL, ?, ?)`,
-				s, issuerID, next, size, bits, now, now); err != nil {
-				return l, err
-			}
-			return listPair{revocation: r, suspension: s, seq: next, size: size}, nil
-		}
-		forceNew = false
-	}
-	return listPair{}, cairn.Errorf(cairn.Unavailable, "status list allocation contended; try again")
-}
-
-// allocate picks a random free index in l, signs a with it and inserts it.
-// It reports false if it found no free index.
-func (db *DB) allocate(ctx context.Context, x q, a *cairn.Award, l listPair, sign func(a *cairn.Award) error) (bool, error) {
-	for range probes {
-		idx := rand.IntN(l.size)
-		var one int
-		err := x.row(ctx, "SELECT 1 FROM awards WHERE status_list_id = ? AND status_index = ?", l.revocation, idx).Scan(&one)
-		if err == nil {
-			continue // taken
-		}
-		if !errors.Is(err, sqlNoRows) {
-			return false, mapErr(err)
-		}
-		a.StatusListID, a.SuspensionListID, a.StatusIndex = l.revocation, l.suspension, idx
-		a.CredentialJSON, a.CredentialJWT = nil, ""
-		if err := sign(a); err != nil {
-			return false, err
-		}
-		args, err := awardArgs(a)
-		if err != nil {
-			return false, err
-		}
-		// On PostgreSQL a concurrent transaction may have taken idx since
-		// the check: the insert then does nothing and we try another.
-		n, err := x.execN(ctx, "INSERT INTO awards ("+awardColumns+") VALUES ("+awardPlaceholders+
-			") ON CONFLICT (status_list_id, status_index) DO NOTHING", args...)
-		if err != nil {
-			return false, err
-		}
-		if n == 0 {
-			continue
-		}
-		if err := db.writeOutbox(ctx, x, nil, a); err != nil {
-			return false, err
-		}
-		// Last, so that the list row is locked only until commit.
-		if _, err := x.exec(ctx, "UPDATE status_lists SET used = used + 1 WHERE id = ?", l.revocation); err != nil {
-			return false, err
-		}
-		return true, nil
-	}
-	return false, nil
 }
 
 // Award implements cairn.AwardStore.

@@ -29,8 +29,7 @@ func (db *DB) writeOutbox(ctx context.Context, x q, prev, cur *cairn.Award) erro
 	if err != nil {
 		return cairn.Wrapf(cairn.Internal, err, "the log event of award %s cannot be encoded", cur.ID)
 	}
-	_, err = x.exec(ctx, "INSERT INTO translog_outbox (credential_id, data, created_at) VALUES (?, ?, ?)",
-		ev.CredentialID, data, db.now())
+	_, err = x.pexec(ctx, qInsertOutbox, ev.CredentialID, data, db.now())
 	return err
 }
 

@@ -50,6 +50,10 @@ type DB struct {
 	dialect dialect
 	w       *sql.DB // writes (and, on PostgreSQL, reads)
 	r       *sql.DB // reads
+	ws, rs  *stmtCache
+
+	awards awardState // status-entry holds, current lists, group commit (issue.go)
+	keys   keyCache   // API keys by prefix (accounts.go)
 
 	listSize int    // entries in new status lists; 0 means cairn.StatusListSize (tests make it small)
 	path     string // the SQLite file
@@ -126,12 +130,11 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &DB{dialect: postgresDialect, w: db, r: db, Now: time.Now}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, cairn.Wrapf(cairn.Unavailable, err, "cannot reach PostgreSQL at %s", redact(dsn))
 	}
-	return s, nil
+	return newDB(postgresDialect, db, db), nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -177,7 +180,18 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, cairn.Wrapf(cairn.Unavailable, err, "cannot open SQLite database %s", path)
 	}
-	return &DB{dialect: sqliteDialect, w: w, r: r, path: path, Now: time.Now}, nil
+	db := newDB(sqliteDialect, w, r)
+	db.path = path
+	return db, nil
+}
+
+func newDB(d dialect, w, r *sql.DB) *DB {
+	db := &DB{dialect: d, w: w, r: r, Now: time.Now, ws: newStmtCache(w, d), rs: newStmtCache(r, d)}
+	if r == w {
+		db.rs = db.ws
+	}
+	db.awards.init(d)
+	return db
 }
 
 // redact hides the password in a database URL.
@@ -191,6 +205,8 @@ func redact(s string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.ws.close()
+	db.rs.close()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -235,10 +251,14 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// q runs queries against a transaction or a pool in one dialect.
+// q runs queries against a transaction or a pool in one dialect. Its
+// p… methods (stmt.go) run them as prepared statements from ps; tx is set
+// in a transaction.
 type q struct {
-	c querier
-	d dialect
+	c  querier
+	d  dialect
+	tx *sql.Tx
+	ps *stmtCache
 }
 
 func (x q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -266,7 +286,7 @@ func (x q) row(ctx context.Context, query string, args ...any) *sql.Row {
 }
 
 // read returns a query runner on the read pool.
-func (db *DB) read() q { return q{c: db.r, d: db.dialect} }
+func (db *DB) read() q { return q{c: db.r, d: db.dialect, ps: db.rs} }
 
 // write runs fn in a write transaction and commits if fn returns nil. On
 // PostgreSQL a serialization failure or deadlock reruns fn (up to three
@@ -289,7 +309,7 @@ func (db *DB) writeOnce(ctx context.Context, fn func(q) error) error {
 		return mapErr(err)
 	}
 	defer t.Rollback()
-	if err := fn(q{c: t, d: db.dialect}); err != nil {
+	if err := fn(q{c: t, d: db.dialect, tx: t, ps: db.ws}); err != nil {
 		return err
 	}
 	return mapErr(t.Commit())

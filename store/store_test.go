@@ -265,6 +265,40 @@ func BenchmarkCreateAwardParallel(b *testing.B) {
 	b.Run("postgres", func(b *testing.B) { run(b, openPostgresURL(b, postgresSchema(b))) })
 }
 
+// BenchmarkInsertAwards stores reserved and signed awards in batches of
+// 100 (what a bulk job does with its rows): one transaction per batch.
+func BenchmarkInsertAwards(b *testing.B) {
+	run := func(b *testing.B, db *store.DB) {
+		org, ach := setup(b, db, "bench")
+		ctx := context.Background()
+		now := time.Now()
+		const batch = 100
+		b.ReportAllocs()
+		b.ResetTimer()
+		n := 0
+		for b.Loop() {
+			as := make([]*cairn.Award, batch)
+			for i := range as {
+				n++
+				as[i] = &cairn.Award{OrgID: org.ID, AchievementID: ach.ID, AwardedDate: now, ValidFrom: now,
+					Recipient: cairn.Recipient{Type: cairn.RecipientEmail, Identity: fmt.Sprintf("r%d@example.org", n)}}
+				if _, err := db.ReserveAward(ctx, as[i]); err != nil {
+					b.Fatal(err)
+				}
+				noSign(as[i])
+			}
+			for i, r := range db.InsertAwards(ctx, as) {
+				if r.Err != nil {
+					b.Fatalf("award %d: %v", i, r.Err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "awards/s")
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, openSQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { run(b, openPostgresURL(b, postgresSchema(b))) })
+}
+
 func BenchmarkGetAward(b *testing.B) {
 	run := func(b *testing.B, db *store.DB) {
 		org, ach := setup(b, db, "bench")

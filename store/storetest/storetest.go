@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/translog"
 )
 
 // Run runs the suite. open must return a new, empty database for each call
@@ -36,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Images", testImages},
 		{"Achievements", testAchievements},
 		{"CreateAward", testCreateAward},
+		{"ReserveInsert", testReserveInsert},
 		{"Idempotency", testIdempotency},
 		{"AwardState", testAwardState},
 		{"UpdateAward", testUpdateAward},
@@ -680,6 +682,179 @@ func testCreateAward(t *testing.T, db *store.DB) {
 	dup.ID = a.ID
 	_, err = db.CreateAward(ctx, dup, sign)
 	wantKind(t, "CreateAward with a taken ID", err, cairn.Conflict)
+}
+
+// testReserveInsert: issuing in three steps. Awards inserted together are
+// all stored, each with one log event in the outbox; one award's failure
+// is its own; a status entry another process took, an idempotency key
+// used meanwhile and a taken ID are told apart.
+func testReserveInsert(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	db.AwardEvent = func(_ context.Context, prev, cur *cairn.Award) (*translog.Event, error) {
+		return &translog.Event{CredentialID: "urn:uuid:" + cur.ID, Issuer: "did:example:" + cur.IssuerID,
+			Type: translog.Issued, Time: cur.UpdatedAt}, nil
+	}
+	defer func() { db.AwardEvent = nil }()
+	tn := newTenant(t, db, "ri")
+	reserve := func(a *cairn.Award) *cairn.Award {
+		t.Helper()
+		existing, err := db.ReserveAward(ctx, a)
+		must(t, "ReserveAward", err)
+		if existing != nil {
+			t.Fatalf("ReserveAward returned an existing award %s", existing.ID)
+		}
+		if a.ID == "" || a.IssuerID != tn.issuer.ID || a.StatusListID == "" || a.SuspensionListID == "" ||
+			a.State != cairn.StateActive || a.CreatedAt.IsZero() {
+			t.Fatalf("ReserveAward left %+v", a)
+		}
+		must(t, "sign", sign(a))
+		return a
+	}
+	events := func(a *cairn.Award) int {
+		t.Helper()
+		n, err := db.LogStorage().OutboxPending(ctx, "urn:uuid:"+a.ID)
+		must(t, "OutboxPending", err)
+		return n
+	}
+
+	// A batch, with one award that was never signed.
+	var batch []*cairn.Award
+	for i := range 5 {
+		batch = append(batch, reserve(newAward(tn, fmt.Sprintf("b%d@example.org", i))))
+	}
+	unsigned := newAward(tn, "unsigned@example.org")
+	if _, err := db.ReserveAward(ctx, unsigned); err != nil {
+		t.Fatal(err)
+	}
+	batch = append(batch, unsigned)
+	res := db.InsertAwards(ctx, batch)
+	if len(res) != len(batch) {
+		t.Fatalf("%d results for %d awards", len(res), len(batch))
+	}
+	entries := map[string]bool{}
+	for i, a := range batch[:5] {
+		if res[i].Err != nil || !res[i].Created {
+			t.Fatalf("award %d: %+v", i, res[i])
+		}
+		got, err := db.Award(ctx, tn.org.ID, a.ID)
+		must(t, "Award", err)
+		if !reflect.DeepEqual(got, a) {
+			t.Errorf("Award round trip:\n got %+v\nwant %+v", got, a)
+		}
+		if n := events(a); n != 1 {
+			t.Errorf("award %d has %d log events waiting, want 1", i, n)
+		}
+		e := fmt.Sprintf("%s#%d", a.StatusListID, a.StatusIndex)
+		if entries[e] {
+			t.Errorf("status entry %s given twice", e)
+		}
+		entries[e] = true
+	}
+	if res[5].Err == nil || res[5].Created {
+		t.Errorf("the unsigned award: %+v, want an error", res[5])
+	}
+	if _, err := db.Award(ctx, tn.org.ID, unsigned.ID); cairn.KindOf(err) != cairn.NotFound {
+		t.Errorf("the unsigned award was stored (%v)", err)
+	}
+
+	// Another process took the status entry: that award alone fails with
+	// ErrStatusEntryTaken, and goes in once reserved and signed again.
+	first, second := reserve(newAward(tn, "first@example.org")), reserve(newAward(tn, "second@example.org"))
+	db.ReleaseAward(second)
+	second.StatusListID, second.SuspensionListID, second.StatusIndex = first.StatusListID, first.SuspensionListID, first.StatusIndex
+	must(t, "sign", sign(second))
+	res = db.InsertAwards(ctx, []*cairn.Award{first, second})
+	if res[0].Err != nil || !res[0].Created {
+		t.Fatalf("first: %+v", res[0])
+	}
+	if !errors.Is(res[1].Err, cairn.ErrStatusEntryTaken) || cairn.KindOf(res[1].Err) != cairn.Conflict || res[1].Created {
+		t.Fatalf("second, on a taken entry: %+v, want a Conflict wrapping ErrStatusEntryTaken", res[1])
+	}
+	if n := events(second); n != 0 {
+		t.Errorf("the award not inserted has %d log events", n)
+	}
+	reserve(second)
+	if res = db.InsertAwards(ctx, []*cairn.Award{second}); res[0].Err != nil || !res[0].Created {
+		t.Fatalf("second, signed again: %+v", res[0])
+	}
+	if second.StatusListID == first.StatusListID && second.StatusIndex == first.StatusIndex {
+		t.Error("signed again with the taken entry")
+	}
+
+	// Two requests with one idempotency key, both reserved before either
+	// was stored: one award, and the other caller gets it.
+	x, y := newAward(tn, "idem@example.org"), newAward(tn, "idem@example.org")
+	x.IdempotencyKey, x.RequestHash = "meanwhile", "h"
+	y.IdempotencyKey, y.RequestHash = "meanwhile", "h"
+	reserve(x)
+	reserve(y)
+	other := newAward(tn, "idem@example.org")
+	other.IdempotencyKey, other.RequestHash = "meanwhile", "another request"
+	reserve(other)
+	res = db.InsertAwards(ctx, []*cairn.Award{x, y, other})
+	if res[0].Err != nil || !res[0].Created {
+		t.Fatalf("x: %+v", res[0])
+	}
+	if res[1].Err != nil || res[1].Created || y.ID != x.ID {
+		t.Fatalf("y: %+v, ID %s; want not created and x's award %s", res[1], y.ID, x.ID)
+	}
+	if cairn.KindOf(res[2].Err) != cairn.Conflict || cairn.FieldOf(res[2].Err) != "idempotency_key" {
+		t.Fatalf("same key, another request: %+v", res[2])
+	}
+	existing, err := db.ReserveAward(ctx, &cairn.Award{OrgID: tn.org.ID, AchievementID: tn.achievement.ID,
+		Recipient: x.Recipient, AwardedDate: x.AwardedDate, ValidFrom: x.ValidFrom, IdempotencyKey: "meanwhile", RequestHash: "h"})
+	must(t, "ReserveAward (retry)", err)
+	if existing == nil || existing.ID != x.ID {
+		t.Fatalf("ReserveAward of a retried request returned %+v, want award %s", existing, x.ID)
+	}
+
+	// A taken ID.
+	dup := reserve(newAward(tn, "dup@example.org"))
+	dup.ID = first.ID
+	must(t, "sign", sign(dup))
+	if res = db.InsertAwards(ctx, []*cairn.Award{dup}); cairn.KindOf(res[0].Err) != cairn.Conflict || cairn.FieldOf(res[0].Err) != "id" {
+		t.Fatalf("a taken ID: %+v", res[0])
+	}
+
+	// Many callers at once: each award is stored once, with its event.
+	var wg sync.WaitGroup
+	conc := make([]*cairn.Award, 32)
+	errs := make([]error, len(conc))
+	for i := range conc {
+		wg.Go(func() {
+			a := newAward(tn, fmt.Sprintf("c%d@example.org", i))
+			if _, errs[i] = db.ReserveAward(ctx, a); errs[i] != nil {
+				return
+			}
+			sign(a)
+			errs[i] = db.InsertAwards(ctx, []*cairn.Award{a})[0].Err
+			conc[i] = a
+		})
+	}
+	wg.Wait()
+	for i, a := range conc {
+		must(t, fmt.Sprintf("concurrent award %d", i), errs[i])
+		if _, err := db.Award(ctx, tn.org.ID, a.ID); err != nil {
+			t.Fatalf("concurrent award %d: %v", i, err)
+		}
+		if n := events(a); n != 1 {
+			t.Errorf("concurrent award %d has %d log events, want 1", i, n)
+		}
+	}
+
+	// ReserveAward checks what it is given.
+	bad := newAward(tn, "x@example.org")
+	bad.AchievementID = "nope"
+	_, err = db.ReserveAward(ctx, bad)
+	wantKind(t, "ReserveAward for a missing achievement", err, cairn.NotFound)
+	b := newTenant(t, db, "ri-other")
+	bad = newAward(b, "x@example.org")
+	bad.AchievementID = tn.achievement.ID
+	_, err = db.ReserveAward(ctx, bad)
+	wantKind(t, "ReserveAward for another organization's achievement", err, cairn.NotFound)
+	if res := db.InsertAwards(ctx, []*cairn.Award{newAward(tn, "never@example.org")}); res[0].Err == nil {
+		t.Error("InsertAwards of an award never reserved succeeded")
+	}
 }
 
 func testIdempotency(t *testing.T, db *store.DB) {
