@@ -43,6 +43,14 @@ type fastExpander struct {
 
 // element expands one JSON value (expandElement in json-gold).
 func (e *fastExpander) element(active *fctx, prop string, el any, insideIndex bool, tsc *fctx) (any, error) {
+	return e.elementIn(active, prop, el, insideIndex, tsc, active.container(prop))
+}
+
+// elementIn is element with the container mapping of prop given: the one
+// prop has in the context of the object holding it, which need not be
+// active (a property-scoped context may not define prop at all;
+// https://www.w3.org/TR/json-ld11-api/#algorithm-3, step 5.2.2).
+func (e *fastExpander) elementIn(active *fctx, prop string, el any, insideIndex bool, tsc *fctx, cont uint8) (any, error) {
 	if err := e.ticker.tick(); err != nil {
 		return nil, err
 	}
@@ -51,9 +59,9 @@ func (e *fastExpander) element(active *fctx, prop string, el any, insideIndex bo
 		return nil, nil
 	case []any:
 		out := make([]any, 0, len(x))
-		list := prop == "@list" || active.container(prop)&contList != 0
+		list := prop == "@list" || cont&contList != 0
 		for _, item := range x {
-			v, err := e.element(active, prop, item, insideIndex, tsc)
+			v, err := e.elementIn(active, prop, item, insideIndex, tsc, cont)
 			if err != nil {
 				return nil, err
 			}
@@ -390,7 +398,7 @@ func (e *fastExpander) object(active *fctx, prop string, elem map[string]any, ke
 		var ev any
 		if td != nil && td.typ == "@json" {
 			ev = map[string]any{"@type": "@json", "@value": value}
-		} else if ev, err = e.element(termCtx, key, value, false, nil); err != nil {
+		} else if ev, err = e.elementIn(termCtx, key, value, false, nil, active.container(key)); err != nil {
 			return err
 		}
 		if ev == nil {

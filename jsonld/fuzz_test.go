@@ -65,7 +65,7 @@ func FuzzCanonicalize(f *testing.F) {
 				if tm.kind == kindLiteral {
 					v = tm.datatype
 				}
-				if (strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://")) && !ld.IsURL(v) {
+				if tm.kind != kindBlank && v != "" && !ld.IsURL(v) {
 					return
 				}
 			}

@@ -80,7 +80,14 @@ func expand(ctx context.Context, doc map[string]any) ([]any, error) {
 	if err == nil || ctx.Err() != nil {
 		return out, err
 	}
-	return expandGold(ctx, doc)
+	gold, gerr := expandGold(ctx, doc)
+	if gerr != nil || !errors.Is(err, errUnsupported) {
+		return gold, gerr
+	}
+	if t, ok := usesGraphScopedTerm(doc); ok {
+		return nil, fmt.Errorf("%w: %q is a @graph container with a scoped context, in a document that also uses JSON-LD features the fast expansion does not cover (%v)", ErrUnsupported, t, err)
+	}
+	return gold, nil
 }
 
 // expandGold runs JSON-LD expansion on doc with json-gold.
@@ -566,6 +573,9 @@ func mapError(doc map[string]any, err error) error {
 	if errors.As(err, &uc) {
 		return uc
 	}
+	if errors.Is(err, ErrUnsupported) {
+		return err
+	}
 	var je *ld.JsonLdError
 	if errors.As(err, &je) && je.Code == ld.InvalidProperty {
 		term, path := findUndefinedProperty(doc)
@@ -668,3 +678,82 @@ func findValue(v any, s, prefix string) (string, bool) {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// ErrUnsupported is wrapped by the error for a document this package
+// cannot canonicalize faithfully: it is refused rather than given a wrong
+// canonical form.
+var ErrUnsupported = errors.New("jsonld: document not supported")
+
+// graphScopedTerms are the terms of the embedded contexts that are @graph
+// containers with a scoped context (the VC 2.0 context's
+// verifiableCredential). json-gold v0.9.1 takes their container from the
+// scoped context, and so leaves their values out of their named graphs.
+var graphScopedTerms = sync.OnceValue(func() map[string]bool {
+	terms := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, def := range x {
+				d, ok := def.(map[string]any)
+				if !ok {
+					walk(def)
+					continue
+				}
+				if _, scoped := d["@context"]; scoped && hasGraphContainer(d["@container"]) {
+					terms[k] = true
+				}
+				walk(d)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for _, u := range ContextURLs() {
+		b, _ := Context(u)
+		var doc any
+		if json.Unmarshal(b, &doc) == nil {
+			walk(doc)
+		}
+	}
+	return terms
+})
+
+func hasGraphContainer(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == "@graph"
+	case []any:
+		for _, e := range x {
+			if e == "@graph" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// usesGraphScopedTerm reports whether doc has a member named by one of
+// graphScopedTerms.
+func usesGraphScopedTerm(doc any) (string, bool) {
+	switch x := doc.(type) {
+	case map[string]any:
+		for k, v := range x {
+			if graphScopedTerms()[k] {
+				return k, true
+			}
+			if t, ok := usesGraphScopedTerm(v); ok {
+				return t, true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if t, ok := usesGraphScopedTerm(e); ok {
+				return t, true
+			}
+		}
+	}
+	return "", false
+}

@@ -179,3 +179,38 @@ _:c14n0 <https://www.w3.org/2018/credentials#verifiableCredential> _:c14n1 .
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
 }
+
+// TestListContainerScopedNull: a @list container whose scoped context is
+// null keeps nested arrays as nested lists; flattened, two different
+// documents would have one canonical form, and one signature.
+func TestListContainerScopedNull(t *testing.T) {
+	ctx := map[string]any{"p": map[string]any{"@id": "http://ex/p", "@container": "@list", "@context": nil}}
+	nestedDoc := map[string]any{"@context": ctx, "@id": "http://ex/s", "p": []any{[]any{"a", "b"}, []any{"c"}}}
+	flat := map[string]any{"@context": ctx, "@id": "http://ex/s", "p": []any{"a", "b", "c"}}
+	a, err := Canonicalize(context.Background(), nestedDoc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Canonicalize(context.Background(), flat, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatalf("nested and flat lists canonicalize alike:\n%s", a)
+	}
+}
+
+// TestGraphContainerFallbackRefused: a presentation the fast expansion does
+// not cover (an @index here) would go to json-gold, which misplaces its
+// credentials' named graph: it is refused instead.
+func TestGraphContainerFallbackRefused(t *testing.T) {
+	var vp map[string]any
+	if err := json.Unmarshal([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiablePresentation"],"@index":"x",
+		"verifiableCredential":[{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"urn:x","type":["VerifiableCredential"],
+		"issuer":"did:example:1","credentialSubject":{"id":"did:example:2"}}]}`), &vp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Canonicalize(context.Background(), vp, Options{}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("got %v, want ErrUnsupported", err)
+	}
+}

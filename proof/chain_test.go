@@ -74,3 +74,22 @@ func TestProofChains(t *testing.T) {
 		})
 	}
 }
+
+// TestOptionsKeyInjective: options that differ never share a cache key,
+// whatever bytes their strings hold (a key shared by two options would let
+// one proof's canonical form stand for another's).
+func TestOptionsKeyInjective(t *testing.T) {
+	pairs := [][2]map[string]any{
+		{{"challenge": "c", "created": "T"}, {"challenge": "c\x00created\x00T"}},
+		{{"a": "b:c"}, {"a:b": "c"}},
+		{{"@context": []any{"x", "y"}}, {"@context": []any{"x\x01y"}}},
+		{{"@context": []any{"xy"}}, {"@context": "xy"}},
+	}
+	for _, p := range pairs {
+		k1, ok1 := optionsKey(p[0])
+		k2, ok2 := optionsKey(p[1])
+		if ok1 && ok2 && k1 == k2 {
+			t.Errorf("%v and %v share the key %q", p[0], p[1], k1)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -209,29 +210,36 @@ func optionsKey(cfg map[string]any) (string, bool) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	// Every string is written with its length first, so that no two
+	// different options give the same key (strings may hold any byte).
 	var b strings.Builder
+	put := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
 	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteByte(0)
+		put(k)
 		switch v := cfg[k].(type) {
 		case string:
-			b.WriteString(v)
+			b.WriteByte('s')
+			put(v)
 		case []any:
 			if k != "@context" {
 				return "", false
 			}
+			b.WriteByte('a')
+			b.WriteString(strconv.Itoa(len(v)))
 			for _, c := range v {
 				s, ok := c.(string)
 				if !ok {
 					return "", false
 				}
-				b.WriteString(s)
-				b.WriteByte(1)
+				put(s)
 			}
 		default:
 			return "", false
 		}
-		b.WriteByte(0)
 	}
 	return b.String(), true
 }

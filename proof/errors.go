@@ -92,6 +92,7 @@ func classify(check string, err error) *Error {
 func isIndeterminate(err error) bool {
 	return errors.Is(err, fetch.ErrUnavailable) ||
 		errors.Is(err, jsonld.ErrLimit) ||
+		errors.Is(err, jsonld.ErrUnsupported) ||
 		errors.Is(err, context.Canceled) ||
 		errors.Is(err, context.DeadlineExceeded)
 }

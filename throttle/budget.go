@@ -62,8 +62,12 @@ func (c *budgetCtx) Err() error {
 // and whether it ran out.
 func (b *budget) stop() (used time.Duration, expired bool) {
 	b.mu.Lock()
-	if b.paused == 0 && !b.done && b.timer.Stop() {
-		b.left -= time.Since(b.started)
+	if b.paused == 0 && !b.done {
+		if b.timer.Stop() {
+			b.left -= time.Since(b.started)
+		} else {
+			b.done = true // it fired: expire waits for the lock
+		}
 	}
 	expired = b.done
 	b.done = true

@@ -56,6 +56,12 @@ type Options struct {
 	// A negative Rate turns per-client limiting off.
 	Rate  float64
 	Burst int
+	// WallTimeout bounds a request's whole time at work, waits on the
+	// network included (default Budget + 10 s).
+	WallTimeout time.Duration
+	// MaxBuffered caps the request bodies held in memory at once, all
+	// requests together (default 8 × MaxBody); past it, 503 at once.
+	MaxBuffered int64
 	// CPUShare is the share of the processors (GOMAXPROCS) that the
 	// requests may use together, on average (default 0.1; negative: no
 	// limit), and CPUBurst how much processing time they may use at once
@@ -81,8 +87,9 @@ type Limiter struct {
 	slots chan struct{}
 	queue chan struct{}
 
-	mu      sync.Mutex
-	buckets map[string]*bucket
+	mu       sync.Mutex
+	buffered int64 // bytes of bodies held
+	buckets  map[string]*bucket
 	cpu     bucket // seconds of processing time; may go below zero
 	now     func() time.Time
 
@@ -130,6 +137,12 @@ func New(opts Options) *Limiter {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 8 << 20
 	}
+	if opts.WallTimeout <= 0 {
+		opts.WallTimeout = opts.Budget + 10*time.Second
+	}
+	if opts.MaxBuffered <= 0 {
+		opts.MaxBuffered = 8 * opts.MaxBody
+	}
 	if opts.ClientIP == nil {
 		opts.ClientIP = RemoteIP
 	}
@@ -176,7 +189,23 @@ func (l *Limiter) Wrap(h http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			body, err := io.ReadAll(io.LimitReader(r.Body, l.opts.MaxBody+1))
+			// Reserve what the body may take before reading it: slow
+			// uploads, many at once, must not hold unbounded memory.
+			want := l.opts.MaxBody + 1
+			if r.ContentLength > 0 && r.ContentLength < want {
+				want = r.ContentLength
+			}
+			if r.ContentLength > l.opts.MaxBody {
+				l.opts.Reject(w, r, http.StatusRequestEntityTooLarge, 0, fmt.Sprintf("the request body is larger than the limit of %d bytes", l.opts.MaxBody))
+				return
+			}
+			if !l.reserve(want) {
+				l.rejectedBusy.Add(1)
+				l.opts.Reject(w, r, http.StatusServiceUnavailable, time.Second, "the server is busy receiving verifications; try again in a moment")
+				return
+			}
+			defer l.reserve(-want)
+			body, err := io.ReadAll(io.LimitReader(r.Body, want))
 			if err != nil {
 				l.opts.Reject(w, r, http.StatusBadRequest, 0, "the request body could not be read")
 				return
@@ -200,11 +229,22 @@ func (l *Limiter) Wrap(h http.Handler) http.Handler {
 			return
 		}
 		defer release()
-		ctx, b := withBudget(r.Context(), l.opts.Budget)
+		wall, cancel := context.WithTimeout(r.Context(), l.opts.WallTimeout)
+		defer cancel()
+		ctx, b := withBudget(wall, l.opts.Budget)
+		// The goroutine keeps its thread while it works, so that the
+		// thread's CPU clock measures what this request used (where the
+		// system has one; elsewhere the budget's clock stands in).
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cpu0, haveCPU := threadCPU()
 		defer func() {
 			used, expired := b.stop()
 			if expired {
 				l.expired.Add(1)
+			}
+			if cpu1, ok := threadCPU(); ok && haveCPU {
+				used = cpu1 - cpu0
 			}
 			l.charge(used)
 		}()
@@ -236,6 +276,18 @@ func (l *Limiter) acquire(ctx context.Context) (release func(), ok bool) {
 		}
 	}
 	return func() { <-l.slots; <-l.queue }, true
+}
+
+// reserve adds n bytes (negative to give them back) to the bodies held,
+// and reports whether they fit under MaxBuffered.
+func (l *Limiter) reserve(n int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n > 0 && l.buffered+n > l.opts.MaxBuffered {
+		return false
+	}
+	l.buffered += n
+	return true
 }
 
 // cpuLeft reports whether the shared processing time is not spent, or how
@@ -332,12 +384,22 @@ func RemoteIP(r *http.Request) string {
 // behind such a proxy: otherwise clients choose their address.
 func HeaderClientIP(header string) func(*http.Request) string {
 	return func(r *http.Request) string {
-		v := strings.TrimSpace(r.Header.Get(header))
-		if i := strings.LastIndexByte(v, ','); i >= 0 {
-			v = strings.TrimSpace(v[i+1:])
-		}
-		if v == "" {
+		// The proxy's entry is the last one: of the last line, since a
+		// proxy may add a line of its own after the client's.
+		lines := r.Header.Values(header)
+		if len(lines) == 0 {
 			return RemoteIP(r)
+		}
+		v := lines[len(lines)-1]
+		if i := strings.LastIndexByte(v, ','); i >= 0 {
+			v = v[i+1:]
+		}
+		v = strings.TrimSpace(v)
+		if host, _, err := net.SplitHostPort(v); err == nil {
+			v = host
+		}
+		if net.ParseIP(v) == nil {
+			return RemoteIP(r) // not an address: never a key a client could choose
 		}
 		return clientKey(v)
 	}

@@ -3,6 +3,7 @@ package throttle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,6 +55,19 @@ func TestRatePerClient(t *testing.T) {
 	if got := l.Stats().RejectedRate; got != 2 {
 		t.Errorf("RejectedRate = %d, want 2", got)
 	}
+	// Behind a proxy that adds its own line: the last line's last entry
+	// is the client, whatever the client wrote itself.
+	ip := HeaderClientIP("X-Forwarded-For")
+	seen := map[string]bool{}
+	for i := range 3 {
+		r := request("127.0.0.1:1", "")
+		r.Header.Add("X-Forwarded-For", fmt.Sprintf("10.0.0.%d", i))
+		r.Header.Add("X-Forwarded-For", "203.0.113.7")
+		seen[ip(r)] = true
+	}
+	if len(seen) != 1 || !seen["203.0.113.7"] {
+		t.Errorf("keys %v, want only the proxy's entry", seen)
+	}
 	off := New(Options{Rate: -1, Burst: 1}).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	for range 5 {
 		w := httptest.NewRecorder()
@@ -71,6 +85,7 @@ func TestClientAddresses(t *testing.T) {
 		{"[2001:db8:1:2:ffff::1]:443", "", "2001:db8:1:2::/64"},
 		{"127.0.0.1:80", "198.51.100.1, 203.0.113.9", "203.0.113.9"},
 		{"127.0.0.1:80", "", "127.0.0.1"},
+		{"127.0.0.1:80", "not-an-address", "127.0.0.1"},
 	} {
 		r := request(tt.remote, "")
 		got := RemoteIP(r)
@@ -241,7 +256,9 @@ func TestCPUShare(t *testing.T) {
 	l.now = func() time.Time { return clock }
 	l.cpu.last = clock
 	work := 60 * time.Millisecond
-	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(work) }))
+	// The work is computing, not waiting: the thread's CPU clock counts
+	// it (a sleeping request uses no processor).
+	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { spin(work) }))
 	do := func() *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, request("192.0.2.1:1", ""))
@@ -276,3 +293,89 @@ func TestCPUShare(t *testing.T) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// spin computes for at least d of this thread's CPU time (or wall time
+// where there is no thread clock).
+func spin(d time.Duration) {
+	start, ok := threadCPU()
+	began := time.Now()
+	x := 0
+	for {
+		for i := 0; i < 10_000; i++ {
+			x += i
+		}
+		if now, _ := threadCPU(); ok && now-start >= d || !ok && time.Since(began) >= d {
+			break
+		}
+	}
+	_ = x
+}
+
+// TestSleepIsNotCharged: a request that waits (on the network, say) uses
+// no processor, so it does not spend the shared CPU share.
+func TestSleepIsNotCharged(t *testing.T) {
+	if _, ok := threadCPU(); !ok {
+		t.Skip("no thread CPU clock on this system")
+	}
+	l := New(Options{Rate: -1, CPUShare: 0.01, CPUBurst: 10 * time.Millisecond})
+	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(30 * time.Millisecond) }))
+	for i := range 3 {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, request("192.0.2.1:1", ""))
+		if w.Code != 200 {
+			t.Fatalf("request %d: %d", i, w.Code)
+		}
+	}
+}
+
+// TestBufferedBodies: the bodies held at once are bounded; past it, 503.
+func TestBufferedBodies(t *testing.T) {
+	l := New(Options{Rate: -1, MaxBody: 100, MaxBuffered: 150})
+	hold := make(chan struct{})
+	started := make(chan struct{})
+	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		<-hold
+	}))
+	done := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, request("192.0.2.1:1", strings.Repeat("a", 100)))
+		done <- w.Code
+	}()
+	<-started
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, request("192.0.2.1:2", strings.Repeat("b", 100)))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a second body past MaxBuffered: %d", w.Code)
+	}
+	w = httptest.NewRecorder()
+	r := request("192.0.2.1:3", strings.Repeat("c", 101))
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over MaxBody: %d", w.Code)
+	}
+	close(hold)
+	if c := <-done; c != 200 {
+		t.Errorf("the first: %d", c)
+	}
+	if l.buffered != 0 {
+		t.Errorf("%d bytes still held", l.buffered)
+	}
+}
+
+// TestWallTimeout: time waiting on the network does not spend the budget,
+// but the whole request is still bounded.
+func TestWallTimeout(t *testing.T) {
+	l := New(Options{Rate: -1, Budget: time.Hour, WallTimeout: 30 * time.Millisecond})
+	var err error
+	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer Pause(r.Context())()
+		<-r.Context().Done()
+		err = r.Context().Err()
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), request("192.0.2.1:1", ""))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a paused request: %v, want the wall-clock deadline", err)
+	}
+}

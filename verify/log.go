@@ -195,7 +195,7 @@ func cairnShaped(id, issuer string) bool {
 
 func (r *run) lookupLog(ctx context.Context, logURL, id string, cairn, jwt bool, signed [][]byte) *logOutcome {
 	lookupURL := logURL + "/lookup/" + url.PathEscape(id)
-	data, err := r.v.Fetcher.Fetch(ctx, lookupURL)
+	data, err := r.fetcher.Fetch(ctx, lookupURL)
 	if errors.Is(err, fetch.ErrNotFound) && !r.knownLog(logURL) {
 		return nil // no log at that address: the issuer runs none
 	}
@@ -317,7 +317,7 @@ func (r *run) logKey(ctx context.Context, logURL string, checkpoint []byte) (not
 	}
 	how := "log key pinned on first use"
 	if vkey == "" {
-		b, err := r.v.Fetcher.Fetch(ctx, logURL+"/key")
+		b, err := r.fetcher.Fetch(ctx, logURL+"/key")
 		if err != nil {
 			return nil, "", logResult(Indeterminate, "the key of the issuer's transparency log could not be fetched from %s/key (%v)", logURL, err)
 		}
@@ -359,7 +359,7 @@ func (r *run) checkSaved(ctx context.Context, logURL string, key note.Verifier, 
 			older, newer = newer, older
 		}
 		u := fmt.Sprintf("%s/proof/consistency?old=%d&new=%d", logURL, older.Size, newer.Size)
-		data, err := r.v.Fetcher.Fetch(ctx, u)
+		data, err := r.fetcher.Fetch(ctx, u)
 		if err != nil {
 			return logResult(Indeterminate, "the consistency of the log's checkpoint (size %d) with the saved one (size %d) could not be checked: %v", cp.Size, saved.Size, err)
 		}

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -52,11 +53,12 @@ const (
 	// MaxNested caps the credentials verified inside one input (CLR inner
 	// credentials and endorsements, at every depth).
 	MaxNested = 200
+	// MaxFetches caps the documents (DID documents, status lists) one
+	// verification fetches, nested credentials included: past it a check
+	// that needs another is indeterminate.
+	MaxFetches = 32
 	// DefaultTimeout bounds a whole verification when the caller's context
-	// can never end (no deadline and no cancellation, as
-	// context.Background). A context the caller can end is used as it is:
-	// it may be a processing budget (package throttle) whose end is not a
-	// fixed deadline.
+	// has no deadline.
 	DefaultTimeout = 30 * time.Second
 )
 
@@ -106,6 +108,8 @@ func New(f fetch.Fetcher) *Verifier { return &Verifier{Fetcher: f} }
 
 type run struct {
 	v        *Verifier
+	fetcher  fetch.Fetcher // v's, counting what it fetches
+	fetches  atomic.Int32
 	resolver *did.Resolver
 	now      time.Time
 	nested   int
@@ -116,7 +120,7 @@ type run struct {
 // with a baked credential. It always returns a report; malformed input gives
 // a Failed report whose format check says what is wrong and where.
 func (v *Verifier) Verify(ctx context.Context, input []byte) *Report {
-	if _, ok := ctx.Deadline(); !ok && ctx.Done() == nil {
+	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
 		defer cancel()
@@ -129,7 +133,14 @@ func (v *Verifier) Verify(ctx context.Context, input []byte) *Report {
 	if fetcher == nil {
 		fetcher = fetch.Offline
 	}
-	r := &run{v: v, resolver: &did.Resolver{Fetcher: fetcher}, now: now()}
+	r := &run{v: v, now: now()}
+	r.fetcher = fetch.Func(func(ctx context.Context, url string) ([]byte, error) {
+		if r.fetches.Add(1) > MaxFetches {
+			return nil, fmt.Errorf("not fetching %s: one verification fetches at most %d documents: %w", url, MaxFetches, fetch.ErrUnavailable)
+		}
+		return fetcher.Fetch(ctx, url)
+	})
+	r.resolver = &did.Resolver{Fetcher: r.fetcher}
 	rep := r.verifyInput(ctx, input, 0)
 	if ctx.Err() != nil {
 		// Checks cut short say so themselves (a context error is
@@ -650,7 +661,7 @@ func (r *run) checkStatus(ctx context.Context, rep *Report, cred map[string]any,
 func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Entry, depth int) (Outcome, string) {
 	url := e.ListURL()
 	purpose := string(e.Purpose)
-	data, err := r.v.Fetcher.Fetch(ctx, url)
+	data, err := r.fetcher.Fetch(ctx, url)
 	if err != nil {
 		return Indeterminate, fmt.Sprintf("%s: the status list could not be fetched (%v), so the credential may be %s", purpose, err, pastTense(e.Purpose))
 	}
