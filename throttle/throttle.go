@@ -90,8 +90,8 @@ type Limiter struct {
 	mu       sync.Mutex
 	buffered int64 // bytes of bodies held
 	buckets  map[string]*bucket
-	cpu     bucket // seconds of processing time; may go below zero
-	now     func() time.Time
+	cpu      bucket // seconds of processing time; may go below zero
+	now      func() time.Time
 
 	rejectedRate, rejectedBusy, expired atomic.Int64
 }
