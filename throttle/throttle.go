@@ -40,8 +40,9 @@ import (
 
 // Options configures a Limiter. Zero fields take the defaults given.
 type Options struct {
-	// Concurrency is how many requests work at once (default: the number
-	// of CPUs).
+	// Concurrency is how many requests work at once (default: four per
+	// CPU; the CPU share, not this, bounds the processors they use, and a
+	// request waiting on the database or the network holds a place).
 	Concurrency int
 	// Queue is how many more may wait for a place (default 2×Concurrency;
 	// negative: none).
@@ -108,7 +109,7 @@ const maxBuckets = 100_000
 // New returns a Limiter with opts.
 func New(opts Options) *Limiter {
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = runtime.GOMAXPROCS(0)
+		opts.Concurrency = 4 * runtime.GOMAXPROCS(0)
 	}
 	switch {
 	case opts.Queue == 0:

@@ -68,7 +68,7 @@ type Config struct {
 // fields take throttle's defaults.
 type VerifyLimits struct {
 	// Concurrency: verifications at once (CAIRN_VERIFY_CONCURRENCY;
-	// default the number of CPUs); Queue: how many more wait, at most
+	// default four per CPU); Queue: how many more wait, at most
 	// 250 ms (CAIRN_VERIFY_QUEUE; default twice Concurrency). Past them,
 	// 503 with Retry-After.
 	Concurrency, Queue int
