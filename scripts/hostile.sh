@@ -63,7 +63,7 @@ CAIRN_LOAD_KEY="$key" timeout 60 "$tmp/load" -base "$base" -achievement "$ach" -
 
 pages() {
 	CAIRN_LOAD_KEY="$key" timeout $((secs + 60)) "$tmp/load" -base "$base" -phase page -c "$PAGE_C" \
-		-d "$DURATION" -warmup 2s -pid "$server" -json -timeout "$((secs + 30))s"
+		-d "$DURATION" -warmup 2s -n 5000000 -pid "$server" -json -timeout "$((secs + 30))s"
 }
 rate() { python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["perSecond"])'; }
 
