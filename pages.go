@@ -1,0 +1,41 @@
+package cairn
+
+import (
+	"context"
+	"time"
+)
+
+// RenderedPage is the public page of one version of an award, rendered
+// ahead of its views with the verification it shows: the credential page
+// is produced when an award is issued or changes state, and refreshed when
+// what its verification read changes, so that a first view is a read.
+type RenderedPage struct {
+	AwardID string
+	// AwardUpdatedAt is the UpdatedAt of the award version the page shows.
+	// A page of another version is never served.
+	AwardUpdatedAt time.Time
+	// CheckedAt is when the verification the page shows ran.
+	CheckedAt time.Time
+	// Result is that verification's result: verified, failed or
+	// indeterminate.
+	Result string
+	// HTMLGzip is the page, gzip-compressed (as served to most clients).
+	HTMLGzip []byte
+}
+
+// PageStore keeps rendered credential pages, so that every replica and a
+// restarted server serve what one of them rendered.
+type PageStore interface {
+	// RenderedPage returns the stored page of an award. Errors: NotFound.
+	RenderedPage(ctx context.Context, awardID string) (*RenderedPage, error)
+	// PutRenderedPage stores p as its award's page, unless the stored page
+	// shows a newer version of the award, or the same version checked
+	// later (then it does nothing). Errors: Invalid, NotFound (no such
+	// award).
+	PutRenderedPage(ctx context.Context, p *RenderedPage) error
+	// VerificationEpochs returns, for each issuer that has status lists or
+	// keys, the last time one of them changed: a status list signed anew,
+	// a key added or retired. A verification of the issuer's credentials
+	// made before its epoch read what has changed since.
+	VerificationEpochs(ctx context.Context) (map[string]time.Time, error)
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+)
+
+// RenderedPage implements cairn.PageStore.
+func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
+	var p cairn.RenderedPage
+	err := db.read().row(ctx, `SELECT award_id, award_updated_at, checked_at, result, html_gzip
+		FROM credential_pages WHERE award_id = ?`, awardID).
+		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, timeCol{&p.CheckedAt}, &p.Result, bytesCol{&p.HTMLGzip})
+	if err != nil {
+		return nil, orNotFound(err, "rendered page")
+	}
+	return &p, nil
+}
+
+// PutRenderedPage implements cairn.PageStore. A page of an older version
+// of the award, or of the same version checked earlier, does not replace
+// the stored one: renderings racing each other settle on the newest.
+func (db *DB) PutRenderedPage(ctx context.Context, p *cairn.RenderedPage) error {
+	if err := required("award_id", p.AwardID, "result", p.Result); err != nil {
+		return err
+	}
+	if len(p.HTMLGzip) == 0 {
+		return cairn.Invalidf("html_gzip", "is empty")
+	}
+	if p.AwardUpdatedAt.IsZero() || p.CheckedAt.IsZero() {
+		return cairn.Invalidf("award_updated_at", "and checked_at are required")
+	}
+	return db.write(ctx, func(x q) error {
+		var n int
+		if err := x.row(ctx, "SELECT COUNT(*) FROM awards WHERE id = ?", p.AwardID).Scan(&n); err != nil {
+			return mapErr(err)
+		}
+		if n == 0 {
+			return notFound("award")
+		}
+		_, err := x.exec(ctx, `INSERT INTO credential_pages (award_id, award_updated_at, checked_at, result, html_gzip)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (award_id) DO UPDATE SET award_updated_at = excluded.award_updated_at,
+				checked_at = excluded.checked_at, result = excluded.result, html_gzip = excluded.html_gzip
+			WHERE excluded.award_updated_at > credential_pages.award_updated_at
+				OR (excluded.award_updated_at = credential_pages.award_updated_at AND excluded.checked_at >= credential_pages.checked_at)`,
+			p.AwardID, p.AwardUpdatedAt, p.CheckedAt, p.Result, p.HTMLGzip)
+		return err
+	})
+}
+
+// VerificationEpochs implements cairn.PageStore: per issuer, the latest of
+// its status lists' signing times and its keys' creation and retirement
+// times. The tables are small (a status list holds 131,072 entries; an
+// issuer has a few keys), so the server polls this every few seconds.
+func (db *DB) VerificationEpochs(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := db.read().query(ctx, `SELECT issuer_id, MAX(t) FROM (
+			SELECT issuer_id, signed_at AS t FROM status_lists WHERE signed_at IS NOT NULL
+			UNION ALL SELECT issuer_id, created_at AS t FROM issuer_keys
+			UNION ALL SELECT issuer_id, retired_at AS t FROM issuer_keys WHERE retired_at IS NOT NULL
+		) e GROUP BY issuer_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]time.Time)
+	for rows.Next() {
+		var id string
+		var t time.Time
+		if err := rows.Scan(&id, timeCol{&t}); err != nil {
+			return nil, mapErr(err)
+		}
+		out[id] = t
+	}
+	return out, mapErr(rows.Err())
+}
+
+var _ cairn.PageStore = (*DB)(nil)

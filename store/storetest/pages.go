@@ -1,0 +1,78 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/store"
+)
+
+// testRenderedPages: a page is stored per award; an older version, or the
+// same version checked earlier, never replaces a newer one; the epochs
+// follow status list signatures and keys.
+func testRenderedPages(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	tn := newTenant(t, db, "pg")
+	a := createAward(t, db, newAward(tn, "ada@example.org"))
+
+	_, err := db.RenderedPage(ctx, a.ID)
+	wantKind(t, "RenderedPage before any", err, cairn.NotFound)
+	wantKind(t, "PutRenderedPage of no award", db.PutRenderedPage(ctx, &cairn.RenderedPage{
+		AwardID: "nope", AwardUpdatedAt: a.UpdatedAt, CheckedAt: time.Now(), Result: "verified", HTMLGzip: []byte("x"),
+	}), cairn.NotFound)
+	wantKind(t, "PutRenderedPage empty", db.PutRenderedPage(ctx, &cairn.RenderedPage{AwardID: a.ID, Result: "verified"}), cairn.Invalid)
+
+	v1 := a.UpdatedAt
+	checked := time.Now().UTC().Truncate(time.Second)
+	put := func(what string, version, checkedAt time.Time, body string) {
+		t.Helper()
+		must(t, what, db.PutRenderedPage(ctx, &cairn.RenderedPage{
+			AwardID: a.ID, AwardUpdatedAt: version, CheckedAt: checkedAt, Result: "verified", HTMLGzip: []byte(body),
+		}))
+	}
+	want := func(what string, version, checkedAt time.Time, body string) {
+		t.Helper()
+		p, err := db.RenderedPage(ctx, a.ID)
+		must(t, what, err)
+		if !p.AwardUpdatedAt.Equal(version) || !p.CheckedAt.Equal(checkedAt) || !bytes.Equal(p.HTMLGzip, []byte(body)) || p.Result != "verified" {
+			t.Errorf("%s: page of %v checked %v %q, want %v %v %q", what, p.AwardUpdatedAt, p.CheckedAt, p.HTMLGzip, version, checkedAt, body)
+		}
+	}
+	put("first", v1, checked, "one")
+	want("first", v1, checked, "one")
+	put("checked again", v1, checked.Add(time.Minute), "two")
+	want("checked again", v1, checked.Add(time.Minute), "two")
+	put("checked earlier", v1, checked, "late")
+	want("checked earlier", v1, checked.Add(time.Minute), "two")
+
+	b, err := db.SetAwardState(ctx, tn.org.ID, a.ID, cairn.StateSuspended, "check")
+	must(t, "suspend", err)
+	put("new version", b.UpdatedAt, checked, "three") // checked earlier, but a newer version
+	want("new version", b.UpdatedAt, checked, "three")
+	put("old version", v1, checked.Add(time.Hour), "stale")
+	want("old version", b.UpdatedAt, checked, "three")
+
+	epochs, err := db.VerificationEpochs(ctx)
+	must(t, "VerificationEpochs", err)
+	if _, ok := epochs[tn.issuer.ID]; ok {
+		t.Errorf("epoch of an issuer with no key and no signed list: %v", epochs)
+	}
+	k := &cairn.IssuerKey{IssuerID: tn.issuer.ID, Type: "Ed25519", Fragment: "key-1", PublicJWK: []byte(`{}`), PrivateSealed: []byte("sealed")}
+	must(t, "AddIssuerKey", db.AddIssuerKey(ctx, tn.org.ID, k, false))
+	epochs, err = db.VerificationEpochs(ctx)
+	must(t, "VerificationEpochs", err)
+	keyEpoch, ok := epochs[tn.issuer.ID]
+	if !ok {
+		t.Fatalf("no epoch after a key: %v", epochs)
+	}
+	time.Sleep(2 * time.Millisecond)
+	must(t, "UpdateStatusListSigned", db.UpdateStatusListSigned(ctx, a.SuspensionListID, 2, []byte("signed")))
+	epochs, err = db.VerificationEpochs(ctx)
+	must(t, "VerificationEpochs", err)
+	if !epochs[tn.issuer.ID].After(keyEpoch) {
+		t.Errorf("epoch %v after signing a list, was %v", epochs[tn.issuer.ID], keyEpoch)
+	}
+}
