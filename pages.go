@@ -14,6 +14,11 @@ type RenderedPage struct {
 	// AwardUpdatedAt is the UpdatedAt of the award version the page shows.
 	// A page of another version is never served.
 	AwardUpdatedAt time.Time
+	// CredentialSHA256 is the SHA-256 of the award's CredentialJSON, a zero
+	// byte and its CredentialJWT, as the page showed and verified them: a
+	// credential changed behind the store's back is not shown with the
+	// verification of what it was.
+	CredentialSHA256 []byte
 	// CheckedAt is when the verification the page shows ran.
 	CheckedAt time.Time
 	// Result is that verification's result: verified, failed or

@@ -10,9 +10,9 @@ import (
 // RenderedPage implements cairn.PageStore.
 func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
 	var p cairn.RenderedPage
-	err := db.read().row(ctx, `SELECT award_id, award_updated_at, checked_at, result, html_gzip
+	err := db.read().row(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip
 		FROM credential_pages WHERE award_id = ?`, awardID).
-		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, timeCol{&p.CheckedAt}, &p.Result, bytesCol{&p.HTMLGzip})
+		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, bytesCol{&p.CredentialSHA256}, timeCol{&p.CheckedAt}, &p.Result, bytesCol{&p.HTMLGzip})
 	if err != nil {
 		return nil, orNotFound(err, "rendered page")
 	}
@@ -25,6 +25,9 @@ func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.Rendered
 func (db *DB) PutRenderedPage(ctx context.Context, p *cairn.RenderedPage) error {
 	if err := required("award_id", p.AwardID, "result", p.Result); err != nil {
 		return err
+	}
+	if len(p.CredentialSHA256) != 32 {
+		return cairn.Invalidf("credential_sha256", "is %d bytes, want 32", len(p.CredentialSHA256))
 	}
 	if len(p.HTMLGzip) == 0 {
 		return cairn.Invalidf("html_gzip", "is empty")
@@ -40,13 +43,13 @@ func (db *DB) PutRenderedPage(ctx context.Context, p *cairn.RenderedPage) error 
 		if n == 0 {
 			return notFound("award")
 		}
-		_, err := x.exec(ctx, `INSERT INTO credential_pages (award_id, award_updated_at, checked_at, result, html_gzip)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (award_id) DO UPDATE SET award_updated_at = excluded.award_updated_at,
+		_, err := x.exec(ctx, `INSERT INTO credential_pages (award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (award_id) DO UPDATE SET award_updated_at = excluded.award_updated_at, credential_sha256 = excluded.credential_sha256,
 				checked_at = excluded.checked_at, result = excluded.result, html_gzip = excluded.html_gzip
 			WHERE excluded.award_updated_at > credential_pages.award_updated_at
 				OR (excluded.award_updated_at = credential_pages.award_updated_at AND excluded.checked_at >= credential_pages.checked_at)`,
-			p.AwardID, p.AwardUpdatedAt, p.CheckedAt, p.Result, p.HTMLGzip)
+			p.AwardID, p.AwardUpdatedAt, p.CredentialSHA256, p.CheckedAt, p.Result, p.HTMLGzip)
 		return err
 	})
 }

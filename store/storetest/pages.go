@@ -21,7 +21,7 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 	_, err := db.RenderedPage(ctx, a.ID)
 	wantKind(t, "RenderedPage before any", err, cairn.NotFound)
 	wantKind(t, "PutRenderedPage of no award", db.PutRenderedPage(ctx, &cairn.RenderedPage{
-		AwardID: "nope", AwardUpdatedAt: a.UpdatedAt, CheckedAt: time.Now(), Result: "verified", HTMLGzip: []byte("x"),
+		AwardID: "nope", AwardUpdatedAt: a.UpdatedAt, CredentialSHA256: make([]byte, 32), CheckedAt: time.Now(), Result: "verified", HTMLGzip: []byte("x"),
 	}), cairn.NotFound)
 	wantKind(t, "PutRenderedPage empty", db.PutRenderedPage(ctx, &cairn.RenderedPage{AwardID: a.ID, Result: "verified"}), cairn.Invalid)
 
@@ -30,14 +30,14 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 	put := func(what string, version, checkedAt time.Time, body string) {
 		t.Helper()
 		must(t, what, db.PutRenderedPage(ctx, &cairn.RenderedPage{
-			AwardID: a.ID, AwardUpdatedAt: version, CheckedAt: checkedAt, Result: "verified", HTMLGzip: []byte(body),
+			AwardID: a.ID, AwardUpdatedAt: version, CredentialSHA256: bytes.Repeat([]byte(body[:1]), 32), CheckedAt: checkedAt, Result: "verified", HTMLGzip: []byte(body),
 		}))
 	}
 	want := func(what string, version, checkedAt time.Time, body string) {
 		t.Helper()
 		p, err := db.RenderedPage(ctx, a.ID)
 		must(t, what, err)
-		if !p.AwardUpdatedAt.Equal(version) || !p.CheckedAt.Equal(checkedAt) || !bytes.Equal(p.HTMLGzip, []byte(body)) || p.Result != "verified" {
+		if !p.AwardUpdatedAt.Equal(version) || !p.CheckedAt.Equal(checkedAt) || !bytes.Equal(p.HTMLGzip, []byte(body)) || !bytes.Equal(p.CredentialSHA256, bytes.Repeat([]byte(body[:1]), 32)) || p.Result != "verified" {
 			t.Errorf("%s: page of %v checked %v %q, want %v %v %q", what, p.AwardUpdatedAt, p.CheckedAt, p.HTMLGzip, version, checkedAt, body)
 		}
 	}
