@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"mime"
@@ -76,7 +75,8 @@ func version(aw *cairn.Award) string {
 func (p *Public) credentialJSON(w http.ResponseWriter, r *http.Request, aw *cairn.Award, ctype string) {
 	setJSONHeaders(w.Header(), ctype)
 	w.Header().Set("Cache-Control", pageCache)
-	serveBytes(w, r, `"`+version(aw)+`-json"`, aw.CredentialJSON)
+	v := version(aw) + "-" + jsonTag(ctype)
+	serveEncoded(w, r, `"`+v+`"`, func() []byte { return aw.CredentialJSON }, p.gzipped(v, aw.CredentialJSON))
 }
 
 // credentialJWT answers the VC-JWT, or 404 when the award was not issued
@@ -88,7 +88,8 @@ func (p *Public) credentialJWT(w http.ResponseWriter, r *http.Request, aw *cairn
 	}
 	setJSONHeaders(w.Header(), typeJWT)
 	w.Header().Set("Cache-Control", pageCache)
-	serveBytes(w, r, `"`+version(aw)+`-jwt"`, []byte(aw.CredentialJWT))
+	v, jwt := version(aw)+"-jwt", []byte(aw.CredentialJWT)
+	serveEncoded(w, r, `"`+v+`"`, func() []byte { return jwt }, p.gzipped(v, jwt))
 }
 
 // bakePayload is what a baked image carries: the signed JSON, or the JWT
@@ -124,7 +125,23 @@ func (p *Public) baked(w http.ResponseWriter, r *http.Request, aw *cairn.Award, 
 	h.Set("Access-Control-Allow-Origin", "*")
 	c, _ := parseCredential(aw)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)}))
-	serveBytes(w, r, `"`+version(aw)+ext+`"`, data)
+	var gz []byte
+	if ext == ".svg" { // a PNG is compressed already
+		gz = p.gzipped(version(aw)+ext, data)
+	}
+	serveEncoded(w, r, `"`+version(aw)+ext+`"`, func() []byte { return data }, gz)
+}
+
+// jsonTag names the JSON representation of a media type in ETags: the
+// same bytes under another Content-Type are another representation.
+func jsonTag(ctype string) string {
+	switch ctype {
+	case typeLD:
+		return "ld"
+	case typeJSON:
+		return "json"
+	}
+	return "vc"
 }
 
 // parseCredential decodes the stored credential; the zero credential when
@@ -257,41 +274,29 @@ func (p *Public) qrSVG(awardID string) ([]byte, error) {
 	})
 }
 
-// credentialPage serves the credential page, rendered at most once per
-// award version and ReportTTL.
+// credentialPage serves the credential page of the award's version (see
+// pages.go): from memory or the store, rendered on the spot only when
+// neither has it. ?checked=T (where "Check again" sends the browser) asks
+// for a page checked at T or later: the memory tier is then skipped for an
+// older page, in case another replica made the new one.
 func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cairn.Award) {
 	now := p.now()
-	html, err := p.pages.get(version(aw), now, func() ([]byte, time.Time, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
-		defer cancel()
-		return p.renderCredentialPage(ctx, aw, now)
-	})
+	var notBefore time.Time
+	if v := r.URL.Query().Get("checked"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			notBefore = time.Unix(n, 0)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
+	defer cancel()
+	pg, err := p.page(ctx, aw, now, notBefore)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
 	setPageHeaders(w.Header())
-	w.Header().Set("Cache-Control", pageCache)
-	w.Header().Set("Content-Length", strconv.Itoa(len(html)))
-	_, _ = w.Write(html)
-}
-
-// renderCredentialPage verifies the credential and renders its page. The
-// page expires after ReportTTL, or when the credential does if sooner.
-func (p *Public) renderCredentialPage(ctx context.Context, aw *cairn.Award, now time.Time) ([]byte, time.Time, error) {
-	pg, err := p.credentialPageModel(ctx, aw, now)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, "credential.html", pg); err != nil {
-		return nil, time.Time{}, cairn.Wrapf(cairn.Internal, err, "rendering the page of award %s", aw.ID)
-	}
-	expires := now.Add(p.ttl)
-	if aw.ValidUntil != nil && aw.ValidUntil.After(now) && aw.ValidUntil.Before(expires) {
-		expires = *aw.ValidUntil
-	}
-	return b.Bytes(), expires, nil
+	w.Header().Set("Cache-Control", htmlCache)
+	serveEncoded(w, r, pg.etag, pg.plain, pg.gz)
 }
 
 // credentialPageModel fills the credential page of an award.
@@ -318,7 +323,9 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 	}
 	pg.SetState(string(aw.State), aw.StateReason, aw.ValidUntil, now)
 	pg.Report = p.verifier.Verify(ctx, bakePayload(aw))
-	pg.CheckedAt = now.UTC().Format("2 January 2006, 15:04 MST")
+	pg.CheckedAt = now.UTC().Format("2 January 2006 at 15:04:05 MST")
+	pg.CheckedISO = now.UTC().Format(time.RFC3339)
+	pg.ReverifyURL = base + "/verify"
 	pg.CopyScript = copyScriptHTML
 
 	if pg.StateBanner == "" {
