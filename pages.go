@@ -31,6 +31,12 @@ type RenderedPage struct {
 // PageStore keeps rendered credential pages, so that every replica and a
 // restarted server serve what one of them rendered.
 type PageStore interface {
+	// PublicAwardHead returns what a public page needs to name the version
+	// of an award it serves from a cache: ID, IssuerID, ValidUntil,
+	// Formats, CredentialJSON, CredentialJWT, State and UpdatedAt (the
+	// other fields are zero). It is PublicAward without the columns that
+	// cost the most to read. Errors: NotFound.
+	PublicAwardHead(ctx context.Context, id string) (*Award, error)
 	// RenderedPage returns the stored page of an award. Errors: NotFound.
 	RenderedPage(ctx context.Context, awardID string) (*RenderedPage, error)
 	// PutRenderedPage stores p as its award's page, unless the stored page

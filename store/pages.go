@@ -7,6 +7,45 @@ import (
 	"github.com/cairn-badges/cairn"
 )
 
+// PublicAwardHead implements cairn.PageStore.
+func (db *DB) PublicAwardHead(ctx context.Context, id string) (*cairn.Award, error) {
+	var a cairn.Award
+	err := db.read().row(ctx, `SELECT id, issuer_id, valid_until, formats, credential_json, credential_jwt, state, updated_at
+		FROM awards WHERE id = ?`, id).
+		Scan(&a.ID, &a.IssuerID, nullTimeCol{&a.ValidUntil}, formatsCol{&a.Formats}, bytesCol{&a.CredentialJSON},
+			&a.CredentialJWT, &a.State, timeCol{&a.UpdatedAt})
+	if err != nil {
+		return nil, orNotFound(err, "award")
+	}
+	return &a, nil
+}
+
+// formatsCol scans the JSON array of an award's formats: the common
+// values without encoding/json, anything else with it.
+type formatsCol struct{ f *[]string }
+
+func (c formatsCol) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	}
+	switch s {
+	case `["di"]`:
+		*c.f = []string{cairn.FormatDataIntegrity}
+		return nil
+	case `["di","jwt"]`:
+		*c.f = []string{cairn.FormatDataIntegrity, cairn.FormatJWT}
+		return nil
+	case `["jwt"]`:
+		*c.f = []string{cairn.FormatJWT}
+		return nil
+	}
+	return jsonCol{c.f}.Scan(src)
+}
+
 // RenderedPage implements cairn.PageStore.
 func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
 	var p cairn.RenderedPage

@@ -43,7 +43,7 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 		p.NotFound(w, r)
 		return
 	}
-	aw, err := p.store.PublicAward(r.Context(), id)
+	aw, err := p.head(r.Context(), id)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -64,6 +64,16 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 			p.credentialJSON(w, r, aw, ct)
 		}
 	}
+}
+
+// head reads what the cached representations of an award need (see
+// cairn.PageStore.PublicAwardHead); full reads the whole award, to render
+// or bake it.
+func (p *Public) head(ctx context.Context, id string) (*cairn.Award, error) {
+	if p.pageStore != nil {
+		return p.pageStore.PublicAwardHead(ctx, id)
+	}
+	return p.store.PublicAward(ctx, id)
 }
 
 // version names one version of an award, for cache keys and ETags.
@@ -101,14 +111,34 @@ func bakePayload(aw *cairn.Award) []byte {
 	return aw.CredentialJSON
 }
 
+// bakedFile is a credential baked into its badge image, as served.
+type bakedFile struct {
+	data, gz    []byte // gz: nil for PNG (compressed already)
+	disposition string
+}
+
 // baked answers the credential baked into its badge image, as an attachment.
-func (p *Public) baked(w http.ResponseWriter, r *http.Request, aw *cairn.Award, ext string) {
+func (p *Public) baked(w http.ResponseWriter, r *http.Request, head *cairn.Award, ext string) {
 	now := p.now()
-	data, err := p.files.get(version(aw)+ext, now, func() ([]byte, time.Time, error) {
+	f, err := p.bakedFiles.get(version(head)+ext, now, func() (bakedFile, time.Time, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
 		defer cancel()
+		aw, err := p.store.PublicAward(ctx, head.ID)
+		if err != nil {
+			return bakedFile{}, time.Time{}, err
+		}
 		data, err := p.bake(ctx, aw, ext)
-		return data, now.Add(bakedTTL), err
+		if err != nil {
+			return bakedFile{}, time.Time{}, err
+		}
+		c, _ := parseCredential(aw)
+		f := bakedFile{data: data, disposition: mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)})}
+		if ext == ".svg" {
+			if gz := gzipBytes(data); len(gz) < len(data) {
+				f.gz = gz
+			}
+		}
+		return f, now.Add(bakedTTL), nil
 	})
 	if err != nil {
 		p.fail(w, r, err)
@@ -123,13 +153,8 @@ func (p *Public) baked(w http.ResponseWriter, r *http.Request, aw *cairn.Award, 
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", bakedCache)
 	h.Set("Access-Control-Allow-Origin", "*")
-	c, _ := parseCredential(aw)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)}))
-	var gz []byte
-	if ext == ".svg" { // a PNG is compressed already
-		gz = p.gzipped(version(aw)+ext, data)
-	}
-	serveEncoded(w, r, `"`+version(aw)+ext+`"`, func() []byte { return data }, gz)
+	h.Set("Content-Disposition", f.disposition)
+	serveEncoded(w, r, `"`+version(head)+ext+`"`, func() []byte { return f.data }, f.gz)
 }
 
 // jsonTag names the JSON representation of a media type in ETags: the
@@ -247,7 +272,7 @@ func (p *Public) credentialQR(w http.ResponseWriter, r *http.Request) {
 		p.NotFound(w, r)
 		return
 	}
-	aw, err := p.store.PublicAward(r.Context(), id)
+	aw, err := p.head(r.Context(), id)
 	if err != nil {
 		p.fail(w, r, err)
 		return

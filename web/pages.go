@@ -345,7 +345,8 @@ func (p *Public) SetEpochs(epochs map[string]time.Time) {
 }
 
 // page returns the page of the award's version: from memory, from the
-// store, or rendered now. A page in memory checked before notBefore is
+// store, or rendered now (aw may be a head, cairn.PageStore.PublicAwardHead;
+// rendering reads the whole award). A page in memory checked before notBefore is
 // looked up in the store again (after a re-check on another replica).
 func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.Time) (*renderedPage, error) {
 	mem := p.mem.get(aw.ID)
@@ -373,7 +374,11 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 			p.enqueue(aw.ID, false) // the store lost it, or has not got it yet
 			return mem, nil
 		}
-		pg, err := p.render(ctx, aw, now)
+		full, err := p.store.PublicAward(ctx, aw.ID)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := p.render(ctx, full, now)
 		if err != nil {
 			return nil, err
 		}
@@ -424,7 +429,11 @@ func (p *Public) refreshIfDue(ctx context.Context, aw *cairn.Award, pg *rendered
 		if cur := p.mem.get(aw.ID); cur != nil && cur.shows(aw) && !p.due(cur, now) {
 			return cur, nil
 		}
-		fresh, err := p.render(ctx, aw, now)
+		full, err := p.store.PublicAward(ctx, aw.ID)
+		if err != nil {
+			return nil, err
+		}
+		fresh, err := p.render(ctx, full, now)
 		if err != nil {
 			return nil, err
 		}

@@ -49,12 +49,13 @@ type Public struct {
 	siteName string
 	basePath string // path part of the base URL: "" or "/prefix"
 
-	pageStore cairn.PageStore // nil: pages are kept in memory only
-	mem       *memPages       // rendered credential pages, the latest of each award
-	flight    flight          // pages being rendered, by award version
-	epochs    atomic.Pointer[map[string]time.Time]
-	files     *ttlCache[[]byte] // baked images and QR codes
-	gz        *ttlCache[[]byte] // gzip encodings of JSON, JWT and SVG, by version
+	pageStore  cairn.PageStore // nil: pages are kept in memory only
+	mem        *memPages       // rendered credential pages, the latest of each award
+	flight     flight          // pages being rendered, by award version
+	epochs     atomic.Pointer[map[string]time.Time]
+	files      *ttlCache[[]byte]    // QR codes
+	bakedFiles *ttlCache[bakedFile] // baked images
+	gz         *ttlCache[[]byte]    // gzip encodings of JSON, JWT and SVG, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
 	// whether it is forced).
@@ -105,11 +106,12 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 	p := &Public{
 		svc: svc, store: svc.Store(), verifier: opts.Verifier, log: opts.Log, now: opts.Now,
 		ttl: opts.ReportTTL, siteName: opts.SiteName,
-		pageStore: opts.Pages,
-		mem:       newMemPages(maxCachedPages),
-		files:     newTTLCache[[]byte](maxCachedFiles),
-		gz:        newTTLCache[[]byte](maxCachedPages),
-		queued:    make(map[string]bool),
+		pageStore:  opts.Pages,
+		mem:        newMemPages(maxCachedPages),
+		files:      newTTLCache[[]byte](maxCachedFiles),
+		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
+		gz:         newTTLCache[[]byte](maxCachedPages),
+		queued:     make(map[string]bool),
 	}
 	if p.pageStore == nil {
 		p.pageStore, _ = p.store.(cairn.PageStore)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -18,7 +19,26 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 	tn := newTenant(t, db, "pg")
 	a := createAward(t, db, newAward(tn, "ada@example.org"))
 
-	_, err := db.RenderedPage(ctx, a.ID)
+	for _, formats := range [][]string{{cairn.FormatDataIntegrity}, {cairn.FormatDataIntegrity, cairn.FormatJWT}, {cairn.FormatJWT}, {"jwt", "di"}} {
+		b := newAward(tn, "head@example.org")
+		b.Formats = formats
+		until := time.Now().Add(time.Hour)
+		b.ValidUntil = &until
+		createAward(t, db, b)
+		full, err := db.PublicAward(ctx, b.ID)
+		must(t, "PublicAward", err)
+		head, err := db.PublicAwardHead(ctx, b.ID)
+		must(t, "PublicAwardHead", err)
+		want := &cairn.Award{ID: full.ID, IssuerID: full.IssuerID, ValidUntil: full.ValidUntil, Formats: full.Formats,
+			CredentialJSON: full.CredentialJSON, CredentialJWT: full.CredentialJWT, State: full.State, UpdatedAt: full.UpdatedAt}
+		if !reflect.DeepEqual(head, want) {
+			t.Errorf("PublicAwardHead = %+v, want %+v", head, want)
+		}
+	}
+	_, err := db.PublicAwardHead(ctx, "nope")
+	wantKind(t, "PublicAwardHead(missing)", err, cairn.NotFound)
+
+	_, err = db.RenderedPage(ctx, a.ID)
 	wantKind(t, "RenderedPage before any", err, cairn.NotFound)
 	wantKind(t, "PutRenderedPage of no award", db.PutRenderedPage(ctx, &cairn.RenderedPage{
 		AwardID: "nope", AwardUpdatedAt: a.UpdatedAt, CredentialSHA256: make([]byte, 32), CheckedAt: time.Now(), Result: "verified", HTMLGzip: []byte("x"),
