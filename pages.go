@@ -45,8 +45,8 @@ type PageStore interface {
 	// award).
 	PutRenderedPage(ctx context.Context, p *RenderedPage) error
 	// VerificationEpochs returns, for each issuer that has status lists or
-	// keys, the last time one of them changed: a status list signed anew,
-	// a key added or retired. A verification of the issuer's credentials
+	// keys, the last time one of them changed: a status list signed anew
+	// after its bits changed, a key added or retired. A verification of the issuer's credentials
 	// made before its epoch read what has changed since.
 	VerificationEpochs(ctx context.Context) (map[string]time.Time, error)
 }

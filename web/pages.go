@@ -159,12 +159,23 @@ func credentialSHA256(aw *cairn.Award) []byte {
 // §8.8.3).
 func gzipETag(etag string) string { return strings.TrimSuffix(etag, `"`) + `-gz"` }
 
+// gzipWriters reuse compressors: a new one allocates about a megabyte,
+// more than compressing a page costs.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+	return zw
+}}
+
 // gzipBytes compresses b.
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	buf.Grow(len(b)/3 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
+	zw.Reset(io.Discard)
+	gzipWriters.Put(zw)
 	return buf.Bytes()
 }
 

@@ -89,6 +89,13 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 		t.Fatalf("no epoch after a key: %v", epochs)
 	}
 	time.Sleep(2 * time.Millisecond)
+	// A list's first signature does not count; one after its bits changed does.
+	must(t, "UpdateStatusListSigned", db.UpdateStatusListSigned(ctx, a.StatusListID, 1, []byte("first")))
+	epochs, err = db.VerificationEpochs(ctx)
+	must(t, "VerificationEpochs", err)
+	if !epochs[tn.issuer.ID].Equal(keyEpoch) {
+		t.Errorf("epoch %v after a list's first signature, want %v", epochs[tn.issuer.ID], keyEpoch)
+	}
 	must(t, "UpdateStatusListSigned", db.UpdateStatusListSigned(ctx, a.SuspensionListID, 2, []byte("signed")))
 	epochs, err = db.VerificationEpochs(ctx)
 	must(t, "VerificationEpochs", err)
