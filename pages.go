@@ -39,11 +39,12 @@ type PageStore interface {
 	PublicAwardHead(ctx context.Context, id string) (*Award, error)
 	// RenderedPage returns the stored page of an award. Errors: NotFound.
 	RenderedPage(ctx context.Context, awardID string) (*RenderedPage, error)
-	// PutRenderedPage stores p as its award's page, unless the stored page
-	// shows a newer version of the award, or the same version checked
-	// later (then it does nothing). Errors: Invalid, NotFound (no such
-	// award).
-	PutRenderedPage(ctx context.Context, p *RenderedPage) error
+	// PutRenderedPages stores each page as its award's page, in one
+	// transaction, unless the stored page shows a newer version of the
+	// award, or the same version checked later (then it keeps that one).
+	// Pages of awards that do not exist (any more) are skipped. Errors:
+	// Invalid (a page lacks a field).
+	PutRenderedPages(ctx context.Context, pages ...*RenderedPage) error
 	// VerificationEpochs returns, for each issuer that has status lists or
 	// keys, the last time one of them changed: a status list signed anew
 	// after its bits changed, a key added or retired. A verification of the issuer's credentials

@@ -24,6 +24,8 @@
 #   PHASES (issue,json,vcld,page,cold; also etag: the page with
 #                    If-None-Match, png: the baked badge)
 #   GZIP (0)         1: read requests accept gzip, as browsers do
+#   SETTLE (0s)      pause after the issue phase, while the server's page
+#                    worker renders the new awards' pages
 #   HOT (200)        json, vcld and page cycle over the first HOT issued ids
 #                    (0: all); cold reads the pages of the others, once each
 #   FORMATS (di)     di, jwt or di,jwt for the issued awards
@@ -67,12 +69,12 @@ go build -o "$tmp/load" ./scripts/load
 start_cairn "$cairn" "$tmp/data" "$out/server.log" --offline
 
 machine_line
-echo "# server $base (pid $server), database: $db; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS; gzip ${GZIP:-0}"
+echo "# server $base (pid $server), database: $db; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS; gzip ${GZIP:-0}; settle ${SETTLE:-0s}"
 echo
 GOMAXPROCS=${PROCS:-} CAIRN_LOAD_KEY="$key" timeout -k 5 $((TIMEOUT + 15)) "$tmp/load" \
 	-base "$base" -achievement "$ach" -phase "$PHASES" \
 	-c "$C_READ" -issue-c "$C_ISSUE" -d "$DURATION" -warmup "$WARMUP" -n "$MAX" -formats "$FORMATS" \
-	-hot "$HOT" -pid "$server" -timeout "${TIMEOUT}s" -gzip="$([ "${GZIP:-0}" = 1 ] && echo true || echo false)" | tee "$out/load.txt"
+	-hot "$HOT" -pid "$server" -timeout "${TIMEOUT}s" -gzip="$([ "${GZIP:-0}" = 1 ] && echo true || echo false)" -settle "${SETTLE:-0s}" | tee "$out/load.txt"
 echo
 echo "# srv, gen: cores of CPU the server and the generator used (2 = the whole machine;"
 echo "# with PostgreSQL, its own processes are not counted)"

@@ -58,38 +58,41 @@ func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.Rendered
 	return &p, nil
 }
 
-// PutRenderedPage implements cairn.PageStore. A page of an older version
+// PutRenderedPages implements cairn.PageStore. A page of an older version
 // of the award, or of the same version checked earlier, does not replace
 // the stored one: renderings racing each other settle on the newest.
-func (db *DB) PutRenderedPage(ctx context.Context, p *cairn.RenderedPage) error {
-	if err := required("award_id", p.AwardID, "result", p.Result); err != nil {
-		return err
+func (db *DB) PutRenderedPages(ctx context.Context, pages ...*cairn.RenderedPage) error {
+	for _, p := range pages {
+		if err := required("award_id", p.AwardID, "result", p.Result); err != nil {
+			return err
+		}
+		if len(p.CredentialSHA256) != 32 {
+			return cairn.Invalidf("credential_sha256", "is %d bytes, want 32", len(p.CredentialSHA256))
+		}
+		if len(p.HTMLGzip) == 0 {
+			return cairn.Invalidf("html_gzip", "is empty")
+		}
+		if p.AwardUpdatedAt.IsZero() || p.CheckedAt.IsZero() {
+			return cairn.Invalidf("award_updated_at", "and checked_at are required")
+		}
 	}
-	if len(p.CredentialSHA256) != 32 {
-		return cairn.Invalidf("credential_sha256", "is %d bytes, want 32", len(p.CredentialSHA256))
-	}
-	if len(p.HTMLGzip) == 0 {
-		return cairn.Invalidf("html_gzip", "is empty")
-	}
-	if p.AwardUpdatedAt.IsZero() || p.CheckedAt.IsZero() {
-		return cairn.Invalidf("award_updated_at", "and checked_at are required")
+	if len(pages) == 0 {
+		return nil
 	}
 	return db.write(ctx, func(x q) error {
-		var n int
-		if err := x.row(ctx, "SELECT COUNT(*) FROM awards WHERE id = ?", p.AwardID).Scan(&n); err != nil {
-			return mapErr(err)
+		for _, p := range pages {
+			_, err := x.exec(ctx, `INSERT INTO credential_pages (award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip)
+				SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM awards WHERE id = ?)
+				ON CONFLICT (award_id) DO UPDATE SET award_updated_at = excluded.award_updated_at, credential_sha256 = excluded.credential_sha256,
+					checked_at = excluded.checked_at, result = excluded.result, html_gzip = excluded.html_gzip
+				WHERE excluded.award_updated_at > credential_pages.award_updated_at
+					OR (excluded.award_updated_at = credential_pages.award_updated_at AND excluded.checked_at >= credential_pages.checked_at)`,
+				p.AwardID, p.AwardUpdatedAt, p.CredentialSHA256, p.CheckedAt, p.Result, p.HTMLGzip, p.AwardID)
+			if err != nil {
+				return err
+			}
 		}
-		if n == 0 {
-			return notFound("award")
-		}
-		_, err := x.exec(ctx, `INSERT INTO credential_pages (award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (award_id) DO UPDATE SET award_updated_at = excluded.award_updated_at, credential_sha256 = excluded.credential_sha256,
-				checked_at = excluded.checked_at, result = excluded.result, html_gzip = excluded.html_gzip
-			WHERE excluded.award_updated_at > credential_pages.award_updated_at
-				OR (excluded.award_updated_at = credential_pages.award_updated_at AND excluded.checked_at >= credential_pages.checked_at)`,
-			p.AwardID, p.AwardUpdatedAt, p.CredentialSHA256, p.CheckedAt, p.Result, p.HTMLGzip)
-		return err
+		return nil
 	})
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -35,7 +37,10 @@ func TestBrowserReverify(t *testing.T) {
 	runWorker(t, e2.pub)
 	aw := e2.award(t, e2.ach, true)
 	e2.pub.Precompute(aw.ID)
-	waitFor(t, "the page rendered ahead", func() bool { return cv.count() == 1 })
+	waitFor(t, "the page rendered ahead", func() bool {
+		_, err := e2.store.(cairn.PageStore).RenderedPage(context.Background(), aw.ID)
+		return err == nil
+	})
 
 	ctx := testenv.Browser(t, 60*time.Second)
 	dir := testenv.ScreenshotDir(t)

@@ -472,21 +472,33 @@ func (p *Public) render(ctx context.Context, aw *cairn.Award, now time.Time) (*r
 	return pg, nil
 }
 
-// persist stores pg, logging a failure (the page is rendered again later).
-func (p *Public) persist(ctx context.Context, pg *renderedPage) {
-	if p.pageStore == nil || pg.persisted.Load() {
+// persist stores the pages not stored yet, in one transaction, logging a
+// failure (they are rendered again later).
+func (p *Public) persist(ctx context.Context, pages ...*renderedPage) {
+	if p.pageStore == nil {
 		return
 	}
-	err := p.pageStore.PutRenderedPage(ctx, &cairn.RenderedPage{
-		AwardID: pg.awardID, AwardUpdatedAt: pg.updatedAt, CheckedAt: pg.checkedAt,
-		CredentialSHA256: credentialSHA256(&cairn.Award{CredentialJSON: pg.credJSON, CredentialJWT: pg.credJWT}), Result: string(pg.result), HTMLGzip: pg.gz,
-	})
-	switch {
-	case err == nil:
+	var todo []*renderedPage
+	var rows []*cairn.RenderedPage
+	for _, pg := range pages {
+		if pg.persisted.Load() {
+			continue
+		}
+		todo = append(todo, pg)
+		rows = append(rows, &cairn.RenderedPage{
+			AwardID: pg.awardID, AwardUpdatedAt: pg.updatedAt, CheckedAt: pg.checkedAt, Result: string(pg.result), HTMLGzip: pg.gz,
+			CredentialSHA256: credentialSHA256(&cairn.Award{CredentialJSON: pg.credJSON, CredentialJWT: pg.credJWT}),
+		})
+	}
+	if len(rows) == 0 {
+		return
+	}
+	if err := p.pageStore.PutRenderedPages(ctx, rows...); err != nil {
+		p.log.Warn("storing rendered pages", "pages", len(rows), "award", rows[0].AwardID, "err", err)
+		return
+	}
+	for _, pg := range todo {
 		pg.persisted.Store(true)
-	case cairn.KindOf(err) == cairn.NotFound: // the award is gone
-	default:
-		p.log.Warn("storing a rendered page", "award", pg.awardID, "err", err)
 	}
 }
 
@@ -543,27 +555,55 @@ func (p *Public) enqueue(awardID string, force bool) {
 	}
 }
 
-// Run is the page worker: it renders and stores the pages queued (see
-// Precompute), one at a time, until ctx is done.
+// persistBatch is how many rendered pages the worker stores in one
+// transaction at most (it stores what it has whenever the queue is empty).
+const persistBatch = 32
+
+// Run is the page worker: it renders the pages queued (see Precompute),
+// one at a time, and stores them in batches, until ctx is done.
 func (p *Public) Run(ctx context.Context) {
 	p.running.Store(true)
 	defer p.running.Store(false)
+	var batch []*renderedPage
+	flush := func(ctx context.Context) {
+		p.persist(ctx, batch...)
+		batch = batch[:0]
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		flush(ctx)
+	}()
 	for {
+		var id string
 		select {
 		case <-ctx.Done():
 			return
-		case id := <-p.queue:
-			p.qmu.Lock()
-			force := p.queued[id]
-			delete(p.queued, id)
-			p.qmu.Unlock()
-			p.prerender(ctx, id, force)
+		case id = <-p.queue:
+		default: // nothing waiting: store what was rendered, then wait
+			flush(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case id = <-p.queue:
+			}
+		}
+		p.qmu.Lock()
+		force := p.queued[id]
+		delete(p.queued, id)
+		p.qmu.Unlock()
+		if pg := p.prerender(ctx, id, force); pg != nil {
+			batch = append(batch, pg)
+		}
+		if len(batch) >= persistBatch {
+			flush(ctx)
 		}
 	}
 }
 
-// prerender brings the stored page of an award up to date.
-func (p *Public) prerender(ctx context.Context, awardID string, force bool) {
+// prerender brings the page of an award up to date, and returns the page
+// to store (nil when there is none).
+func (p *Public) prerender(ctx context.Context, awardID string, force bool) *renderedPage {
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
 	aw, err := p.store.PublicAward(ctx, awardID)
@@ -571,23 +611,21 @@ func (p *Public) prerender(ctx context.Context, awardID string, force bool) {
 		if cairn.KindOf(err) != cairn.NotFound && ctx.Err() == nil {
 			p.log.Warn("rendering a page ahead", "award", awardID, "err", err)
 		}
-		return
+		return nil
 	}
 	now := p.now()
 	if cur := p.mem.get(awardID); !force && cur != nil && cur.shows(aw) && cur.servable(now) && !p.due(cur, now) {
-		p.persist(ctx, cur)
-		return
+		return cur
 	}
 	pg, err := p.render(ctx, aw, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("rendering a page ahead", "award", awardID, "err", err)
 		}
-		return
+		return nil
 	}
 	p.rendered.Add(1)
-	p.persist(ctx, pg)
-	p.mem.put(pg)
+	return p.mem.put(pg)
 }
 
 // reverify serves POST /credentials/{id}/verify, the page's "Check again"

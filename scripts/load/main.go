@@ -55,6 +55,7 @@ type config struct {
 	maxIDs, hot            int
 	serverPID              int
 	gzip                   bool
+	settle                 time.Duration
 }
 
 func main() {
@@ -76,6 +77,7 @@ func main() {
 	flag.Int64Var(&cfg.maxRequests, "n", 200000, "at most this many measured requests per phase and concurrency")
 	flag.IntVar(&cfg.maxIDs, "ids", 20000, "at most this many credential ids to keep (listed when no issue phase runs)")
 	flag.IntVar(&cfg.hot, "hot", 200, "json, vcld and page cycle over the first this many ids only (0: all): popular credentials; cold reads the others once")
+	flag.DurationVar(&cfg.settle, "settle", 0, "pause after the issue phase (the server's page worker renders the new awards' pages meanwhile)")
 	flag.BoolVar(&cfg.gzip, "gzip", false, "read requests accept gzip (Accept-Encoding: gzip)")
 	flag.IntVar(&cfg.serverPID, "pid", 0, "the server's process id, to report the cores it and the generator use (Linux)")
 	flag.Parse()
@@ -141,6 +143,13 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 			}
 			if ctx.Err() != nil {
 				return errors.New("stopped by -timeout")
+			}
+		}
+		if p == "issue" && l.cfg.settle > 0 {
+			select {
+			case <-ctx.Done():
+				return errors.New("stopped by -timeout")
+			case <-time.After(l.cfg.settle):
 			}
 		}
 	}

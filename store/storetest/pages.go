@@ -40,16 +40,19 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 
 	_, err = db.RenderedPage(ctx, a.ID)
 	wantKind(t, "RenderedPage before any", err, cairn.NotFound)
-	wantKind(t, "PutRenderedPage of no award", db.PutRenderedPage(ctx, &cairn.RenderedPage{
+	must(t, "PutRenderedPages of no award", db.PutRenderedPages(ctx, &cairn.RenderedPage{
 		AwardID: "nope", AwardUpdatedAt: a.UpdatedAt, CredentialSHA256: make([]byte, 32), CheckedAt: time.Now(), Result: "verified", HTMLGzip: []byte("x"),
-	}), cairn.NotFound)
-	wantKind(t, "PutRenderedPage empty", db.PutRenderedPage(ctx, &cairn.RenderedPage{AwardID: a.ID, Result: "verified"}), cairn.Invalid)
+	}))
+	_, err = db.RenderedPage(ctx, "nope")
+	wantKind(t, "RenderedPage of no award", err, cairn.NotFound)
+	wantKind(t, "PutRenderedPages empty", db.PutRenderedPages(ctx, &cairn.RenderedPage{AwardID: a.ID, Result: "verified"}), cairn.Invalid)
+	must(t, "PutRenderedPages of nothing", db.PutRenderedPages(ctx))
 
 	v1 := a.UpdatedAt
 	checked := time.Now().UTC().Truncate(time.Second)
 	put := func(what string, version, checkedAt time.Time, body string) {
 		t.Helper()
-		must(t, what, db.PutRenderedPage(ctx, &cairn.RenderedPage{
+		must(t, what, db.PutRenderedPages(ctx, &cairn.RenderedPage{
 			AwardID: a.ID, AwardUpdatedAt: version, CredentialSHA256: bytes.Repeat([]byte(body[:1]), 32), CheckedAt: checkedAt, Result: "verified", HTMLGzip: []byte(body),
 		}))
 	}
