@@ -44,7 +44,8 @@ import (
 //     background worker got to it). Concurrent views of one version render
 //     it once; the page is then stored by the worker.
 //
-// The worker ([Public.Run], one goroutine, a queue of at most
+// The worker ([Public.Run], one goroutine taking at most
+// PublicOptions.WorkerShare of a core, a queue of at most
 // PublicOptions.QueueSize award IDs, each queued once) renders and stores
 // pages: those [Public.Precompute] is given (the server calls it after the
 // transparency log takes an award change, so that the page shows the
@@ -70,6 +71,8 @@ const (
 	indeterminateTTL = 30 * time.Second
 	// defaultReportTTL is the default PublicOptions.ReportTTL.
 	defaultReportTTL = time.Hour
+	// defaultWorkerShare is the default PublicOptions.WorkerShare.
+	defaultWorkerShare = 0.5
 	// defaultQueueSize is the default PublicOptions.QueueSize.
 	defaultQueueSize = 65536
 	// minGzip is the size under which bodies are not compressed.
@@ -592,18 +595,28 @@ func (p *Public) Run(ctx context.Context) {
 		force := p.queued[id]
 		delete(p.queued, id)
 		p.qmu.Unlock()
-		if pg := p.prerender(ctx, id, force); pg != nil {
+		start := time.Now()
+		pg, rendered := p.prerender(ctx, id, force)
+		if pg != nil {
 			batch = append(batch, pg)
 		}
 		if len(batch) >= persistBatch {
 			flush(ctx)
 		}
+		if rendered && p.share < 1 {
+			rest := time.Duration(float64(time.Since(start)) * (1 - p.share) / p.share)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(rest):
+			}
+		}
 	}
 }
 
 // prerender brings the page of an award up to date, and returns the page
-// to store (nil when there is none).
-func (p *Public) prerender(ctx context.Context, awardID string, force bool) *renderedPage {
+// to store (nil when there is none) and whether it rendered one.
+func (p *Public) prerender(ctx context.Context, awardID string, force bool) (*renderedPage, bool) {
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
 	aw, err := p.store.PublicAward(ctx, awardID)
@@ -611,21 +624,21 @@ func (p *Public) prerender(ctx context.Context, awardID string, force bool) *ren
 		if cairn.KindOf(err) != cairn.NotFound && ctx.Err() == nil {
 			p.log.Warn("rendering a page ahead", "award", awardID, "err", err)
 		}
-		return nil
+		return nil, false
 	}
 	now := p.now()
 	if cur := p.mem.get(awardID); !force && cur != nil && cur.shows(aw) && cur.servable(now) && !p.due(cur, now) {
-		return cur
+		return cur, false
 	}
 	pg, err := p.render(ctx, aw, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("rendering a page ahead", "award", awardID, "err", err)
 		}
-		return nil
+		return nil, false
 	}
 	p.rendered.Add(1)
-	return p.mem.put(pg)
+	return p.mem.put(pg), true
 }
 
 // reverify serves POST /credentials/{id}/verify, the page's "Check again"

@@ -46,6 +46,7 @@ type Public struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ttl      time.Duration
+	share    float64 // PublicOptions.WorkerShare
 	siteName string
 	basePath string // path part of the base URL: "" or "/prefix"
 
@@ -86,6 +87,11 @@ type PublicOptions struct {
 	Pages cairn.PageStore
 	// QueueSize bounds the page worker's queue (default 65,536 awards).
 	QueueSize int
+	// WorkerShare is the share of one core the page worker may take: after
+	// a page that took d to render, it rests d×(1−share)/share (default
+	// 0.5; 1 never rests). Time waiting for a busy CPU counts, so the
+	// worker slows down when the server is busy.
+	WorkerShare float64
 	// SiteName names the site in link previews (default "Cairn").
 	SiteName string
 	// Now is the clock (default time.Now).
@@ -115,6 +121,10 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 	}
 	if p.pageStore == nil {
 		p.pageStore, _ = p.store.(cairn.PageStore)
+	}
+	p.share = opts.WorkerShare
+	if p.share <= 0 || p.share > 1 {
+		p.share = defaultWorkerShare
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = defaultQueueSize

@@ -60,6 +60,10 @@ type Config struct {
 	// Verify bounds the public verifier (POST /verify, /api/v1/verify and
 	// the VC-API's verify routes), which anyone may call.
 	Verify VerifyLimits
+	// PrerenderShare is the share of one core the credential page worker
+	// may take rendering pages ahead of their views
+	// (CAIRN_PRERENDER_SHARE; default 0.5, 1 for a whole core).
+	PrerenderShare float64
 
 	errs []error // variables that did not parse; New reports the first
 }
@@ -119,6 +123,12 @@ func ConfigFromEnv() Config {
 	c.parse("CAIRN_VERIFY_BURST", func(v string) (err error) { c.Verify.Burst, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_CPU_SHARE", func(v string) (err error) { c.Verify.CPUShare, err = strconv.ParseFloat(v, 64); return })
 	set(&c.Verify.ClientIPHeader, "CAIRN_CLIENT_IP_HEADER")
+	c.parse("CAIRN_PRERENDER_SHARE", func(v string) (err error) {
+		if c.PrerenderShare, err = strconv.ParseFloat(v, 64); err == nil && (c.PrerenderShare <= 0 || c.PrerenderShare > 1) {
+			err = fmt.Errorf("x: %w", errors.New("want a number above 0, at most 1"))
+		}
+		return
+	})
 	return c
 }
 
@@ -382,7 +392,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded}).Register(mux)
-	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log})
+	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
 	a.public.Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders

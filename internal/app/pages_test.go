@@ -85,3 +85,31 @@ func TestCredentialPagesAhead(t *testing.T) {
 		t.Error("the page does not show the revocation at once")
 	}
 }
+
+func TestPrerenderShareConfig(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  float64
+		err   string
+	}{
+		{"0.25", 0.25, ""},
+		{"1", 1, ""},
+		{"0", 0, "want a number above 0, at most 1"},
+		{"2", 0, "want a number above 0, at most 1"},
+		{"half", 0, "invalid syntax"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			t.Setenv("CAIRN_PRERENDER_SHARE", tc.value)
+			cfg := ConfigFromEnv()
+			if tc.err == "" {
+				if len(cfg.errs) > 0 || cfg.PrerenderShare != tc.want {
+					t.Errorf("PrerenderShare = %v (%v), want %v", cfg.PrerenderShare, cfg.errs, tc.want)
+				}
+				return
+			}
+			if len(cfg.errs) == 0 || !strings.Contains(cfg.errs[0].Error(), "CAIRN_PRERENDER_SHARE") || !strings.Contains(cfg.errs[0].Error(), tc.err) {
+				t.Errorf("errors %v, want one naming CAIRN_PRERENDER_SHARE: %s", cfg.errs, tc.err)
+			}
+		})
+	}
+}
