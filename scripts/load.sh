@@ -5,7 +5,8 @@
 #   scripts/load.sh             issue awards, then read the credential JSON
 #                               (.json and Accept: application/vc+ld+json)
 #                               and the credential page of popular
-#                               credentials, then pages not yet cached;
+#                               credentials, then first views of the others (pages
+#                               the server rendered ahead, or renders now);
 #                               one table row per phase and concurrency
 #   C_READ=4,16,64 DURATION=10s scripts/load.sh
 #                               the same at several concurrencies

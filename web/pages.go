@@ -240,18 +240,49 @@ func serveEncoded(w http.ResponseWriter, r *http.Request, etag string, plain fun
 }
 
 // gzipped returns the gzip encoding of body, cached under key (a version
-// of a resource), or nil when body is too small to gain from it.
+// of a resource), or nil when body is too small to gain from it. An entry
+// is kept with the bytes it encodes and made anew when they differ (bytes
+// rewritten in the database without a new version).
 func (p *Public) gzipped(key string, body []byte) []byte {
 	if len(body) < minGzip {
 		return nil
 	}
-	gz, _ := p.gz.get(key, p.now(), func() ([]byte, time.Time, error) {
-		gz := gzipBytes(body)
-		if len(gz) >= len(body) {
-			gz = nil
+	return p.gz.get(key, body)
+}
+
+// gzCache holds gzip encodings by key, each with the bytes it encodes.
+type gzCache struct {
+	max int
+	mu  sync.RWMutex
+	m   map[string]gzEntry
+}
+
+type gzEntry struct{ src, gz []byte }
+
+func newGzCache(max int) *gzCache { return &gzCache{max: max, m: make(map[string]gzEntry)} }
+
+func (c *gzCache) get(key string, body []byte) []byte {
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok && bytes.Equal(e.src, body) {
+		return e.gz
+	}
+	gz := gzipBytes(body)
+	if len(gz) >= len(body) {
+		gz = nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[key]; !ok && len(c.m) >= c.max {
+		for k := range c.m { // a quarter, at random
+			if len(c.m) < c.max*3/4 {
+				break
+			}
+			delete(c.m, k)
 		}
-		return gz, p.now().Add(bakedTTL), nil
-	})
+	}
+	c.m[key] = gzEntry{src: body, gz: gz}
 	return gz
 }
 

@@ -56,7 +56,7 @@ type Public struct {
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
-	gz         *ttlCache[[]byte]    // gzip encodings of JSON, JWT and SVG, by version
+	gz         *gzCache             // gzip encodings of JSON and JWT, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
 	// whether it is forced).
@@ -116,7 +116,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		mem:        newMemPages(maxCachedPages),
 		files:      newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
-		gz:         newTTLCache[[]byte](maxCachedPages),
+		gz:         newGzCache(maxCachedPages),
 		queued:     make(map[string]bool),
 	}
 	if p.pageStore == nil {
