@@ -98,6 +98,8 @@ type TransparencyLog struct {
 
 	poke chan struct{} // wakes the worker; buffered, never blocks
 
+	onAppend []func(ctx context.Context, credentialIDs []string) // see OnAppend
+
 	mu        sync.Mutex
 	signed    chan struct{} // closed and replaced when a checkpoint is signed
 	running   bool
@@ -286,6 +288,17 @@ func (l *TransparencyLog) Pending(ctx context.Context, credentialID string) (boo
 	return n > 0, err
 }
 
+// OnAppend registers f to be called by Drain, after the checkpoint that
+// includes them is signed, with the credential ids of the events it
+// appended (in log order; an id may repeat). It follows the outbox: an
+// award change written in its own transaction reaches f once the log has
+// it, on the replica that appended it; f must not block for long (queue
+// the work). A crash between the append and the call loses the call, not
+// the event. Register before Run.
+func (l *TransparencyLog) OnAppend(f func(ctx context.Context, credentialIDs []string)) {
+	l.onAppend = append(l.onAppend, f)
+}
+
 func (l *TransparencyLog) wake() {
 	select {
 	case l.poke <- struct{}{}:
@@ -299,6 +312,7 @@ func (l *TransparencyLog) wake() {
 // drain on their own schedule.
 func (l *TransparencyLog) Drain(ctx context.Context) (int, error) {
 	total := 0
+	var appended []string // credential ids, for OnAppend
 	for {
 		seqs, entries, err := l.store.Outbox(ctx, l.opts.BatchSize)
 		if err != nil {
@@ -322,11 +336,24 @@ func (l *TransparencyLog) Drain(ctx context.Context) (int, error) {
 			return total, err
 		}
 		total += len(events)
+		if len(l.onAppend) > 0 {
+			for _, ev := range events {
+				appended = append(appended, ev.CredentialID)
+			}
+		}
 		if len(seqs) < l.opts.BatchSize {
 			break
 		}
 	}
-	return total, l.signIfGrown(ctx)
+	if err := l.signIfGrown(ctx); err != nil {
+		return total, err
+	}
+	if len(appended) > 0 {
+		for _, f := range l.onAppend {
+			f(ctx, appended)
+		}
+	}
+	return total, nil
 }
 
 // signIfGrown signs a checkpoint of the current tree unless the stored one

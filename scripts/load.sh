@@ -5,7 +5,8 @@
 #   scripts/load.sh             issue awards, then read the credential JSON
 #                               (.json and Accept: application/vc+ld+json)
 #                               and the credential page of popular
-#                               credentials, then pages not yet cached;
+#                               credentials, then first views of the others (pages
+#                               the server rendered ahead, or renders now);
 #                               one table row per phase and concurrency
 #   C_READ=4,16,64 DURATION=10s scripts/load.sh
 #                               the same at several concurrencies
@@ -21,7 +22,11 @@
 #   WARMUP (2s)      unmeasured warm-up before each
 #   C_ISSUE (4)      concurrencies of the issue phase, comma-separated
 #   C_READ (16)      concurrencies of the read phases, comma-separated
-#   PHASES (issue,json,vcld,page,cold)
+#   PHASES (issue,json,vcld,page,cold; also etag: the page with
+#                    If-None-Match, png: the baked badge)
+#   GZIP (0)         1: read requests accept gzip, as browsers do
+#   SETTLE (0s)      pause after the issue phase, while the server's page
+#                    worker renders the new awards' pages
 #   HOT (200)        json, vcld and page cycle over the first HOT issued ids
 #                    (0: all); cold reads the pages of the others, once each
 #   FORMATS (di)     di, jwt or di,jwt for the issued awards
@@ -65,12 +70,12 @@ go build -o "$tmp/load" ./scripts/load
 start_cairn "$cairn" "$tmp/data" "$out/server.log" --offline
 
 machine_line
-echo "# server $base (pid $server), database: $db; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS"
+echo "# server $base (pid $server), database: $db; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS; gzip ${GZIP:-0}; settle ${SETTLE:-0s}"
 echo
 GOMAXPROCS=${PROCS:-} CAIRN_LOAD_KEY="$key" timeout -k 5 $((TIMEOUT + 15)) "$tmp/load" \
 	-base "$base" -achievement "$ach" -phase "$PHASES" \
 	-c "$C_READ" -issue-c "$C_ISSUE" -d "$DURATION" -warmup "$WARMUP" -n "$MAX" -formats "$FORMATS" \
-	-hot "$HOT" -pid "$server" -timeout "${TIMEOUT}s" | tee "$out/load.txt"
+	-hot "$HOT" -pid "$server" -timeout "${TIMEOUT}s" -gzip="$([ "${GZIP:-0}" = 1 ] && echo true || echo false)" -settle "${SETTLE:-0s}" | tee "$out/load.txt"
 echo
 echo "# srv, gen: cores of CPU the server and the generator used (2 = the whole machine;"
 echo "# with PostgreSQL, its own processes are not counted)"

@@ -45,9 +45,12 @@ type CredentialPage struct {
 	// is shown at the top instead of the verification result.
 	StateBanner, StateReason string
 	// Status is the state in a word: Active, Revoked, Suspended or Expired.
-	Status    string
-	Report    *verify.Report
-	CheckedAt string // when Report was made
+	Status     string
+	Report     *verify.Report
+	CheckedAt  string // when Report was made, for people
+	CheckedISO string // the same, RFC 3339 (the datetime of a <time>)
+	// ReverifyURL is where the "Check again" button posts.
+	ReverifyURL string
 }
 
 // LinkItem is a named, optionally linked, entry (evidence).

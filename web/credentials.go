@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"mime"
@@ -44,7 +43,7 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 		p.NotFound(w, r)
 		return
 	}
-	aw, err := p.store.PublicAward(r.Context(), id)
+	aw, err := p.head(r.Context(), id)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -67,6 +66,16 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// head reads what the cached representations of an award need (see
+// cairn.PageStore.PublicAwardHead); full reads the whole award, to render
+// or bake it.
+func (p *Public) head(ctx context.Context, id string) (*cairn.Award, error) {
+	if p.pageStore != nil {
+		return p.pageStore.PublicAwardHead(ctx, id)
+	}
+	return p.store.PublicAward(ctx, id)
+}
+
 // version names one version of an award, for cache keys and ETags.
 func version(aw *cairn.Award) string {
 	return aw.ID + "-" + strconv.FormatInt(aw.UpdatedAt.UnixNano(), 36)
@@ -76,7 +85,8 @@ func version(aw *cairn.Award) string {
 func (p *Public) credentialJSON(w http.ResponseWriter, r *http.Request, aw *cairn.Award, ctype string) {
 	setJSONHeaders(w.Header(), ctype)
 	w.Header().Set("Cache-Control", pageCache)
-	serveBytes(w, r, `"`+version(aw)+`-json"`, aw.CredentialJSON)
+	v := version(aw) + "-" + jsonTag(ctype)
+	serveEncoded(w, r, `"`+v+`"`, func() []byte { return aw.CredentialJSON }, p.gzipped(v, aw.CredentialJSON))
 }
 
 // credentialJWT answers the VC-JWT, or 404 when the award was not issued
@@ -88,7 +98,8 @@ func (p *Public) credentialJWT(w http.ResponseWriter, r *http.Request, aw *cairn
 	}
 	setJSONHeaders(w.Header(), typeJWT)
 	w.Header().Set("Cache-Control", pageCache)
-	serveBytes(w, r, `"`+version(aw)+`-jwt"`, []byte(aw.CredentialJWT))
+	v, jwt := version(aw)+"-jwt", []byte(aw.CredentialJWT)
+	serveEncoded(w, r, `"`+v+`"`, func() []byte { return jwt }, p.gzipped(v, jwt))
 }
 
 // bakePayload is what a baked image carries: the signed JSON, or the JWT
@@ -100,14 +111,34 @@ func bakePayload(aw *cairn.Award) []byte {
 	return aw.CredentialJSON
 }
 
+// bakedFile is a credential baked into its badge image, as served.
+type bakedFile struct {
+	data, gz    []byte // gz: nil for PNG (compressed already)
+	disposition string
+}
+
 // baked answers the credential baked into its badge image, as an attachment.
-func (p *Public) baked(w http.ResponseWriter, r *http.Request, aw *cairn.Award, ext string) {
+func (p *Public) baked(w http.ResponseWriter, r *http.Request, head *cairn.Award, ext string) {
 	now := p.now()
-	data, err := p.files.get(version(aw)+ext, now, func() ([]byte, time.Time, error) {
+	f, err := p.bakedFiles.get(version(head)+ext, now, func() (bakedFile, time.Time, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
 		defer cancel()
+		aw, err := p.store.PublicAward(ctx, head.ID)
+		if err != nil {
+			return bakedFile{}, time.Time{}, err
+		}
 		data, err := p.bake(ctx, aw, ext)
-		return data, now.Add(bakedTTL), err
+		if err != nil {
+			return bakedFile{}, time.Time{}, err
+		}
+		c, _ := parseCredential(aw)
+		f := bakedFile{data: data, disposition: mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)})}
+		if ext == ".svg" {
+			if gz := gzipBytes(data); len(gz) < len(data) {
+				f.gz = gz
+			}
+		}
+		return f, now.Add(bakedTTL), nil
 	})
 	if err != nil {
 		p.fail(w, r, err)
@@ -122,9 +153,20 @@ func (p *Public) baked(w http.ResponseWriter, r *http.Request, aw *cairn.Award, 
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", bakedCache)
 	h.Set("Access-Control-Allow-Origin", "*")
-	c, _ := parseCredential(aw)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)}))
-	serveBytes(w, r, `"`+version(aw)+ext+`"`, data)
+	h.Set("Content-Disposition", f.disposition)
+	serveEncoded(w, r, `"`+version(head)+ext+`"`, func() []byte { return f.data }, f.gz)
+}
+
+// jsonTag names the JSON representation of a media type in ETags: the
+// same bytes under another Content-Type are another representation.
+func jsonTag(ctype string) string {
+	switch ctype {
+	case typeLD:
+		return "ld"
+	case typeJSON:
+		return "json"
+	}
+	return "vc"
 }
 
 // parseCredential decodes the stored credential; the zero credential when
@@ -230,7 +272,7 @@ func (p *Public) credentialQR(w http.ResponseWriter, r *http.Request) {
 		p.NotFound(w, r)
 		return
 	}
-	aw, err := p.store.PublicAward(r.Context(), id)
+	aw, err := p.head(r.Context(), id)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -257,41 +299,29 @@ func (p *Public) qrSVG(awardID string) ([]byte, error) {
 	})
 }
 
-// credentialPage serves the credential page, rendered at most once per
-// award version and ReportTTL.
+// credentialPage serves the credential page of the award's version (see
+// pages.go): from memory or the store, rendered on the spot only when
+// neither has it. ?checked=T (where "Check again" sends the browser) asks
+// for a page checked at T or later: the memory tier is then skipped for an
+// older page, in case another replica made the new one.
 func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cairn.Award) {
 	now := p.now()
-	html, err := p.pages.get(version(aw), now, func() ([]byte, time.Time, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
-		defer cancel()
-		return p.renderCredentialPage(ctx, aw, now)
-	})
+	var notBefore time.Time
+	if v := r.URL.Query().Get("checked"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			notBefore = time.Unix(n, 0)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
+	defer cancel()
+	pg, err := p.page(ctx, aw, now, notBefore)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
 	setPageHeaders(w.Header())
-	w.Header().Set("Cache-Control", pageCache)
-	w.Header().Set("Content-Length", strconv.Itoa(len(html)))
-	_, _ = w.Write(html)
-}
-
-// renderCredentialPage verifies the credential and renders its page. The
-// page expires after ReportTTL, or when the credential does if sooner.
-func (p *Public) renderCredentialPage(ctx context.Context, aw *cairn.Award, now time.Time) ([]byte, time.Time, error) {
-	pg, err := p.credentialPageModel(ctx, aw, now)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, "credential.html", pg); err != nil {
-		return nil, time.Time{}, cairn.Wrapf(cairn.Internal, err, "rendering the page of award %s", aw.ID)
-	}
-	expires := now.Add(p.ttl)
-	if aw.ValidUntil != nil && aw.ValidUntil.After(now) && aw.ValidUntil.Before(expires) {
-		expires = *aw.ValidUntil
-	}
-	return b.Bytes(), expires, nil
+	w.Header().Set("Cache-Control", htmlCache)
+	serveEncoded(w, r, pg.etag, pg.plain, pg.gz)
 }
 
 // credentialPageModel fills the credential page of an award.
@@ -318,7 +348,9 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 	}
 	pg.SetState(string(aw.State), aw.StateReason, aw.ValidUntil, now)
 	pg.Report = p.verifier.Verify(ctx, bakePayload(aw))
-	pg.CheckedAt = now.UTC().Format("2 January 2006, 15:04 MST")
+	pg.CheckedAt = now.UTC().Format("2 January 2006 at 15:04:05 MST")
+	pg.CheckedISO = now.UTC().Format(time.RFC3339)
+	pg.ReverifyURL = base + "/verify"
 	pg.CopyScript = copyScriptHTML
 
 	if pg.StateBanner == "" {

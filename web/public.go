@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -30,10 +32,11 @@ import (
 // A credential page shows the verification of the stored signed credential,
 // run by this server with the issuing service's local fetcher (its own DID
 // documents and status lists come from the store, so the page works
-// offline). The rendered page is cached per award and UpdatedAt for
-// PublicOptions.ReportTTL, so a page served a thousand times a second is
-// verified once a minute; a state change (revoke, suspend, re-issue) moves
-// UpdatedAt and shows at once.
+// offline). Pages are rendered ahead of their views, kept in memory and in
+// the store, and served with a strong ETag and a gzip encoding made once
+// (see pages.go): a view reads the award, whose UpdatedAt names the page's
+// version, so a state change (revoke, suspend, re-issue) shows at once.
+// Run the page worker with Run.
 //
 // Create it with NewPublic.
 type Public struct {
@@ -43,11 +46,25 @@ type Public struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ttl      time.Duration
+	share    float64 // PublicOptions.WorkerShare
 	siteName string
 	basePath string // path part of the base URL: "" or "/prefix"
 
-	pages *ttlCache[[]byte] // rendered credential pages, by award ID and UpdatedAt
-	files *ttlCache[[]byte] // baked images and QR codes
+	pageStore  cairn.PageStore // nil: pages are kept in memory only
+	mem        *memPages       // rendered credential pages, the latest of each award
+	flight     flight          // pages being rendered, by award version
+	epochs     atomic.Pointer[map[string]time.Time]
+	files      *ttlCache[[]byte]    // QR codes
+	bakedFiles *ttlCache[bakedFile] // baked images
+	gz         *gzCache             // gzip encodings of JSON and JWT, by version
+
+	// The page worker's queue: award IDs, each at most once (queued says
+	// whether it is forced).
+	queue             chan string
+	qmu               sync.Mutex
+	queued            map[string]bool
+	running           atomic.Bool
+	rendered, dropped atomic.Int64
 }
 
 // PublicOptions configure Public. The zero value is usable.
@@ -60,9 +77,21 @@ type PublicOptions struct {
 	// Verifier replaces the verifier built from the issuing service's
 	// fetcher (tests).
 	Verifier Verifier
-	// ReportTTL is how long a credential page and its verification report
-	// are reused while the award does not change (default one minute).
+	// ReportTTL is how old the verification a credential page shows may
+	// get before the page is checked again, in the background while the
+	// page worker runs (default one hour). A state change of the award
+	// shows at once whatever ReportTTL is.
 	ReportTTL time.Duration
+	// Pages keeps rendered pages for every replica (default: the issuing
+	// service's store, if it is a cairn.PageStore; else memory only).
+	Pages cairn.PageStore
+	// QueueSize bounds the page worker's queue (default 65,536 awards).
+	QueueSize int
+	// WorkerShare is the share of one core the page worker may take: after
+	// a page that took d to render, it rests d×(1−share)/share (default
+	// 0.5; 1 never rests). Time waiting for a busy CPU counts, so the
+	// worker slows down when the server is busy.
+	WorkerShare float64
 	// SiteName names the site in link previews (default "Cairn").
 	SiteName string
 	// Now is the clock (default time.Now).
@@ -83,9 +112,24 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 	p := &Public{
 		svc: svc, store: svc.Store(), verifier: opts.Verifier, log: opts.Log, now: opts.Now,
 		ttl: opts.ReportTTL, siteName: opts.SiteName,
-		pages: newTTLCache[[]byte](maxCachedPages),
-		files: newTTLCache[[]byte](maxCachedFiles),
+		pageStore:  opts.Pages,
+		mem:        newMemPages(maxCachedPages),
+		files:      newTTLCache[[]byte](maxCachedFiles),
+		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
+		gz:         newGzCache(maxCachedPages),
+		queued:     make(map[string]bool),
 	}
+	if p.pageStore == nil {
+		p.pageStore, _ = p.store.(cairn.PageStore)
+	}
+	p.share = opts.WorkerShare
+	if p.share <= 0 || p.share > 1 {
+		p.share = defaultWorkerShare
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = defaultQueueSize
+	}
+	p.queue = make(chan string, opts.QueueSize)
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -93,7 +137,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		p.log = slog.Default()
 	}
 	if p.ttl <= 0 {
-		p.ttl = time.Minute
+		p.ttl = defaultReportTTL
 	}
 	if p.siteName == "" {
 		p.siteName = "Cairn"
@@ -115,6 +159,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 func (p *Public) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /credentials/{id}", p.credential) // also {id}.json, .jwt, .png, .svg
 	mux.HandleFunc("GET /credentials/{id}/qr.svg", p.credentialQR)
+	mux.HandleFunc("POST /credentials/{id}/verify", p.reverify)
 	mux.HandleFunc("GET /achievements/{id}", p.achievement)
 	mux.HandleFunc("GET /issuers/{id}", p.issuer)
 	mux.HandleFunc("GET /issuers/{id}/did.json", p.didDocument)
@@ -180,7 +225,8 @@ var (
 // setPageHeaders sets the headers of a public page (credential,
 // achievement, issuer). Their CSP lets any site frame them ("frame-ancestors
 // *"): embedding a badge on a portfolio or an LMS page is what they are
-// for, and they have no form or action to click through. Every other page
+// for, and their one form (a credential page's "Check again") only
+// verifies the credential again, which anyone may do. Every other page
 // of the server refuses to be framed (see internal/app).
 func setPageHeaders(h http.Header) {
 	h.Set("Content-Type", htmlCType)

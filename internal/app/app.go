@@ -60,6 +60,10 @@ type Config struct {
 	// Verify bounds the public verifier (POST /verify, /api/v1/verify and
 	// the VC-API's verify routes), which anyone may call.
 	Verify VerifyLimits
+	// PrerenderShare is the share of one core the credential page worker
+	// may take rendering pages ahead of their views
+	// (CAIRN_PRERENDER_SHARE; default 0.5, 1 for a whole core).
+	PrerenderShare float64
 
 	errs []error // variables that did not parse; New reports the first
 }
@@ -119,6 +123,12 @@ func ConfigFromEnv() Config {
 	c.parse("CAIRN_VERIFY_BURST", func(v string) (err error) { c.Verify.Burst, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_CPU_SHARE", func(v string) (err error) { c.Verify.CPUShare, err = strconv.ParseFloat(v, 64); return })
 	set(&c.Verify.ClientIPHeader, "CAIRN_CLIENT_IP_HEADER")
+	c.parse("CAIRN_PRERENDER_SHARE", func(v string) (err error) {
+		if c.PrerenderShare, err = strconv.ParseFloat(v, 64); err == nil && (c.PrerenderShare <= 0 || c.PrerenderShare > 1) {
+			err = fmt.Errorf("x: %w", errors.New("want a number above 0, at most 1"))
+		}
+		return
+	})
 	return c
 }
 
@@ -163,6 +173,7 @@ type App struct {
 	db              *store.DB
 	svc             *issuing.Service
 	tlog            *issuing.TransparencyLog
+	public          *web.Public
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -313,7 +324,7 @@ func (a *App) verifyLimiter() *throttle.Limiter {
 		Concurrency: v.Concurrency, Queue: v.Queue, Budget: v.Timeout, Rate: v.Rate, Burst: v.Burst, CPUShare: v.CPUShare,
 		MaxBody: verify.MaxInputBytes + 64<<10, // a multipart form's envelope around the largest input
 		Reject: func(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration, detail string) {
-			if r.URL.Path != "/verify" {
+			if r.URL.Path != "/verify" && !isReverify(r) {
 				throttle.WriteProblem(w, r, status, retryAfter, detail)
 				return
 			}
@@ -334,6 +345,21 @@ var publicVerifyRoutes = map[string]bool{
 	"POST /api/v1/verify":               true,
 	"POST /vc-api/credentials/verify":   true,
 	"POST /vc-api/presentations/verify": true,
+}
+
+// isReverify reports whether r is a credential page's "Check again"
+// (POST /credentials/{id}/verify), which verifies on the spot and so goes
+// through the public verifier's limiter.
+func isReverify(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	id, ok := strings.CutPrefix(r.URL.Path, "/credentials/")
+	if !ok {
+		return false
+	}
+	id, ok = strings.CutSuffix(id, "/verify")
+	return ok && id != "" && !strings.Contains(id, "/")
 }
 
 // handler returns the public handler and the metrics handler (which the
@@ -366,7 +392,12 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded}).Register(mux)
-	web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log}).Register(mux)
+	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
+	a.public.Register(mux)
+	// Page pre-rendering follows the outbox: once the log has an award
+	// change (and the checkpoint that proves it), the page worker renders
+	// the award's page with it.
+	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
 	admin.New(a.svc, admin.Options{Log: a.log}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
@@ -378,9 +409,17 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	stat("cairn_verify_rejected_rate_total", "Public verifications refused for their client's rate (429).", func(s throttle.Stats) int64 { return s.RejectedRate })
 	stat("cairn_verify_rejected_busy_total", "Public verifications refused because every place and the queue were taken (503).", func(s throttle.Stats) int64 { return s.RejectedBusy })
 	stat("cairn_verify_budget_expired_total", "Public verifications that used up their processing time.", func(s throttle.Stats) int64 { return s.BudgetExpired })
+	stats := func(name, help string, f func(web.PageStats) int64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(f(a.public.PageStats())) }))
+	}
+	stats("cairn_pages_prerendered_total", "Credential pages the page worker rendered ahead of their views.", func(s web.PageStats) int64 { return s.Rendered })
+	stats("cairn_pages_dropped_total", "Credential pages not queued for the page worker because its queue was full.", func(s web.PageStats) int64 { return s.Dropped })
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_pages_queued", Help: "Credential pages waiting for the page worker."},
+		func() float64 { return float64(a.public.PageStats().Queued) }))
 	limited := lim.Wrap(mux)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if publicVerifyRoutes[r.Method+" "+r.URL.Path] {
+		if publicVerifyRoutes[r.Method+" "+r.URL.Path] || isReverify(r) {
 			limited.ServeHTTP(w, r)
 			return
 		}
@@ -486,14 +525,17 @@ func (a *App) Close() error {
 	return err
 }
 
-// background runs the transparency log worker, re-signs status lists whose
-// bits changed (a state change re-signs at once; this catches what a crash
-// or a conflict left behind) and removes expired sessions.
+// background runs the transparency log worker and the credential page
+// worker, re-signs status lists whose bits changed (a state change
+// re-signs at once; this catches what a crash or a conflict left behind),
+// removes expired sessions and follows the issuers' verification epochs.
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
-	logDone := make(chan struct{})
+	logDone, pagesDone := make(chan struct{}), make(chan struct{})
 	go func() { a.tlog.Run(ctx); close(logDone) }()
-	defer func() { <-logDone }()
+	go func() { a.public.Run(ctx); close(pagesDone) }()
+	defer func() { <-logDone; <-pagesDone }()
+	a.refreshEpochs(ctx)
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
@@ -514,5 +556,19 @@ func (a *App) background(ctx context.Context) {
 		if _, err := a.db.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("expired sessions", "err", err)
 		}
+		a.refreshEpochs(ctx)
 	}
+}
+
+// refreshEpochs tells the credential pages when each issuer's status lists
+// and keys last changed, so that pages checked before are checked again.
+func (a *App) refreshEpochs(ctx context.Context) {
+	epochs, err := a.db.VerificationEpochs(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("verification epochs", "err", err)
+		}
+		return
+	}
+	a.public.SetEpochs(epochs)
 }

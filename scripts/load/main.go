@@ -6,8 +6,15 @@
 //	json   GET /credentials/{id}.json
 //	vcld   GET /credentials/{id} with Accept: application/vc+ld+json
 //	page   GET /credentials/{id} (the HTML page)
-//	cold   the same, each id past the hot ones once, without warm-up: pages
-//	       the server renders anew (verification, QR code, template)
+//	etag   the page again with If-None-Match: the ETag of the id's last
+//	       answer (a 304 counts as success)
+//	png    GET /credentials/{id}.png (the baked badge)
+//	cold   the page of each id past the hot ones once, without warm-up:
+//	       a first view (rendered ahead by the server's page worker while
+//	       the issue phase ran, or on the spot when the worker is behind)
+//
+// With -gzip, read requests say Accept-Encoding: gzip (as browsers do; the
+// body is counted, not decompressed).
 //
 // and prints one row per phase and concurrency: requests, throughput,
 // latency percentiles, errors by status and the CPU the server and the
@@ -47,12 +54,14 @@ type config struct {
 	maxRequests            int64
 	maxIDs, hot            int
 	serverPID              int
+	gzip                   bool
+	settle                 time.Duration
 }
 
 func main() {
 	var (
 		cfg        config
-		phases     = flag.String("phase", "issue,json,vcld,page,cold", "phases to run, in order: issue, json, vcld, page, cold")
+		phases     = flag.String("phase", "issue,json,vcld,page,cold", "phases to run, in order: issue, json, vcld, page, etag, png, cold")
 		conc       = flag.String("c", "16", "concurrencies (clients) to run each phase at, comma-separated")
 		issueConc  = flag.String("issue-c", "", "concurrencies for the issue phase (default: -c)")
 		formats    = flag.String("formats", "di", "formats of the issued awards: di, jwt or di,jwt")
@@ -68,6 +77,8 @@ func main() {
 	flag.Int64Var(&cfg.maxRequests, "n", 200000, "at most this many measured requests per phase and concurrency")
 	flag.IntVar(&cfg.maxIDs, "ids", 20000, "at most this many credential ids to keep (listed when no issue phase runs)")
 	flag.IntVar(&cfg.hot, "hot", 200, "json, vcld and page cycle over the first this many ids only (0: all): popular credentials; cold reads the others once")
+	flag.DurationVar(&cfg.settle, "settle", 0, "pause after the issue phase (the server's page worker renders the new awards' pages meanwhile)")
+	flag.BoolVar(&cfg.gzip, "gzip", false, "read requests accept gzip (Accept-Encoding: gzip)")
 	flag.IntVar(&cfg.serverPID, "pid", 0, "the server's process id, to report the cores it and the generator use (Linux)")
 	flag.Parse()
 	cfg.formats = strings.Split(*formats, ",")
@@ -102,7 +113,7 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 	for _, p := range phases {
 		do, ok := l.phase(p)
 		if !ok {
-			return fmt.Errorf("unknown phase %q: want issue, json, vcld, page or cold", p)
+			return fmt.Errorf("unknown phase %q: want issue, json, vcld, page, etag, png or cold", p)
 		}
 		if p != "issue" && len(l.ids) == 0 {
 			if err := l.listIDs(ctx); err != nil {
@@ -132,6 +143,13 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 			}
 			if ctx.Err() != nil {
 				return errors.New("stopped by -timeout")
+			}
+		}
+		if p == "issue" && l.cfg.settle > 0 {
+			select {
+			case <-ctx.Done():
+				return errors.New("stopped by -timeout")
+			case <-time.After(l.cfg.settle):
 			}
 		}
 	}
@@ -190,6 +208,8 @@ type loader struct {
 
 	mu  sync.Mutex
 	ids []string
+
+	etags sync.Map // path → the ETag of its last answer (etag phase)
 }
 
 func (l *loader) phase(name string) (request, bool) {
@@ -205,6 +225,20 @@ func (l *loader) phase(name string) (request, bool) {
 		return hot("", "application/vc+ld+json"), true
 	case "page":
 		return hot("", "text/html"), true
+	case "etag":
+		return func(ctx context.Context) int {
+			path := "/credentials/" + l.id()
+			code, etag := l.getIf(ctx, path, "text/html", true)
+			if etag != "" {
+				l.etags.Store(path, etag)
+			}
+			if code == http.StatusNotModified {
+				return http.StatusOK
+			}
+			return code
+		}, true
+	case "png":
+		return hot(".png", ""), true
 	case "cold":
 		return func(ctx context.Context) int {
 			return l.get(ctx, "/credentials/"+l.ids[int(l.cold.Add(1)-1)%len(l.ids)], "text/html")
@@ -257,22 +291,36 @@ func (l *loader) issue(ctx context.Context) int {
 }
 
 func (l *loader) get(ctx context.Context, path, accept string) int {
+	code, _ := l.getIf(ctx, path, accept, false)
+	return code
+}
+
+// getIf GETs path, conditional: with If-None-Match when the etag phase saw
+// an ETag for it, and returns the status and the answer's ETag. An empty
+// body is an error, but for a 304.
+func (l *loader) getIf(ctx context.Context, path, accept string, conditional bool) (int, string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.cfg.base+path, nil)
 	if err != nil {
-		return 0
+		return 0, ""
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	if l.cfg.gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	if etag, ok := l.etags.Load(path); ok && conditional {
+		req.Header.Set("If-None-Match", etag.(string))
+	}
 	resp, err := l.client.Do(req)
 	if err != nil {
-		return 0
+		return 0, ""
 	}
 	defer resp.Body.Close()
-	if n, err := io.Copy(io.Discard, resp.Body); err != nil || n == 0 {
-		return 0
+	if n, err := io.Copy(io.Discard, resp.Body); err != nil || n == 0 && resp.StatusCode != http.StatusNotModified {
+		return 0, ""
 	}
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header.Get("ETag")
 }
 
 // listIDs reads credential ids from GET /api/v1/awards, page by page.

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AwardState", testAwardState},
 		{"UpdateAward", testUpdateAward},
 		{"StatusListSigned", testStatusListSigned},
+		{"RenderedPages", testRenderedPages},
 		{"Paging", testPaging},
 		{"Tenancy", testTenancy},
 		{"ConcurrentAwards", testConcurrentAwards},

@@ -1,0 +1,53 @@
+package cairn
+
+import (
+	"context"
+	"time"
+)
+
+// RenderedPage is the public page of one version of an award, rendered
+// ahead of its views with the verification it shows: the credential page
+// is produced when an award is issued or changes state, and refreshed when
+// what its verification read changes, so that a first view is a read.
+type RenderedPage struct {
+	AwardID string
+	// AwardUpdatedAt is the UpdatedAt of the award version the page shows.
+	// A page of another version is never served.
+	AwardUpdatedAt time.Time
+	// CredentialSHA256 is the SHA-256 of the award's CredentialJSON, a zero
+	// byte and its CredentialJWT, as the page showed and verified them: a
+	// credential changed behind the store's back is not shown with the
+	// verification of what it was.
+	CredentialSHA256 []byte
+	// CheckedAt is when the verification the page shows ran.
+	CheckedAt time.Time
+	// Result is that verification's result: verified, failed or
+	// indeterminate.
+	Result string
+	// HTMLGzip is the page, gzip-compressed (as served to most clients).
+	HTMLGzip []byte
+}
+
+// PageStore keeps rendered credential pages, so that every replica and a
+// restarted server serve what one of them rendered.
+type PageStore interface {
+	// PublicAwardHead returns what a public page needs to name the version
+	// of an award it serves from a cache: ID, IssuerID, ValidUntil,
+	// Formats, CredentialJSON, CredentialJWT, State and UpdatedAt (the
+	// other fields are zero). It is PublicAward without the columns that
+	// cost the most to read. Errors: NotFound.
+	PublicAwardHead(ctx context.Context, id string) (*Award, error)
+	// RenderedPage returns the stored page of an award. Errors: NotFound.
+	RenderedPage(ctx context.Context, awardID string) (*RenderedPage, error)
+	// PutRenderedPages stores each page as its award's page, in one
+	// transaction, unless the stored page shows a newer version of the
+	// award, or the same version checked later (then it keeps that one).
+	// Pages of awards that do not exist (any more) are skipped. Errors:
+	// Invalid (a page lacks a field).
+	PutRenderedPages(ctx context.Context, pages ...*RenderedPage) error
+	// VerificationEpochs returns, for each issuer that has status lists or
+	// keys, the last time one of them changed: a status list signed anew
+	// after its bits changed, a key added or retired. A verification of the issuer's credentials
+	// made before its epoch read what has changed since.
+	VerificationEpochs(ctx context.Context) (map[string]time.Time, error)
+}

@@ -1,0 +1,17 @@
+-- Rendered credential pages (PostgreSQL). Released migrations are never
+-- edited.
+
+-- credential_pages holds the public page of each award, rendered ahead of
+-- its views (package web): the page of the award version award_updated_at
+-- whose signed credential digests to credential_sha256 (SHA-256 of the
+-- JSON, a zero byte, and the JWT), with the verification made at
+-- checked_at, gzip-compressed. One row per award, replaced when the award
+-- changes or is verified again.
+CREATE TABLE credential_pages (
+	award_id          TEXT PRIMARY KEY REFERENCES awards (id) ON DELETE CASCADE,
+	award_updated_at  TIMESTAMPTZ NOT NULL,
+	credential_sha256 BYTEA NOT NULL,
+	checked_at        TIMESTAMPTZ NOT NULL,
+	result            TEXT NOT NULL,
+	html_gzip         BYTEA NOT NULL
+);

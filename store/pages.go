@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+)
+
+// PublicAwardHead implements cairn.PageStore.
+func (db *DB) PublicAwardHead(ctx context.Context, id string) (*cairn.Award, error) {
+	var a cairn.Award
+	err := db.read().row(ctx, `SELECT id, issuer_id, valid_until, formats, credential_json, credential_jwt, state, updated_at
+		FROM awards WHERE id = ?`, id).
+		Scan(&a.ID, &a.IssuerID, nullTimeCol{&a.ValidUntil}, formatsCol{&a.Formats}, bytesCol{&a.CredentialJSON},
+			&a.CredentialJWT, &a.State, timeCol{&a.UpdatedAt})
+	if err != nil {
+		return nil, orNotFound(err, "award")
+	}
+	return &a, nil
+}
+
+// formatsCol scans the JSON array of an award's formats: the common
+// values without encoding/json, anything else with it.
+type formatsCol struct{ f *[]string }
+
+func (c formatsCol) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	}
+	switch s {
+	case `["di"]`:
+		*c.f = []string{cairn.FormatDataIntegrity}
+		return nil
+	case `["di","jwt"]`:
+		*c.f = []string{cairn.FormatDataIntegrity, cairn.FormatJWT}
+		return nil
+	case `["jwt"]`:
+		*c.f = []string{cairn.FormatJWT}
+		return nil
+	}
+	return jsonCol{c.f}.Scan(src)
+}
+
+// RenderedPage implements cairn.PageStore.
+func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
+	var p cairn.RenderedPage
+	err := db.read().row(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip
+		FROM credential_pages WHERE award_id = ?`, awardID).
+		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, bytesCol{&p.CredentialSHA256}, timeCol{&p.CheckedAt}, &p.Result, bytesCol{&p.HTMLGzip})
+	if err != nil {
+		return nil, orNotFound(err, "rendered page")
+	}
+	return &p, nil
+}
+
+// PutRenderedPages implements cairn.PageStore. A page of an older version
+// of the award, or of the same version checked earlier, does not replace
+// the stored one: renderings racing each other settle on the newest.
+func (db *DB) PutRenderedPages(ctx context.Context, pages ...*cairn.RenderedPage) error {
+	for _, p := range pages {
+		if err := required("award_id", p.AwardID, "result", p.Result); err != nil {
+			return err
+		}
+		if len(p.CredentialSHA256) != 32 {
+			return cairn.Invalidf("credential_sha256", "is %d bytes, want 32", len(p.CredentialSHA256))
+		}
+		if len(p.HTMLGzip) == 0 {
+			return cairn.Invalidf("html_gzip", "is empty")
+		}
+		if p.AwardUpdatedAt.IsZero() || p.CheckedAt.IsZero() {
+			return cairn.Invalidf("award_updated_at", "and checked_at are required")
+		}
+	}
+	if len(pages) == 0 {
+		return nil
+	}
+	return db.write(ctx, func(x q) error {
+		for _, p := range pages {
+			_, err := x.exec(ctx, `INSERT INTO credential_pages (award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip)
+				SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM awards WHERE id = ?)
+				ON CONFLICT (award_id) DO UPDATE SET award_updated_at = excluded.award_updated_at, credential_sha256 = excluded.credential_sha256,
+					checked_at = excluded.checked_at, result = excluded.result, html_gzip = excluded.html_gzip
+				WHERE excluded.award_updated_at > credential_pages.award_updated_at
+					OR (excluded.award_updated_at = credential_pages.award_updated_at AND excluded.checked_at >= credential_pages.checked_at)`,
+				p.AwardID, p.AwardUpdatedAt, p.CredentialSHA256, p.CheckedAt, p.Result, p.HTMLGzip, p.AwardID)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// VerificationEpochs implements cairn.PageStore: per issuer, the latest of
+// the times its status lists were signed after their bits changed (the
+// first signature of a list does not count: it is made on the first
+// verification that reads the list, which so saw it) and of its keys'
+// creation and retirement times. The tables are small (a status list holds 131,072 entries; an
+// issuer has a few keys), so the server polls this every few seconds.
+func (db *DB) VerificationEpochs(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := db.read().query(ctx, `SELECT issuer_id, MAX(t) FROM (
+			SELECT issuer_id, signed_at AS t FROM status_lists WHERE signed_at IS NOT NULL AND signed_version > 1
+			UNION ALL SELECT issuer_id, created_at AS t FROM issuer_keys
+			UNION ALL SELECT issuer_id, retired_at AS t FROM issuer_keys WHERE retired_at IS NOT NULL
+		) e GROUP BY issuer_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]time.Time)
+	for rows.Next() {
+		var id string
+		var t time.Time
+		if err := rows.Scan(&id, timeCol{&t}); err != nil {
+			return nil, mapErr(err)
+		}
+		out[id] = t
+	}
+	return out, mapErr(rows.Err())
+}
+
+var _ cairn.PageStore = (*DB)(nil)

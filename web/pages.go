@@ -1,0 +1,709 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/throttle"
+	"github.com/cairn-badges/cairn/verify"
+)
+
+// Credential pages rendered ahead of their views
+//
+// A credential page shows the verification of the credential. Verifying
+// and rendering take a few milliseconds of CPU, too much to do on a page's
+// first view when a link is shared widely (or a whole cohort's badges are
+// looked at on results day), so the page of each award version is
+// rendered ahead of its views and kept in three tiers:
+//
+//  1. Memory: the latest page of up to maxCachedPages awards, with its
+//     gzip encoding and ETag. A view reads the award (one query: its
+//     UpdatedAt names the version, so a revoked credential shows revoked
+//     as soon as the revocation is stored) and serves the page of that
+//     version from memory, or answers 304 to If-None-Match, without
+//     rendering anything.
+//  2. The store ([cairn.PageStore]): the gzip-compressed page of each
+//     award's latest version, so that every replica and a restarted server
+//     serve what one of them rendered. A memory entry is checked against
+//     the store again after storeRecheck, to pick up what another replica
+//     rendered since.
+//  3. Rendering: verify and render on the spot, when neither tier has the
+//     page of the award's version (a view that comes before the
+//     background worker got to it). Concurrent views of one version render
+//     it once; the page is then stored by the worker.
+//
+// The worker ([Public.Run], one goroutine taking at most
+// PublicOptions.WorkerShare of a core, a queue of at most
+// PublicOptions.QueueSize award IDs, each queued once) renders and stores
+// pages: those [Public.Precompute] is given (the server calls it after the
+// transparency log takes an award change, so that the page shows the
+// change's log entry), those rendered on a view, and those due for a new
+// check. A page is due when its verification is older than ReportTTL,
+// when it was indeterminate for more than indeterminateTTL (the log entry
+// was not yet signed, say), or when the issuer's status lists or keys
+// changed after it ([Public.SetEpochs]). A due page is still served, with
+// the time of its check, while the worker checks it again; the page says
+// when it was checked, and its "Check again" button (POST
+// /credentials/{id}/verify, rate-limited as the public verifier) verifies
+// on the spot. Without a running worker, due pages are verified on their
+// view, as they were before.
+
+// Lifetimes of rendered pages.
+const (
+	// storeRecheck is how long a page in memory is served before the store
+	// is asked whether another replica checked it since.
+	storeRecheck = 30 * time.Second
+	// indeterminateTTL is how long an indeterminate verification is shown
+	// before it is tried again (most are the log entry of an award change
+	// not yet under a signed checkpoint).
+	indeterminateTTL = 30 * time.Second
+	// defaultReportTTL is the default PublicOptions.ReportTTL.
+	defaultReportTTL = time.Hour
+	// defaultWorkerShare is the default PublicOptions.WorkerShare.
+	defaultWorkerShare = 0.5
+	// defaultQueueSize is the default PublicOptions.QueueSize.
+	defaultQueueSize = 65536
+	// minGzip is the size under which bodies are not compressed.
+	minGzip = 512
+	// htmlCache: browsers and proxies keep a page but ask again each time
+	// (answered 304 while it has not changed), so that a revocation or a
+	// new check shows at once.
+	htmlCache = "no-cache"
+)
+
+// renderedPage is one credential page as served: the page of one award
+// version with the verification it shows, in both encodings.
+type renderedPage struct {
+	awardID, issuerID string
+	updatedAt         time.Time // the award version it shows
+	credJSON          []byte    // and the signed credential it shows and verified
+	credJWT           string
+	checkedAt         time.Time // when its verification ran
+	result            verify.Outcome
+	expires           time.Time // the credential's validUntil, if it was valid when checked: not served after
+	gz                []byte
+	etag              string       // of the HTML; gzipETag(etag) names the gzip encoding
+	loaded            atomic.Int64 // when this process got it (UnixNano)
+	persisted         atomic.Bool
+
+	htmlOnce sync.Once
+	html     []byte // nil until needed when the page came from the store
+}
+
+// plain returns the uncompressed page.
+func (pg *renderedPage) plain() []byte {
+	pg.htmlOnce.Do(func() {
+		if pg.html != nil {
+			return
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(pg.gz))
+		if err == nil {
+			pg.html, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			pg.html = []byte{} // cannot happen for what gzipBytes wrote
+		}
+	})
+	return pg.html
+}
+
+// servable reports whether the page may be served at now: a page checked
+// while the credential was valid is not served once it expired.
+func (pg *renderedPage) servable(now time.Time) bool {
+	return pg.expires.IsZero() || now.Before(pg.expires)
+}
+
+// newRenderedPage wraps a gzip-compressed page of aw.
+func newRenderedPage(aw *cairn.Award, checkedAt time.Time, result verify.Outcome, gz []byte, now time.Time) *renderedPage {
+	sum := sha256.Sum256(gz)
+	pg := &renderedPage{
+		awardID: aw.ID, issuerID: aw.IssuerID, updatedAt: aw.UpdatedAt, credJSON: aw.CredentialJSON, credJWT: aw.CredentialJWT,
+		checkedAt: checkedAt, result: result,
+		gz: gz, etag: `"p` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
+	}
+	pg.loaded.Store(now.UnixNano())
+	if aw.ValidUntil != nil && aw.ValidUntil.After(checkedAt) {
+		pg.expires = *aw.ValidUntil
+	}
+	return pg
+}
+
+// shows reports whether pg is the page of aw as it is: the same version,
+// and the same signed bytes (a credential changed behind the store's back,
+// without a new UpdatedAt, is not shown with the verification of what it
+// was).
+func (pg *renderedPage) shows(aw *cairn.Award) bool {
+	return pg.updatedAt.Equal(aw.UpdatedAt) && pg.credJWT == aw.CredentialJWT && bytes.Equal(pg.credJSON, aw.CredentialJSON)
+}
+
+// credentialSHA256 digests what a page shows of an award's credential.
+func credentialSHA256(aw *cairn.Award) []byte {
+	h := sha256.New()
+	h.Write(aw.CredentialJSON)
+	h.Write([]byte{0})
+	h.Write([]byte(aw.CredentialJWT))
+	return h.Sum(nil)
+}
+
+// gzipETag names the gzip encoding of the representation whose strong
+// ETag is etag: another encoding is another representation (RFC 9110
+// §8.8.3).
+func gzipETag(etag string) string { return strings.TrimSuffix(etag, `"`) + `-gz"` }
+
+// gzipWriters reuse compressors: a new one allocates about a megabyte,
+// more than compressing a page costs.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+	return zw
+}}
+
+// gzipBytes compresses b.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/3 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	zw.Reset(io.Discard)
+	gzipWriters.Put(zw)
+	return buf.Bytes()
+}
+
+// acceptsGzip reports whether an Accept-Encoding header accepts gzip
+// (RFC 9110 §12.5.3).
+func acceptsGzip(ae string) bool {
+	if ae == "" {
+		return false
+	}
+	gz, star := -1.0, -1.0
+	for part := range strings.SplitSeq(ae, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		for param := range strings.SplitSeq(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(param), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		switch name = strings.TrimSpace(name); {
+		case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+			gz = q
+		case name == "*":
+			star = q
+		}
+	}
+	if gz >= 0 {
+		return gz > 0
+	}
+	return star > 0
+}
+
+// serveEncoded writes a representation with its strong ETag, in gzip when
+// the client takes it and gz is not nil, and answers 304 when the client
+// has it (without touching the body).
+func serveEncoded(w http.ResponseWriter, r *http.Request, etag string, plain func() []byte, gz []byte) {
+	h := w.Header()
+	var body []byte
+	if gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			etag = gzipETag(etag)
+			h.Set("Content-Encoding", "gzip")
+			body = gz
+		}
+	}
+	h.Set("ETag", etag)
+	if etagMatch(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if body == nil {
+		body = plain()
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}
+
+// gzipped returns the gzip encoding of body, cached under key (a version
+// of a resource), or nil when body is too small to gain from it. An entry
+// is kept with the bytes it encodes and made anew when they differ (bytes
+// rewritten in the database without a new version).
+func (p *Public) gzipped(key string, body []byte) []byte {
+	if len(body) < minGzip {
+		return nil
+	}
+	return p.gz.get(key, body)
+}
+
+// gzCache holds gzip encodings by key, each with the bytes it encodes.
+type gzCache struct {
+	max int
+	mu  sync.RWMutex
+	m   map[string]gzEntry
+}
+
+type gzEntry struct{ src, gz []byte }
+
+func newGzCache(max int) *gzCache { return &gzCache{max: max, m: make(map[string]gzEntry)} }
+
+func (c *gzCache) get(key string, body []byte) []byte {
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok && bytes.Equal(e.src, body) {
+		return e.gz
+	}
+	gz := gzipBytes(body)
+	if len(gz) >= len(body) {
+		gz = nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[key]; !ok && len(c.m) >= c.max {
+		for k := range c.m { // a quarter, at random
+			if len(c.m) < c.max*3/4 {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[key] = gzEntry{src: body, gz: gz}
+	return gz
+}
+
+// memPages holds the latest rendered page of up to max awards.
+type memPages struct {
+	max int
+	mu  sync.RWMutex
+	m   map[string]*renderedPage
+}
+
+func newMemPages(max int) *memPages {
+	return &memPages{max: max, m: make(map[string]*renderedPage)}
+}
+
+func (c *memPages) get(awardID string) *renderedPage {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[awardID]
+}
+
+// put keeps pg unless the cache holds a newer version of the award, or the
+// same version checked later; it returns the page kept.
+func (c *memPages) put(pg *renderedPage) *renderedPage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[pg.awardID]; old != nil && newer(old, pg) {
+		return old
+	}
+	if _, ok := c.m[pg.awardID]; !ok && len(c.m) >= c.max {
+		for k := range c.m { // a quarter, at random
+			if len(c.m) < c.max*3/4 {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[pg.awardID] = pg
+	return pg
+}
+
+// newer reports whether a is of a later award version than b, or of the
+// same one checked later.
+func newer(a, b *renderedPage) bool {
+	if !a.updatedAt.Equal(b.updatedAt) {
+		return a.updatedAt.After(b.updatedAt)
+	}
+	return a.checkedAt.After(b.checkedAt)
+}
+
+// flight renders each award version once at a time: the views that come
+// while it renders wait for it.
+type flight struct {
+	mu sync.Mutex
+	m  map[string]*flightCall
+}
+
+type flightCall struct {
+	done chan struct{}
+	pg   *renderedPage
+	err  error
+}
+
+func (f *flight) do(key string, fn func() (*renderedPage, error)) (*renderedPage, error) {
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = make(map[string]*flightCall)
+	}
+	if c, ok := f.m[key]; ok {
+		f.mu.Unlock()
+		<-c.done
+		return c.pg, c.err
+	}
+	c := &flightCall{done: make(chan struct{})}
+	f.m[key] = c
+	f.mu.Unlock()
+	c.pg, c.err = fn()
+	close(c.done)
+	f.mu.Lock()
+	delete(f.m, key)
+	f.mu.Unlock()
+	return c.pg, c.err
+}
+
+// due reports whether pg should be verified again at now.
+func (p *Public) due(pg *renderedPage, now time.Time) bool {
+	if now.Sub(pg.checkedAt) >= p.ttl {
+		return true
+	}
+	if pg.result == verify.Indeterminate && now.Sub(pg.checkedAt) >= min(p.ttl, indeterminateTTL) {
+		return true
+	}
+	if e := p.epochs.Load(); e != nil {
+		if t, ok := (*e)[pg.issuerID]; ok && pg.checkedAt.Before(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// SetEpochs records, per issuer ID, when its status lists or keys last
+// changed (cairn.PageStore.VerificationEpochs): pages checked before are
+// due for a new check. The server calls it every few seconds.
+func (p *Public) SetEpochs(epochs map[string]time.Time) {
+	p.epochs.Store(&epochs)
+}
+
+// page returns the page of the award's version: from memory, from the
+// store, or rendered now (aw may be a head, cairn.PageStore.PublicAwardHead;
+// rendering reads the whole award). A page in memory checked before notBefore is
+// looked up in the store again (after a re-check on another replica).
+func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.Time) (*renderedPage, error) {
+	mem := p.mem.get(aw.ID)
+	if mem != nil && (!mem.shows(aw) || !mem.servable(now)) {
+		mem = nil
+	}
+	if mem != nil && now.Sub(time.Unix(0, mem.loaded.Load())) < storeRecheck && !mem.checkedAt.Before(notBefore) {
+		return p.refreshIfDue(ctx, aw, mem, now)
+	}
+	pg, err := p.flight.do(version(aw), func() (*renderedPage, error) {
+		if pg := p.stored(ctx, aw, now); pg != nil {
+			if mem != nil && !newer(pg, mem) {
+				// Nothing newer in the store: keep the one in memory, and
+				// make sure the store gets it.
+				mem.loaded.Store(now.UnixNano())
+				if !mem.persisted.Load() {
+					p.enqueue(aw.ID, false)
+				}
+				return mem, nil
+			}
+			return p.mem.put(pg), nil
+		}
+		if mem != nil {
+			mem.loaded.Store(now.UnixNano())
+			p.enqueue(aw.ID, false) // the store lost it, or has not got it yet
+			return mem, nil
+		}
+		full, err := p.store.PublicAward(ctx, aw.ID)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := p.render(ctx, full, now)
+		if err != nil {
+			return nil, err
+		}
+		pg = p.mem.put(pg)
+		p.enqueue(aw.ID, false) // to store it
+		return pg, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.refreshIfDue(ctx, aw, pg, now)
+}
+
+// stored returns the stored page of aw's version, or nil.
+func (p *Public) stored(ctx context.Context, aw *cairn.Award, now time.Time) *renderedPage {
+	if p.pageStore == nil {
+		return nil
+	}
+	sp, err := p.pageStore.RenderedPage(ctx, aw.ID)
+	if err != nil {
+		if cairn.KindOf(err) != cairn.NotFound {
+			p.log.Warn("reading a rendered page", "award", aw.ID, "err", err)
+		}
+		return nil
+	}
+	if !sp.AwardUpdatedAt.Equal(aw.UpdatedAt) || !bytes.Equal(sp.CredentialSHA256, credentialSHA256(aw)) || len(sp.HTMLGzip) == 0 {
+		return nil
+	}
+	pg := newRenderedPage(aw, sp.CheckedAt, verify.Outcome(sp.Result), sp.HTMLGzip, now)
+	pg.persisted.Store(true)
+	if !pg.servable(now) {
+		return nil
+	}
+	return pg
+}
+
+// refreshIfDue returns pg, having the worker check it again when it is
+// due; without a running worker, it checks it now.
+func (p *Public) refreshIfDue(ctx context.Context, aw *cairn.Award, pg *renderedPage, now time.Time) (*renderedPage, error) {
+	if !p.due(pg, now) {
+		return pg, nil
+	}
+	if p.running.Load() {
+		p.enqueue(aw.ID, false)
+		return pg, nil
+	}
+	return p.flight.do(version(aw)+"/due", func() (*renderedPage, error) {
+		if cur := p.mem.get(aw.ID); cur != nil && cur.shows(aw) && !p.due(cur, now) {
+			return cur, nil
+		}
+		full, err := p.store.PublicAward(ctx, aw.ID)
+		if err != nil {
+			return nil, err
+		}
+		fresh, err := p.render(ctx, full, now)
+		if err != nil {
+			return nil, err
+		}
+		p.persist(ctx, fresh)
+		return p.mem.put(fresh), nil
+	})
+}
+
+// render verifies the award's credential and renders its page.
+func (p *Public) render(ctx context.Context, aw *cairn.Award, now time.Time) (*renderedPage, error) {
+	model, err := p.credentialPageModel(ctx, aw, now)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "credential.html", model); err != nil {
+		return nil, cairn.Wrapf(cairn.Internal, err, "rendering the page of award %s", aw.ID)
+	}
+	var result verify.Outcome
+	if model.Report != nil {
+		result = model.Report.Result
+	}
+	pg := newRenderedPage(aw, now, result, gzipBytes(b.Bytes()), now)
+	pg.html = b.Bytes()
+	return pg, nil
+}
+
+// persist stores the pages not stored yet, in one transaction, logging a
+// failure (they are rendered again later).
+func (p *Public) persist(ctx context.Context, pages ...*renderedPage) {
+	if p.pageStore == nil {
+		return
+	}
+	var todo []*renderedPage
+	var rows []*cairn.RenderedPage
+	for _, pg := range pages {
+		if pg.persisted.Load() {
+			continue
+		}
+		todo = append(todo, pg)
+		rows = append(rows, &cairn.RenderedPage{
+			AwardID: pg.awardID, AwardUpdatedAt: pg.updatedAt, CheckedAt: pg.checkedAt, Result: string(pg.result), HTMLGzip: pg.gz,
+			CredentialSHA256: credentialSHA256(&cairn.Award{CredentialJSON: pg.credJSON, CredentialJWT: pg.credJWT}),
+		})
+	}
+	if len(rows) == 0 {
+		return
+	}
+	if err := p.pageStore.PutRenderedPages(ctx, rows...); err != nil {
+		p.log.Warn("storing rendered pages", "pages", len(rows), "award", rows[0].AwardID, "err", err)
+		return
+	}
+	for _, pg := range todo {
+		pg.persisted.Store(true)
+	}
+}
+
+// Precompute has the worker verify and render the pages of the awards
+// now, and store them, even when a page of their current version exists
+// (it may show the award change before the transparency log took it). It
+// never blocks: IDs beyond the queue's capacity are dropped (their pages
+// render on their first view).
+func (p *Public) Precompute(awardIDs ...string) {
+	for _, id := range awardIDs {
+		p.enqueue(id, true)
+	}
+}
+
+// PrecomputeCredentials is Precompute for credential ids (URLs this
+// server issued: {base}/credentials/{award}); other ids are ignored.
+func (p *Public) PrecomputeCredentials(credentialIDs ...string) {
+	prefix := p.svc.CredentialURL("")
+	for _, cid := range credentialIDs {
+		if id, ok := strings.CutPrefix(cid, prefix); ok && validID(id) {
+			p.enqueue(id, true)
+		}
+	}
+}
+
+// PageStats counts the worker's work since the start.
+type PageStats struct {
+	Rendered int64 // pages rendered by the worker
+	Dropped  int64 // awards not queued because the queue was full
+	Queued   int   // awards waiting now
+}
+
+// PageStats returns the worker's counts.
+func (p *Public) PageStats() PageStats {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	return PageStats{Rendered: p.rendered.Load(), Dropped: p.dropped.Load(), Queued: len(p.queued)}
+}
+
+// enqueue queues an award for the worker, once; force makes the worker
+// render it even if its page is current.
+func (p *Public) enqueue(awardID string, force bool) {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	if f, ok := p.queued[awardID]; ok {
+		p.queued[awardID] = f || force
+		return
+	}
+	select {
+	case p.queue <- awardID:
+		p.queued[awardID] = force
+	default:
+		p.dropped.Add(1)
+	}
+}
+
+// persistBatch is how many rendered pages the worker stores in one
+// transaction at most (it stores what it has whenever the queue is empty).
+const persistBatch = 32
+
+// Run is the page worker: it renders the pages queued (see Precompute),
+// one at a time, and stores them in batches, until ctx is done.
+func (p *Public) Run(ctx context.Context) {
+	p.running.Store(true)
+	defer p.running.Store(false)
+	var batch []*renderedPage
+	flush := func(ctx context.Context) {
+		p.persist(ctx, batch...)
+		batch = batch[:0]
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		flush(ctx)
+	}()
+	for {
+		var id string
+		select {
+		case <-ctx.Done():
+			return
+		case id = <-p.queue:
+		default: // nothing waiting: store what was rendered, then wait
+			flush(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case id = <-p.queue:
+			}
+		}
+		p.qmu.Lock()
+		force := p.queued[id]
+		delete(p.queued, id)
+		p.qmu.Unlock()
+		start := time.Now()
+		pg, rendered := p.prerender(ctx, id, force)
+		if pg != nil {
+			batch = append(batch, pg)
+		}
+		if len(batch) >= persistBatch {
+			flush(ctx)
+		}
+		if rendered && p.share < 1 {
+			rest := time.Duration(float64(time.Since(start)) * (1 - p.share) / p.share)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(rest):
+			}
+		}
+	}
+}
+
+// prerender brings the page of an award up to date, and returns the page
+// to store (nil when there is none) and whether it rendered one.
+func (p *Public) prerender(ctx context.Context, awardID string, force bool) (*renderedPage, bool) {
+	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
+	defer cancel()
+	aw, err := p.store.PublicAward(ctx, awardID)
+	if err != nil {
+		if cairn.KindOf(err) != cairn.NotFound && ctx.Err() == nil {
+			p.log.Warn("rendering a page ahead", "award", awardID, "err", err)
+		}
+		return nil, false
+	}
+	now := p.now()
+	if cur := p.mem.get(awardID); !force && cur != nil && cur.shows(aw) && cur.servable(now) && !p.due(cur, now) {
+		return cur, false
+	}
+	pg, err := p.render(ctx, aw, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("rendering a page ahead", "award", awardID, "err", err)
+		}
+		return nil, false
+	}
+	p.rendered.Add(1)
+	return p.mem.put(pg), true
+}
+
+// reverify serves POST /credentials/{id}/verify, the page's "Check again"
+// button: it verifies the credential now, keeps the new page, and sends
+// the browser to it. The route is rate-limited as the public verifier is
+// (the server wraps it in the same throttle.Limiter). A verification cut
+// short by that limiter's time budget is shown to this client only, never
+// kept.
+func (p *Public) reverify(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validID(id) {
+		p.NotFound(w, r)
+		return
+	}
+	aw, err := p.store.PublicAward(r.Context(), id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	pg, err := p.render(r.Context(), aw, p.now())
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if throttle.Budgeted(r.Context()) || errors.Is(r.Context().Err(), context.Canceled) {
+		setPageHeaders(w.Header())
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(pg.plain())
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	p.persist(ctx, pg)
+	p.mem.put(pg)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, p.path("/credentials/"+id)+"?checked="+strconv.FormatInt(pg.checkedAt.Unix(), 10), http.StatusSeeOther)
+}
