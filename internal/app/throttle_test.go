@@ -11,22 +11,12 @@ import (
 	"time"
 )
 
+// bootWith runs an App with cfg on 127.0.0.1:0, offline, in a new data
+// folder.
 func bootWith(t *testing.T, cfg Config) (*App, func()) {
 	t.Helper()
 	cfg.Addr, cfg.DataDir, cfg.Offline = "127.0.0.1:0", t.TempDir(), true
-	a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	return a, func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}
+	return bootConfig(t, cfg)
 }
 
 // TestVerifyThrottled: the public verifier's routes share one rate per
