@@ -67,12 +67,8 @@ func runBackup(e *env, args []string) error {
 	flags := dataFlags(e, "backup", "--out FILE [--data DIR] [--include-master-key]", &cfg)
 	out := flags.String("out", "", "the archive to write (a .tar.gz; must not exist); required")
 	withKey := flags.Bool("include-master-key", false, "put the master key in the archive too (then keep the archive as secret as the key)")
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("backup: unexpected argument %q", rest[0])
 	}
 	if *out == "" {
 		return usagef("backup: --out is required")

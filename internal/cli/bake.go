@@ -13,12 +13,8 @@ func runBake(e *env, args []string) error {
 	credFile := fs.String("credential", "", "signed credential: JSON or JWT; required")
 	imageFile := fs.String("image", "", "badge image: PNG or SVG; required")
 	out := fs.String("out", "", "where to write the baked image; required")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("bake: unexpected argument %q", rest[0])
 	}
 	if *credFile == "" || *imageFile == "" || *out == "" {
 		return usagef("bake: --credential, --image and --out are required")

@@ -146,6 +146,19 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 
 // parseFlags parses args, turning flag errors into usage errors. Flags may
 // come before or after positional arguments.
+// parseNoArgs is parseFlags for a command that takes flags only: a
+// positional argument is a usage error naming it.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("%s: unexpected argument %q", strings.TrimPrefix(fs.Name(), "cairn "), rest[0])
+	}
+	return nil
+}
+
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	usage := fs.Usage
 	fs.Usage = func() {} // the flag package calls it on every error

@@ -31,12 +31,8 @@ func runKeysNew(e *env, args []string) error {
 	fs := newFlags(e, "keys new", "--type ed25519|p256|rsa --out FILE")
 	typ := fs.String("type", "ed25519", "key type: ed25519, p256 or rsa")
 	out := fs.String("out", "", "file to write the private key to (JWK, mode 0600); required")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("keys new: unexpected argument %q", rest[0])
 	}
 	if *out == "" {
 		return usagef("keys new: --out is required")
@@ -110,12 +106,8 @@ func runKeysDIDWeb(e *env, args []string) error {
 	var keyFlags multiFlag
 	fs.Var(&keyFlags, "key", "key file, optionally with #fragment for its id (default key-1, key-2 …); repeatable")
 	out := fs.String("out", "", "write the DID document here instead of stdout")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("keys did-web: unexpected argument %q", rest[0])
 	}
 	if *didFlag == "" || len(keyFlags) == 0 {
 		return usagef("keys did-web: --did and at least one --key are required")

@@ -28,12 +28,8 @@ func runRestore(e *env, args []string) error {
 	flags := dataFlags(e, "restore", "--in FILE [--data DIR] [--force]", &cfg)
 	in := flags.String("in", "", "the archive made by cairn backup; required")
 	force := flags.Bool("force", false, "replace the data folder's database (and master key, if the archive has another); the old files are kept beside, renamed")
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("restore: unexpected argument %q", rest[0])
 	}
 	if *in == "" {
 		return usagef("restore: --in is required")

@@ -24,12 +24,8 @@ func runKeysRotateMaster(e *env, args []string) error {
 	keepOld := flags.Bool("keep-old", false, "keep the previous master key as MASTER.old when done")
 	resealOnly := flags.Bool("reseal-only", false, "change no file: re-seal every key under the current master key (after moving CAIRN_MASTER_KEY to a new key, the old one in CAIRN_MASTER_KEY_PREVIOUS)")
 	grace := flags.Duration("grace", 2*time.Second, "how long to let running servers take up the new key before the last re-seal")
-	rest, err := parseFlags(flags, args)
-	if err != nil {
+	if err := parseNoArgs(flags, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("keys rotate-master: unexpected argument %q", rest[0])
 	}
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {

@@ -25,12 +25,8 @@ func runServe(e *env, args []string) error {
 	fs.BoolVar(&cfg.Offline, "offline", cfg.Offline, "the verifier never uses the network (CAIRN_OFFLINE)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "on the first run, also seed sample achievements and awards (CAIRN_DEMO)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "serve /metrics on this address only, e.g. 127.0.0.1:9090 (CAIRN_METRICS_ADDR; CAIRN_METRICS_TOKEN serves it on --addr to that bearer token)")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("serve: unexpected argument %q", rest[0])
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	a, err := app.New(e.ctx, cfg, log)
@@ -64,12 +60,8 @@ Verify it anywhere:  go run ./cmd/cairn verify %s/credentials/%s.json
 func runMigrate(e *env, args []string) error {
 	cfg := app.ConfigFromEnv()
 	fs := serveFlags(e, "migrate", "[--data DIR] [--database-url URL]", &cfg)
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("migrate: unexpected argument %q", rest[0])
 	}
 	url := cfg.DatabaseURL
 	if url == "" {
