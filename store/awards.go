@@ -246,6 +246,9 @@ func (db *DB) SetAwardState(ctx context.Context, orgID, id string, state cairn.A
 		out = a
 		return nil
 	})
+	if err == nil {
+		db.wakeOutbox()
+	}
 	return out, err
 }
 
@@ -324,6 +327,9 @@ func (db *DB) UpdateAward(ctx context.Context, orgID, id string, change func(a *
 		out = &n
 		return nil
 	})
+	if err == nil {
+		db.wakeOutbox()
+	}
 	return out, err
 }
 

@@ -86,7 +86,7 @@ const (
 
 // hotWrites are prepared on the write pool before the first group commit
 // (a transaction can only use statements prepared before it).
-var hotWrites = []string{qInsertAward, qAwardByKey, qAwardIDExists, qAddUsed, qInsertOutbox}
+var hotWrites = []string{qInsertAward, qAwardByKey, qAwardIDExists, qAddUsed, qInsertOutbox, qInsertMessage}
 
 // awardState is a DB's in-process state for issuing.
 type awardState struct {
@@ -501,6 +501,7 @@ func (g *groupCommit) do(items []*pendingInsert, commit func([]*pendingInsert)) 
 func (db *DB) commitBatch(items []*pendingInsert) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
+	defer db.wakeOutbox()
 	if !db.awards.prepared.Load() && db.ws.prepare(ctx, hotWrites) {
 		db.awards.prepared.Store(true)
 	}

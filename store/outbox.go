@@ -14,10 +14,14 @@ import (
 // touch the store, and an error aborts the change.
 type AwardEventFunc func(ctx context.Context, prev, cur *cairn.Award) (*translog.Event, error)
 
-// writeOutbox records the log event of an award change in the outbox, in
-// the change's transaction x, so that the change and its event commit
-// together or not at all.
+// writeOutbox records the log event of an award change in the log's
+// outbox, and the messages of its other effects (db.AwardMessages) in the
+// outbox of package outbox, in the change's transaction x, so that the
+// change and its effects commit together or not at all.
 func (db *DB) writeOutbox(ctx context.Context, x q, prev, cur *cairn.Award) error {
+	if _, err := db.writeAwardMessages(ctx, x, prev, cur); err != nil {
+		return err
+	}
 	if db.AwardEvent == nil {
 		return nil
 	}

@@ -41,6 +41,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/outbox"
 )
 
 // DB is a Cairn database. It implements cairn.Store and is safe for
@@ -67,6 +68,13 @@ type DB struct {
 	// the event it returns to the log outbox in their own transaction, so
 	// no award change commits without its event (see [LogStorage.Outbox]).
 	AwardEvent AwardEventFunc
+
+	// AwardMessages, if set before use, gives the messages (package
+	// outbox) of each award change's other effects: mail, webhooks … They
+	// are written in the change's transaction, like AwardEvent's event,
+	// and OutboxWake, if set, is called after the commit.
+	AwardMessages outbox.AwardMessagesFunc
+	OutboxWake    func()
 }
 
 var _ cairn.Store = (*DB)(nil)

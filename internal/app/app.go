@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,6 +29,7 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/logserver"
+	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/throttle"
 	"github.com/cairn-badges/cairn/verify"
@@ -174,6 +176,11 @@ type App struct {
 	svc             *issuing.Service
 	tlog            *issuing.TransparencyLog
 	public          *web.Public
+	// outbox carries the effects of changes outside the database (mail,
+	// webhooks …); effects lists what award changes cause (see
+	// registerEffect).
+	outbox  *outbox.Worker
+	effects []outbox.AwardMessagesFunc
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -242,6 +249,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every award change writes its transparency log event in its own
 	// transaction; the log worker (background) appends them.
 	a.db.AwardEvent = a.svc.AwardEvent
+	// Their other effects are outbox messages written in the same
+	// transaction; the outbox worker (background) carries them out.
+	a.outbox = outbox.NewWorker(a.db, "cairn-"+uuid.NewString(), log)
+	a.db.OutboxWake = a.outbox.Wake
 	witnesses, err := issuing.ParseWitnesses(cfg.Witnesses)
 	if err != nil {
 		a.closeEarly()
@@ -259,6 +270,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.closeEarly()
 		return nil, err
 	}
+	a.db.AwardMessages = outbox.Combine(a.effects...)
 	handler, metrics := a.handler()
 	a.server = newServer(handler)
 	if cfg.MetricsAddr != "" {
@@ -272,6 +284,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	return a, nil
 }
+
+// registerEffect adds a consumer of outbox messages and, when f is not
+// nil, the messages that award changes give it. Call it in New before the
+// handler is built.
+func (a *App) registerEffect(c outbox.Consumer, f outbox.AwardMessagesFunc) {
+	a.outbox.Register(c)
+	if f != nil {
+		a.effects = append(a.effects, f)
+	}
+}
+
+// outboxRetention is how long ended outbox messages stay, for listings
+// (webhook deliveries, mail sent), before they are pruned.
+const outboxRetention = 30 * 24 * time.Hour
 
 func newServer(h http.Handler) *http.Server {
 	return &http.Server{
@@ -531,10 +557,12 @@ func (a *App) Close() error {
 // removes expired sessions and follows the issuers' verification epochs.
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
-	logDone, pagesDone := make(chan struct{}), make(chan struct{})
+	logDone, pagesDone, outboxDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { a.tlog.Run(ctx); close(logDone) }()
 	go func() { a.public.Run(ctx); close(pagesDone) }()
-	defer func() { <-logDone; <-pagesDone }()
+	go func() { a.outbox.Run(ctx); close(outboxDone) }()
+	defer func() { <-logDone; <-pagesDone; <-outboxDone }()
+	lastPrune := time.Time{}
 	a.refreshEpochs(ctx)
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -555,6 +583,12 @@ func (a *App) background(ctx context.Context) {
 		}
 		if _, err := a.db.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("expired sessions", "err", err)
+		}
+		if time.Since(lastPrune) > time.Hour {
+			lastPrune = time.Now()
+			if _, err := a.db.PruneOutbox(ctx, lastPrune.Add(-outboxRetention)); err != nil && ctx.Err() == nil {
+				a.log.Warn("pruning the outbox", "err", err)
+			}
 		}
 		a.refreshEpochs(ctx)
 	}

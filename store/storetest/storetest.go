@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Paging", testPaging},
 		{"Tenancy", testTenancy},
 		{"ConcurrentAwards", testConcurrentAwards},
+		{"Outbox", testOutbox},
+		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
