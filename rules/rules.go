@@ -131,7 +131,7 @@ func CheckScore(field string, s *float64) error {
 		return nil
 	}
 	if math.IsNaN(*s) || *s < 0 || *s > MaxScore {
-		return cairn.Invalidf(field, "%v: want a percentage from 0 to %d", *s, MaxScore)
+		return cairn.Invalidf(field, "must be a percentage from 0 to %d, not %v", MaxScore, *s)
 	}
 	return nil
 }
