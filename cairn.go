@@ -630,4 +630,5 @@ type Store interface {
 	AchievementStore
 	AwardStore
 	StatusListStore
+	RuleStore
 }

@@ -1,6 +1,8 @@
 // Package admin serves Cairn's staff web interface: the login page and the
 // pages under /admin where issuer staff define achievements, issue awards,
-// revoke, suspend, re-issue and renew them, and manage API keys.
+// revoke, suspend, re-issue and renew them, set the rules that award
+// achievements for events (and see the events received), and manage API
+// keys.
 //
 // Pages are server-rendered with html/template from embedded files, one file
 // per page action, in the style of the public pages (the public layout's
@@ -141,6 +143,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/awards/{id}/state", h.page(cairn.ActionRevoke, h.awardState))
 	mux.Handle("POST /admin/awards/{id}/reissue", h.page(cairn.ActionIssue, h.awardReissue))
 	mux.Handle("POST /admin/awards/{id}/renew", h.page(cairn.ActionIssue, h.awardRenew))
+
+	mux.Handle("GET /admin/rules", h.page(cairn.ActionRead, h.rulesList))
+	mux.Handle("POST /admin/rules", h.page(cairn.ActionManageAchievements, h.ruleCreate))
+	mux.Handle("GET /admin/rules/{id}", h.page(cairn.ActionRead, h.ruleEdit))
+	mux.Handle("POST /admin/rules/{id}", h.page(cairn.ActionManageAchievements, h.ruleUpdate))
+	mux.Handle("POST /admin/rules/{id}/enabled", h.page(cairn.ActionManageAchievements, h.ruleEnable))
+	mux.Handle("POST /admin/rules/{id}/delete", h.page(cairn.ActionManageAchievements, h.ruleDelete))
+	mux.Handle("GET /admin/events", h.page(cairn.ActionRead, h.eventList))
 
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))

@@ -48,7 +48,7 @@ func newEnv(t testing.TB) *env {
 
 // org is an organization made for a test, with its owner's API key.
 type org struct {
-	id, ownerID, key string
+	id, ownerID, key, slug string
 }
 
 func (e *env) newOrg(slug string) org {
@@ -59,7 +59,7 @@ func (e *env) newOrg(slug string) org {
 	if err := e.db.CreateOrganizationWithOwner(context.Background(), o, owner, k); err != nil {
 		e.t.Fatal(err)
 	}
-	return org{id: o.ID, ownerID: owner.ID, key: key}
+	return org{id: o.ID, ownerID: owner.ID, key: key, slug: slug}
 }
 
 // keyFor makes another API key of the organization with the role.
@@ -163,6 +163,8 @@ type fixture struct {
 	achievementID string
 	awardID       string
 	keyID         string // an API key other than the owner's
+	ruleID        string // a rule for the achievement that needs a score of 90
+	eventID       string // an event that matched no rule
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -185,6 +187,16 @@ func (e *env) makeFixture(o org) fixture {
 	var k struct{ ID string }
 	e.do("POST", "/api/v1/api-keys", o.key, map[string]any{"name": "ci", "role": "issuer"}).must(e.t, 201, &k)
 	f.keyID = k.ID
+	var ru struct{ ID string }
+	e.do("POST", "/api/v1/rules", o.key, map[string]any{"name": "Distinction", "eventType": "course.completed",
+		"courseId": "CS101", "minScore": 90, "achievementId": f.achievementID}).must(e.t, 201, &ru)
+	f.ruleID = ru.ID
+	var ev struct{ ID, Outcome string }
+	e.do("POST", "/api/v1/events", o.key, eventBody("fixture-"+o.slug, "learner@example.com", 50)).must(e.t, 201, &ev)
+	if ev.Outcome != "no-match" {
+		e.t.Fatalf("fixture event: outcome %q", ev.Outcome)
+	}
+	f.eventID = ev.ID
 	return f
 }
 
@@ -207,6 +219,21 @@ func achievementBody(issuerID, imageID string) map[string]any {
 	}
 	if imageID != "" {
 		m["imageId"] = imageID
+	}
+	return m
+}
+
+// eventBody is a course.completed event of CS101 (score < 0: none).
+func eventBody(externalID, email string, score float64) map[string]any {
+	m := map[string]any{
+		"type":       "course.completed",
+		"recipient":  map[string]any{"email": email, "name": "Ada Learner"},
+		"courseId":   "CS101",
+		"occurredAt": "2025-06-30T12:00:00Z",
+		"externalId": externalID,
+	}
+	if score >= 0 {
+		m["score"] = score
 	}
 	return m
 }

@@ -203,6 +203,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"AchievementInput": reflect.TypeFor[issuing.AchievementInput](),
 		"AwardInput":       reflect.TypeFor[issuing.AwardInput](),
 		"RecipientInput":   reflect.TypeFor[issuing.RecipientInput](),
+		"RuleInput":        reflect.TypeFor[issuing.RuleInput](),
+		"RulePatch":        reflect.TypeFor[issuing.RulePatch](),
+		"EventInput":       reflect.TypeFor[issuing.EventInput](),
 	} {
 		s := doc.Components.Schemas[name]
 		if got, want := keysOf(s.Properties), jsonNames(typ); !slices.Equal(got, want) {
@@ -231,6 +234,10 @@ func TestOpenAPISchemas(t *testing.T) {
 	check("Achievement", "/api/v1/achievements/"+f.achievementID)
 	check("Award", "/api/v1/awards/"+f.awardID)
 	check("AwardPage", "/api/v1/awards")
+	check("Rule", "/api/v1/rules/"+f.ruleID)
+	check("RuleList", "/api/v1/rules")
+	check("Event", "/api/v1/events/"+f.eventID)
+	check("EventPage", "/api/v1/events")
 	var keys struct{ Items []map[string]json.RawMessage }
 	e.do("GET", "/api/v1/api-keys", f.org.key, nil).must(t, 200, &keys)
 	for k := range keys.Items[0] {

@@ -90,6 +90,16 @@ func (s *Server) routes() []route {
 		{"POST", "/awards/{id}/reissue", cairn.ActionIssue, 0, s.reissue},
 		{"POST", "/awards/{id}/renew", cairn.ActionIssue, 0, s.renew},
 
+		{"GET", "/rules", cairn.ActionRead, 0, s.listRules},
+		{"POST", "/rules", cairn.ActionManageAchievements, 0, s.createRule},
+		{"GET", "/rules/{id}", cairn.ActionRead, 0, s.getRule},
+		{"PATCH", "/rules/{id}", cairn.ActionManageAchievements, 0, s.patchRule},
+		{"DELETE", "/rules/{id}", cairn.ActionManageAchievements, 0, s.deleteRule},
+
+		{"GET", "/events", cairn.ActionRead, 0, s.listEvents},
+		{"POST", "/events", cairn.ActionIssue, 0, s.postEvent},
+		{"GET", "/events/{id}", cairn.ActionRead, 0, s.getEvent},
+
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},
 		{"DELETE", "/api-keys/{id}", cairn.ActionManageAPIKeys, 0, s.revokeAPIKey},
@@ -184,7 +194,7 @@ var actionText = map[cairn.Action]string{
 	cairn.ActionRead:               "read this organization's data",
 	cairn.ActionIssue:              "issue, re-issue or renew awards",
 	cairn.ActionRevoke:             "revoke, suspend or reinstate awards",
-	cairn.ActionManageAchievements: "create or change achievements and images",
+	cairn.ActionManageAchievements: "create or change achievements, images and issuing rules",
 	cairn.ActionManageIssuers:      "create or change issuers or rotate their keys",
 	cairn.ActionManageAPIKeys:      "list, create or revoke API keys",
 }

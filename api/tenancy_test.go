@@ -55,6 +55,15 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
 		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
 
+		"GET /api/v1/rules":         {path: "/api/v1/rules"},
+		"POST /api/v1/rules":        {path: "/api/v1/rules", body: map[string]any{"name": "Mine", "eventType": "course.completed", "achievementId": a.achievementID}, code: 422, field: "achievementId"},
+		"GET /api/v1/rules/{id}":    {path: "/api/v1/rules/" + a.ruleID, code: 404},
+		"PATCH /api/v1/rules/{id}":  {path: "/api/v1/rules/" + a.ruleID, body: map[string]any{"enabled": false}, code: 404},
+		"DELETE /api/v1/rules/{id}": {path: "/api/v1/rules/" + a.ruleID, code: 404},
+		"GET /api/v1/events":        {path: "/api/v1/events"},
+		"POST /api/v1/events":       {path: "/api/v1/events", body: eventBody("fixture-"+a.org.slug, "intruder@example.com", -1)}, // A's externalId is B's to use
+		"GET /api/v1/events/{id}":   {path: "/api/v1/events/" + a.eventID, code: 404},
+
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
@@ -84,6 +93,8 @@ type snapshot struct {
 	award       *cairn.Award
 	apiKeys     []*cairn.APIKey
 	awards      int
+	rules       []*cairn.Rule
+	event       *cairn.Event
 }
 
 func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
@@ -114,6 +125,10 @@ func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
 	}
 	s.awards, err = e.db.CountAwards(ctx, cairn.AwardFilter{OrgID: a.org.id})
 	check(err)
+	s.rules, err = e.db.Rules(ctx, a.org.id)
+	check(err)
+	s.event, err = e.db.Event(ctx, a.org.id, a.eventID)
+	check(err)
 	return s
 }
 
@@ -128,7 +143,7 @@ func TestTenancy(t *testing.T) {
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {

@@ -58,11 +58,9 @@ type AwardInput struct {
 	IdempotencyKey string `json:"-"`
 }
 
-func (in *AwardInput) validate(now time.Time) error {
-	if in.AchievementID == "" {
-		return cairn.Invalidf("achievementId", "is required")
-	}
-	r := &in.Recipient
+// validate trims and checks a recipient: an email address or a DID, and
+// an optional name.
+func (r *RecipientInput) validate() error {
 	r.Email, r.DID, r.Name = strings.TrimSpace(r.Email), strings.TrimSpace(r.DID), strings.TrimSpace(r.Name)
 	switch {
 	case r.Email != "" && r.DID != "":
@@ -87,6 +85,16 @@ func (in *AwardInput) validate(now time.Time) error {
 	}
 	if r.ShowName && r.Name == "" {
 		return cairn.Invalidf("recipient.showName", "there is no name to show")
+	}
+	return nil
+}
+
+func (in *AwardInput) validate(now time.Time) error {
+	if in.AchievementID == "" {
+		return cairn.Invalidf("achievementId", "is required")
+	}
+	if err := in.Recipient.validate(); err != nil {
+		return err
 	}
 	if err := checkText("narrative", in.Narrative, 0, MaxNarrativeLen); err != nil {
 		return err

@@ -1,5 +1,5 @@
 // Package cli implements the cairn command line: keys, sign, verify, bake,
-// unbake and serve. Run is the whole program; main only wires signals and
+// unbake, event and serve. Run is the whole program; main only wires signals and
 // the process's standard streams to it, so tests drive exactly what users run.
 //
 // Exit codes are part of the interface: 0 success (verify: verified),
@@ -67,6 +67,7 @@ func commands() []command {
 		{"verify", "verify a credential: JSON, JWT or baked PNG/SVG, from a file, URL or stdin", runVerify},
 		{"bake", "bake a credential into a PNG or SVG badge image", runBake},
 		{"unbake", "extract the credential baked into a PNG or SVG image", runUnbake},
+		{"event", "send a completion event to a server; its rules award achievements (event --server URL --key KEY …)", runEvent},
 		{"log", "audit or monitor a transparency log (log audit, log monitor)", runLog},
 		{"witness", "run a witness that cosigns Cairn logs' checkpoints", runWitness},
 	}

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"UpdateAward", testUpdateAward},
 		{"StatusListSigned", testStatusListSigned},
 		{"RenderedPages", testRenderedPages},
+		{"Rules", testRules},
+		{"Events", testEvents},
 		{"Paging", testPaging},
 		{"Tenancy", testTenancy},
 		{"ConcurrentAwards", testConcurrentAwards},
