@@ -55,6 +55,12 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
 		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
 
+		"GET /api/v1/mail":                           {path: "/api/v1/mail"},
+		"GET /api/v1/mail-templates/{kind}":          {path: "/api/v1/mail-templates/award"},
+		"PUT /api/v1/mail-templates/{kind}":          {path: "/api/v1/mail-templates/award", body: map[string]any{"subject": "B", "body": "B"}},
+		"DELETE /api/v1/mail-templates/{kind}":       {path: "/api/v1/mail-templates/reminder"},
+		"POST /api/v1/mail-templates/{kind}/preview": {path: "/api/v1/mail-templates/award/preview", body: map[string]any{"awardId": a.awardID}, code: 404},
+
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},

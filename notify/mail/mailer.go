@@ -356,7 +356,15 @@ type Preview struct {
 	HTML    string `json:"html"`
 	// AwardID is the award rendered, "" for the sample fields.
 	AwardID string `json:"awardId,omitempty"`
+	// ImageURL is where the preview's badge image is (the credential's
+	// baked PNG, or a placeholder); ClaimURL the claim button's link (""
+	// for kinds without one).
+	ImageURL string `json:"imageUrl"`
+	ClaimURL string `json:"claimUrl,omitempty"`
 }
+
+// placeholderImage stands for the badge in a preview with sample fields.
+const placeholderImage = `data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='160' height='160'%3E%3Ccircle cx='80' cy='80' r='76' fill='%232d5b3f'/%3E%3C/svg%3E`
 
 // Preview renders t (nil: the organization's template of kind) with the
 // fields of the organization's award awardID, or with SampleFields when
@@ -374,7 +382,7 @@ func (m *Mailer) Preview(ctx context.Context, orgID, kind string, t *Template, a
 	} else if !ValidKind(kind) {
 		return nil, cairn.Invalidf("kind", "%q is not a kind of mail (want %s)", kind, strings.Join(Kinds, " or "))
 	}
-	f, img, alt := SampleFields, "", SampleFields.AchievementName
+	f, img, alt := SampleFields, placeholderImage, SampleFields.AchievementName
 	if awardID != "" {
 		aw, err := m.Store.Award(ctx, orgID, awardID)
 		if err != nil {
@@ -398,12 +406,8 @@ func (m *Mailer) Preview(ctx context.Context, orgID, kind string, t *Template, a
 	if err != nil {
 		return nil, err
 	}
-	if img != "" {
-		html = strings.Replace(html, `src="cid:badge"`, `src="`+img+`"`, 1)
-	} else {
-		html = strings.Replace(html, `src="cid:badge"`, `src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='160' height='160'%3E%3Ccircle cx='80' cy='80' r='76' fill='%232d5b3f'/%3E%3C/svg%3E"`, 1)
-	}
-	return &Preview{Subject: subject, Text: body, HTML: html, AwardID: awardID}, nil
+	html = strings.Replace(html, `src="cid:badge"`, `src="`+img+`"`, 1)
+	return &Preview{Subject: subject, Text: body, HTML: html, AwardID: awardID, ImageURL: img, ClaimURL: button}, nil
 }
 
 // Remind enqueues the reminders that are due: for each active award to an

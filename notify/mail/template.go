@@ -200,6 +200,20 @@ var htmlPage = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 // escaped, its URLs made links, the image (by Content-ID, "" for none)
 // above and a claim button below when claimURL is not "".
 func HTML(subject, body, imageCID, alt, claimURL string) (string, error) {
+	paras := Paragraphs(body)
+	var b bytes.Buffer
+	err := htmlPage.Execute(&b, map[string]any{"Subject": subject, "ImageCID": imageCID, "Alt": alt,
+		"Paragraphs": paras, "ClaimURL": claimURL})
+	if err != nil {
+		return "", fmt.Errorf("mail: html part: %w", err)
+	}
+	return b.String(), nil
+}
+
+// Paragraphs splits a rendered text body at blank lines into HTML
+// paragraphs: escaped, URLs made links, line breaks kept. The HTML part
+// and the staff preview show them.
+func Paragraphs(body string) []template.HTML {
 	var paras []template.HTML
 	for p := range strings.SplitSeq(strings.ReplaceAll(body, "\r\n", "\n"), "\n\n") {
 		p = strings.TrimSpace(p)
@@ -208,13 +222,7 @@ func HTML(subject, body, imageCID, alt, claimURL string) (string, error) {
 		}
 		paras = append(paras, linkify(p))
 	}
-	var b bytes.Buffer
-	err := htmlPage.Execute(&b, map[string]any{"Subject": subject, "ImageCID": imageCID, "Alt": alt,
-		"Paragraphs": paras, "ClaimURL": claimURL})
-	if err != nil {
-		return "", fmt.Errorf("mail: html part: %w", err)
-	}
-	return b.String(), nil
+	return paras
 }
 
 // linkify escapes text and makes its http(s) URLs links, its newlines
