@@ -23,6 +23,9 @@ type mailPage struct {
 	Fields     []string
 	Preview    *mail.Preview
 	Paragraphs []template.HTML
+	// ImageSrc is Preview.ImageURL, which the mailer makes (the baked
+	// badge's URL, or a data: placeholder html/template would refuse).
+	ImageSrc template.URL
 	Mail       []mail.Sent
 	Errors     fieldErrors
 }
@@ -68,6 +71,7 @@ func (h *Handler) showMail(w http.ResponseWriter, r *http.Request, a *actor, sta
 	}
 	if p.Preview != nil {
 		p.Paragraphs = mail.Paragraphs(p.Preview.Text)
+		p.ImageSrc = template.URL(p.Preview.ImageURL) // #nosec: made by the mailer, not typed by anyone
 	}
 	h.render(w, r, status, "mail.html", view{Title: "Mail", Actor: a, Nav: "mail", Notice: notice, Data: p})
 }
