@@ -26,8 +26,8 @@ type mailPage struct {
 	// ImageSrc is Preview.ImageURL, which the mailer makes (the baked
 	// badge's URL, or a data: placeholder html/template would refuse).
 	ImageSrc template.URL
-	Mail       []mail.Sent
-	Errors     fieldErrors
+	Mail     []mail.Sent
+	Errors   fieldErrors
 }
 
 // recentMail is how many mails the page lists.

@@ -1,8 +1,13 @@
 package testenv
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strings"
@@ -30,6 +35,49 @@ func (m Mail) Header(t testing.TB) mail.Header {
 		t.Fatalf("malformed message: %v\n%s", err, m.Data)
 	}
 	return msg.Header
+}
+
+// Parts returns the decoded leaf parts of the message by content type,
+// and their Content-IDs.
+func (m Mail) Parts(t testing.TB) (bodies map[string][]byte, cids map[string]string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies, cids = map[string][]byte{}, map[string]string{}
+	var walk func(ct string, r io.Reader, cte, cid string)
+	walk = func(ct string, r io.Reader, cte, cid string) {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			t.Fatalf("content type %q: %v", ct, err)
+		}
+		if strings.HasPrefix(mt, "multipart/") {
+			mr := multipart.NewReader(r, params["boundary"])
+			for {
+				p, err := mr.NextRawPart()
+				if err == io.EOF {
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				walk(p.Header.Get("Content-Type"), p, p.Header.Get("Content-Transfer-Encoding"), p.Header.Get("Content-Id"))
+			}
+		}
+		b, _ := io.ReadAll(r)
+		switch cte {
+		case "quoted-printable":
+			b, _ = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b)))
+		case "base64":
+			if b, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(b)), "")); err != nil {
+				t.Fatalf("part %s: %v", mt, err)
+			}
+		}
+		bodies[mt], cids[mt] = b, cid
+	}
+	walk(msg.Header.Get("Content-Type"), msg.Body, msg.Header.Get("Content-Transfer-Encoding"), "")
+	return bodies, cids
 }
 
 // SMTPServer is a real SMTP server (github.com/emersion/go-smtp) on

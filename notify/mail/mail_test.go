@@ -1,16 +1,10 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
-	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -105,47 +99,6 @@ func (f *fixture) list(t *testing.T, org *cairn.Organization) []mail.Sent {
 	return l
 }
 
-// parts returns the leaf parts of a message by content type.
-func parts(t *testing.T, m testenv.Mail) (map[string][]byte, map[string]string) {
-	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(m.Data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bodies, cids := map[string][]byte{}, map[string]string{}
-	var walk func(ct string, r io.Reader, cte, cid string)
-	walk = func(ct string, r io.Reader, cte, cid string) {
-		mt, params, err := mime.ParseMediaType(ct)
-		if err != nil {
-			t.Fatalf("content type %q: %v", ct, err)
-		}
-		if strings.HasPrefix(mt, "multipart/") {
-			mr := multipart.NewReader(r, params["boundary"])
-			for {
-				p, err := mr.NextRawPart()
-				if err == io.EOF {
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				walk(p.Header.Get("Content-Type"), p, p.Header.Get("Content-Transfer-Encoding"), p.Header.Get("Content-Id"))
-			}
-		}
-		b, _ := io.ReadAll(r)
-		switch cte {
-		case "quoted-printable":
-			b, _ = io.ReadAll(qpReader(b))
-		case "base64":
-			b = decodeB64(t, b)
-		}
-		bodies[mt] = b
-		cids[mt] = cid
-	}
-	walk(msg.Header.Get("Content-Type"), msg.Body, msg.Header.Get("Content-Transfer-Encoding"), "")
-	return bodies, cids
-}
-
 // TestAwardMail: a new award to an email recipient sends exactly one mail
 // with the right recipient, subject, links and badge image, and the claim
 // link opens the credential page; a DID recipient, a re-issue and a
@@ -178,7 +131,7 @@ func TestAwardMail(t *testing.T) {
 	if id := h.Get("Message-Id"); id != "<cairn.award."+aw.ID+"@badges.example.org>" {
 		t.Errorf("Message-ID %q", id)
 	}
-	bodies, cids := parts(t, m)
+	bodies, cids := m.Parts(t)
 	text, html := string(bodies["text/plain"]), string(bodies["text/html"])
 	cred := base + "/credentials/" + aw.ID
 	if !strings.Contains(text, "Hello Grace Hopper") || !strings.Contains(text, cred) || !strings.Contains(text, base+"/claim/") {
@@ -453,15 +406,4 @@ func TestMailOff(t *testing.T) {
 	if n, err := f.m.Remind(context.Background()); n != 0 || err != nil {
 		t.Errorf("remind with mail off: %d, %v", n, err)
 	}
-}
-
-func qpReader(b []byte) io.Reader { return quotedprintable.NewReader(bytes.NewReader(b)) }
-
-func decodeB64(t *testing.T, b []byte) []byte {
-	t.Helper()
-	out, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(b)), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
