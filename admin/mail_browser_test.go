@@ -126,7 +126,8 @@ func TestBrowserMail(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#awardId"), id),
 		chromedp.Click(chromedp.CSS("#preview-button")),
-		chromedp.WaitVisible(chromedp.CSS("#preview-subject")),
+		// The page before has a preview too: wait for the award's.
+		chromedp.WaitVisible(chromedp.CSS(`#preview-subject[data-award="`+id+`"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#preview img").complete`),
 	); err != nil {
 		t.Fatal(err)
