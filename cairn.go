@@ -213,8 +213,12 @@ type Achievement struct {
 	Version            string
 	ImageID            string // "" for none
 	ValidFor           int    // months an award stays valid; 0 = no expiry
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// ReminderDays are the days before an award's validUntil on which its
+	// learner is reminded by mail (e.g. [30, 7]), largest first; none
+	// for no reminders.
+	ReminderDays []int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // RecipientType says how a recipient is identified.

@@ -18,17 +18,18 @@ import (
 // achievementForm is the data of the achievement form: the choices and
 // what was typed.
 type achievementForm struct {
-	ID       string // "" for a new achievement
-	ImageID  string // the current image
-	Issuers  []*cairn.Issuer
-	Issuer   string
-	Name     string
-	Desc     string
-	Criteria string
-	CritURL  string
-	Type     string
-	Tags     string // comma-separated
-	ValidFor string // months
+	ID        string // "" for a new achievement
+	ImageID   string // the current image
+	Issuers   []*cairn.Issuer
+	Issuer    string
+	Name      string
+	Desc      string
+	Criteria  string
+	CritURL   string
+	Type      string
+	Tags      string // comma-separated
+	ValidFor  string // months
+	Reminders string // days before expiry, comma-separated
 	// Image: "keep" (the current one), "design", "upload" or "none".
 	ImageMode string
 	Design    designForm
@@ -54,7 +55,7 @@ var achievementTypes = []string{"Badge", "Achievement", "Assessment", "Award", "
 var achievementFields = map[string]string{
 	"issuerId": "issuer", "name": "name", "description": "description", "criteriaNarrative": "criteria",
 	"criteriaUrl": "criteriaUrl", "achievementType": "type", "tag": "tags", "validForMonths": "validFor",
-	"imageId": "image",
+	"imageId": "image", "reminderDays": "reminders",
 }
 
 func (h *Handler) newAchievementForm(ctx context.Context, a *actor) (*achievementForm, error) {
@@ -110,6 +111,11 @@ func (h *Handler) achievementEdit(w http.ResponseWriter, r *http.Request, a *act
 	if ach.ValidFor > 0 {
 		f.ValidFor = strconv.Itoa(ach.ValidFor)
 	}
+	var days []string
+	for _, d := range ach.ReminderDays {
+		days = append(days, strconv.Itoa(d))
+	}
+	f.Reminders = strings.Join(days, ", ")
 	f.ImageMode = "keep"
 	if ach.ImageID == "" {
 		f.ImageMode = "none"
@@ -142,6 +148,18 @@ func readAchievementForm(r *http.Request, f *achievementForm) issuing.Achievemen
 			f.Errors = f.Errors.add("validFor", "Enter a whole number of months, or leave it empty for no expiry.")
 		}
 		in.ValidForMonths = n
+	}
+	f.Reminders = strings.TrimSpace(v("reminders"))
+	for d := range strings.SplitSeq(f.Reminders, ",") {
+		if d = strings.TrimSpace(d); d == "" {
+			continue
+		}
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			f.Errors = f.Errors.add("reminders", "Enter whole numbers of days separated by commas, e.g. 30, 7.")
+			break
+		}
+		in.ReminderDays = append(in.ReminderDays, n)
 	}
 	if f.Name == "" {
 		f.Errors = f.Errors.add("name", "Give the achievement a name.")

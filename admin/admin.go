@@ -49,6 +49,7 @@ import (
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/web"
 )
 
@@ -62,6 +63,7 @@ type Handler struct {
 	now        func() time.Time
 	basePath   string // path part of the base URL: "" or "/prefix"
 	sessionTTL time.Duration
+	mail       *mail.Mailer
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -77,6 +79,9 @@ type Options struct {
 	Now func() time.Time
 	// Log receives internal errors (default slog.Default()).
 	Log *slog.Logger
+	// Mail serves the Mail page: templates, previews and the mail sent
+	// (default: a mailer over svc.Store() with mail off).
+	Mail *mail.Mailer
 }
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
@@ -86,7 +91,10 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime}
+		sessionTTL: opts.SessionLifetime, mail: opts.Mail}
+	if st, ok := svc.Store().(mail.Store); ok && h.mail == nil {
+		h.mail = &mail.Mailer{Store: st, BaseURL: svc.BaseURL(), Log: opts.Log}
+	}
 	// issuing.New accepted the base URL, so it is http(s) and parses.
 	h.cookies, _ = auth.NewCookies(svc.BaseURL())
 	if u, err := url.Parse(svc.BaseURL()); err == nil {
@@ -151,6 +159,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/rules/{id}/enabled", h.page(cairn.ActionManageAchievements, h.ruleEnable))
 	mux.Handle("POST /admin/rules/{id}/delete", h.page(cairn.ActionManageAchievements, h.ruleDelete))
 	mux.Handle("GET /admin/events", h.page(cairn.ActionRead, h.eventList))
+	if h.mail != nil {
+		mux.Handle("GET /admin/mail", h.page(cairn.ActionRead, h.mailShow))
+		mux.Handle("POST /admin/mail", h.page(cairn.ActionRead, h.mailPost))
+	}
 
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))

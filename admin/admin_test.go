@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -472,7 +473,7 @@ func TestAchievementForm(t *testing.T) {
 		t.Fatalf("new achievement form: %d", res.StatusCode)
 	}
 	form := url.Values{"issuer": {e.issuer.ID}, "name": {"Python Basics"}, "description": {"Writes small Python programs."},
-		"criteria": {"Pass the exercises."}, "type": {"Badge"}, "tags": {"python, programming, "}, "validFor": {"12"},
+		"criteria": {"Pass the exercises."}, "type": {"Badge"}, "tags": {"python, programming, "}, "validFor": {"12"}, "reminders": {"7, 30"},
 		"imageMode": {"design"}, "shape": {"shield"}, "primary": {"#1f5c46"}, "secondary": {"#e6cf7a"}, "title": {""}, "icon": {"code"}}
 	res = c.postMultipart("/admin/achievements/new", form, "", nil)
 	loc := res.Header.Get("Location")
@@ -484,8 +485,24 @@ func TestAchievementForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ach.Name != "Python Basics" || ach.ValidFor != 12 || strings.Join(ach.Tags, "|") != "python|programming" || ach.ImageID == "" {
+	if ach.Name != "Python Basics" || ach.ValidFor != 12 || strings.Join(ach.Tags, "|") != "python|programming" || ach.ImageID == "" ||
+		fmt.Sprint(ach.ReminderDays) != "[30 7]" {
 		t.Errorf("achievement %+v", ach)
+	}
+	if page := c.get(loc); !strings.Contains(page.body, `name="reminders" value="30, 7"`) {
+		t.Error("the form does not show the reminder days")
+	}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Del("csrf_token")
+	for _, tc := range []struct{ value, want string }{{"soon", "whole numbers of days"}, {"400", "from 1 to 365"}, {"7, 7", "Repeats 7"}} {
+		bad.Set("reminders", tc.value)
+		if res := c.postMultipart("/admin/achievements/new", bad, "", nil); res.StatusCode != 400 || !strings.Contains(res.body, tc.want) {
+			t.Errorf("reminders %q: %d, want an error saying %q\n%s", tc.value, res.StatusCode, tc.want, res.body)
+		}
+		bad.Del("csrf_token")
 	}
 	img, err := e.db.Image(context.Background(), e.org.ID, ach.ImageID)
 	if err != nil || img.ContentType != "image/svg+xml" || !strings.Contains(string(img.Data), "Python Basics") {

@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -40,7 +41,7 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, svc := testenv.Service(t, testBase, log)
 	v := verify.New(svc.Fetcher(fetch.Offline))
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log}
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}

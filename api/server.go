@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/verify"
 )
 
@@ -35,6 +36,9 @@ type Server struct {
 	// award's event to be in the transparency log under a signed checkpoint.
 	WaitIncluded func(ctx context.Context, credentialID string, timeout time.Duration) (*issuing.Inclusion, error)
 	Log          *slog.Logger
+	// Mail serves the mail templates and the listing of mail; nil: those
+	// routes answer 503.
+	Mail *mail.Mailer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -99,6 +103,11 @@ func (s *Server) routes() []route {
 		{"GET", "/events", cairn.ActionRead, 0, s.listEvents},
 		{"POST", "/events", cairn.ActionIssue, 0, s.postEvent},
 		{"GET", "/events/{id}", cairn.ActionRead, 0, s.getEvent},
+		{"GET", "/mail", cairn.ActionRead, 0, s.listMail},
+		{"GET", "/mail-templates/{kind}", cairn.ActionRead, 0, s.getMailTemplate},
+		{"PUT", "/mail-templates/{kind}", cairn.ActionManageAchievements, 0, s.putMailTemplate},
+		{"DELETE", "/mail-templates/{kind}", cairn.ActionManageAchievements, 0, s.deleteMailTemplate},
+		{"POST", "/mail-templates/{kind}/preview", cairn.ActionRead, 0, s.previewMailTemplate},
 
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},
@@ -194,7 +203,7 @@ var actionText = map[cairn.Action]string{
 	cairn.ActionRead:               "read this organization's data",
 	cairn.ActionIssue:              "issue, re-issue or renew awards",
 	cairn.ActionRevoke:             "revoke, suspend or reinstate awards",
-	cairn.ActionManageAchievements: "create or change achievements, images and issuing rules",
+	cairn.ActionManageAchievements: "create or change achievements, images, issuing rules and mail templates",
 	cairn.ActionManageIssuers:      "create or change issuers or rotate their keys",
 	cairn.ActionManageAPIKeys:      "list, create or revoke API keys",
 }

@@ -55,14 +55,19 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
 		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
 
-		"GET /api/v1/rules":         {path: "/api/v1/rules"},
-		"POST /api/v1/rules":        {path: "/api/v1/rules", body: map[string]any{"name": "Mine", "eventType": "course.completed", "achievementId": a.achievementID}, code: 422, field: "achievementId"},
-		"GET /api/v1/rules/{id}":    {path: "/api/v1/rules/" + a.ruleID, code: 404},
-		"PATCH /api/v1/rules/{id}":  {path: "/api/v1/rules/" + a.ruleID, body: map[string]any{"enabled": false}, code: 404},
-		"DELETE /api/v1/rules/{id}": {path: "/api/v1/rules/" + a.ruleID, code: 404},
-		"GET /api/v1/events":        {path: "/api/v1/events"},
-		"POST /api/v1/events":       {path: "/api/v1/events", body: eventBody("fixture-"+a.org.slug, "intruder@example.com", -1)}, // A's externalId is B's to use
-		"GET /api/v1/events/{id}":   {path: "/api/v1/events/" + a.eventID, code: 404},
+		"GET /api/v1/rules":                          {path: "/api/v1/rules"},
+		"POST /api/v1/rules":                         {path: "/api/v1/rules", body: map[string]any{"name": "Mine", "eventType": "course.completed", "achievementId": a.achievementID}, code: 422, field: "achievementId"},
+		"GET /api/v1/rules/{id}":                     {path: "/api/v1/rules/" + a.ruleID, code: 404},
+		"PATCH /api/v1/rules/{id}":                   {path: "/api/v1/rules/" + a.ruleID, body: map[string]any{"enabled": false}, code: 404},
+		"DELETE /api/v1/rules/{id}":                  {path: "/api/v1/rules/" + a.ruleID, code: 404},
+		"GET /api/v1/events":                         {path: "/api/v1/events"},
+		"POST /api/v1/events":                        {path: "/api/v1/events", body: eventBody("fixture-"+a.org.slug, "intruder@example.com", -1)}, // A's externalId is B's to use
+		"GET /api/v1/events/{id}":                    {path: "/api/v1/events/" + a.eventID, code: 404},
+		"GET /api/v1/mail":                           {path: "/api/v1/mail"},
+		"GET /api/v1/mail-templates/{kind}":          {path: "/api/v1/mail-templates/award"},
+		"PUT /api/v1/mail-templates/{kind}":          {path: "/api/v1/mail-templates/award", body: map[string]any{"subject": "B", "body": "B"}},
+		"DELETE /api/v1/mail-templates/{kind}":       {path: "/api/v1/mail-templates/reminder"},
+		"POST /api/v1/mail-templates/{kind}/preview": {path: "/api/v1/mail-templates/award/preview", body: map[string]any{"awardId": a.awardID}, code: 404},
 
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},

@@ -3,6 +3,7 @@ package issuing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cairn-badges/cairn"
@@ -18,6 +19,8 @@ const (
 	MaxTagLen        = 100
 	MaxResultDescs   = 50
 	MaxValidForMonth = 1200
+	MaxReminders     = 5
+	MaxReminderDays  = 365
 )
 
 // AchievementInput is what a caller gives to create or update an
@@ -40,6 +43,10 @@ type AchievementInput struct {
 	// ValidForMonths sets validUntil of awards to validFrom plus this many
 	// months; 0 means awards do not expire.
 	ValidForMonths int `json:"validForMonths,omitempty"`
+	// ReminderDays are the days before an award's validUntil on which its
+	// learner is reminded by mail, e.g. [30, 7]; none by default. At most
+	// MaxReminders, each from 1 to MaxReminderDays.
+	ReminderDays []int `json:"reminderDays,omitempty"`
 }
 
 // achievementTypes are the OB 3.0 AchievementType enumeration; "ext:Name"
@@ -140,6 +147,20 @@ func (in *AchievementInput) validate() error {
 	if in.ValidForMonths < 0 || in.ValidForMonths > MaxValidForMonth {
 		return cairn.Invalidf("validForMonths", "must be between 0 (no expiry) and %d", MaxValidForMonth)
 	}
+	if len(in.ReminderDays) > MaxReminders {
+		return cairn.Invalidf("reminderDays", "has %d entries; the limit is %d", len(in.ReminderDays), MaxReminders)
+	}
+	seen := map[int]bool{}
+	for i, d := range in.ReminderDays {
+		if d < 1 || d > MaxReminderDays {
+			return cairn.Invalidf(fmt.Sprintf("reminderDays[%d]", i), "must be a whole number of days from 1 to %d", MaxReminderDays)
+		}
+		if seen[d] {
+			return cairn.Invalidf(fmt.Sprintf("reminderDays[%d]", i), "repeats %d", d)
+		}
+		seen[d] = true
+	}
+	slices.SortFunc(in.ReminderDays, func(a, b int) int { return b - a })
 	return nil
 }
 
@@ -170,6 +191,7 @@ func (in *AchievementInput) apply(a *cairn.Achievement) {
 	a.Alignments, a.ResultDescriptions, a.CreditsAvailable = in.Alignments, in.ResultDescriptions, in.CreditsAvailable
 	a.Tags, a.FieldOfStudy, a.InLanguage, a.Version = in.Tags, in.FieldOfStudy, in.InLanguage, in.Version
 	a.ImageID, a.ValidFor = in.ImageID, in.ValidForMonths
+	a.ReminderDays = in.ReminderDays
 }
 
 // CreateAchievement creates an achievement of one of the organization's

@@ -1,5 +1,10 @@
 package store
 
+import (
+	"context"
+	"time"
+)
+
 // SetStatusListSize makes db create status lists of n entries (a multiple of
 // 8), so tests can fill lists.
 func SetStatusListSize(db *DB, n int) { db.listSize = n }
@@ -21,4 +26,27 @@ func QueryPlan(db *DB, query string, args ...any) ([]string, error) {
 		plan = append(plan, detail)
 	}
 	return plan, rows.Err()
+}
+
+// PrepareDuringWrite prepares query on the write pool (as the first group
+// commit prepares its statements) while a write transaction holds the
+// pool's connection and then looks up one of its statements, and returns
+// the transaction's error: a deadlock shows as the context's end.
+func PrepareDuringWrite(ctx context.Context, db *DB, query string) error {
+	inTx, prepared := make(chan struct{}), make(chan error, 1)
+	go func() {
+		<-inTx
+		_, err := db.ws.get(ctx, query)
+		prepared <- err
+	}()
+	err := db.write(ctx, func(x q) error {
+		close(inTx)
+		time.Sleep(50 * time.Millisecond) // let the prepare wait for the connection
+		_, err := x.pexec(ctx, "SELECT 1")
+		return err
+	})
+	if perr := <-prepared; err == nil {
+		err = perr
+	}
+	return err
 }

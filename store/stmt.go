@@ -41,21 +41,34 @@ func (c *stmtCache) cached(query string) *sql.Stmt {
 // nil when the cache is full (the caller then runs the query unprepared).
 // Preparing takes a connection of the pool: never call get while holding
 // one in a transaction (SQLite's write pool has only that one).
+//
+// The lock is not held while preparing: preparing waits for a connection,
+// and a transaction holding SQLite's one write connection may be looking
+// up its statements (cached) meanwhile, which would then wait for the
+// lock: a deadlock until the context ends.
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st := c.cached(query); st != nil {
+	c.mu.RLock()
+	st, full := c.m[query], len(c.m) >= maxStmts
+	c.mu.RUnlock()
+	if st != nil {
 		return st, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[query]; st != nil {
-		return st, nil
-	}
-	if len(c.m) >= maxStmts {
+	if full {
 		return nil, nil
 	}
 	st, err := c.db.PrepareContext(ctx, c.d.rebind(query))
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev := c.m[query]; prev != nil {
+		st.Close() // another caller prepared it meanwhile
+		return prev, nil
+	}
+	if len(c.m) >= maxStmts {
+		st.Close()
+		return nil, nil
 	}
 	c.m[query] = st
 	return st, nil

@@ -384,3 +384,15 @@ func TestIdempotencyLookupUsesIndex(t *testing.T) {
 		t.Fatalf("the idempotency lookup does not use awards_idempotency: %s", s)
 	}
 }
+
+// TestPrepareDuringWrite: preparing a statement on the write pool while a
+// write transaction holds its one connection does not deadlock with the
+// transaction's own statement lookups.
+func TestPrepareDuringWrite(t *testing.T) {
+	db := openSQLite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := store.PrepareDuringWrite(ctx, db, "SELECT 2"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -209,6 +209,13 @@ func filename(c *ob.OpenBadgeCredential, aw *cairn.Award, ext string) string {
 	return slug + "-" + short + ext
 }
 
+// BakedPNG returns the award's credential baked into its badge image
+// (PNG), as {base}/credentials/{id}.png serves it; the award mail attaches
+// it.
+func (p *Public) BakedPNG(ctx context.Context, aw *cairn.Award) ([]byte, error) {
+	return p.bake(ctx, aw, ".png")
+}
+
 // bake bakes the credential into the achievement's image when it has one
 // in that format, else into a generated design.
 func (p *Public) bake(ctx context.Context, aw *cairn.Award, ext string) ([]byte, error) {

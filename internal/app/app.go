@@ -29,6 +29,7 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/logserver"
+	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/throttle"
@@ -66,6 +67,11 @@ type Config struct {
 	// may take rendering pages ahead of their views
 	// (CAIRN_PRERENDER_SHARE; default 0.5, 1 for a whole core).
 	PrerenderShare float64
+	// SMTPURL turns mail to learners on (CAIRN_SMTP_URL or
+	// CAIRN_SMTP_URL_FILE): smtp://user:password@host:587?tls=starttls,
+	// smtps://…:465 or smtp://host:25?tls=none; see mail.ParseURL.
+	// SMTPFrom is the sender (CAIRN_SMTP_FROM, or from= in the URL).
+	SMTPURL, SMTPFrom string
 
 	errs []error // variables that did not parse; New reports the first
 }
@@ -125,6 +131,8 @@ func ConfigFromEnv() Config {
 	c.parse("CAIRN_VERIFY_BURST", func(v string) (err error) { c.Verify.Burst, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_CPU_SHARE", func(v string) (err error) { c.Verify.CPUShare, err = strconv.ParseFloat(v, 64); return })
 	set(&c.Verify.ClientIPHeader, "CAIRN_CLIENT_IP_HEADER")
+	set(&c.SMTPURL, "CAIRN_SMTP_URL")
+	set(&c.SMTPFrom, "CAIRN_SMTP_FROM")
 	c.parse("CAIRN_PRERENDER_SHARE", func(v string) (err error) {
 		if c.PrerenderShare, err = strconv.ParseFloat(v, 64); err == nil && (c.PrerenderShare <= 0 || c.PrerenderShare > 1) {
 			err = fmt.Errorf("x: %w", errors.New("want a number above 0, at most 1"))
@@ -181,6 +189,9 @@ type App struct {
 	// registerEffect).
 	outbox  *outbox.Worker
 	effects []outbox.AwardMessagesFunc
+	// mail sends learners their awards and reminders (off without
+	// Config.SMTPURL).
+	mail *mail.Mailer
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -253,6 +264,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// transaction; the outbox worker (background) carries them out.
 	a.outbox = outbox.NewWorker(a.db, "cairn-"+uuid.NewString(), log)
 	a.db.OutboxWake = a.outbox.Wake
+	a.mail = &mail.Mailer{Store: a.db, BaseURL: a.cfg.BaseURL, Log: log}
+	if cfg.SMTPURL != "" || cfg.SMTPFrom != "" {
+		if cfg.SMTPURL == "" {
+			a.closeEarly()
+			return nil, fmt.Errorf("CAIRN_SMTP_FROM is set but CAIRN_SMTP_URL is not")
+		}
+		if a.mail.Config, err = mail.ParseURL(cfg.SMTPURL, cfg.SMTPFrom); err != nil {
+			a.closeEarly()
+			return nil, fmt.Errorf("CAIRN_SMTP_URL: %w", err)
+		}
+		a.registerEffect(a.mail.Consumer(), a.mail.AwardMessages)
+		log.Info("mail to learners is on", "smtp", a.mail.Config.String())
+	}
 	witnesses, err := issuing.ParseWitnesses(cfg.Witnesses)
 	if err != nil {
 		a.closeEarly()
@@ -417,14 +441,19 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
 	a.public.Register(mux)
+	// The award mail attaches the credential baked into its badge, as the
+	// credential page's .png serves it; the claim link it holds opens the
+	// credential page until learners have accounts.
+	a.mail.Badge = a.public.BakedPNG
+	mux.Handle("GET /claim/{token}", a.mail.ClaimHandler(a.public.NotFound))
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
-	admin.New(a.svc, admin.Options{Log: a.log}).Register(mux)
+	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()
@@ -562,7 +591,7 @@ func (a *App) background(ctx context.Context) {
 	go func() { a.public.Run(ctx); close(pagesDone) }()
 	go func() { a.outbox.Run(ctx); close(outboxDone) }()
 	defer func() { <-logDone; <-pagesDone; <-outboxDone }()
-	lastPrune := time.Time{}
+	lastPrune, lastRemind := time.Time{}, time.Time{}
 	a.refreshEpochs(ctx)
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -590,9 +619,20 @@ func (a *App) background(ctx context.Context) {
 				a.log.Warn("pruning the outbox", "err", err)
 			}
 		}
+		if time.Since(lastRemind) > remindEvery {
+			lastRemind = time.Now()
+			if _, err := a.mail.Remind(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("mail reminders", "err", err)
+			}
+		}
 		a.refreshEpochs(ctx)
 	}
 }
+
+// remindEvery is how often the background looks for awards whose expiry
+// reminder is due. Reminders are keyed per award, validUntil and day, so
+// every replica may look: each is enqueued once.
+const remindEvery = 10 * time.Minute
 
 // refreshEpochs tells the credential pages when each issuer's status lists
 // and keys last changed, so that pages checked before are checked again.

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"ConcurrentAwards", testConcurrentAwards},
 		{"Outbox", testOutbox},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
+		{"Mail", testMail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -543,6 +544,7 @@ func testAchievements(t *testing.T, db *store.DB) {
 		CreditsAvailable: &credits,
 		Tags:             []string{"metal", "trade"},
 		FieldOfStudy:     "Engineering", InLanguage: "en", Version: "1.0", ValidFor: 24,
+		ReminderDays: []int{30, 7},
 	}
 	must(t, "CreateAchievement", db.CreateAchievement(ctx, full))
 	got, err := db.Achievement(ctx, a.org.ID, full.ID)
@@ -575,11 +577,11 @@ func testAchievements(t *testing.T, db *store.DB) {
 
 	upd := *full
 	upd.IssuerID = other.ID // ignored
-	upd.Name, upd.CreditsAvailable, upd.Tags, upd.ValidFor = "Advanced welding", nil, nil, 0
+	upd.Name, upd.CreditsAvailable, upd.Tags, upd.ValidFor, upd.ReminderDays = "Advanced welding", nil, nil, 0, nil
 	must(t, "UpdateAchievement", db.UpdateAchievement(ctx, &upd))
 	got, err = db.Achievement(ctx, a.org.ID, full.ID)
 	must(t, "Achievement", err)
-	if got.Name != "Advanced welding" || got.CreditsAvailable != nil || got.Tags != nil || got.ValidFor != 0 ||
+	if got.Name != "Advanced welding" || got.CreditsAvailable != nil || got.Tags != nil || got.ValidFor != 0 || got.ReminderDays != nil ||
 		got.IssuerID != a.issuer.ID || !got.CreatedAt.Equal(full.CreatedAt) {
 		t.Errorf("after update: %+v", got)
 	}
