@@ -387,7 +387,7 @@ func (s *Service) post(ctx context.Context, url string, key []byte, id string, b
 func describeError(err error) error {
 	switch {
 	case errors.Is(err, errPrivate):
-		return outbox.Permanent(errPrivate)
+		return errPrivate
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return errors.New("no response within the timeout")
 	}
