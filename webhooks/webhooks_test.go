@@ -229,7 +229,7 @@ type receiver struct {
 	got    []delivery
 	seen   map[string]int  // webhook-id → times received
 	done   map[string]bool // webhook-ids answered with a 2xx
-	block  chan struct{}  // if not nil, requests wait on it
+	block  chan struct{}   // if not nil, requests wait on it
 	arrive chan string
 }
 
@@ -325,7 +325,10 @@ func TestAwardEvents(t *testing.T) {
 		want string
 	}{
 		{func() error { return nil }, webhooks.AwardIssued},
-		{func() error { _, err := e.svc.SetState(ctx, e.org.ID, aw.ID, cairn.StateSuspended, "check"); return err }, webhooks.AwardSuspended},
+		{func() error {
+			_, err := e.svc.SetState(ctx, e.org.ID, aw.ID, cairn.StateSuspended, "check")
+			return err
+		}, webhooks.AwardSuspended},
 		{func() error { _, err := e.svc.SetState(ctx, e.org.ID, aw.ID, cairn.StateActive, ""); return err }, webhooks.AwardReinstated},
 		{func() error { _, err := e.svc.Renew(ctx, e.org.ID, aw.ID, nil); return err }, webhooks.AwardRenewed},
 		{func() error { _, err := e.svc.Reissue(ctx, e.org.ID, aw.ID); return err }, webhooks.AwardRenewed},
