@@ -1,6 +1,7 @@
 // Package admin serves Cairn's staff web interface: the login page and the
 // pages under /admin where issuer staff define achievements, issue awards,
-// revoke, suspend, re-issue and renew them, and manage API keys.
+// revoke, suspend, re-issue and renew them, and manage API keys and webhook
+// endpoints.
 //
 // Pages are server-rendered with html/template from embedded files, one file
 // per page action, in the style of the public pages (the public layout's
@@ -48,6 +49,7 @@ import (
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/web"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 // Handler serves the login and admin pages. Create it with New.
@@ -60,6 +62,7 @@ type Handler struct {
 	now        func() time.Time
 	basePath   string // path part of the base URL: "" or "/prefix"
 	sessionTTL time.Duration
+	webhooks   *webhooks.Service // nil: no webhooks page
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -75,6 +78,8 @@ type Options struct {
 	Now func() time.Time
 	// Log receives internal errors (default slog.Default()).
 	Log *slog.Logger
+	// Webhooks, if set, serves the webhooks pages.
+	Webhooks *webhooks.Service
 }
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
@@ -84,7 +89,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime}
+		sessionTTL: opts.SessionLifetime, webhooks: opts.Webhooks}
 	// issuing.New accepted the base URL, so it is http(s) and parses.
 	h.cookies, _ = auth.NewCookies(svc.BaseURL())
 	if u, err := url.Parse(svc.BaseURL()); err == nil {
@@ -145,6 +150,16 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))
 	mux.Handle("POST /admin/api-keys/{id}/revoke", h.page(cairn.ActionManageAPIKeys, h.apiKeyRevoke))
+
+	if h.webhooks != nil {
+		mux.Handle("GET /admin/webhooks", h.page(cairn.ActionManageWebhooks, h.webhookList))
+		mux.Handle("POST /admin/webhooks", h.page(cairn.ActionManageWebhooks, h.webhookCreate))
+		mux.Handle("GET /admin/webhooks/{id}", h.page(cairn.ActionManageWebhooks, h.webhookShow))
+		mux.Handle("POST /admin/webhooks/{id}", h.page(cairn.ActionManageWebhooks, h.webhookUpdate))
+		mux.Handle("POST /admin/webhooks/{id}/test", h.page(cairn.ActionManageWebhooks, h.webhookTest))
+		mux.Handle("POST /admin/webhooks/{id}/delete", h.page(cairn.ActionManageWebhooks, h.webhookDelete))
+		mux.Handle("POST /admin/webhooks/{id}/deliveries/{delivery}/retry", h.page(cairn.ActionManageWebhooks, h.webhookRetry))
+	}
 
 	mux.Handle("/admin/", h.page(cairn.ActionRead, h.notFound))
 }

@@ -17,8 +17,10 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 const testBase = "https://badges.example.org"
@@ -40,7 +42,13 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, svc := testenv.Service(t, testBase, log)
 	v := verify.New(svc.Fetcher(fetch.Offline))
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log}
+	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := webhooks.New(db, kr, webhooks.Options{CredentialURL: svc.CredentialURL, ChangeType: svc.ChangeType, Log: log})
+	db.AwardMessages = wh.AwardMessages
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Webhooks: wh}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}
@@ -163,6 +171,8 @@ type fixture struct {
 	achievementID string
 	awardID       string
 	keyID         string // an API key other than the owner's
+	webhookID     string // a webhook endpoint
+	deliveryID    string // a delivery to it (a test event, never sent)
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -185,6 +195,16 @@ func (e *env) makeFixture(o org) fixture {
 	var k struct{ ID string }
 	e.do("POST", "/api/v1/api-keys", o.key, map[string]any{"name": "ci", "role": "issuer"}).must(e.t, 201, &k)
 	f.keyID = k.ID
+	var wh struct{ ID string }
+	e.do("POST", "/api/v1/webhooks", o.key, map[string]any{"url": "https://hooks.example.org/" + o.id, "events": []string{"award.issued"}}).must(e.t, 201, &wh)
+	f.webhookID = wh.ID
+	e.do("POST", "/api/v1/webhooks/"+wh.ID+"/test", o.key, nil).must(e.t, 202, nil)
+	var ds struct{ Items []struct{ ID string } }
+	e.do("GET", "/api/v1/webhooks/"+wh.ID+"/deliveries", o.key, nil).must(e.t, 200, &ds)
+	if len(ds.Items) != 1 {
+		e.t.Fatalf("deliveries after a test: %+v", ds)
+	}
+	f.deliveryID = ds.Items[0].ID
 	return f
 }
 
