@@ -60,13 +60,13 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
 
-		"GET /api/v1/webhooks":                                      {path: "/api/v1/webhooks"},
-		"POST /api/v1/webhooks":                                     {path: "/api/v1/webhooks", body: map[string]any{"url": "https://hooks.example.org/b", "events": []string{"award.issued"}}},
-		"GET /api/v1/webhooks/{id}":                                 {path: "/api/v1/webhooks/" + a.webhookID, code: 404},
-		"PATCH /api/v1/webhooks/{id}":                               {path: "/api/v1/webhooks/" + a.webhookID, body: map[string]any{"url": "https://evil.example.org/"}, code: 404},
-		"DELETE /api/v1/webhooks/{id}":                              {path: "/api/v1/webhooks/" + a.webhookID, code: 404},
-		"POST /api/v1/webhooks/{id}/test":                           {path: "/api/v1/webhooks/" + a.webhookID + "/test", code: 404},
-		"GET /api/v1/webhooks/{id}/deliveries":                      {path: "/api/v1/webhooks/" + a.webhookID + "/deliveries", code: 404},
+		"GET /api/v1/webhooks":                                     {path: "/api/v1/webhooks"},
+		"POST /api/v1/webhooks":                                    {path: "/api/v1/webhooks", body: map[string]any{"url": "https://hooks.example.org/b", "events": []string{"award.issued"}}},
+		"GET /api/v1/webhooks/{id}":                                {path: "/api/v1/webhooks/" + a.webhookID, code: 404},
+		"PATCH /api/v1/webhooks/{id}":                              {path: "/api/v1/webhooks/" + a.webhookID, body: map[string]any{"url": "https://evil.example.org/"}, code: 404},
+		"DELETE /api/v1/webhooks/{id}":                             {path: "/api/v1/webhooks/" + a.webhookID, code: 404},
+		"POST /api/v1/webhooks/{id}/test":                          {path: "/api/v1/webhooks/" + a.webhookID + "/test", code: 404},
+		"GET /api/v1/webhooks/{id}/deliveries":                     {path: "/api/v1/webhooks/" + a.webhookID + "/deliveries", code: 404},
 		"POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry": {path: "/api/v1/webhooks/" + a.webhookID + "/deliveries/" + a.deliveryID + "/retry", code: 404},
 
 		// B cannot sign as A's issuer; the verifiers answer anyone.
