@@ -147,9 +147,10 @@ func TestBrowserWebhooks(t *testing.T) {
 		}
 	}
 	// A test event, then disable.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#send-test")), chromedp.WaitVisible(chromedp.CSS(".notice"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#send-test"))); err != nil {
 		t.Fatal(err)
 	}
+	waitLocation(t, ctx, "done=test")
 	for i := 0; ; i++ {
 		if text := run(t, ctx, chromedp.Text(chromedp.CSS("#deliveries"))); strings.Contains(text, "webhook.test") && strings.Count(text, "Delivered") == 2 {
 			break
@@ -165,7 +166,11 @@ func TestBrowserWebhooks(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#webhook-form input[name=enabled]")),
 		chromedp.Click(chromedp.CSS("#webhook-form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitLocation(t, ctx, "done=update")
+	if err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/admin/webhooks"),
 		chromedp.WaitVisible(chromedp.CSS("#endpoints")),
 	); err != nil {
@@ -186,5 +191,22 @@ func TestBrowserWebhooks(t *testing.T) {
 	defer mu.Unlock()
 	if received != 2 || verified != 2 {
 		t.Errorf("the receiver got %d deliveries, %d with a valid signature; want 2 and 2", received, verified)
+	}
+}
+
+// waitLocation waits until the page's URL contains part (a form's
+// redirect has landed) and the page is loaded.
+func waitLocation(t *testing.T, ctx context.Context, part string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		if loc := run(t, ctx, chromedp.Location()); strings.Contains(loc, part) {
+			if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+				t.Fatal(err)
+			}
+			return
+		} else if i == 100 {
+			t.Fatalf("at %s, want a URL with %s", loc, part)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -54,7 +54,7 @@ func CheckURL(raw string, allowPrivate bool) error {
 	if allowPrivate {
 		return nil
 	}
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return cairn.Invalidf("url", "names this machine (localhost); private addresses are refused")
 	}
 	if a, err := netip.ParseAddr(host); err == nil && !fetch.PublicAddr(a) {

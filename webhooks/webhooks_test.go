@@ -107,6 +107,8 @@ func TestCheckURL(t *testing.T) {
 		{"http://hooks.example.org/cairn", true, true},
 		{"https://127.0.0.1/x", false, false},
 		{"https://localhost/x", false, false},
+		{"https://LocalHost./x", false, false},
+		{"https://a.localhost/x", false, false},
 		{"https://10.1.2.3/x", false, false},
 		{"https://192.168.0.1/x", false, false},
 		{"https://172.16.5.5/x", false, false},
