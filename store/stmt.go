@@ -45,17 +45,29 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := c.cached(query); st != nil {
 		return st, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[query]; st != nil {
-		return st, nil
-	}
-	if len(c.m) >= maxStmts {
+	c.mu.RLock()
+	full := len(c.m) >= maxStmts
+	c.mu.RUnlock()
+	if full {
 		return nil, nil
 	}
+	// Prepare without holding the lock: preparing waits for a connection
+	// of the pool, which a transaction may hold while it looks up a cached
+	// statement (SQLite's write pool has one connection), and holding the
+	// lock meanwhile would deadlock the two.
 	st, err := c.db.PrepareContext(ctx, c.d.rebind(query))
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev := c.m[query]; prev != nil {
+		st.Close() // another caller prepared it meanwhile
+		return prev, nil
+	}
+	if len(c.m) >= maxStmts {
+		st.Close()
+		return nil, nil
 	}
 	c.m[query] = st
 	return st, nil
