@@ -115,6 +115,18 @@ func testWebhooks(t *testing.T, db *store.DB) {
 		t.Fatalf("RewriteSealedKeys saw %v and left %x", seen, got.SecretSealed)
 	}
 
+	// Pruning keeps what is newer than the cutoff, and drops older attempts.
+	_, err = db.PruneOutbox(ctx, now.Add(-time.Hour))
+	must(t, "PruneOutbox", err)
+	if d, _ := db.WebhookDelivery(ctx, a.org.ID, "ep", d.ID); len(d.Attempts) != 1 {
+		t.Fatalf("PruneOutbox removed a recent attempt: %+v", d.Attempts)
+	}
+	_, err = db.PruneOutbox(ctx, now.Add(time.Hour))
+	must(t, "PruneOutbox", err)
+	if d, _ := db.WebhookDelivery(ctx, a.org.ID, "ep", d.ID); len(d.Attempts) != 0 {
+		t.Fatalf("PruneOutbox kept an old attempt: %+v", d.Attempts)
+	}
+
 	wantKind(t, "DeleteWebhook of another organization", db.DeleteWebhook(ctx, b.org.ID, "ep"), cairn.NotFound)
 	must(t, "DeleteWebhook", db.DeleteWebhook(ctx, a.org.ID, "ep"))
 	_, err = db.Webhook(ctx, a.org.ID, "ep")
