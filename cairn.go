@@ -54,7 +54,7 @@ type Role string
 
 // The roles, from most to least powerful.
 const (
-	RoleOwner  Role = "owner"  // everything, including members, API keys and issuer keys
+	RoleOwner  Role = "owner"  // everything, including members, API keys, issuer keys and webhooks
 	RoleIssuer Role = "issuer" // define achievements, issue, revoke, suspend
 	RoleViewer Role = "viewer" // read only
 )
@@ -81,6 +81,7 @@ const (
 	ActionManageMembers      Action = "manage-members"      // add, change and remove members
 	ActionManageAPIKeys      Action = "manage-api-keys"     // create and revoke API keys
 	ActionManageOrganization Action = "manage-organization" // rename the organization
+	ActionManageWebhooks     Action = "manage-webhooks"     // register, change and remove webhook endpoints
 )
 
 // Can reports whether r allows the action. Unknown roles and actions are
@@ -90,7 +91,7 @@ func (r Role) Can(a Action) bool {
 	case RoleOwner:
 		switch a {
 		case ActionRead, ActionIssue, ActionRevoke, ActionManageAchievements, ActionManageIssuers,
-			ActionManageMembers, ActionManageAPIKeys, ActionManageOrganization:
+			ActionManageMembers, ActionManageAPIKeys, ActionManageOrganization, ActionManageWebhooks:
 			return true
 		}
 	case RoleIssuer:

@@ -9,11 +9,11 @@ import (
 
 func TestRoleCan(t *testing.T) {
 	all := []cairn.Action{cairn.ActionRead, cairn.ActionIssue, cairn.ActionRevoke, cairn.ActionManageAchievements,
-		cairn.ActionManageIssuers, cairn.ActionManageMembers, cairn.ActionManageAPIKeys, cairn.ActionManageOrganization}
+		cairn.ActionManageIssuers, cairn.ActionManageMembers, cairn.ActionManageAPIKeys, cairn.ActionManageOrganization, cairn.ActionManageWebhooks}
 	allowed := map[cairn.Role]map[cairn.Action]bool{
 		cairn.RoleOwner: {cairn.ActionRead: true, cairn.ActionIssue: true, cairn.ActionRevoke: true,
 			cairn.ActionManageAchievements: true, cairn.ActionManageIssuers: true, cairn.ActionManageMembers: true,
-			cairn.ActionManageAPIKeys: true, cairn.ActionManageOrganization: true},
+			cairn.ActionManageAPIKeys: true, cairn.ActionManageOrganization: true, cairn.ActionManageWebhooks: true},
 		cairn.RoleIssuer: {cairn.ActionRead: true, cairn.ActionIssue: true, cairn.ActionRevoke: true,
 			cairn.ActionManageAchievements: true},
 		cairn.RoleViewer: {cairn.ActionRead: true},

@@ -2,7 +2,7 @@
 // pages under /admin where issuer staff define achievements, issue awards,
 // revoke, suspend, re-issue and renew them, set the rules that award
 // achievements for events (and see the events received), and manage API
-// keys.
+// keys and webhook endpoints.
 //
 // Pages are server-rendered with html/template from embedded files, one file
 // per page action, in the style of the public pages (the public layout's
@@ -51,6 +51,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/web"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 // Handler serves the login and admin pages. Create it with New.
@@ -64,6 +65,7 @@ type Handler struct {
 	basePath   string // path part of the base URL: "" or "/prefix"
 	sessionTTL time.Duration
 	mail       *mail.Mailer
+	webhooks   *webhooks.Service // nil: no webhooks page
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -82,6 +84,8 @@ type Options struct {
 	// Mail serves the Mail page: templates, previews and the mail sent
 	// (default: a mailer over svc.Store() with mail off).
 	Mail *mail.Mailer
+	// Webhooks, if set, serves the webhooks pages.
+	Webhooks *webhooks.Service
 }
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
@@ -91,7 +95,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime, mail: opts.Mail}
+		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks}
 	if st, ok := svc.Store().(mail.Store); ok && h.mail == nil {
 		h.mail = &mail.Mailer{Store: st, BaseURL: svc.BaseURL(), Log: opts.Log}
 	}
@@ -167,6 +171,16 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))
 	mux.Handle("POST /admin/api-keys/{id}/revoke", h.page(cairn.ActionManageAPIKeys, h.apiKeyRevoke))
+
+	if h.webhooks != nil {
+		mux.Handle("GET /admin/webhooks", h.page(cairn.ActionManageWebhooks, h.webhookList))
+		mux.Handle("POST /admin/webhooks", h.page(cairn.ActionManageWebhooks, h.webhookCreate))
+		mux.Handle("GET /admin/webhooks/{id}", h.page(cairn.ActionManageWebhooks, h.webhookShow))
+		mux.Handle("POST /admin/webhooks/{id}", h.page(cairn.ActionManageWebhooks, h.webhookUpdate))
+		mux.Handle("POST /admin/webhooks/{id}/test", h.page(cairn.ActionManageWebhooks, h.webhookTest))
+		mux.Handle("POST /admin/webhooks/{id}/delete", h.page(cairn.ActionManageWebhooks, h.webhookDelete))
+		mux.Handle("POST /admin/webhooks/{id}/deliveries/{delivery}/retry", h.page(cairn.ActionManageWebhooks, h.webhookRetry))
+	}
 
 	mux.Handle("/admin/", h.page(cairn.ActionRead, h.notFound))
 }

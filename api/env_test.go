@@ -17,9 +17,11 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 const testBase = "https://badges.example.org"
@@ -41,7 +43,13 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, svc := testenv.Service(t, testBase, log)
 	v := verify.New(svc.Fetcher(fetch.Offline))
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}}
+	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := webhooks.New(db, kr, webhooks.Options{CredentialURL: svc.CredentialURL, ChangeType: svc.ChangeType, Log: log})
+	db.AwardMessages = wh.AwardMessages
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}
@@ -166,6 +174,8 @@ type fixture struct {
 	keyID         string // an API key other than the owner's
 	ruleID        string // a rule for the achievement that needs a score of 90
 	eventID       string // an event that matched no rule
+	webhookID     string // a webhook endpoint
+	deliveryID    string // a delivery to it (a test event, never sent)
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -198,6 +208,16 @@ func (e *env) makeFixture(o org) fixture {
 		e.t.Fatalf("fixture event: outcome %q", ev.Outcome)
 	}
 	f.eventID = ev.ID
+	var wh struct{ ID string }
+	e.do("POST", "/api/v1/webhooks", o.key, map[string]any{"url": "https://hooks.example.org/" + o.id, "events": []string{"award.issued"}}).must(e.t, 201, &wh)
+	f.webhookID = wh.ID
+	e.do("POST", "/api/v1/webhooks/"+wh.ID+"/test", o.key, nil).must(e.t, 202, nil)
+	var ds struct{ Items []struct{ ID string } }
+	e.do("GET", "/api/v1/webhooks/"+wh.ID+"/deliveries", o.key, nil).must(e.t, 200, &ds)
+	if len(ds.Items) != 1 {
+		e.t.Fatalf("deliveries after a test: %+v", ds)
+	}
+	f.deliveryID = ds.Items[0].ID
 	return f
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/verify"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 // Verifier verifies credentials; *verify.Verifier implements it (as does
@@ -39,6 +40,9 @@ type Server struct {
 	// Mail serves the mail templates and the listing of mail; nil: those
 	// routes answer 503.
 	Mail *mail.Mailer
+	// Webhooks, if set, serves /api/v1/webhooks (without it those routes
+	// answer 503).
+	Webhooks *webhooks.Service
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -112,6 +116,15 @@ func (s *Server) routes() []route {
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},
 		{"DELETE", "/api-keys/{id}", cairn.ActionManageAPIKeys, 0, s.revokeAPIKey},
+
+		{"GET", "/webhooks", cairn.ActionManageWebhooks, 0, s.listWebhooks},
+		{"POST", "/webhooks", cairn.ActionManageWebhooks, 0, s.createWebhook},
+		{"GET", "/webhooks/{id}", cairn.ActionManageWebhooks, 0, s.getWebhook},
+		{"PATCH", "/webhooks/{id}", cairn.ActionManageWebhooks, 0, s.patchWebhook},
+		{"DELETE", "/webhooks/{id}", cairn.ActionManageWebhooks, 0, s.deleteWebhook},
+		{"POST", "/webhooks/{id}/test", cairn.ActionManageWebhooks, 0, s.testWebhook},
+		{"GET", "/webhooks/{id}/deliveries", cairn.ActionManageWebhooks, 0, s.listDeliveries},
+		{"POST", "/webhooks/{id}/deliveries/{deliveryId}/retry", cairn.ActionManageWebhooks, 0, s.retryDelivery},
 	}
 }
 
@@ -206,6 +219,7 @@ var actionText = map[cairn.Action]string{
 	cairn.ActionManageAchievements: "create or change achievements, images, issuing rules and mail templates",
 	cairn.ActionManageIssuers:      "create or change issuers or rotate their keys",
 	cairn.ActionManageAPIKeys:      "list, create or revoke API keys",
+	cairn.ActionManageWebhooks:     "list, register, change or remove webhook endpoints",
 }
 
 // notFound answers a path under /api/v1/ that no route serves: 405 with

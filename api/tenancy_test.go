@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 // tenancyCase is what org B asks of one route, aimed at org A's objects,
@@ -73,6 +74,15 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
 
+		"GET /api/v1/webhooks":                                     {path: "/api/v1/webhooks"},
+		"POST /api/v1/webhooks":                                    {path: "/api/v1/webhooks", body: map[string]any{"url": "https://hooks.example.org/b", "events": []string{"award.issued"}}},
+		"GET /api/v1/webhooks/{id}":                                {path: "/api/v1/webhooks/" + a.webhookID, code: 404},
+		"PATCH /api/v1/webhooks/{id}":                              {path: "/api/v1/webhooks/" + a.webhookID, body: map[string]any{"url": "https://evil.example.org/"}, code: 404},
+		"DELETE /api/v1/webhooks/{id}":                             {path: "/api/v1/webhooks/" + a.webhookID, code: 404},
+		"POST /api/v1/webhooks/{id}/test":                          {path: "/api/v1/webhooks/" + a.webhookID + "/test", code: 404},
+		"GET /api/v1/webhooks/{id}/deliveries":                     {path: "/api/v1/webhooks/" + a.webhookID + "/deliveries", code: 404},
+		"POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry": {path: "/api/v1/webhooks/" + a.webhookID + "/deliveries/" + a.deliveryID + "/retry", code: 404},
+
 		// B cannot sign as A's issuer; the verifiers answer anyone.
 		"POST /vc-api/credentials/issue": {path: "/vc-api/credentials/issue", body: map[string]any{"credential": map[string]any{
 			"@context": []string{"https://www.w3.org/ns/credentials/v2"}, "type": []string{"VerifiableCredential"},
@@ -100,6 +110,8 @@ type snapshot struct {
 	awards      int
 	rules       []*cairn.Rule
 	event       *cairn.Event
+	webhook     *webhooks.Endpoint
+	deliveries  []*webhooks.Delivery
 }
 
 func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
@@ -134,6 +146,10 @@ func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
 	check(err)
 	s.event, err = e.db.Event(ctx, a.org.id, a.eventID)
 	check(err)
+	s.webhook, err = e.db.Webhook(ctx, a.org.id, a.webhookID)
+	check(err)
+	s.deliveries, err = e.db.WebhookDeliveries(ctx, a.org.id, a.webhookID, 100)
+	check(err)
 	return s
 }
 
@@ -148,7 +164,7 @@ func TestTenancy(t *testing.T) {
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {
@@ -249,6 +265,8 @@ func TestRoles(t *testing.T) {
 		{"POST", "/api/v1/issuers/" + f.issuerID + "/rotate-keys", nil},
 		{"GET", "/api/v1/api-keys", nil},
 		{"POST", "/api/v1/api-keys", map[string]any{"name": "n", "role": "viewer"}},
+		{"GET", "/api/v1/webhooks", nil},
+		{"GET", "/api/v1/webhooks/" + f.webhookID + "/deliveries", nil},
 	}
 	ok := func(t *testing.T, key string, c call) {
 		t.Helper()

@@ -130,27 +130,8 @@ func (s *Service) LogOrigin() string {
 // The event's digest is the SHA-256 of the exact signed credential: the
 // Data Integrity JSON, or the VC-JWT for an award issued only as a JWT.
 func (s *Service) AwardEvent(ctx context.Context, prev, cur *cairn.Award) (*translog.Event, error) {
-	var t translog.EventType
-	marked, _ := ctx.Value(logEventKey{}).(translog.EventType)
-	switch {
-	case prev == nil:
-		t = translog.Issued
-	case prev.State != cur.State:
-		switch cur.State {
-		case cairn.StateRevoked:
-			t = translog.Revoked
-		case cairn.StateSuspended:
-			t = translog.Suspended
-		default:
-			t = translog.Reinstated
-		}
-	case marked.Valid():
-		// Reissue and Renew say which they are, even when re-signing made
-		// the same bytes (same second, nothing changed).
-		t = marked
-	case !bytes.Equal(prev.CredentialJSON, cur.CredentialJSON) || prev.CredentialJWT != cur.CredentialJWT:
-		t = translog.Reissued
-	default:
+	t := s.ChangeType(ctx, prev, cur)
+	if t == "" {
 		return nil, nil
 	}
 	at := cur.UpdatedAt
@@ -165,6 +146,37 @@ func (s *Service) AwardEvent(ctx context.Context, prev, cur *cairn.Award) (*tran
 		Time:             at,
 	}
 	return ev, nil
+}
+
+// ChangeType returns what an award change is, as the transparency log
+// names it: issued (prev is nil), revoked, suspended, reinstated, renewed or
+// reissued (Renew and Reissue mark their context; a change of the signed
+// bytes made otherwise is a re-issue), or "" for a change that is none of
+// them (a new reason for the same state). It runs inside the change's
+// transaction (the outbox's AwardMessagesFunc calls it too): it only looks
+// at its arguments.
+func (s *Service) ChangeType(ctx context.Context, prev, cur *cairn.Award) translog.EventType {
+	marked, _ := ctx.Value(logEventKey{}).(translog.EventType)
+	switch {
+	case prev == nil:
+		return translog.Issued
+	case prev.State != cur.State:
+		switch cur.State {
+		case cairn.StateRevoked:
+			return translog.Revoked
+		case cairn.StateSuspended:
+			return translog.Suspended
+		default:
+			return translog.Reinstated
+		}
+	case marked.Valid():
+		// Reissue and Renew say which they are, even when re-signing made
+		// the same bytes (same second, nothing changed).
+		return marked
+	case !bytes.Equal(prev.CredentialJSON, cur.CredentialJSON) || prev.CredentialJWT != cur.CredentialJWT:
+		return translog.Reissued
+	}
+	return ""
 }
 
 // SignedBytes returns the exact signed bytes of an award's credential, the

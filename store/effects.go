@@ -247,12 +247,16 @@ func (db *DB) OutboxMessages(ctx context.Context, orgID, kind string, before int
 	return out, mapErr(rows.Err())
 }
 
-// PruneOutbox deletes messages that ended before cutoff and returns how
-// many.
+// PruneOutbox deletes messages that ended before cutoff, and the webhook
+// attempts made before it, and returns how many messages.
 func (db *DB) PruneOutbox(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(x q) (err error) {
 		n, err = x.execN(ctx, "DELETE FROM outbox WHERE state <> 'pending' AND ended_at < ?", cutoff)
+		if err != nil {
+			return err
+		}
+		_, err = x.exec(ctx, "DELETE FROM webhook_attempts WHERE started_at < ?", cutoff)
 		return err
 	})
 	return n, err

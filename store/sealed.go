@@ -6,19 +6,21 @@ import (
 	"errors"
 )
 
-// SealedKey is a private key sealed by the keyring, as the database holds
-// it: an issuer signing key (IssuerID and Fragment set) or the
-// transparency log's key (LogName set).
+// SealedKey is a secret sealed by the keyring, as the database holds it:
+// an issuer signing key (IssuerID and Fragment set), the transparency
+// log's key (LogName set) or a webhook endpoint's signing secret
+// (WebhookID set).
 type SealedKey struct {
-	ID       string // the issuer key's id; "log" for the log key
-	IssuerID string
-	Fragment string
-	LogName  string
-	Sealed   []byte
+	ID        string // the issuer key's id; "log" for the log key; the endpoint's id
+	IssuerID  string
+	Fragment  string
+	LogName   string
+	WebhookID string
+	Sealed    []byte
 }
 
-// RewriteSealedKeys calls fn with every sealed private key in the
-// database, in one transaction whose rows are locked, and stores what fn
+// RewriteSealedKeys calls fn with every sealed private key (and webhook
+// secret) in the database, in one transaction whose rows are locked, and stores what fn
 // returns in place of the blob; nil leaves it as it is. An error from fn
 // rolls every change back. It returns how many blobs it replaced. It is
 // for master key rotation (see keyring.Keyring.Reseal).
@@ -54,6 +56,25 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 		case !errors.Is(err, sql.ErrNoRows):
 			return mapErr(err)
 		}
+		rows, err = x.query(ctx, "SELECT id, secret_sealed FROM webhook_endpoints ORDER BY id"+x.d.forUpdate())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k SealedKey
+			if err := rows.Scan(&k.ID, bytesCol{&k.Sealed}); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			k.WebhookID = k.ID
+			all = append(all, &k)
+		}
+		if err := rows.Close(); err != nil {
+			return mapErr(err)
+		}
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
 		for _, k := range all {
 			if len(k.Sealed) == 0 {
 				continue // a public-only key: nothing sealed
@@ -65,9 +86,12 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 			if sealed == nil {
 				continue
 			}
-			if k.LogName != "" {
+			switch {
+			case k.LogName != "":
 				_, err = x.exec(ctx, "UPDATE translog_key SET private_sealed = ? WHERE id = 1", sealed)
-			} else {
+			case k.WebhookID != "":
+				_, err = x.exec(ctx, "UPDATE webhook_endpoints SET secret_sealed = ? WHERE id = ?", sealed, k.WebhookID)
+			default:
 				_, err = x.exec(ctx, "UPDATE issuer_keys SET private_sealed = ? WHERE id = ?", sealed, k.ID)
 			}
 			if err != nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/cairn-badges/cairn/throttle"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/web"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 // Config is read once, from CAIRN_* variables and flags.
@@ -72,6 +73,11 @@ type Config struct {
 	// smtps://…:465 or smtp://host:25?tls=none; see mail.ParseURL.
 	// SMTPFrom is the sender (CAIRN_SMTP_FROM, or from= in the URL).
 	SMTPURL, SMTPFrom string
+	// WebhooksAllowPrivate lets webhook endpoints be on private, loopback
+	// and link-local addresses, and plain http
+	// (CAIRN_WEBHOOKS_ALLOW_PRIVATE): for receivers on the operator's own
+	// network. Off, they are refused at registration and at each delivery.
+	WebhooksAllowPrivate bool
 
 	errs []error // variables that did not parse; New reports the first
 }
@@ -124,6 +130,7 @@ func ConfigFromEnv() Config {
 	set(&c.MetricsToken, "CAIRN_METRICS_TOKEN")
 	c.Offline = truthy(env("CAIRN_OFFLINE"))
 	c.Demo = truthy(env("CAIRN_DEMO"))
+	c.WebhooksAllowPrivate = truthy(env("CAIRN_WEBHOOKS_ALLOW_PRIVATE"))
 	c.parse("CAIRN_VERIFY_CONCURRENCY", func(v string) (err error) { c.Verify.Concurrency, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_QUEUE", func(v string) (err error) { c.Verify.Queue, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_TIMEOUT", func(v string) (err error) { c.Verify.Timeout, err = time.ParseDuration(v); return })
@@ -192,6 +199,8 @@ type App struct {
 	// mail sends learners their awards and reminders (off without
 	// Config.SMTPURL).
 	mail *mail.Mailer
+	// webhooks delivers events to the organizations' endpoints.
+	webhooks *webhooks.Service
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -277,6 +286,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.registerEffect(a.mail.Consumer(), a.mail.AwardMessages)
 		log.Info("mail to learners is on", "smtp", a.mail.Config.String())
 	}
+	a.webhooks = webhooks.New(a.db, kr, webhooks.Options{AllowPrivate: cfg.WebhooksAllowPrivate,
+		CredentialURL: a.svc.CredentialURL, ChangeType: a.svc.ChangeType, Log: log})
+	if err := a.webhooks.Refresh(ctx); err != nil {
+		// Until it loads, every organization's award changes give events,
+		// which the fan-out drops for those without endpoints.
+		log.Warn("webhooks: loading the organizations with endpoints", "err", err)
+	}
+	a.registerEffect(a.webhooks.EventConsumer(), a.webhooks.AwardMessages)
+	a.registerEffect(a.webhooks.DeliveryConsumer(), nil)
 	witnesses, err := issuing.ParseWitnesses(cfg.Witnesses)
 	if err != nil {
 		a.closeEarly()
@@ -441,7 +459,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
@@ -453,7 +471,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
-	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail}).Register(mux)
+	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()
@@ -586,11 +604,12 @@ func (a *App) Close() error {
 // removes expired sessions and follows the issuers' verification epochs.
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
-	logDone, pagesDone, outboxDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	logDone, pagesDone, outboxDone, hooksDone := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { a.tlog.Run(ctx); close(logDone) }()
 	go func() { a.public.Run(ctx); close(pagesDone) }()
 	go func() { a.outbox.Run(ctx); close(outboxDone) }()
-	defer func() { <-logDone; <-pagesDone; <-outboxDone }()
+	go func() { a.webhooks.Run(ctx); close(hooksDone) }()
+	defer func() { <-logDone; <-pagesDone; <-outboxDone; <-hooksDone }()
 	lastPrune, lastRemind := time.Time{}, time.Time{}
 	a.refreshEpochs(ctx)
 	t := time.NewTicker(5 * time.Second)

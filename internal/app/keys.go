@@ -10,6 +10,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
 // MasterKeyPath returns the master key file cfg uses, or "" when the key
@@ -51,7 +52,7 @@ func newKeyring(cfg Config) (*keyring.Keyring, error) {
 }
 
 // ResealKeys re-seals, in one transaction, every private key in db (the
-// issuers' and the transparency log's) that kr's current master key did not
+// issuers' and the transparency log's) and every webhook secret that kr's current master key did not
 // seal, under that key, and returns how many it re-sealed. A key kr cannot
 // open fails the call and changes nothing.
 func ResealKeys(ctx context.Context, db *store.DB, kr *keyring.Keyring) (int, error) {
@@ -60,7 +61,10 @@ func ResealKeys(ctx context.Context, db *store.DB, kr *keyring.Keyring) (int, er
 			return nil, nil
 		}
 		aad, what := issuing.LogKeyAAD(k.LogName), "the transparency log key"
-		if k.LogName == "" {
+		switch {
+		case k.WebhookID != "":
+			aad, what = webhooks.SecretAAD(k.WebhookID), "the secret of webhook endpoint "+k.WebhookID
+		case k.LogName == "":
 			aad, what = issuing.IssuerKeyAAD(k.IssuerID, k.Fragment), fmt.Sprintf("issuer %s key %s", k.IssuerID, k.Fragment)
 		}
 		sealed, err := kr.Reseal(k.Sealed, aad)

@@ -23,6 +23,7 @@ func runServe(e *env, args []string) error {
 	cfg := app.ConfigFromEnv()
 	fs := serveFlags(e, "serve", "[--addr HOST:PORT] [--data DIR] [--base-url URL] [--database-url URL] [--metrics-addr HOST:PORT] [--demo] [--offline]", &cfg)
 	fs.BoolVar(&cfg.Offline, "offline", cfg.Offline, "the verifier never uses the network (CAIRN_OFFLINE)")
+	fs.BoolVar(&cfg.WebhooksAllowPrivate, "webhooks-allow-private", cfg.WebhooksAllowPrivate, "allow webhook endpoints on private and loopback addresses, and plain http (CAIRN_WEBHOOKS_ALLOW_PRIVATE)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "on the first run, also seed sample achievements and awards (CAIRN_DEMO)")
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", cfg.SMTPFrom, "sender of mail to learners (CAIRN_SMTP_FROM; the server is CAIRN_SMTP_URL or CAIRN_SMTP_URL_FILE)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "serve /metrics on this address only, e.g. 127.0.0.1:9090 (CAIRN_METRICS_ADDR; CAIRN_METRICS_TOKEN serves it on --addr to that bearer token)")
