@@ -44,9 +44,9 @@ import (
 
 // Limits of a rule.
 const (
-	MaxDepth    = 12   // nesting of rules
-	MaxRules    = 500  // rules in one pathway, every level counted
-	MaxChildren = 200  // rules in one all, any or of list
+	MaxDepth    = 12  // nesting of rules
+	MaxRules    = 500 // rules in one pathway, every level counted
+	MaxChildren = 200 // rules in one all, any or of list
 	MaxRuleSize = 64 << 10
 	maxIDLen    = 128
 	maxTextLen  = 500
