@@ -40,7 +40,7 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, svc := testenv.Service(t, testBase, log)
 	v := verify.New(svc.Fetcher(fetch.Offline))
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log}
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Pathways: issuing.NewPathways(svc, db)}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}
@@ -163,6 +163,8 @@ type fixture struct {
 	achievementID string
 	awardID       string
 	keyID         string // an API key other than the owner's
+	pathwayID     string // a pathway to a second achievement, requiring the first
+	recognitionID string
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -185,6 +187,13 @@ func (e *env) makeFixture(o org) fixture {
 	var k struct{ ID string }
 	e.do("POST", "/api/v1/api-keys", o.key, map[string]any{"name": "ci", "role": "issuer"}).must(e.t, 201, &k)
 	f.keyID = k.ID
+	var micro, pw, rec struct{ ID string }
+	e.do("POST", "/api/v1/achievements", o.key, achievementBody(f.issuerID, "")).must(e.t, 201, &micro)
+	e.do("POST", "/api/v1/pathways", o.key, map[string]any{"name": "Path", "achievementId": micro.ID,
+		"rule": map[string]any{"achievement": f.achievementID}}).must(e.t, 201, &pw)
+	f.pathwayID = pw.ID
+	e.do("POST", "/api/v1/recognitions", o.key, map[string]any{"name": "Prior experience", "credits": 5}).must(e.t, 201, &rec)
+	f.recognitionID = rec.ID
 	return f
 }
 

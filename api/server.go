@@ -35,6 +35,9 @@ type Server struct {
 	// award's event to be in the transparency log under a signed checkpoint.
 	WaitIncluded func(ctx context.Context, credentialID string, timeout time.Duration) (*issuing.Inclusion, error)
 	Log          *slog.Logger
+	// Pathways runs stackable pathways; the /pathways, /recognitions and
+	// /learners routes answer 503 without it.
+	Pathways *issuing.Pathways
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -89,6 +92,17 @@ func (s *Server) routes() []route {
 		{"POST", "/awards/{id}/reinstate", cairn.ActionRevoke, 0, s.stateChange(cairn.StateActive)},
 		{"POST", "/awards/{id}/reissue", cairn.ActionIssue, 0, s.reissue},
 		{"POST", "/awards/{id}/renew", cairn.ActionIssue, 0, s.renew},
+
+		{"GET", "/pathways", cairn.ActionRead, 0, s.listPathways},
+		{"POST", "/pathways", cairn.ActionManageAchievements, 0, s.createPathway},
+		{"GET", "/pathways/{id}", cairn.ActionRead, 0, s.getPathway},
+		{"PUT", "/pathways/{id}", cairn.ActionManageAchievements, 0, s.putPathway},
+		{"DELETE", "/pathways/{id}", cairn.ActionManageAchievements, 0, s.deletePathway},
+		{"GET", "/pathways/{id}/progress", cairn.ActionRead, 0, s.pathwayProgress},
+		{"GET", "/recognitions", cairn.ActionRead, 0, s.listRecognitions},
+		{"POST", "/recognitions", cairn.ActionManageAchievements, 0, s.createRecognition},
+		{"POST", "/learners/{email}/recognitions", cairn.ActionIssue, 0, s.recordRecognition},
+		{"POST", "/learners/{email}/external-credentials", cairn.ActionIssue, verify.MaxInputBytes + 64<<10, s.addExternalCredential},
 
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},

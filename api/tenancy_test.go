@@ -55,6 +55,17 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
 		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
 
+		"GET /api/v1/pathways":                               {path: "/api/v1/pathways"},
+		"POST /api/v1/pathways":                              {path: "/api/v1/pathways", body: map[string]any{"name": "Mine", "achievementId": a.achievementID, "rule": map[string]any{"achievement": a.achievementID}}, code: 422, field: "achievementId"},
+		"GET /api/v1/pathways/{id}":                          {path: "/api/v1/pathways/" + a.pathwayID, code: 404},
+		"PUT /api/v1/pathways/{id}":                          {path: "/api/v1/pathways/" + a.pathwayID, body: map[string]any{"name": "Taken", "achievementId": a.achievementID, "rule": map[string]any{"achievement": a.achievementID}}, code: 404},
+		"DELETE /api/v1/pathways/{id}":                       {path: "/api/v1/pathways/" + a.pathwayID, code: 404},
+		"GET /api/v1/pathways/{id}/progress":                 {path: "/api/v1/pathways/" + a.pathwayID + "/progress?recipient=learner@example.com", code: 404},
+		"GET /api/v1/recognitions":                           {path: "/api/v1/recognitions"},
+		"POST /api/v1/recognitions":                          {path: "/api/v1/recognitions", body: map[string]any{"name": "B's"}},
+		"POST /api/v1/learners/{email}/recognitions":         {path: "/api/v1/learners/learner@example.com/recognitions", body: map[string]any{"recognitionId": a.recognitionID, "evidence": []map[string]any{{"narrative": "x"}}}, code: 422, field: "recognitionId"},
+		"POST /api/v1/learners/{email}/external-credentials": {path: "/api/v1/learners/learner@example.com/external-credentials", body: `{"credential":{"not":"a credential"}}`, code: 422},
+
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
@@ -128,7 +139,7 @@ func TestTenancy(t *testing.T) {
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.pathwayID, a.recognitionID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {
