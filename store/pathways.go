@@ -168,7 +168,10 @@ func reindexPathways(ctx context.Context, x q, orgID string) error {
 // Errors: NotFound (none, or deleted).
 func (db *DB) Pathway(ctx context.Context, orgID, id string) (*pathway.Pathway, error) {
 	p, err := scanPathway(db.read().row(ctx, "SELECT "+pathwayColumns+pathwayFrom+" WHERE p.id = ? AND p.org_id = ? AND p.deleted_at IS NULL", id, orgID))
-	return p, orNotFound(err, "pathway")
+	if err != nil {
+		return nil, orNotFound(err, "pathway")
+	}
+	return p, nil
 }
 
 // PathwayVersion returns one version of a pathway of the organization,
@@ -176,14 +179,20 @@ func (db *DB) Pathway(ctx context.Context, orgID, id string) (*pathway.Pathway, 
 func (db *DB) PathwayVersion(ctx context.Context, orgID, id string, version int) (*pathway.Pathway, error) {
 	p, err := scanPathway(db.read().row(ctx, `SELECT p.id, p.org_id, v.version, v.name, v.description, v.achievement_id, v.rule, v.auto_award, p.created_at, v.created_at
 		FROM pathways p JOIN pathway_versions v ON v.pathway_id = p.id WHERE p.id = ? AND p.org_id = ? AND v.version = ?`, id, orgID, version))
-	return p, orNotFound(err, "pathway version")
+	if err != nil {
+		return nil, orNotFound(err, "pathway version")
+	}
+	return p, nil
 }
 
 // PublicPathway returns the current version of a pathway by ID, for its
 // public page. Errors: NotFound.
 func (db *DB) PublicPathway(ctx context.Context, id string) (*pathway.Pathway, error) {
 	p, err := scanPathway(db.read().row(ctx, "SELECT "+pathwayColumns+pathwayFrom+" WHERE p.id = ? AND p.deleted_at IS NULL", id))
-	return p, orNotFound(err, "pathway")
+	if err != nil {
+		return nil, orNotFound(err, "pathway")
+	}
+	return p, nil
 }
 
 // Pathways returns the organization's current pathways, oldest first.
@@ -276,7 +285,10 @@ func (db *DB) AwardByIdempotencyKey(ctx context.Context, orgID, key string) (*ca
 		return nil, notFound("award")
 	}
 	a, err := scanAward(db.read().prow(ctx, qAwardByKey, orgID, key))
-	return a, orNotFound(err, "award")
+	if err != nil {
+		return nil, orNotFound(err, "award")
+	}
+	return a, nil
 }
 
 // PathwayAward returns the award pathwayID gave to recipient, with its
