@@ -60,6 +60,7 @@ type Handler struct {
 	now        func() time.Time
 	basePath   string // path part of the base URL: "" or "/prefix"
 	sessionTTL time.Duration
+	pathways   *issuing.Pathways // nil: no pathway pages
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -75,6 +76,8 @@ type Options struct {
 	Now func() time.Time
 	// Log receives internal errors (default slog.Default()).
 	Log *slog.Logger
+	// Pathways, if set, adds the pathway pages.
+	Pathways *issuing.Pathways
 }
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
@@ -84,7 +87,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime}
+		sessionTTL: opts.SessionLifetime, pathways: opts.Pathways}
 	// issuing.New accepted the base URL, so it is http(s) and parses.
 	h.cookies, _ = auth.NewCookies(svc.BaseURL())
 	if u, err := url.Parse(svc.BaseURL()); err == nil {
@@ -141,6 +144,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/awards/{id}/state", h.page(cairn.ActionRevoke, h.awardState))
 	mux.Handle("POST /admin/awards/{id}/reissue", h.page(cairn.ActionIssue, h.awardReissue))
 	mux.Handle("POST /admin/awards/{id}/renew", h.page(cairn.ActionIssue, h.awardRenew))
+
+	mux.Handle("GET /admin/pathways", h.page(cairn.ActionRead, h.pathwayList))
+	mux.Handle("GET /admin/pathways/new", h.page(cairn.ActionManageAchievements, h.pathwayNew))
+	mux.Handle("POST /admin/pathways/new", h.page(cairn.ActionManageAchievements, h.pathwayCreate))
+	mux.Handle("GET /admin/pathways/{id}", h.page(cairn.ActionRead, h.pathwayShow))
+	mux.Handle("POST /admin/pathways/{id}/issue", h.page(cairn.ActionIssue, h.pathwayIssue))
 
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))

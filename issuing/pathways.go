@@ -848,3 +848,79 @@ func issuedTo(subjectID string, ids []ob.IdentityObject, recipient string) bool 
 	}
 	return false
 }
+
+// Candidate is a learner for whom a pathway's rule holds today.
+type Candidate struct {
+	Recipient string
+	Outcome   pathway.Outcome
+	// Holds is set when the learner already holds the pathway's award.
+	Holds bool
+}
+
+// MaxCandidates bounds how many learners Qualifying looks at.
+const MaxCandidates = 2000
+
+// Qualifying returns the learners (among the first MaxCandidates who hold
+// an achievement the pathway involves) for whom the pathway's current rule
+// holds today, and whether each already holds its award: the preview of
+// the staff pages. Errors: NotFound.
+func (p *Pathways) Qualifying(ctx context.Context, orgID, pathwayID string) (*pathway.Pathway, []Candidate, error) {
+	pw, err := p.st.Pathway(ctx, orgID, pathwayID)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := p.orgPathways(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs, err := p.st.PathwayRecipients(ctx, orgID, pathway.Involved(all)[pw.ID], "", MaxCandidates)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Candidate
+	for _, r := range rs {
+		facts, err := p.Facts(ctx, orgID, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		o := pathway.Evaluate(pw.Rule, facts)
+		if !o.Satisfied {
+			continue
+		}
+		c := Candidate{Recipient: r, Outcome: o}
+		if _, err := p.st.PathwayAward(ctx, orgID, pw.ID, r); err == nil {
+			c.Holds = true
+		} else if cairn.KindOf(err) != cairn.NotFound {
+			return nil, nil, err
+		}
+		out = append(out, c)
+	}
+	return pw, out, nil
+}
+
+// IssueQualifying issues the pathway's achievement to every learner
+// Qualifying finds who does not hold it yet (whether or not the pathway
+// awards automatically), with the same idempotency keys as the automatic
+// awards, and returns how many it issued. Errors: NotFound, and the first
+// failure (the awards before it stand).
+func (p *Pathways) IssueQualifying(ctx context.Context, orgID, pathwayID string) (int, error) {
+	pw, cs, err := p.Qualifying(ctx, orgID, pathwayID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range cs {
+		if c.Holds {
+			continue
+		}
+		mu, _ := p.locks.LoadOrStore(orgID+"\x00"+c.Recipient, &sync.Mutex{})
+		mu.(*sync.Mutex).Lock()
+		err := p.issue(ctx, pw, c.Recipient, &c.Outcome)
+		mu.(*sync.Mutex).Unlock()
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

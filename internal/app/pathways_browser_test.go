@@ -152,3 +152,108 @@ func TestBrowserPathwayMap(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserAdminPathway: staff log in, build a pathway "any 2 of 3" by
+// picking badges and the rule type (a bad rule first: 422 shown on the
+// form), see who qualifies today, issue to them in one step, and see the
+// completion counts (CAIRN_SCREENSHOTS=DIR keeps the screenshots).
+func TestBrowserAdminPathway(t *testing.T) {
+	ctx := testenv.Browser(t, 90*time.Second)
+	a, stop := boot(t, t.TempDir())
+	defer stop()
+	base, fr := a.BaseURL(), a.FirstRun
+	call := func(method, path string, body any, want int, out any) {
+		t.Helper()
+		apiCall(t, base, fr.APIKey, method, path, body, want, out)
+	}
+	var badges []string
+	for _, name := range []string{"Python Basics", "Data Wrangling", "Statistics", "Data Analyst Certificate"} {
+		var ach struct{ ID string }
+		call("POST", "/api/v1/achievements", map[string]any{"issuerId": fr.IssuerID, "name": name, "description": name + ".",
+			"criteriaNarrative": "Pass.", "achievementType": "Course", "creditsAvailable": 5}, 201, &ach)
+		badges = append(badges, ach.ID)
+	}
+	for i, learner := range []string{"ana@example.org", "ben@example.org", "cat@example.org"} {
+		for _, b := range badges[:i+1] { // ana 1 badge, ben 2, cat 3
+			call("POST", "/api/v1/awards", map[string]any{"achievementId": b, "recipient": map[string]any{"email": learner}}, 201, nil)
+		}
+	}
+	dir := testenv.ScreenshotDir(t)
+	shot := func(name string) {
+		t.Helper()
+		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", file)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(1)),
+		chromedp.Navigate(base+"/admin/pathways/new"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), fr.OwnerEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), fr.OwnerPassword),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#pathway-form")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Data Analyst"),
+		chromedp.SetValue(chromedp.CSS("#goal"), badges[3]),
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=atLeast]`)),
+		chromedp.SendKeys(chromedp.CSS("#count"), "4"), // more than the 3 picked: refused
+		chromedp.Click(chromedp.CSS(`input[name=picked][value="`+badges[0]+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name=picked][value="`+badges[1]+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name=picked][value="`+badges[2]+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name=autoAward]`)), // off: issue by hand below
+		chromedp.Click(chromedp.CSS("#pathway-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#form-error")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#form-error"); !strings.Contains(got, "rule.atLeast") || !strings.Contains(got, "lists 3") {
+		t.Errorf("the form's error: %q", got)
+	}
+	shot("admin-pathway-error.png")
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#count"), "2"),
+		chromedp.Click(chromedp.CSS("#pathway-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#qualifying")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	q := text("#qualifying")
+	if !strings.Contains(q, "ben@example.org") || !strings.Contains(q, "cat@example.org") || strings.Contains(q, "ana@example.org") {
+		t.Errorf("who qualifies: %q", q)
+	}
+	shot("admin-pathway-preview.png")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#issue-all")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(".notice"); !strings.Contains(got, "2 awarded") {
+		t.Errorf("notice %q", got)
+	}
+	if got := text("#completions"); !strings.Contains(got, "2\ncompleted") && !strings.Contains(got, "2 completed") && !strings.Contains(got, "2completed") {
+		t.Errorf("completions %q", got)
+	}
+	shot("admin-pathway-issued.png")
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/pathways"), chromedp.WaitVisible(chromedp.CSS("#pathways"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#pathways"); !strings.Contains(got, "Data Analyst") || !strings.Contains(got, "2 active") {
+		t.Errorf("the list: %q", got)
+	}
+	shot("admin-pathways.png")
+}
