@@ -40,22 +40,33 @@ func (c *stmtCache) cached(query string) *sql.Stmt {
 // get returns the prepared statement of query, preparing it if needed, or
 // nil when the cache is full (the caller then runs the query unprepared).
 // Preparing takes a connection of the pool: never call get while holding
-// one in a transaction (SQLite's write pool has only that one).
+// one in a transaction (SQLite's write pool has only that one). The lock
+// is not held while preparing: a transaction that holds the pool's only
+// connection may be reading the cache (q.stmt), and waiting for it under
+// the lock would deadlock until the context ends.
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := c.cached(query); st != nil {
 		return st, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[query]; st != nil {
-		return st, nil
-	}
-	if len(c.m) >= maxStmts {
+	c.mu.RLock()
+	full := len(c.m) >= maxStmts
+	c.mu.RUnlock()
+	if full {
 		return nil, nil
 	}
 	st, err := c.db.PrepareContext(ctx, c.d.rebind(query))
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[query]; old != nil {
+		st.Close() // prepared meanwhile by another caller
+		return old, nil
+	}
+	if len(c.m) >= maxStmts {
+		st.Close()
+		return nil, nil
 	}
 	c.m[query] = st
 	return st, nil
