@@ -133,3 +133,45 @@ func BenchmarkPathwayAwardMessages(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPathwayInsertOverhead measures what pathways add to writing
+// awards in batches of 500 (as bulk issuance does), signing aside: with no
+// AwardMessages, and with every award's achievement involved in a pathway
+// (one outbox message per award, in the batch's transaction). The
+// re-evaluations themselves run after the commit, in the outbox worker.
+func BenchmarkPathwayInsertOverhead(b *testing.B) {
+	for _, involved := range []bool{false, true} {
+		b.Run(fmt.Sprint("involved=", involved), func(b *testing.B) {
+			ctx := context.Background()
+			f := newFixture(b)
+			if involved {
+				pws := NewPathways(f.svc, f.db)
+				set := map[string]bool{f.ach.ID: true}
+				pws.involved.Store(&set)
+				f.db.AwardMessages = pws.AwardMessages
+			}
+			now := time.Now().UTC()
+			i := 0
+			for b.Loop() {
+				batch := make([]*cairn.Award, 500)
+				for j := range batch {
+					i++
+					a := &cairn.Award{OrgID: f.org.ID, AchievementID: f.ach.ID,
+						Recipient:   cairn.Recipient{Type: cairn.RecipientEmail, Identity: fmt.Sprintf("l%d@example.org", i), Salt: "s"},
+						AwardedDate: now, ValidFrom: now, Formats: []string{cairn.FormatDataIntegrity}}
+					if _, err := f.db.ReserveAward(ctx, a); err != nil {
+						b.Fatal(err)
+					}
+					a.CredentialJSON = []byte(`{"id":"urn:uuid:` + a.ID + `"}`)
+					batch[j] = a
+				}
+				for _, r := range f.db.InsertAwards(ctx, batch) {
+					if r.Err != nil {
+						b.Fatal(r.Err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(i), "ns/award")
+		})
+	}
+}

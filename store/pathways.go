@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -29,12 +30,43 @@ func scanPathway(s scanner) (*pathway.Pathway, error) {
 		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}); err != nil {
 		return nil, err
 	}
-	r, err := pathway.ParseRule([]byte(rule))
+	r, err := parseStoredRule(rule)
 	if err != nil {
 		return nil, cairn.Wrapf(cairn.Internal, err, "stored rule of pathway %s", p.ID)
 	}
 	p.Rule = r
 	return &p, nil
+}
+
+// ruleCache holds parsed stored rules by their JSON: a version's rule never
+// changes, and parsing it is a third of a re-evaluation's CPU. Rules from
+// it are shared: callers must not change them (nobody does; an edit makes
+// a new rule). It is emptied when it reaches maxCachedRules.
+var ruleCache struct {
+	sync.Mutex
+	m map[string]*pathway.Rule
+}
+
+const maxCachedRules = 4096
+
+func parseStoredRule(text string) (*pathway.Rule, error) {
+	ruleCache.Lock()
+	r := ruleCache.m[text]
+	ruleCache.Unlock()
+	if r != nil {
+		return r, nil
+	}
+	r, err := pathway.ParseRule([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	ruleCache.Lock()
+	if ruleCache.m == nil || len(ruleCache.m) >= maxCachedRules {
+		ruleCache.m = map[string]*pathway.Rule{}
+	}
+	ruleCache.m[text] = r
+	ruleCache.Unlock()
+	return r, nil
 }
 
 func validPathway(p *pathway.Pathway) error {
@@ -295,13 +327,13 @@ func (db *DB) AwardByIdempotencyKey(ctx context.Context, orgID, key string) (*ca
 // sources. Errors: NotFound.
 func (db *DB) PathwayAward(ctx context.Context, orgID, pathwayID, recipient string) (*pathway.Earned, error) {
 	var e pathway.Earned
-	err := db.read().row(ctx, `SELECT award_id, org_id, pathway_id, version, recipient_identity, suspended_by_pathway, created_at, updated_at
+	err := db.read().prow(ctx, `SELECT award_id, org_id, pathway_id, version, recipient_identity, suspended_by_pathway, created_at, updated_at
 		FROM pathway_awards WHERE org_id = ? AND pathway_id = ? AND recipient_identity = ?`, orgID, pathwayID, recipient).Scan(
 		&e.AwardID, &e.OrgID, &e.PathwayID, &e.Version, &e.Recipient, &e.SuspendedByPathway, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
 	if err != nil {
 		return nil, orNotFound(err, "pathway award")
 	}
-	rows, err := db.read().query(ctx, "SELECT kind, source_id FROM pathway_award_sources WHERE award_id = ? ORDER BY kind, source_id", e.AwardID)
+	rows, err := db.read().pquery(ctx, "SELECT kind, source_id FROM pathway_award_sources WHERE award_id = ? ORDER BY kind, source_id", e.AwardID)
 	if err != nil {
 		return nil, err
 	}
