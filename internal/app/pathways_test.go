@@ -182,3 +182,98 @@ func TestPathwayAnyFiveOfSix(t *testing.T) {
 		t.Fatalf("pathway award record: %+v %v", earned, err)
 	}
 }
+
+// TestPathwayOtherSources: on the real server, a recognition of prior
+// learning, a presented badge that verifies (an external rule), and an
+// expiry each change a learner's pathway: recorded recognitions and
+// presented badges award, and a contributing badge that expires suspends
+// the award of a "notExpired" pathway once the expiry pass sees it.
+func TestPathwayOtherSources(t *testing.T) {
+	a, stop := boot(t, t.TempDir())
+	defer stop()
+	base, fr := a.BaseURL(), a.FirstRun
+	ctx := context.Background()
+	call := func(method, path string, body any, want int, out any) {
+		t.Helper()
+		apiCall(t, base, fr.APIKey, method, path, body, want, out)
+	}
+	achievement := func(name string) string {
+		var ach struct{ ID string }
+		call("POST", "/api/v1/achievements", map[string]any{"issuerId": fr.IssuerID, "name": name, "description": name + ".",
+			"criteriaNarrative": "Pass.", "achievementType": "Certificate"}, 201, &ach)
+		return ach.ID
+	}
+	waitAward := func(achievementID, learner string) *cairn.Award {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			aws, _, err := a.db.Awards(ctx, cairn.AwardFilter{OrgID: fr.OrgID, AchievementID: achievementID, Recipient: learner})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(aws) > 0 {
+				return aws[0]
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("no award of %s to %s", achievementID, learner)
+		return nil
+	}
+
+	// Recognition of prior learning.
+	var rec struct{ ID string }
+	call("POST", "/api/v1/recognitions", map[string]any{"name": "Ten years in the trade", "credits": 20}, 201, &rec)
+	rpl := achievement("Trade Certificate (RPL)")
+	var pw struct{ ID string }
+	call("POST", "/api/v1/pathways", map[string]any{"name": "RPL route", "achievementId": rpl, "autoAward": true,
+		"rule": map[string]any{"credits": 20, "of": []any{map[string]any{"recognition": rec.ID}}}}, 201, &pw)
+	call("POST", "/api/v1/learners/dana@example.org/recognitions", map[string]any{"recognitionId": rec.ID}, 422, nil) // evidence required
+	call("POST", "/api/v1/learners/dana@example.org/recognitions", map[string]any{"recognitionId": rec.ID,
+		"evidence": []any{map[string]any{"name": "Employer statement", "narrative": "Worked as a technician 2014-2024."}}}, 201, nil)
+	waitAward(rpl, "dana@example.org")
+
+	// A presented badge (this server's own, presented as a learner would).
+	other := achievement("Partner Badge")
+	var given struct{ ID string }
+	call("POST", "/api/v1/awards", map[string]any{"achievementId": other, "recipient": map[string]any{"email": "eli@example.org"}}, 201, &given)
+	cred := getOK(t, base+"/credentials/"+given.ID+".json")
+	issuerDID := a.svc.IssuerDID(&cairn.Issuer{ID: fr.IssuerID})
+	ext := achievement("Recognized Partner Learning")
+	call("POST", "/api/v1/pathways", map[string]any{"name": "External route", "achievementId": ext, "autoAward": true,
+		"rule": map[string]any{"external": map[string]any{"issuer": issuerDID, "achievementName": "partner badge"}}}, 201, nil)
+	call("POST", "/api/v1/learners/fay@example.org/external-credentials", map[string]any{"credential": json.RawMessage(cred)}, 422, nil) // not hers
+	tampered := strings.Replace(string(cred), "Partner Badge", "Partner Badgf", 1)
+	call("POST", "/api/v1/learners/eli@example.org/external-credentials", map[string]any{"credential": json.RawMessage(tampered)}, 422, nil)
+	call("POST", "/api/v1/learners/eli@example.org/external-credentials", map[string]any{"credential": json.RawMessage(cred)}, 201, nil)
+	waitAward(ext, "eli@example.org")
+
+	// Expiry: a badge valid for two more seconds, a pathway that wants it
+	// unexpired.
+	short := achievement("Safety Induction")
+	site := achievement("Site Access")
+	call("POST", "/api/v1/pathways", map[string]any{"name": "Site access", "achievementId": site, "autoAward": true,
+		"rule": map[string]any{"achievement": short, "notExpired": true}}, 201, nil)
+	until := time.Now().Add(2 * time.Second).UTC().Truncate(time.Second).Add(time.Second)
+	call("POST", "/api/v1/awards", map[string]any{"achievementId": short, "recipient": map[string]any{"email": "gus@example.org"},
+		"validUntil": until.Format(time.RFC3339)}, 201, nil)
+	siteAward := waitAward(site, "gus@example.org")
+	time.Sleep(time.Until(until) + 200*time.Millisecond)
+	a.expiryPass(ctx, until.Add(-time.Minute)) // what the background does every 5 s
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := a.db.Award(ctx, fr.OrgID, siteAward.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State == cairn.StateSuspended {
+			if !strings.Contains(got.StateReason, "Safety Induction") || !strings.Contains(got.StateReason, "expired") {
+				t.Errorf("reason %q", got.StateReason)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the expiry: %s", got.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
