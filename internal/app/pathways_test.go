@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/outbox"
+	"github.com/cairn-badges/cairn/store/storetest"
 )
 
 // TestPathwayAnyFiveOfSix runs issue 9's scenario on the real server: a
@@ -21,7 +22,18 @@ import (
 // revoked contributing badge suspends it with a reason naming the badge;
 // a new badge (the 6th) reinstates it. There is only ever one award.
 func TestPathwayAnyFiveOfSix(t *testing.T) {
-	a, stop := boot(t, t.TempDir())
+	testPathwayAnyFiveOfSix(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true})
+}
+
+// TestPathwayAnyFiveOfSixPostgres is the same on PostgreSQL
+// (CAIRN_TEST_POSTGRES).
+func TestPathwayAnyFiveOfSixPostgres(t *testing.T) {
+	dbURL := storetest.PostgresSchema(t)
+	testPathwayAnyFiveOfSix(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL, Offline: true})
+}
+
+func testPathwayAnyFiveOfSix(t *testing.T, cfg Config) {
+	a, stop := bootConfig(t, cfg)
 	defer stop()
 	base, fr := a.BaseURL(), a.FirstRun
 	call := func(method, path string, body any, want int, out any) {
