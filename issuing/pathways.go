@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/mail"
 	"strconv"
@@ -92,7 +93,20 @@ type Pathways struct {
 	RefreshEvery time.Duration
 
 	involved atomic.Pointer[map[string]bool]
-	locks    sync.Map // org+recipient → *sync.Mutex: one evaluation of a learner at a time
+	// locks serialize the evaluations of one learner in this process
+	// (striped by a hash of organization and learner, so bounded).
+	locks [64]sync.Mutex
+}
+
+// lock locks the evaluations of one learner and returns the unlock.
+func (p *Pathways) lock(orgID, recipient string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(orgID))
+	h.Write([]byte{0})
+	h.Write([]byte(recipient))
+	mu := &p.locks[h.Sum32()%uint32(len(p.locks))]
+	mu.Lock()
+	return mu.Unlock
 }
 
 // NewPathways returns the pathway service over svc and st (normally the
@@ -404,9 +418,7 @@ func (p *Pathways) Reevaluate(ctx context.Context, orgID, recipient, achievement
 }
 
 func (p *Pathways) evaluate(ctx context.Context, orgID, recipient string, ps []*pathway.Pathway) error {
-	mu, _ := p.locks.LoadOrStore(orgID+"\x00"+recipient, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	defer p.lock(orgID, recipient)()
 	facts, err := p.Facts(ctx, orgID, recipient)
 	if err != nil {
 		return err
@@ -913,10 +925,9 @@ func (p *Pathways) IssueQualifying(ctx context.Context, orgID, pathwayID string)
 		if c.Holds {
 			continue
 		}
-		mu, _ := p.locks.LoadOrStore(orgID+"\x00"+c.Recipient, &sync.Mutex{})
-		mu.(*sync.Mutex).Lock()
+		unlock := p.lock(orgID, c.Recipient)
 		err := p.issue(ctx, pw, c.Recipient, &c.Outcome)
-		mu.(*sync.Mutex).Unlock()
+		unlock()
 		if err != nil {
 			return n, err
 		}

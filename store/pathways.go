@@ -615,13 +615,16 @@ func (db *DB) ExternalBadges(ctx context.Context, orgID, recipient string) ([]pa
 	return out, mapErr(rows.Err())
 }
 
-// ExpiredInvolvedAwards returns (recipient, achievement, validUntil) of
-// the awards whose validUntil fell in [from, to) and whose achievement
-// some pathway involves, at most limit: the award changes that time makes.
-func (db *DB) ExpiredInvolvedAwards(ctx context.Context, from, to time.Time, limit int) ([]ExpiredAward, error) {
+// ExpiredInvolvedAwards returns, at most limit of them in (validUntil, id)
+// order, the awards whose validUntil is in [from, to) (or equal to from
+// with an id after afterID) and whose achievement some pathway involves:
+// the award changes that time makes. Page with the last one's ValidUntil
+// and AwardID.
+func (db *DB) ExpiredInvolvedAwards(ctx context.Context, from time.Time, afterID string, to time.Time, limit int) ([]ExpiredAward, error) {
 	rows, err := db.read().query(ctx, `SELECT a.org_id, a.recipient_identity, a.achievement_id, a.id, a.valid_until FROM awards a
-		WHERE a.valid_until >= ? AND a.valid_until < ? AND a.achievement_id IN (SELECT achievement_id FROM pathway_achievements)
-		ORDER BY a.valid_until, a.id LIMIT ?`, from, to, limit)
+		WHERE (a.valid_until > ? OR (a.valid_until = ? AND a.id > ?)) AND a.valid_until < ?
+		AND a.achievement_id IN (SELECT achievement_id FROM pathway_achievements)
+		ORDER BY a.valid_until, a.id LIMIT ?`, from, from, afterID, to, limit)
 	if err != nil {
 		return nil, err
 	}

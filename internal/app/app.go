@@ -622,8 +622,9 @@ func (a *App) background(ctx context.Context) {
 // enqueue each once.
 func (a *App) expiryPass(ctx context.Context, since time.Time) time.Time {
 	now := time.Now()
+	after := ""
 	for {
-		exp, err := a.db.ExpiredInvolvedAwards(ctx, since, now, 500)
+		exp, err := a.db.ExpiredInvolvedAwards(ctx, since, after, now, 500)
 		if err != nil {
 			if ctx.Err() == nil {
 				a.log.Warn("pathway expiry pass", "err", err)
@@ -642,7 +643,9 @@ func (a *App) expiryPass(ctx context.Context, since time.Time) time.Time {
 		if len(exp) < 500 {
 			return now
 		}
-		since = exp[len(exp)-1].ValidUntil
+		// The next page: many awards may share one validUntil (a bulk
+		// issue), so page by (validUntil, id).
+		since, after = exp[len(exp)-1].ValidUntil, exp[len(exp)-1].AwardID
 	}
 }
 

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/outbox"
@@ -165,6 +167,36 @@ func testPathways(t *testing.T, db *store.DB) {
 	must(t, "OutboxMessages", err)
 	if len(msgs) != 1 {
 		t.Errorf("messages = %+v", msgs)
+	}
+
+	// Expired awards of involved achievements, paged by (validUntil, id):
+	// three share one validUntil.
+	until := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	var expired []string
+	for i := range 3 {
+		x := newAward(tn, fmt.Sprintf("exp%d@example.org", i))
+		x.ValidFrom, x.ValidUntil = until.Add(-time.Hour), &until
+		expired = append(expired, createAward(t, db, x).ID)
+	}
+	notInvolved := newAward(tn, "other@example.org")
+	notInvolved.AchievementID, notInvolved.ValidUntil = degree.ID, &until
+	createAward(t, db, notInvolved)
+	var got2 []string
+	from, after := until.Add(-time.Hour), ""
+	for range 5 {
+		page, err := db.ExpiredInvolvedAwards(ctx, from, after, time.Now(), 2)
+		must(t, "ExpiredInvolvedAwards", err)
+		for _, e := range page {
+			got2 = append(got2, e.AwardID)
+		}
+		if len(page) < 2 {
+			break
+		}
+		from, after = page[len(page)-1].ValidUntil, page[len(page)-1].AwardID
+	}
+	slices.Sort(expired)
+	if !slices.Equal(got2, expired) {
+		t.Errorf("ExpiredInvolvedAwards paged = %v, want %v", got2, expired)
 	}
 
 	// Deletion: gone from reads and from the index.
