@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -94,9 +95,22 @@ func (s *Server) getPathway(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
+	q, err := query(r, "version")
+	if err != nil {
+		return err
+	}
 	p, err := pw.Store().Pathway(r.Context(), c.orgID, id)
 	if err != nil {
 		return err
+	}
+	if v := q.Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cairn.Invalidf("version", "%q is not a version number", v)
+		}
+		if p, err = pw.Store().PathwayVersion(r.Context(), c.orgID, id, n); err != nil {
+			return err
+		}
 	}
 	counts, err := pw.Store().PathwayCompletions(r.Context(), c.orgID)
 	if err != nil {

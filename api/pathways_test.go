@@ -59,6 +59,16 @@ func TestPathwayValidation(t *testing.T) {
 	if v2.Version != 2 || v2.Rule["all"] == nil {
 		t.Errorf("after PUT: %+v", v2)
 	}
+	var v1 struct {
+		Version int
+		Rule    map[string]any
+	}
+	e.do("GET", "/api/v1/pathways/"+f.pathwayID+"?version=1", f.org.key, nil).must(t, 200, &v1)
+	if v1.Version != 1 || v1.Rule["achievement"] == nil {
+		t.Errorf("version 1: %+v", v1)
+	}
+	e.do("GET", "/api/v1/pathways/"+f.pathwayID+"?version=9", f.org.key, nil).problem(t, 404)
+	e.do("GET", "/api/v1/pathways/"+f.pathwayID+"?version=x", f.org.key, nil).problem(t, 422)
 
 	// Progress: the fixture's learner has the award but no score.
 	var pr struct {
