@@ -66,6 +66,7 @@ type Handler struct {
 	sessionTTL time.Duration
 	mail       *mail.Mailer
 	webhooks   *webhooks.Service // nil: no webhooks page
+	pathways   *issuing.Pathways // nil: no pathway pages
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -86,6 +87,8 @@ type Options struct {
 	Mail *mail.Mailer
 	// Webhooks, if set, serves the webhooks pages.
 	Webhooks *webhooks.Service
+	// Pathways, if set, adds the pathway pages.
+	Pathways *issuing.Pathways
 }
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
@@ -95,7 +98,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks}
+		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways}
 	if st, ok := svc.Store().(mail.Store); ok && h.mail == nil {
 		h.mail = &mail.Mailer{Store: st, BaseURL: svc.BaseURL(), Log: opts.Log}
 	}
@@ -167,6 +170,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.Handle("GET /admin/mail", h.page(cairn.ActionRead, h.mailShow))
 		mux.Handle("POST /admin/mail", h.page(cairn.ActionRead, h.mailPost))
 	}
+	mux.Handle("GET /admin/pathways", h.page(cairn.ActionRead, h.pathwayList))
+	mux.Handle("GET /admin/pathways/new", h.page(cairn.ActionManageAchievements, h.pathwayNew))
+	mux.Handle("POST /admin/pathways/new", h.page(cairn.ActionManageAchievements, h.pathwayCreate))
+	mux.Handle("GET /admin/pathways/{id}", h.page(cairn.ActionRead, h.pathwayShow))
+	mux.Handle("POST /admin/pathways/{id}/issue", h.page(cairn.ActionIssue, h.pathwayIssue))
 
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))

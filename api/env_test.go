@@ -49,7 +49,7 @@ func newEnv(t testing.TB) *env {
 	}
 	wh := webhooks.New(db, kr, webhooks.Options{CredentialURL: svc.CredentialURL, ChangeType: svc.ChangeType, Log: log})
 	db.AwardMessages = wh.AwardMessages
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh}
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db)}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}
@@ -176,6 +176,8 @@ type fixture struct {
 	eventID       string // an event that matched no rule
 	webhookID     string // a webhook endpoint
 	deliveryID    string // a delivery to it (a test event, never sent)
+	pathwayID     string // a pathway to a second achievement, requiring the first
+	recognitionID string
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -218,6 +220,13 @@ func (e *env) makeFixture(o org) fixture {
 		e.t.Fatalf("deliveries after a test: %+v", ds)
 	}
 	f.deliveryID = ds.Items[0].ID
+	var micro, pw, rec struct{ ID string }
+	e.do("POST", "/api/v1/achievements", o.key, achievementBody(f.issuerID, "")).must(e.t, 201, &micro)
+	e.do("POST", "/api/v1/pathways", o.key, map[string]any{"name": "Path", "achievementId": micro.ID,
+		"rule": map[string]any{"achievement": f.achievementID}}).must(e.t, 201, &pw)
+	f.pathwayID = pw.ID
+	e.do("POST", "/api/v1/recognitions", o.key, map[string]any{"name": "Prior experience", "credits": 5}).must(e.t, 201, &rec)
+	f.recognitionID = rec.ID
 	return f
 }
 

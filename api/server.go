@@ -43,6 +43,9 @@ type Server struct {
 	// Webhooks, if set, serves /api/v1/webhooks (without it those routes
 	// answer 503).
 	Webhooks *webhooks.Service
+	// Pathways runs stackable pathways; the /pathways, /recognitions and
+	// /learners routes answer 503 without it.
+	Pathways *issuing.Pathways
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -112,6 +115,16 @@ func (s *Server) routes() []route {
 		{"PUT", "/mail-templates/{kind}", cairn.ActionManageAchievements, 0, s.putMailTemplate},
 		{"DELETE", "/mail-templates/{kind}", cairn.ActionManageAchievements, 0, s.deleteMailTemplate},
 		{"POST", "/mail-templates/{kind}/preview", cairn.ActionRead, 0, s.previewMailTemplate},
+		{"GET", "/pathways", cairn.ActionRead, 0, s.listPathways},
+		{"POST", "/pathways", cairn.ActionManageAchievements, 0, s.createPathway},
+		{"GET", "/pathways/{id}", cairn.ActionRead, 0, s.getPathway},
+		{"PUT", "/pathways/{id}", cairn.ActionManageAchievements, 0, s.putPathway},
+		{"DELETE", "/pathways/{id}", cairn.ActionManageAchievements, 0, s.deletePathway},
+		{"GET", "/pathways/{id}/progress", cairn.ActionRead, 0, s.pathwayProgress},
+		{"GET", "/recognitions", cairn.ActionRead, 0, s.listRecognitions},
+		{"POST", "/recognitions", cairn.ActionManageAchievements, 0, s.createRecognition},
+		{"POST", "/learners/{email}/recognitions", cairn.ActionIssue, 0, s.recordRecognition},
+		{"POST", "/learners/{email}/external-credentials", cairn.ActionIssue, verify.MaxInputBytes + 64<<10, s.addExternalCredential},
 
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},

@@ -56,19 +56,29 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
 		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
 
-		"GET /api/v1/rules":                          {path: "/api/v1/rules"},
-		"POST /api/v1/rules":                         {path: "/api/v1/rules", body: map[string]any{"name": "Mine", "eventType": "course.completed", "achievementId": a.achievementID}, code: 422, field: "achievementId"},
-		"GET /api/v1/rules/{id}":                     {path: "/api/v1/rules/" + a.ruleID, code: 404},
-		"PATCH /api/v1/rules/{id}":                   {path: "/api/v1/rules/" + a.ruleID, body: map[string]any{"enabled": false}, code: 404},
-		"DELETE /api/v1/rules/{id}":                  {path: "/api/v1/rules/" + a.ruleID, code: 404},
-		"GET /api/v1/events":                         {path: "/api/v1/events"},
-		"POST /api/v1/events":                        {path: "/api/v1/events", body: eventBody("fixture-"+a.org.slug, "intruder@example.com", -1)}, // A's externalId is B's to use
-		"GET /api/v1/events/{id}":                    {path: "/api/v1/events/" + a.eventID, code: 404},
-		"GET /api/v1/mail":                           {path: "/api/v1/mail"},
-		"GET /api/v1/mail-templates/{kind}":          {path: "/api/v1/mail-templates/award"},
-		"PUT /api/v1/mail-templates/{kind}":          {path: "/api/v1/mail-templates/award", body: map[string]any{"subject": "B", "body": "B"}},
-		"DELETE /api/v1/mail-templates/{kind}":       {path: "/api/v1/mail-templates/reminder"},
-		"POST /api/v1/mail-templates/{kind}/preview": {path: "/api/v1/mail-templates/award/preview", body: map[string]any{"awardId": a.awardID}, code: 404},
+		"GET /api/v1/rules":                                  {path: "/api/v1/rules"},
+		"POST /api/v1/rules":                                 {path: "/api/v1/rules", body: map[string]any{"name": "Mine", "eventType": "course.completed", "achievementId": a.achievementID}, code: 422, field: "achievementId"},
+		"GET /api/v1/rules/{id}":                             {path: "/api/v1/rules/" + a.ruleID, code: 404},
+		"PATCH /api/v1/rules/{id}":                           {path: "/api/v1/rules/" + a.ruleID, body: map[string]any{"enabled": false}, code: 404},
+		"DELETE /api/v1/rules/{id}":                          {path: "/api/v1/rules/" + a.ruleID, code: 404},
+		"GET /api/v1/events":                                 {path: "/api/v1/events"},
+		"POST /api/v1/events":                                {path: "/api/v1/events", body: eventBody("fixture-"+a.org.slug, "intruder@example.com", -1)}, // A's externalId is B's to use
+		"GET /api/v1/events/{id}":                            {path: "/api/v1/events/" + a.eventID, code: 404},
+		"GET /api/v1/mail":                                   {path: "/api/v1/mail"},
+		"GET /api/v1/mail-templates/{kind}":                  {path: "/api/v1/mail-templates/award"},
+		"PUT /api/v1/mail-templates/{kind}":                  {path: "/api/v1/mail-templates/award", body: map[string]any{"subject": "B", "body": "B"}},
+		"DELETE /api/v1/mail-templates/{kind}":               {path: "/api/v1/mail-templates/reminder"},
+		"POST /api/v1/mail-templates/{kind}/preview":         {path: "/api/v1/mail-templates/award/preview", body: map[string]any{"awardId": a.awardID}, code: 404},
+		"GET /api/v1/pathways":                               {path: "/api/v1/pathways"},
+		"POST /api/v1/pathways":                              {path: "/api/v1/pathways", body: map[string]any{"name": "Mine", "achievementId": a.achievementID, "rule": map[string]any{"achievement": a.achievementID}}, code: 422, field: "achievementId"},
+		"GET /api/v1/pathways/{id}":                          {path: "/api/v1/pathways/" + a.pathwayID, code: 404},
+		"PUT /api/v1/pathways/{id}":                          {path: "/api/v1/pathways/" + a.pathwayID, body: map[string]any{"name": "Taken", "achievementId": a.achievementID, "rule": map[string]any{"achievement": a.achievementID}}, code: 404},
+		"DELETE /api/v1/pathways/{id}":                       {path: "/api/v1/pathways/" + a.pathwayID, code: 404},
+		"GET /api/v1/pathways/{id}/progress":                 {path: "/api/v1/pathways/" + a.pathwayID + "/progress?recipient=learner@example.com", code: 404},
+		"GET /api/v1/recognitions":                           {path: "/api/v1/recognitions"},
+		"POST /api/v1/recognitions":                          {path: "/api/v1/recognitions", body: map[string]any{"name": "B's"}},
+		"POST /api/v1/learners/{email}/recognitions":         {path: "/api/v1/learners/learner@example.com/recognitions", body: map[string]any{"recognitionId": a.recognitionID, "evidence": []map[string]any{{"narrative": "x"}}}, code: 422, field: "recognitionId"},
+		"POST /api/v1/learners/{email}/external-credentials": {path: "/api/v1/learners/learner@example.com/external-credentials", body: `{"credential":{"not":"a credential"}}`, code: 422},
 
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
@@ -164,7 +174,7 @@ func TestTenancy(t *testing.T) {
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {

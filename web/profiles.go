@@ -34,6 +34,7 @@ type AchievementPage struct {
 	Version, HumanCode      string
 	Tags                    []string
 	ValidFor                string
+	Pathways                []PathwayLink // the pathways it counts toward
 }
 
 // IssuerPage is what the issuer profile page shows.
@@ -114,6 +115,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 		FieldOfStudy: a.FieldOfStudy, Language: a.InLanguage, Version: a.Version, Tags: a.Tags,
 	}
 	pg.Title = fmt.Sprintf("%s, by %s", a.Name, is.Name)
+	pg.Pathways = p.pathwaysOf(ctx, a.ID)
 	for _, al := range a.Alignments {
 		pg.Alignments = append(pg.Alignments, AlignmentItem{Name: al.TargetName, URL: al.TargetURL, Framework: al.TargetFramework, Code: al.TargetCode})
 	}

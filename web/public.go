@@ -51,6 +51,7 @@ type Public struct {
 	basePath string // path part of the base URL: "" or "/prefix"
 
 	pageStore  cairn.PageStore // nil: pages are kept in memory only
+	pathways   PathwayStore    // nil: the store's, if it is one
 	mem        *memPages       // rendered credential pages, the latest of each award
 	flight     flight          // pages being rendered, by award version
 	epochs     atomic.Pointer[map[string]time.Time]
@@ -92,6 +93,10 @@ type PublicOptions struct {
 	// 0.5; 1 never rests). Time waiting for a busy CPU counts, so the
 	// worker slows down when the server is busy.
 	WorkerShare float64
+	// Pathways reads pathways for the pathway pages and the achievement
+	// pages' "counts toward" (default: the issuing service's store, if it
+	// is a PathwayStore).
+	Pathways PathwayStore
 	// SiteName names the site in link previews (default "Cairn").
 	SiteName string
 	// Now is the clock (default time.Now).
@@ -113,6 +118,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		svc: svc, store: svc.Store(), verifier: opts.Verifier, log: opts.Log, now: opts.Now,
 		ttl: opts.ReportTTL, siteName: opts.SiteName,
 		pageStore:  opts.Pages,
+		pathways:   opts.Pathways,
 		mem:        newMemPages(maxCachedPages),
 		files:      newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
@@ -165,7 +171,8 @@ func (p *Public) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /issuers/{id}/did.json", p.didDocument)
 	mux.HandleFunc("GET /status/{id}", p.statusList)
 	mux.HandleFunc("GET /images/{id}", p.image)
-	for _, prefix := range []string{"/credentials/", "/achievements/", "/issuers/", "/status/", "/images/"} {
+	mux.HandleFunc("GET /pathways/{id}", p.pathway)
+	for _, prefix := range []string{"/credentials/", "/achievements/", "/issuers/", "/status/", "/images/", "/pathways/"} {
 		mux.HandleFunc("GET "+prefix, p.NotFound)
 	}
 }

@@ -31,6 +31,7 @@ var Stylesheet string
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"join":       strings.Join,
+	"goalNode":   func(c BadgeCard) MapNode { return MapNode{Badge: &c, Kind: "goal"} },
 	"stylesheet": func() template.CSS { return template.CSS(Stylesheet) },
 	"resultTitle": func(o verify.Outcome) string {
 		switch o {

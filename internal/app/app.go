@@ -190,6 +190,7 @@ type App struct {
 	db              *store.DB
 	svc             *issuing.Service
 	tlog            *issuing.TransparencyLog
+	pathways        *issuing.Pathways
 	public          *web.Public
 	// outbox carries the effects of changes outside the database (mail,
 	// webhooks …); effects lists what award changes cause (see
@@ -295,6 +296,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.registerEffect(a.webhooks.EventConsumer(), a.webhooks.AwardMessages)
 	a.registerEffect(a.webhooks.DeliveryConsumer(), nil)
+	// Pathways: every award change of an achievement a pathway involves
+	// re-evaluates the learner's pathways (outbox kind pathway.evaluate).
+	a.pathways = issuing.NewPathways(a.svc, a.db)
+	for i, c := range a.pathways.Consumers() {
+		if i == 0 {
+			a.registerEffect(c, a.pathways.AwardMessages)
+		} else {
+			a.registerEffect(c, nil)
+		}
+	}
 	witnesses, err := issuing.ParseWitnesses(cfg.Witnesses)
 	if err != nil {
 		a.closeEarly()
@@ -459,7 +470,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
@@ -471,7 +482,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
-	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks}).Register(mux)
+	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()
@@ -543,6 +554,12 @@ func (a *App) BaseURL() string { return a.cfg.BaseURL }
 // Service is the issuing service, for tests and commands.
 func (a *App) Service() *issuing.Service { return a.svc }
 
+// Pathways is the pathway service, for tests and commands.
+func (a *App) Pathways() *issuing.Pathways { return a.pathways }
+
+// Outbox is the outbox worker, for tests.
+func (a *App) Outbox() *outbox.Worker { return a.outbox }
+
 // TransparencyLog is the instance's issuance log. Its WaitIncluded lets a
 // caller wait for an award's entry under a signed checkpoint.
 func (a *App) TransparencyLog() *issuing.TransparencyLog { return a.tlog }
@@ -604,13 +621,16 @@ func (a *App) Close() error {
 // removes expired sessions and follows the issuers' verification epochs.
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
-	logDone, pagesDone, outboxDone, hooksDone := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
+	logDone, pagesDone, outboxDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	hooksDone, pathwaysDone := make(chan struct{}), make(chan struct{})
 	go func() { a.tlog.Run(ctx); close(logDone) }()
 	go func() { a.public.Run(ctx); close(pagesDone) }()
 	go func() { a.outbox.Run(ctx); close(outboxDone) }()
 	go func() { a.webhooks.Run(ctx); close(hooksDone) }()
-	defer func() { <-logDone; <-pagesDone; <-outboxDone; <-hooksDone }()
+	go func() { a.pathways.Run(ctx); close(pathwaysDone) }()
+	defer func() { <-logDone; <-pagesDone; <-outboxDone; <-hooksDone; <-pathwaysDone }()
 	lastPrune, lastRemind := time.Time{}, time.Time{}
+	lastExpiry := time.Now().Add(-time.Hour)
 	a.refreshEpochs(ctx)
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -645,6 +665,42 @@ func (a *App) background(ctx context.Context) {
 			}
 		}
 		a.refreshEpochs(ctx)
+		lastExpiry = a.expiryPass(ctx, lastExpiry)
+	}
+}
+
+// expiryPass enqueues a pathway re-evaluation for each award, of an
+// achievement a pathway involves, whose validUntil passed since the last
+// pass (from an hour back on start), and returns the time it covered up
+// to. Expiry is no award change in the store, so time makes these. The
+// messages are keyed by award and validUntil: replicas doing the same pass
+// enqueue each once.
+func (a *App) expiryPass(ctx context.Context, since time.Time) time.Time {
+	now := time.Now()
+	after := ""
+	for {
+		exp, err := a.db.ExpiredInvolvedAwards(ctx, since, after, now, 500)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("pathway expiry pass", "err", err)
+			}
+			return since
+		}
+		var msgs []outbox.Message
+		for _, e := range exp {
+			msgs = append(msgs, issuing.EvaluateMessage(e.OrgID, e.Recipient, e.AchievementID,
+				"expired:"+e.AwardID+":"+strconv.FormatInt(e.ValidUntil.UnixMicro(), 10)))
+		}
+		if err := a.db.Enqueue(ctx, msgs...); err != nil {
+			a.log.Warn("pathway expiry pass", "err", err)
+			return since
+		}
+		if len(exp) < 500 {
+			return now
+		}
+		// The next page: many awards may share one validUntil (a bulk
+		// issue), so page by (validUntil, id).
+		since, after = exp[len(exp)-1].ValidUntil, exp[len(exp)-1].AwardID
 	}
 }
 

@@ -68,6 +68,7 @@ func commands() []command {
 		{"bake", "bake a credential into a PNG or SVG badge image", runBake},
 		{"unbake", "extract the credential baked into a PNG or SVG image", runUnbake},
 		{"event", "send a completion event to a server; its rules award achievements (event --server URL --key KEY …)", runEvent},
+		{"pathway", "check a pathway rule's form offline (pathway check RULE.json)", runPathway},
 		{"log", "audit or monitor a transparency log (log audit, log monitor)", runLog},
 		{"mail-test", "send a test mail through CAIRN_SMTP_URL (mail-test --to ADDRESS)", runMailTest},
 		{"witness", "run a witness that cosigns Cairn logs' checkpoints", runWitness},

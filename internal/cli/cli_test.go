@@ -237,3 +237,18 @@ func TestVerifyForeignShowsWarnings(t *testing.T) {
 		}
 	}
 }
+
+func TestPathwayCheck(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := cairn(t, dir, `{"name":"x","rule":{"atLeast":1,"of":[{"achievement":"a"},{"achievement":"b","within":"P24M"}]}}`, "pathway", "check", "-")
+	if code != 0 || !strings.Contains(out, `ok: a "atLeast" rule naming 2 achievements`) {
+		t.Fatalf("good rule: %d %q %q", code, out, errOut)
+	}
+	code, _, errOut = cairn(t, dir, `{"atLeast":1,"of":[{"achievement":"a"},{"achievement":"b","within":"24 months"}]}`, "pathway", "check", "-")
+	if code != 1 || !strings.Contains(errOut, "rule.of[1].within") {
+		t.Fatalf("bad rule: %d %q", code, errOut)
+	}
+	if code, _, _ := cairn(t, dir, "", "pathway"); code != ExitUsage {
+		t.Errorf("no subcommand: exit %d, want %d", code, ExitUsage)
+	}
+}

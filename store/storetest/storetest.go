@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 		{"Mail", testMail},
 		{"Webhooks", testWebhooks},
+		{"Pathways", testPathways},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

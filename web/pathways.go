@@ -1,0 +1,256 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/pathway"
+	"github.com/cairn-badges/cairn/share"
+)
+
+// PathwayStore reads pathways for the public pages. *store.DB implements
+// it.
+type PathwayStore interface {
+	// PublicPathway returns the current version of a pathway by ID.
+	// Errors: NotFound.
+	PublicPathway(ctx context.Context, id string) (*pathway.Pathway, error)
+	// PathwaysInvolving returns the pathways an achievement counts toward.
+	PathwaysInvolving(ctx context.Context, achievementID string) ([]*pathway.Pathway, error)
+}
+
+// PathwayLink is a pathway listed on an achievement's page.
+type PathwayLink struct {
+	Name, URL, Goal string
+}
+
+// PathwayPage is what the public pathway page shows: the goal (the
+// achievement the pathway awards) and the map of what leads to it.
+type PathwayPage struct {
+	Title, URL string
+	Meta       []MetaTag
+
+	Name, Description string
+	Version           int
+	Goal              BadgeCard
+	Map               MapNode
+	IssuerName        string
+	IssuerURL         string
+}
+
+// BadgeCard is one achievement drawn on a pathway map.
+type BadgeCard struct {
+	Name, Type, URL, Credits string
+	ImageURL                 template.URL
+}
+
+// MapNode is one rule of a pathway drawn on its map: a group (all, any,
+// at least N, credits) with its parts, or a leaf (a badge, another
+// pathway, an external badge, a recognition).
+type MapNode struct {
+	Label    string     // a group's heading, e.g. "Any 5 of these 6"
+	Badge    *BadgeCard // a leaf's card
+	Kind     string     // pathway.Kind…
+	Note     string     // a leaf's condition, e.g. "score at least 60"
+	Children []MapNode
+}
+
+// pathwayStore returns the pathway store, if the public pages have one.
+func (p *Public) pathwayStore() PathwayStore {
+	if p.pathways != nil {
+		return p.pathways
+	}
+	ps, _ := p.store.(PathwayStore)
+	return ps
+}
+
+// pathwaysOf lists the pathways an achievement counts toward.
+func (p *Public) pathwaysOf(ctx context.Context, achievementID string) []PathwayLink {
+	ps := p.pathwayStore()
+	if ps == nil {
+		return nil
+	}
+	list, err := ps.PathwaysInvolving(ctx, achievementID)
+	if err != nil {
+		p.log.Warn("pathways of an achievement", "achievement", achievementID, "err", err)
+		return nil
+	}
+	var out []PathwayLink
+	for _, pw := range list {
+		l := PathwayLink{Name: pw.Name, URL: p.path("/pathways/" + pw.ID)}
+		if a, err := p.store.PublicAchievement(ctx, pw.AchievementID); err == nil && a.Name != pw.Name {
+			l.Goal = a.Name
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// pathway serves GET /pathways/{id}: the map of a pathway.
+func (p *Public) pathway(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ps := p.pathwayStore()
+	if !validID(id) || ps == nil {
+		p.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	pw, err := ps.PublicPathway(ctx, id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	goal, err := p.store.PublicAchievement(ctx, pw.AchievementID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	is, err := p.store.PublicIssuer(ctx, goal.IssuerID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	m := mapper{p: p, ctx: ctx, ps: ps, issuers: map[string]string{is.ID: is.Name}}
+	pg := &PathwayPage{
+		Title: pw.Name, URL: p.svc.URL("/pathways/" + pw.ID), Name: pw.Name, Description: pw.Description, Version: pw.Version,
+		Goal: m.card(goal), Map: m.node(pw.Rule, 0), IssuerName: is.Name, IssuerURL: p.path("/issuers/" + is.ID),
+	}
+	desc := pw.Description
+	if desc == "" {
+		desc = fmt.Sprintf("The badges that lead to %s, by %s.", goal.Name, is.Name)
+	}
+	pg.Meta = share.Meta{Title: pw.Name, Description: desc, URL: pg.URL, SiteName: p.siteName}.Tags()
+	p.renderPage(w, r, "pathway.html", pg)
+}
+
+type mapper struct {
+	p       *Public
+	ctx     context.Context
+	ps      PathwayStore
+	issuers map[string]string
+}
+
+func (m *mapper) card(a *cairn.Achievement) BadgeCard {
+	c := BadgeCard{Name: a.Name, Type: humanType(a.AchievementType), URL: m.p.path("/achievements/" + a.ID)}
+	if a.CreditsAvailable != nil {
+		c.Credits = strconv.FormatFloat(*a.CreditsAvailable, 'f', -1, 64) + " credits"
+	}
+	if a.ImageID != "" {
+		c.ImageURL = template.URL(m.p.path("/images/" + a.ImageID))
+		return c
+	}
+	issuer, ok := m.issuers[a.IssuerID]
+	if !ok {
+		if is, err := m.p.store.PublicIssuer(m.ctx, a.IssuerID); err == nil {
+			issuer = is.Name
+		}
+		m.issuers[a.IssuerID] = issuer
+	}
+	svg := designFor(m.p.svc.AchievementURL(a.ID), a.Name, issuer).SVG()
+	c.ImageURL = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	return c
+}
+
+func (m *mapper) node(r *pathway.Rule, depth int) MapNode {
+	n := MapNode{Kind: r.Kind()}
+	if depth > pathway.MaxDepth {
+		return n
+	}
+	kids := r.Children()
+	switch n.Kind {
+	case pathway.KindAll:
+		n.Label = "All of these"
+		if len(kids) == 1 {
+			n.Label = "This"
+		}
+	case pathway.KindAny:
+		n.Label = fmt.Sprintf("Any one of these %d", len(kids))
+	case pathway.KindAtLeast:
+		n.Label = fmt.Sprintf("Any %d of these %d", r.AtLeast, len(kids))
+	case pathway.KindCredits:
+		n.Label = strconv.FormatFloat(r.Credits, 'f', -1, 64) + " credits from these"
+	case pathway.KindAchievement:
+		if a, err := m.p.store.PublicAchievement(m.ctx, r.Achievement); err == nil {
+			c := m.card(a)
+			n.Badge = &c
+		} else {
+			n.Badge = &BadgeCard{Name: "An achievement no longer offered"}
+		}
+		var notes []string
+		if r.MinScore != nil {
+			notes = append(notes, "score at least "+strconv.FormatFloat(*r.MinScore, 'f', -1, 64))
+		}
+		if r.Within != "" {
+			notes = append(notes, "earned within "+humanDuration(r.WithinDuration()))
+		}
+		if r.NotExpired {
+			notes = append(notes, "still valid")
+		}
+		n.Note = joinNotes(notes)
+	case pathway.KindPathway:
+		n.Badge = &BadgeCard{Name: "Another pathway"}
+		if sub, err := m.ps.PublicPathway(m.ctx, r.Pathway); err == nil {
+			c := BadgeCard{Name: sub.Name, Type: "Pathway", URL: m.p.path("/pathways/" + sub.ID)}
+			if a, err := m.p.store.PublicAchievement(m.ctx, sub.AchievementID); err == nil {
+				c.ImageURL = m.card(a).ImageURL
+				if c.Type = "Pathway"; a.Name != sub.Name {
+					c.Type = "Pathway to " + a.Name
+				}
+			}
+			n.Badge = &c
+		}
+		n.Note = "complete that pathway"
+	case pathway.KindExternal:
+		name := r.External.AchievementName
+		if name == "" {
+			name = r.External.AchievementID
+		}
+		n.Badge = &BadgeCard{Name: name, Type: "Badge from another issuer"}
+		n.Note = "issued by " + r.External.Issuer
+	case pathway.KindRecognition:
+		n.Badge = &BadgeCard{Name: "Recognition of prior learning", Type: "Recognition"}
+		n.Note = "recorded by the issuer, with evidence"
+	}
+	for i := range kids {
+		n.Children = append(n.Children, m.node(&kids[i], depth+1))
+	}
+	return n
+}
+
+func joinNotes(ns []string) string {
+	s := ""
+	for i, n := range ns {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// humanDuration reads an ISO 8601 duration out loud: "24 months".
+func humanDuration(d pathway.Duration) string {
+	var parts []string
+	add := func(n int, unit string) {
+		if n == 1 {
+			parts = append(parts, "1 "+unit)
+		} else if n > 1 {
+			parts = append(parts, strconv.Itoa(n)+" "+unit+"s")
+		}
+	}
+	add(d.Years, "year")
+	add(d.Months, "month")
+	add(d.Weeks, "week")
+	add(d.Days, "day")
+	add(d.Hours, "hour")
+	add(d.Minutes, "minute")
+	add(d.Seconds, "second")
+	if len(parts) == 0 {
+		return d.String()
+	}
+	return joinNotes(parts)
+}
