@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -32,6 +33,7 @@ type env struct {
 	h        http.Handler
 	verifier *verify.Verifier
 	logs     *bytes.Buffer
+	jobs     *jobs.Service
 }
 
 func newEnv(t testing.TB) *env {
@@ -40,10 +42,11 @@ func newEnv(t testing.TB) *env {
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, svc := testenv.Service(t, testBase, log)
 	v := verify.New(svc.Fetcher(fetch.Offline))
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log}
+	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Jobs: jb}
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}
+	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}
 }
 
 // org is an organization made for a test, with its owner's API key.
@@ -163,6 +166,7 @@ type fixture struct {
 	achievementID string
 	awardID       string
 	keyID         string // an API key other than the owner's
+	jobID         string // an award job (queued; the tests run no workers unless they say so)
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -185,6 +189,9 @@ func (e *env) makeFixture(o org) fixture {
 	var k struct{ ID string }
 	e.do("POST", "/api/v1/api-keys", o.key, map[string]any{"name": "ci", "role": "issuer"}).must(e.t, 201, &k)
 	f.keyID = k.ID
+	var j struct{ ID string }
+	e.do("POST", "/api/v1/award-jobs?achievementId="+f.achievementID, o.key, rawBody{"text/csv", []byte("email\njob@example.com\n")}).must(e.t, 202, &j)
+	f.jobID = j.ID
 	return f
 }
 

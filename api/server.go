@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/verify"
 )
 
@@ -30,6 +31,9 @@ type Server struct {
 	Store cairn.Store
 	// Verifier answers POST /api/v1/verify; required for that route.
 	Verifier Verifier
+	// Jobs runs award jobs (/api/v1/award-jobs); without it those routes
+	// answer 503.
+	Jobs *jobs.Service
 	// Log receives internal errors (default slog.Default()).
 	// WaitIncluded, if set, lets POST /awards?wait=inclusion wait for the
 	// award's event to be in the transparency log under a signed checkpoint.
@@ -89,6 +93,12 @@ func (s *Server) routes() []route {
 		{"POST", "/awards/{id}/reinstate", cairn.ActionRevoke, 0, s.stateChange(cairn.StateActive)},
 		{"POST", "/awards/{id}/reissue", cairn.ActionIssue, 0, s.reissue},
 		{"POST", "/awards/{id}/renew", cairn.ActionIssue, 0, s.renew},
+
+		{"POST", "/award-jobs", cairn.ActionIssue, s.uploadLimit(), s.createJob},
+		{"GET", "/award-jobs", cairn.ActionRead, 0, s.listJobs},
+		{"GET", "/award-jobs/{id}", cairn.ActionRead, 0, s.getJob},
+		{"GET", "/award-jobs/{id}/rows", cairn.ActionRead, 0, s.jobRows},
+		{"POST", "/award-jobs/{id}/cancel", cairn.ActionIssue, 0, s.cancelJob},
 
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},

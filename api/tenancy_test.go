@@ -55,6 +55,12 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
 		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
 
+		"POST /api/v1/award-jobs":             {path: "/api/v1/award-jobs?achievementId=" + a.achievementID, body: rawBody{"text/csv", []byte("email\nintruder@example.com\n")}, code: 422, field: "achievementId"},
+		"GET /api/v1/award-jobs":              {path: "/api/v1/award-jobs"},
+		"GET /api/v1/award-jobs/{id}":         {path: "/api/v1/award-jobs/" + a.jobID, code: 404},
+		"GET /api/v1/award-jobs/{id}/rows":    {path: "/api/v1/award-jobs/" + a.jobID + "/rows?state=failed", code: 404},
+		"POST /api/v1/award-jobs/{id}/cancel": {path: "/api/v1/award-jobs/" + a.jobID + "/cancel", code: 404},
+
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
@@ -128,7 +134,7 @@ func TestTenancy(t *testing.T) {
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.jobID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {

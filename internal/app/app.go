@@ -27,6 +27,7 @@ import (
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/throttle"
@@ -64,6 +65,8 @@ type Config struct {
 	// may take rendering pages ahead of their views
 	// (CAIRN_PRERENDER_SHARE; default 0.5, 1 for a whole core).
 	PrerenderShare float64
+	// Jobs bound award jobs (bulk awards from CSV or XLSX files).
+	Jobs JobLimits
 
 	errs []error // variables that did not parse; New reports the first
 }
@@ -96,6 +99,24 @@ type VerifyLimits struct {
 	ClientIPHeader string
 }
 
+// JobLimits bound award jobs. Zero fields take package jobs' defaults.
+type JobLimits struct {
+	// MaxUploadBytes is the largest file accepted (CAIRN_JOB_MAX_UPLOAD,
+	// bytes, or with a KiB, MiB or GiB suffix; default 1 GiB). Past it, 413.
+	MaxUploadBytes int64
+	// MaxRows is the most data rows in one file (CAIRN_JOB_MAX_ROWS;
+	// default 2,000,000).
+	MaxRows int
+	// Workers is how many batches this process issues at once
+	// (CAIRN_JOB_WORKERS; default 2), BatchSize how many rows each
+	// (CAIRN_JOB_BATCH; default 256).
+	Workers, BatchSize int
+	// Lease is how long a process holds the rows it claimed before
+	// another replica may take them (CAIRN_JOB_LEASE, a Go duration;
+	// default 1m).
+	Lease time.Duration
+}
+
 // ConfigFromEnv returns the configuration given by the environment, with
 // defaults for what it does not set. A variable NAME_FILE names a file
 // holding the value of NAME, for secrets.
@@ -123,6 +144,11 @@ func ConfigFromEnv() Config {
 	c.parse("CAIRN_VERIFY_BURST", func(v string) (err error) { c.Verify.Burst, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_CPU_SHARE", func(v string) (err error) { c.Verify.CPUShare, err = strconv.ParseFloat(v, 64); return })
 	set(&c.Verify.ClientIPHeader, "CAIRN_CLIENT_IP_HEADER")
+	c.parse("CAIRN_JOB_MAX_UPLOAD", func(v string) (err error) { c.Jobs.MaxUploadBytes, err = parseBytes(v); return })
+	c.parse("CAIRN_JOB_MAX_ROWS", func(v string) (err error) { c.Jobs.MaxRows, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_JOB_WORKERS", func(v string) (err error) { c.Jobs.Workers, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_JOB_BATCH", func(v string) (err error) { c.Jobs.BatchSize, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_JOB_LEASE", func(v string) (err error) { c.Jobs.Lease, err = time.ParseDuration(v); return })
 	c.parse("CAIRN_PRERENDER_SHARE", func(v string) (err error) {
 		if c.PrerenderShare, err = strconv.ParseFloat(v, 64); err == nil && (c.PrerenderShare <= 0 || c.PrerenderShare > 1) {
 			err = fmt.Errorf("x: %w", errors.New("want a number above 0, at most 1"))
@@ -142,6 +168,22 @@ func (c *Config) parse(name string, set func(string) error) {
 	if err := set(v); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("%s: %q is not valid: %w", name, v, errors.Unwrap(err)))
 	}
+}
+
+// parseBytes reads a size: a number of bytes, or one with a KiB, MiB or
+// GiB suffix.
+func parseBytes(v string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if n, ok := strings.CutSuffix(v, suffix); ok {
+			v, mult = strings.TrimSpace(n), m
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err == nil && n <= 0 {
+		err = fmt.Errorf("x: %w", errors.New("want a positive size"))
+	}
+	return n * mult, err
 }
 
 func env(name string) string {
@@ -172,6 +214,7 @@ type App struct {
 	metricsServer   *http.Server
 	db              *store.DB
 	svc             *issuing.Service
+	jobs            *jobs.Service
 	tlog            *issuing.TransparencyLog
 	public          *web.Public
 
@@ -251,6 +294,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.closeEarly()
 		return nil, fmt.Errorf("transparency log: %w", err)
 	}
+	a.jobs = jobs.New(a.db, a.svc, jobs.Options{MaxUploadBytes: cfg.Jobs.MaxUploadBytes, MaxRows: cfg.Jobs.MaxRows,
+		Workers: cfg.Jobs.Workers, BatchSize: cfg.Jobs.BatchSize, Lease: cfg.Jobs.Lease, TempDir: cfg.DataDir, Log: log})
 	if a.FirstRun, err = a.bootstrap(ctx); err != nil {
 		a.closeEarly()
 		return nil, fmt.Errorf("first run: %w", err)
@@ -391,7 +436,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Jobs: a.jobs, Log: a.log, WaitIncluded: a.tlog.WaitIncluded}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
 	a.public.Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
@@ -531,10 +576,13 @@ func (a *App) Close() error {
 // removes expired sessions and follows the issuers' verification epochs.
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
-	logDone, pagesDone := make(chan struct{}), make(chan struct{})
+	logDone, pagesDone, jobsDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { a.tlog.Run(ctx); close(logDone) }()
 	go func() { a.public.Run(ctx); close(pagesDone) }()
-	defer func() { <-logDone; <-pagesDone }()
+	// On SQLite this process alone uses the database: leases a killed
+	// process held end at once.
+	go func() { a.jobs.Run(ctx, a.db.Dialect() == "sqlite"); close(jobsDone) }()
+	defer func() { <-logDone; <-pagesDone; <-jobsDone }()
 	a.refreshEpochs(ctx)
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
