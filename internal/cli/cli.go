@@ -67,6 +67,7 @@ func commands() []command {
 		{"verify", "verify a credential: JSON, JWT or baked PNG/SVG, from a file, URL or stdin", runVerify},
 		{"bake", "bake a credential into a PNG or SVG badge image", runBake},
 		{"unbake", "extract the credential baked into a PNG or SVG image", runUnbake},
+		{"award-job", "issue awards from a CSV or XLSX file on a server (award-job --server URL --key KEY FILE)", runAwardJob},
 		{"log", "audit or monitor a transparency log (log audit, log monitor)", runLog},
 		{"witness", "run a witness that cosigns Cairn logs' checkpoints", runWitness},
 	}
