@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -56,7 +58,8 @@ func BenchmarkAwardJob(b *testing.B) {
 		b.Fatal(err)
 	}
 	done := make(chan struct{})
-	for range 2 {
+	workers := benchWorkers()
+	for range workers {
 		go func() {
 			for {
 				n, err := js.Step(ctx)
@@ -70,8 +73,9 @@ func BenchmarkAwardJob(b *testing.B) {
 			}
 		}()
 	}
-	<-done
-	<-done
+	for range workers {
+		<-done
+	}
 	b.StopTimer()
 	j, _ = js.Job(ctx, orgID, j.ID)
 	if j.Issued != b.N {
@@ -98,6 +102,15 @@ func BenchmarkAwardSingle(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "awards/s")
+}
+
+// benchWorkers is how many batches are in flight, as jobs.Options.Workers
+// (BENCH_JOB_WORKERS, default 4).
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_JOB_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 4
 }
 
 type atomicCounter struct{ v atomic.Int64 }
