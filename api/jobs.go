@@ -190,7 +190,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, c *caller) er
 	if dry {
 		p, err := s.Jobs.DryRun(r.Context(), c.orgID, up)
 		if err != nil {
-			return uploadError(err)
+			return s.uploadError(err)
 		}
 		v := previewView{DryRun: true, Total: p.Total, Valid: p.Valid, Failed: p.Failed, Truncated: p.Truncated,
 			Rows: []previewRowView{}, Errors: []jobRowView{}}
@@ -204,7 +204,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, c *caller) er
 	}
 	j, replayed, err := s.Jobs.Create(r.Context(), c.orgID, up)
 	if err != nil {
-		return uploadError(err)
+		return s.uploadError(err)
 	}
 	// The rest of the body (a retry's file, a form's trailer) is not read.
 	w.Header().Set("Connection", "close")
@@ -216,13 +216,10 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 // uploadError maps a too-large file to 413 naming the limit.
-func uploadError(err error) error {
+func (s *Server) uploadError(err error) error {
 	var tl *jobs.TooLargeError
 	if errors.As(err, &tl) || isMaxBytes(err) {
-		limit := int64(0)
-		if tl != nil {
-			limit = tl.Limit
-		}
+		limit := s.Jobs.MaxUploadBytes()
 		return &requestError{status: http.StatusRequestEntityTooLarge, field: "file", detail: "the file is larger than the limit of " + byteSize(limit)}
 	}
 	return err

@@ -6,12 +6,14 @@ import (
 	"encoding/csv"
 	"fmt"
 	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/jobs"
+	"github.com/xuri/excelize/v2"
 )
 
 type jobAnswer struct {
@@ -263,5 +265,43 @@ func TestSafeCell(t *testing.T) {
 		if got := api.SafeCell(in); got != want {
 			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestAwardJobTooLargeAndXLSX(t *testing.T) {
+	e := newEnv(t)
+	f := e.makeFixture(e.newOrg("large"))
+	small := &api.Server{Service: e.svc, Store: e.db, Log: e.srv.Log, Jobs: jobs.New(e.db, e.svc, jobs.Options{MaxUploadBytes: 64 << 10})}
+	mux := http.NewServeMux()
+	small.Register(mux)
+	e.h = mux
+	var b strings.Builder
+	b.WriteString("email\n")
+	for i := 0; b.Len() < 100<<10; i++ {
+		fmt.Fprintf(&b, "learner%d@example.com\n", i)
+	}
+	p := e.do("POST", "/api/v1/award-jobs?achievementId="+f.achievementID, f.org.key, csvBody(b.String())).problem(t, 413)
+	if p.Field != "file" || !strings.Contains(p.Detail, "64 KiB") {
+		t.Fatalf("problem %+v, want field file naming 64 KiB", p)
+	}
+	var list struct{ Items []jobAnswer }
+	e.do("GET", "/api/v1/award-jobs", f.org.key, nil).must(t, 200, &list)
+	if len(list.Items) != 1 { // the fixture's
+		t.Fatalf("a rejected upload left a job: %+v", list.Items)
+	}
+
+	x := excelize.NewFile()
+	for i, row := range [][]any{{"Email", "Result: Grade"}, {"x1@example.com", "A"}, {"x2@example.com", "=HYPERLINK(\"http://evil\")"}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		x.SetSheetRow("Sheet1", cell, &row)
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var j jobAnswer
+	e.do("POST", "/api/v1/award-jobs?achievementId="+f.achievementID, f.org.key, rawBody{api.MediaXLSX, buf.Bytes()}).must(t, 202, &j)
+	if j.Total != 2 || j.Failed != 1 {
+		t.Fatalf("XLSX job %+v, want 2 rows, the formula failed", j)
 	}
 }
