@@ -111,43 +111,14 @@ func TestKillDuringAwardJob(t *testing.T) {
 	}
 	const rows = 3000
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$")
-	cmd.Env = append(os.Environ(), killHelperEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	defer func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}()
-	lines := bufio.NewScanner(out)
-	var hello killHello
-	for lines.Scan() {
-		if json.Unmarshal(lines.Bytes(), &hello) == nil && hello.Addr != "" {
-			break
-		}
-	}
-	if hello.Addr == "" {
-		t.Fatal("the server process did not start")
-	}
-	go io.Copy(io.Discard, out)
+	hello, kill := startKillHelper(t, dir)
 	base := "http://" + hello.Addr
 	j := uploadJob(t, base, hello.APIKey, hello.AchievementID, jobFile(rows))
 	if j.Total != rows {
 		t.Fatalf("job %+v, want %d rows", j, rows)
 	}
 	mid := waitJob(t, base, hello.APIKey, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 300 })
-	cmd.Process.Kill() // SIGKILL, batches in flight
-	killed = true
-	cmd.Wait()
+	kill() // SIGKILL, batches in flight
 	if mid.Issued >= rows {
 		t.Fatalf("the job was done before the kill: %+v", mid)
 	}
@@ -167,6 +138,79 @@ func TestKillDuringAwardJob(t *testing.T) {
 		t.Fatalf("resumed job %+v, want all %d rows issued", end, rows)
 	}
 	checkExactlyOnce(t, a.db, hello.OrgID, j.ID, rows)
+}
+
+// startKillHelper runs TestKillHelper as a server process on dir (and on
+// the PostgreSQL database and master key of env, if given) and returns
+// what it printed and a function that kills it with SIGKILL.
+func startKillHelper(t *testing.T, dir string, env ...string) (killHello, func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$")
+	cmd.Env = append(append(os.Environ(), killHelperEnv+"="+dir), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	kill := func() {
+		if !killed {
+			killed = true
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}
+	t.Cleanup(kill)
+	lines := bufio.NewScanner(out)
+	var hello killHello
+	for lines.Scan() {
+		if json.Unmarshal(lines.Bytes(), &hello) == nil && hello.Addr != "" {
+			break
+		}
+	}
+	if hello.Addr == "" {
+		t.Fatal("the server process did not start")
+	}
+	go io.Copy(io.Discard, out)
+	return hello, kill
+}
+
+// TestKillReplicaDuringAwardJob: two replicas on one PostgreSQL database,
+// one a real process; the job is uploaded to it, and it is killed with
+// SIGKILL mid-job. The other takes its rows once their leases end; every
+// row gives exactly one award.
+func TestKillReplicaDuringAwardJob(t *testing.T) {
+	dbURL := storetest.PostgresSchema(t)
+	if testing.Short() {
+		t.Skip("boots and kills a server process")
+	}
+	keyFile := filepath.Join(t.TempDir(), "master.key")
+	hello, kill := startKillHelper(t, t.TempDir(), killHelperDBEnv+"="+dbURL, killHelperKeyEnv+"="+keyFile)
+	cfg := Config{Addr: "127.0.0.1:0", BaseURL: killBaseURL, DataDir: t.TempDir(), DatabaseURL: dbURL, MasterKeyFile: keyFile,
+		Offline: true, Jobs: JobLimits{Lease: 2 * time.Second, BatchSize: 64}}
+	b, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	const rows = 2000
+	base := "http://" + hello.Addr
+	j := uploadJob(t, base, hello.APIKey, hello.AchievementID, jobFile(rows))
+	mid := waitJob(t, base, hello.APIKey, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 300 })
+	kill()
+	t.Logf("killed one replica with %d of %d rows recorded as issued", mid.Issued, rows)
+	end := waitJob(t, "http://"+b.listener.Addr().String(), hello.APIKey, j.ID, 3*time.Minute, func(j jobStatus) bool { return j.State == "done" })
+	if end.Issued != rows || end.Failed != 0 {
+		t.Fatalf("job %+v, want all %d rows issued", end, rows)
+	}
+	checkExactlyOnce(t, b.db, hello.OrgID, j.ID, rows)
 }
 
 // TestTwoServersShareAwardJob: two replicas on one PostgreSQL database
