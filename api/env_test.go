@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/store"
@@ -35,6 +36,7 @@ type env struct {
 	h        http.Handler
 	verifier *verify.Verifier
 	logs     *bytes.Buffer
+	jobs     *jobs.Service
 }
 
 func newEnv(t testing.TB) *env {
@@ -49,10 +51,11 @@ func newEnv(t testing.TB) *env {
 	}
 	wh := webhooks.New(db, kr, webhooks.Options{CredentialURL: svc.CredentialURL, ChangeType: svc.ChangeType, Log: log})
 	db.AwardMessages = wh.AwardMessages
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db)}
+	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb}
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs}
+	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}
 }
 
 // org is an organization made for a test, with its owner's API key.
@@ -178,6 +181,7 @@ type fixture struct {
 	deliveryID    string // a delivery to it (a test event, never sent)
 	pathwayID     string // a pathway to a second achievement, requiring the first
 	recognitionID string
+	jobID         string // an award job (queued; the tests run no workers unless they say so)
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -227,6 +231,9 @@ func (e *env) makeFixture(o org) fixture {
 	f.pathwayID = pw.ID
 	e.do("POST", "/api/v1/recognitions", o.key, map[string]any{"name": "Prior experience", "credits": 5}).must(e.t, 201, &rec)
 	f.recognitionID = rec.ID
+	var j struct{ ID string }
+	e.do("POST", "/api/v1/award-jobs?achievementId="+f.achievementID, o.key, rawBody{"text/csv", []byte("email\njob@example.com\n")}).must(e.t, 202, &j)
+	f.jobID = j.ID
 	return f
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/webhooks"
@@ -32,6 +33,9 @@ type Server struct {
 	Store cairn.Store
 	// Verifier answers POST /api/v1/verify; required for that route.
 	Verifier Verifier
+	// Jobs runs award jobs (/api/v1/award-jobs); without it those routes
+	// answer 503.
+	Jobs *jobs.Service
 	// Log receives internal errors (default slog.Default()).
 	// WaitIncluded, if set, lets POST /awards?wait=inclusion wait for the
 	// award's event to be in the transparency log under a signed checkpoint.
@@ -125,6 +129,11 @@ func (s *Server) routes() []route {
 		{"POST", "/recognitions", cairn.ActionManageAchievements, 0, s.createRecognition},
 		{"POST", "/learners/{email}/recognitions", cairn.ActionIssue, 0, s.recordRecognition},
 		{"POST", "/learners/{email}/external-credentials", cairn.ActionIssue, verify.MaxInputBytes + 64<<10, s.addExternalCredential},
+		{"POST", "/award-jobs", cairn.ActionIssue, s.uploadLimit(), s.createJob},
+		{"GET", "/award-jobs", cairn.ActionRead, 0, s.listJobs},
+		{"GET", "/award-jobs/{id}", cairn.ActionRead, 0, s.getJob},
+		{"GET", "/award-jobs/{id}/rows", cairn.ActionRead, 0, s.jobRows},
+		{"POST", "/award-jobs/{id}/cancel", cairn.ActionIssue, 0, s.cancelJob},
 
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},

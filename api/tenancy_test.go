@@ -79,6 +79,11 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/recognitions":                          {path: "/api/v1/recognitions", body: map[string]any{"name": "B's"}},
 		"POST /api/v1/learners/{email}/recognitions":         {path: "/api/v1/learners/learner@example.com/recognitions", body: map[string]any{"recognitionId": a.recognitionID, "evidence": []map[string]any{{"narrative": "x"}}}, code: 422, field: "recognitionId"},
 		"POST /api/v1/learners/{email}/external-credentials": {path: "/api/v1/learners/learner@example.com/external-credentials", body: `{"credential":{"not":"a credential"}}`, code: 422},
+		"POST /api/v1/award-jobs":                            {path: "/api/v1/award-jobs?achievementId=" + a.achievementID, body: rawBody{"text/csv", []byte("email\nintruder@example.com\n")}, code: 422, field: "achievementId"},
+		"GET /api/v1/award-jobs":                             {path: "/api/v1/award-jobs"},
+		"GET /api/v1/award-jobs/{id}":                        {path: "/api/v1/award-jobs/" + a.jobID, code: 404},
+		"GET /api/v1/award-jobs/{id}/rows":                   {path: "/api/v1/award-jobs/" + a.jobID + "/rows?state=failed", code: 404},
+		"POST /api/v1/award-jobs/{id}/cancel":                {path: "/api/v1/award-jobs/" + a.jobID + "/cancel", code: 404},
 
 		"GET /api/v1/api-keys":         {path: "/api/v1/api-keys"},
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
@@ -174,7 +179,7 @@ func TestTenancy(t *testing.T) {
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID, a.jobID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {

@@ -186,33 +186,7 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 	if err != nil {
 		return nil, false, err
 	}
-	aw = &cairn.Award{
-		OrgID: orgID, IssuerID: is.ID, AchievementID: ach.ID,
-		Recipient: cairn.Recipient{Name: in.Recipient.Name, ShowName: in.Recipient.ShowName},
-		Narrative: in.Narrative, Evidence: in.Evidence, Results: in.Results, CreditsEarned: in.CreditsEarned,
-		ActivityStart: in.ActivityStart, ActivityEnd: in.ActivityEnd,
-		AwardedDate: now, ValidFrom: now, Formats: in.Formats,
-		IdempotencyKey: in.IdempotencyKey, RequestHash: in.requestHash(),
-	}
-	if in.Recipient.Email != "" {
-		aw.Recipient.Type, aw.Recipient.Identity = cairn.RecipientEmail, strings.ToLower(in.Recipient.Email)
-		if in.Recipient.Hashed == nil || *in.Recipient.Hashed {
-			aw.Recipient.Salt = newSalt()
-		}
-	} else {
-		aw.Recipient.Type, aw.Recipient.Identity = cairn.RecipientDID, in.Recipient.DID
-	}
-	if in.ValidFrom != nil {
-		aw.ValidFrom = in.ValidFrom.UTC().Truncate(time.Second)
-	}
-	switch {
-	case in.ValidUntil != nil:
-		t := in.ValidUntil.UTC().Truncate(time.Second)
-		aw.ValidUntil = &t
-	case ach.ValidFor > 0:
-		t := aw.ValidFrom.AddDate(0, ach.ValidFor, 0)
-		aw.ValidUntil = &t
-	}
+	aw = s.newAward(orgID, &in, ach, is, now)
 	signers, err := s.signers(ctx, is, aw.Formats)
 	if err != nil {
 		return nil, false, err
@@ -240,6 +214,39 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 			return nil, false, r.Err
 		}
 	}
+}
+
+// newAward makes the award that a validated input asks for, ready for
+// ReserveAward.
+func (s *Service) newAward(orgID string, in *AwardInput, ach *cairn.Achievement, is *cairn.Issuer, now time.Time) *cairn.Award {
+	aw := &cairn.Award{
+		OrgID: orgID, IssuerID: is.ID, AchievementID: ach.ID,
+		Recipient: cairn.Recipient{Name: in.Recipient.Name, ShowName: in.Recipient.ShowName},
+		Narrative: in.Narrative, Evidence: in.Evidence, Results: in.Results, CreditsEarned: in.CreditsEarned,
+		ActivityStart: in.ActivityStart, ActivityEnd: in.ActivityEnd,
+		AwardedDate: now, ValidFrom: now, Formats: in.Formats,
+		IdempotencyKey: in.IdempotencyKey, RequestHash: in.requestHash(),
+	}
+	if in.Recipient.Email != "" {
+		aw.Recipient.Type, aw.Recipient.Identity = cairn.RecipientEmail, strings.ToLower(in.Recipient.Email)
+		if in.Recipient.Hashed == nil || *in.Recipient.Hashed {
+			aw.Recipient.Salt = newSalt()
+		}
+	} else {
+		aw.Recipient.Type, aw.Recipient.Identity = cairn.RecipientDID, in.Recipient.DID
+	}
+	if in.ValidFrom != nil {
+		aw.ValidFrom = in.ValidFrom.UTC().Truncate(time.Second)
+	}
+	switch {
+	case in.ValidUntil != nil:
+		t := in.ValidUntil.UTC().Truncate(time.Second)
+		aw.ValidUntil = &t
+	case ach.ValidFor > 0:
+		t := aw.ValidFrom.AddDate(0, ach.ValidFor, 0)
+		aw.ValidUntil = &t
+	}
+	return aw
 }
 
 // maxResign is how many times Award signs again when another replica took

@@ -28,6 +28,7 @@ import (
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
@@ -78,6 +79,8 @@ type Config struct {
 	// (CAIRN_WEBHOOKS_ALLOW_PRIVATE): for receivers on the operator's own
 	// network. Off, they are refused at registration and at each delivery.
 	WebhooksAllowPrivate bool
+	// Jobs bound award jobs (bulk awards from CSV or XLSX files).
+	Jobs JobLimits
 
 	errs []error // variables that did not parse; New reports the first
 }
@@ -110,6 +113,24 @@ type VerifyLimits struct {
 	ClientIPHeader string
 }
 
+// JobLimits bound award jobs. Zero fields take package jobs' defaults.
+type JobLimits struct {
+	// MaxUploadBytes is the largest file accepted (CAIRN_JOB_MAX_UPLOAD,
+	// bytes, or with a KiB, MiB or GiB suffix; default 1 GiB). Past it, 413.
+	MaxUploadBytes int64
+	// MaxRows is the most data rows in one file (CAIRN_JOB_MAX_ROWS;
+	// default 2,000,000).
+	MaxRows int
+	// Workers is how many batches this process issues at once
+	// (CAIRN_JOB_WORKERS; default 2), BatchSize how many rows each
+	// (CAIRN_JOB_BATCH; default 256).
+	Workers, BatchSize int
+	// Lease is how long a process holds the rows it claimed before
+	// another replica may take them (CAIRN_JOB_LEASE, a Go duration;
+	// default 1m).
+	Lease time.Duration
+}
+
 // ConfigFromEnv returns the configuration given by the environment, with
 // defaults for what it does not set. A variable NAME_FILE names a file
 // holding the value of NAME, for secrets.
@@ -140,6 +161,11 @@ func ConfigFromEnv() Config {
 	set(&c.Verify.ClientIPHeader, "CAIRN_CLIENT_IP_HEADER")
 	set(&c.SMTPURL, "CAIRN_SMTP_URL")
 	set(&c.SMTPFrom, "CAIRN_SMTP_FROM")
+	c.parse("CAIRN_JOB_MAX_UPLOAD", func(v string) (err error) { c.Jobs.MaxUploadBytes, err = parseBytes(v); return })
+	c.parse("CAIRN_JOB_MAX_ROWS", func(v string) (err error) { c.Jobs.MaxRows, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_JOB_WORKERS", func(v string) (err error) { c.Jobs.Workers, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_JOB_BATCH", func(v string) (err error) { c.Jobs.BatchSize, err = strconv.Atoi(v); return })
+	c.parse("CAIRN_JOB_LEASE", func(v string) (err error) { c.Jobs.Lease, err = time.ParseDuration(v); return })
 	c.parse("CAIRN_PRERENDER_SHARE", func(v string) (err error) {
 		if c.PrerenderShare, err = strconv.ParseFloat(v, 64); err == nil && (c.PrerenderShare <= 0 || c.PrerenderShare > 1) {
 			err = fmt.Errorf("x: %w", errors.New("want a number above 0, at most 1"))
@@ -159,6 +185,22 @@ func (c *Config) parse(name string, set func(string) error) {
 	if err := set(v); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("%s: %q is not valid: %w", name, v, errors.Unwrap(err)))
 	}
+}
+
+// parseBytes reads a size: a number of bytes, or one with a KiB, MiB or
+// GiB suffix.
+func parseBytes(v string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if n, ok := strings.CutSuffix(v, suffix); ok {
+			v, mult = strings.TrimSpace(n), m
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err == nil && n <= 0 {
+		err = fmt.Errorf("x: %w", errors.New("want a positive size"))
+	}
+	return n * mult, err
 }
 
 func env(name string) string {
@@ -189,6 +231,7 @@ type App struct {
 	metricsServer   *http.Server
 	db              *store.DB
 	svc             *issuing.Service
+	jobs            *jobs.Service
 	tlog            *issuing.TransparencyLog
 	pathways        *issuing.Pathways
 	public          *web.Public
@@ -315,6 +358,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.closeEarly()
 		return nil, fmt.Errorf("transparency log: %w", err)
 	}
+	a.jobs = jobs.New(a.db, a.svc, jobs.Options{MaxUploadBytes: cfg.Jobs.MaxUploadBytes, MaxRows: cfg.Jobs.MaxRows,
+		Workers: cfg.Jobs.Workers, BatchSize: cfg.Jobs.BatchSize, Lease: cfg.Jobs.Lease, TempDir: cfg.DataDir, Log: log})
 	if a.FirstRun, err = a.bootstrap(ctx); err != nil {
 		a.closeEarly()
 		return nil, fmt.Errorf("first run: %w", err)
@@ -470,7 +515,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
@@ -622,13 +667,23 @@ func (a *App) Close() error {
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
 	logDone, pagesDone, outboxDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	hooksDone, pathwaysDone := make(chan struct{}), make(chan struct{})
+	hooksDone, pathwaysDone, jobsDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { a.tlog.Run(ctx); close(logDone) }()
 	go func() { a.public.Run(ctx); close(pagesDone) }()
 	go func() { a.outbox.Run(ctx); close(outboxDone) }()
 	go func() { a.webhooks.Run(ctx); close(hooksDone) }()
 	go func() { a.pathways.Run(ctx); close(pathwaysDone) }()
-	defer func() { <-logDone; <-pagesDone; <-outboxDone; <-hooksDone; <-pathwaysDone }()
+	// On SQLite this process alone uses the database: leases a killed
+	// process held end at once.
+	go func() { a.jobs.Run(ctx, a.db.Dialect() == "sqlite"); close(jobsDone) }()
+	defer func() {
+		<-logDone
+		<-pagesDone
+		<-outboxDone
+		<-hooksDone
+		<-pathwaysDone
+		<-jobsDone
+	}()
 	lastPrune, lastRemind := time.Time{}, time.Time{}
 	lastExpiry := time.Now().Add(-time.Hour)
 	a.refreshEpochs(ctx)

@@ -23,6 +23,13 @@ import (
 // killHelperEnv names the data folder of the server TestKillHelper runs.
 const killHelperEnv = "CAIRN_TEST_KILL_HELPER_DIR"
 
+// killHelperDBEnv and killHelperKeyEnv give the helper a PostgreSQL
+// database and master key file instead of SQLite in its data folder.
+const (
+	killHelperDBEnv  = "CAIRN_TEST_KILL_HELPER_DB"
+	killHelperKeyEnv = "CAIRN_TEST_KILL_HELPER_KEY"
+)
+
 const killBaseURL = "https://badges.example.test"
 
 // killHello is the line TestKillHelper prints once it serves.
@@ -38,6 +45,11 @@ func TestKillHelper(t *testing.T) {
 		t.Skip("the server process of TestKillDuringIssue; runs only as its child")
 	}
 	cfg := Config{Addr: "127.0.0.1:0", BaseURL: killBaseURL, DataDir: dir, Offline: true}
+	// A replica on PostgreSQL (TestKillReplicaDuringAwardJob).
+	if db := os.Getenv(killHelperDBEnv); db != "" {
+		cfg.DatabaseURL, cfg.MasterKeyFile = db, os.Getenv(killHelperKeyEnv)
+		cfg.Jobs.Lease, cfg.Jobs.BatchSize = 2*time.Second, 64
+	}
 	a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

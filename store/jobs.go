@@ -1,0 +1,503 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+)
+
+// Award jobs (cairn.JobStore). A job's rows are added in chunks while its
+// file is read, then leased to workers a batch at a time: on PostgreSQL
+// the claim selects with FOR UPDATE SKIP LOCKED, so replicas claiming at
+// once get different rows; on SQLite writes are serialized anyway. The
+// counters of award_jobs change in the transactions that change row
+// states, so a job reads in one query however many rows it has.
+
+const jobColumns = "id, org_id, achievement_id, file_name, idempotency_key, created_by, state, total, issued, failed, skipped, created_at, updated_at, finished_at"
+
+func scanJob(s scanner) (*cairn.AwardJob, error) {
+	var j cairn.AwardJob
+	err := s.Scan(&j.ID, &j.OrgID, &j.AchievementID, &j.FileName, &j.IdempotencyKey, &j.CreatedBy, &j.State,
+		&j.Total, &j.Issued, &j.Failed, &j.Skipped, timeCol{&j.CreatedAt}, timeCol{&j.UpdatedAt}, nullTimeCol{&j.FinishedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// CreateAwardJob implements cairn.JobStore.
+func (db *DB) CreateAwardJob(ctx context.Context, j *cairn.AwardJob) (*cairn.AwardJob, error) {
+	if err := required("org_id", j.OrgID); err != nil {
+		return nil, err
+	}
+	var existing *cairn.AwardJob
+	in := *j
+	err := db.write(ctx, func(x q) error {
+		*j, existing = in, nil
+		if j.IdempotencyKey != "" {
+			prev, err := scanJob(x.row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE org_id = ? AND idempotency_key = ? AND idempotency_key <> ''",
+				j.OrgID, j.IdempotencyKey))
+			switch {
+			case err == nil:
+				if prev.State == cairn.JobLoading {
+					return &cairn.Error{Kind: cairn.Conflict, Field: "Idempotency-Key", Message: "an upload with this key is still being read; try again when it is done"}
+				}
+				existing = prev
+				return nil
+			case !errors.Is(err, sqlNoRows):
+				return mapErr(err)
+			}
+		}
+		if j.ID == "" {
+			j.ID = newID()
+		}
+		now := db.now()
+		j.CreatedAt, j.UpdatedAt, j.FinishedAt = now, now, nil
+		j.State, j.Total, j.Issued, j.Failed, j.Skipped = cairn.JobLoading, 0, 0, 0, 0
+		_, err := x.exec(ctx, "INSERT INTO award_jobs ("+jobColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, NULL)",
+			j.ID, j.OrgID, j.AchievementID, j.FileName, j.IdempotencyKey, j.CreatedBy, j.State, now, now)
+		if cairn.KindOf(err) == cairn.NotFound || isFKError(err) {
+			return notFound("organization")
+		}
+		return err
+	})
+	if err != nil {
+		*j = in
+		return nil, err
+	}
+	return existing, nil
+}
+
+// isFKError reports whether err is a foreign-key violation.
+func isFKError(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "FOREIGN KEY") || strings.Contains(err.Error(), "foreign key"))
+}
+
+const (
+	qInsertJobRow = `INSERT INTO award_job_rows (job_id, row_num, state, input, external_id, recipient, dedupe_key, error_column, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, dedupe_key) DO NOTHING`
+	qDedupeRow = "SELECT row_num FROM award_job_rows WHERE job_id = ? AND dedupe_key = ?"
+)
+
+// AddAwardJobRows implements cairn.JobStore.
+func (db *DB) AddAwardJobRows(ctx context.Context, jobID string, rows []*cairn.AwardJobRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return db.write(ctx, func(x q) error {
+		var state string
+		if err := x.row(ctx, "SELECT state FROM award_jobs WHERE id = ?"+db.dialect.forUpdate(), jobID).Scan(&state); err != nil {
+			return orNotFound(err, "award job")
+		}
+		if state != string(cairn.JobLoading) {
+			return notFound("loading award job")
+		}
+		failed := 0
+		for _, r := range rows {
+			st, col, reason := r.State, r.Column, r.Reason
+			if st == "" {
+				st = cairn.RowPending
+			}
+			var dedupe, input any
+			if r.DedupeKey != "" && st == cairn.RowPending {
+				dedupe = r.DedupeKey
+			}
+			if st == cairn.RowPending {
+				input = string(r.Input)
+			}
+			n, err := x.execN(ctx, qInsertJobRow, jobID, r.Num, st, input, r.ExternalID, r.Recipient, dedupe, col, reason)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				var first int
+				if err := x.row(ctx, qDedupeRow, jobID, r.DedupeKey).Scan(&first); err != nil {
+					return mapErr(err)
+				}
+				st, col, reason = cairn.RowFailed, "", duplicateReason(first)
+				if _, err := x.exec(ctx, qInsertJobRow, jobID, r.Num, st, nil, r.ExternalID, r.Recipient, nil, col, reason); err != nil {
+					return err
+				}
+			}
+			r.State, r.Column, r.Reason = st, col, reason
+			if st == cairn.RowFailed {
+				failed++
+			}
+		}
+		_, err := x.exec(ctx, "UPDATE award_jobs SET total = total + ?, failed = failed + ?, updated_at = ? WHERE id = ?",
+			len(rows), failed, db.now(), jobID)
+		return err
+	})
+}
+
+func duplicateReason(first int) string {
+	return "duplicate of row " + strconv.Itoa(first) + " (same recipient and achievement, or same externalId)"
+}
+
+// QueueAwardJob implements cairn.JobStore.
+func (db *DB) QueueAwardJob(ctx context.Context, jobID string) (*cairn.AwardJob, error) {
+	var j *cairn.AwardJob
+	err := db.write(ctx, func(x q) error {
+		n, err := x.execN(ctx, "UPDATE award_jobs SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+			cairn.JobQueued, db.now(), jobID, cairn.JobLoading)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound("loading award job")
+		}
+		j, err = scanJob(x.row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE id = ?", jobID))
+		return mapErr(err)
+	})
+	return j, err
+}
+
+// DeleteAwardJob implements cairn.JobStore.
+func (db *DB) DeleteAwardJob(ctx context.Context, jobID string) error {
+	return db.write(ctx, func(x q) error {
+		if _, err := x.exec(ctx, "DELETE FROM award_job_rows WHERE job_id = ? AND EXISTS (SELECT 1 FROM award_jobs WHERE id = ? AND state = ?)",
+			jobID, jobID, cairn.JobLoading); err != nil {
+			return err
+		}
+		_, err := x.exec(ctx, "DELETE FROM award_jobs WHERE id = ? AND state = ?", jobID, cairn.JobLoading)
+		return err
+	})
+}
+
+// AwardJob implements cairn.JobStore.
+func (db *DB) AwardJob(ctx context.Context, orgID, id string) (*cairn.AwardJob, error) {
+	j, err := scanJob(db.read().row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE id = ? AND org_id = ? AND state <> ?",
+		id, orgID, cairn.JobLoading))
+	if err != nil {
+		return nil, orNotFound(err, "award job")
+	}
+	return j, nil
+}
+
+// AwardJobs implements cairn.JobStore.
+func (db *DB) AwardJobs(ctx context.Context, f cairn.AwardJobFilter) ([]*cairn.AwardJob, string, error) {
+	if err := required("org_id", f.OrgID); err != nil {
+		return nil, "", err
+	}
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = 50
+	case limit < 0 || limit > 1000:
+		return nil, "", cairn.Invalidf("limit", "must be between 1 and 1000")
+	}
+	query := "SELECT " + jobColumns + " FROM award_jobs WHERE org_id = ? AND state <> ?"
+	args := []any{f.OrgID, cairn.JobLoading}
+	if f.Cursor != "" {
+		t, id, err := decodeJobCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		query += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+		args = append(args, t, t, id)
+	}
+	query += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := db.read().query(ctx, query, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []*cairn.AwardJob
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, "", mapErr(err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", mapErr(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[len(out)-1]
+		next = base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.Format(time.RFC3339Nano) + "|" + last.ID))
+	}
+	return out, next, nil
+}
+
+func decodeJobCursor(c string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		ts, id, ok := strings.Cut(string(b), "|")
+		if t, err := time.Parse(time.RFC3339Nano, ts); ok && err == nil && id != "" {
+			return t, id, nil
+		}
+	}
+	return time.Time{}, "", cairn.Invalidf("cursor", "is not a cursor this server gave")
+}
+
+const jobRowColumns = "row_num, state, input, external_id, recipient, award_id, error_column, error"
+
+func scanJobRow(s scanner, jobID string) (*cairn.AwardJobRow, error) {
+	r := &cairn.AwardJobRow{JobID: jobID}
+	var input *string
+	if err := s.Scan(&r.Num, &r.State, &input, &r.ExternalID, &r.Recipient, &r.AwardID, &r.Column, &r.Reason); err != nil {
+		return nil, mapErr(err)
+	}
+	if input != nil {
+		r.Input = []byte(*input)
+	}
+	return r, nil
+}
+
+// AwardJobRows implements cairn.JobStore.
+func (db *DB) AwardJobRows(ctx context.Context, f cairn.AwardJobRowFilter) ([]*cairn.AwardJobRow, int, error) {
+	if err := required("org_id", f.OrgID, "job_id", f.JobID); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = 100
+	case limit < 0 || limit > 10000:
+		return nil, 0, cairn.Invalidf("limit", "must be between 1 and 10000")
+	}
+	if f.State != "" && !f.State.Valid() {
+		return nil, 0, cairn.Invalidf("state", "%q: want pending, issued, failed or skipped", f.State)
+	}
+	if _, err := db.AwardJob(ctx, f.OrgID, f.JobID); err != nil {
+		return nil, 0, err
+	}
+	query := "SELECT " + jobRowColumns + " FROM award_job_rows WHERE job_id = ? AND row_num > ?"
+	args := []any{f.JobID, f.After}
+	if f.State != "" {
+		query += " AND state = ?"
+		args = append(args, f.State)
+	}
+	query += " ORDER BY row_num LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := db.read().query(ctx, query, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*cairn.AwardJobRow
+	for rows.Next() {
+		r, err := scanJobRow(rows, f.JobID)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	next := 0
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[len(out)-1].Num
+	}
+	return out, next, nil
+}
+
+// CancelAwardJob implements cairn.JobStore.
+func (db *DB) CancelAwardJob(ctx context.Context, orgID, id string) (*cairn.AwardJob, error) {
+	var j *cairn.AwardJob
+	err := db.write(ctx, func(x q) error {
+		var err error
+		j, err = scanJob(x.row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE id = ? AND org_id = ? AND state <> ?"+db.dialect.forUpdate(),
+			id, orgID, cairn.JobLoading))
+		if err != nil {
+			return orNotFound(err, "award job")
+		}
+		switch j.State {
+		case cairn.JobCancelled:
+			return nil
+		case cairn.JobDone, cairn.JobFailed:
+			return &cairn.Error{Kind: cairn.Conflict, Field: "state", Message: "the job is " + string(j.State) + " already"}
+		}
+		n, err := x.execN(ctx, "UPDATE award_job_rows SET state = ?, lease_owner = '', lease_until = 0 WHERE job_id = ? AND state = ?",
+			cairn.RowSkipped, id, cairn.RowPending)
+		if err != nil {
+			return err
+		}
+		now := db.now()
+		if _, err := x.exec(ctx, "UPDATE award_jobs SET state = ?, skipped = skipped + ?, updated_at = ?, finished_at = ? WHERE id = ?",
+			cairn.JobCancelled, n, now, now, id); err != nil {
+			return err
+		}
+		j.State, j.Skipped, j.UpdatedAt, j.FinishedAt = cairn.JobCancelled, j.Skipped+int(n), now, &now
+		return nil
+	})
+	return j, err
+}
+
+// ClaimAwardJobRows implements cairn.JobStore.
+func (db *DB) ClaimAwardJobRows(ctx context.Context, owner string, until time.Time, limit int) (*cairn.AwardJob, []*cairn.AwardJobRow, error) {
+	if owner == "" || limit <= 0 {
+		return nil, nil, cairn.Invalidf("owner", "and a positive limit are required")
+	}
+	var (
+		job  *cairn.AwardJob
+		rows []*cairn.AwardJobRow
+	)
+	skipLocked := ""
+	if db.dialect == postgresDialect {
+		skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	err := db.write(ctx, func(x q) error {
+		job, rows = nil, nil
+		ids, err := x.query(ctx, "SELECT id FROM award_jobs WHERE state IN (?, ?) ORDER BY created_at, id LIMIT 20",
+			cairn.JobQueued, cairn.JobRunning)
+		if err != nil {
+			return err
+		}
+		var jobIDs []string
+		for ids.Next() {
+			var id string
+			if err := ids.Scan(&id); err != nil {
+				ids.Close()
+				return mapErr(err)
+			}
+			jobIDs = append(jobIDs, id)
+		}
+		ids.Close()
+		if err := ids.Err(); err != nil {
+			return mapErr(err)
+		}
+		nowMS := db.now().UnixMilli()
+		for _, id := range jobIDs {
+			rs, err := x.query(ctx, `UPDATE award_job_rows SET lease_owner = ?, lease_until = ?
+				WHERE job_id = ? AND row_num IN (SELECT row_num FROM award_job_rows
+					WHERE job_id = ? AND state = ? AND lease_until < ? ORDER BY row_num LIMIT ?`+skipLocked+`)
+				RETURNING `+jobRowColumns, owner, until.UnixMilli(), id, id, cairn.RowPending, nowMS, limit)
+			if err != nil {
+				return err
+			}
+			for rs.Next() {
+				r, err := scanJobRow(rs, id)
+				if err != nil {
+					rs.Close()
+					return err
+				}
+				rows = append(rows, r)
+			}
+			rs.Close()
+			if err := rs.Err(); err != nil {
+				return mapErr(err)
+			}
+			if len(rows) > 0 {
+				slices.SortFunc(rows, func(a, b *cairn.AwardJobRow) int { return a.Num - b.Num })
+				if _, err := x.exec(ctx, "UPDATE award_jobs SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+					cairn.JobRunning, db.now(), id, cairn.JobQueued); err != nil {
+					return err
+				}
+				job, err = scanJob(x.row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE id = ?", id))
+				return mapErr(err)
+			}
+			if err := db.finishIfDone(ctx, x, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return job, rows, nil
+}
+
+// finishIfDone ends a queued or running job that has no pending row left.
+func (db *DB) finishIfDone(ctx context.Context, x q, jobID string) error {
+	var one int
+	switch err := x.row(ctx, "SELECT 1 FROM award_job_rows WHERE job_id = ? AND state = ? LIMIT 1", jobID, cairn.RowPending).Scan(&one); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, sqlNoRows):
+		return mapErr(err)
+	}
+	now := db.now()
+	_, err := x.exec(ctx, `UPDATE award_jobs SET state = CASE WHEN issued = 0 AND failed > 0 THEN ? ELSE ? END, updated_at = ?, finished_at = ?
+		WHERE id = ? AND state IN (?, ?)`, cairn.JobFailed, cairn.JobDone, now, now, jobID, cairn.JobQueued, cairn.JobRunning)
+	return err
+}
+
+// FinishAwardJobRows implements cairn.JobStore.
+func (db *DB) FinishAwardJobRows(ctx context.Context, jobID string, rows []*cairn.AwardJobRow) (*cairn.AwardJob, error) {
+	var j *cairn.AwardJob
+	err := db.write(ctx, func(x q) error {
+		issued, failed, unskipped := 0, 0, 0
+		for _, r := range rows {
+			switch r.State {
+			case cairn.RowIssued:
+				n, err := x.execN(ctx, "UPDATE award_job_rows SET state = ?, award_id = ?, lease_owner = '', lease_until = 0 WHERE job_id = ? AND row_num = ? AND state = ?",
+					cairn.RowIssued, r.AwardID, jobID, r.Num, cairn.RowPending)
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					if n, err = x.execN(ctx, "UPDATE award_job_rows SET state = ?, award_id = ? WHERE job_id = ? AND row_num = ? AND state = ?",
+						cairn.RowIssued, r.AwardID, jobID, r.Num, cairn.RowSkipped); err != nil {
+						return err
+					}
+					unskipped += int(n)
+				}
+				issued += int(n)
+			case cairn.RowFailed:
+				n, err := x.execN(ctx, "UPDATE award_job_rows SET state = ?, error_column = ?, error = ?, lease_owner = '', lease_until = 0 WHERE job_id = ? AND row_num = ? AND state = ?",
+					cairn.RowFailed, r.Column, r.Reason, jobID, r.Num, cairn.RowPending)
+				if err != nil {
+					return err
+				}
+				failed += int(n)
+			case cairn.RowPending:
+				if _, err := x.exec(ctx, "UPDATE award_job_rows SET lease_owner = '', lease_until = 0 WHERE job_id = ? AND row_num = ? AND state = ?",
+					jobID, r.Num, cairn.RowPending); err != nil {
+					return err
+				}
+			default:
+				return cairn.Invalidf("state", "row %d: cannot finish a row as %q", r.Num, r.State)
+			}
+		}
+		if _, err := x.exec(ctx, "UPDATE award_jobs SET issued = issued + ?, failed = failed + ?, skipped = skipped - ?, updated_at = ? WHERE id = ?",
+			issued, failed, unskipped, db.now(), jobID); err != nil {
+			return err
+		}
+		if err := db.finishIfDone(ctx, x, jobID); err != nil {
+			return err
+		}
+		var err error
+		j, err = scanJob(x.row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE id = ?", jobID))
+		return orNotFound(err, "award job")
+	})
+	return j, err
+}
+
+// ReleaseAwardJobLeases implements cairn.JobStore.
+func (db *DB) ReleaseAwardJobLeases(ctx context.Context) error {
+	return db.write(ctx, func(x q) error {
+		_, err := x.exec(ctx, "UPDATE award_job_rows SET lease_owner = '', lease_until = 0 WHERE lease_until <> 0 AND state = ?", cairn.RowPending)
+		return err
+	})
+}
+
+// DeleteStaleAwardJobs implements cairn.JobStore.
+func (db *DB) DeleteStaleAwardJobs(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := db.write(ctx, func(x q) error {
+		cond := "state = ? AND updated_at < ?"
+		if _, err := x.exec(ctx, "DELETE FROM award_job_rows WHERE job_id IN (SELECT id FROM award_jobs WHERE "+cond+")", cairn.JobLoading, norm(before)); err != nil {
+			return err
+		}
+		var err error
+		n, err = x.execN(ctx, "DELETE FROM award_jobs WHERE "+cond, cairn.JobLoading, norm(before))
+		return err
+	})
+	return int(n), err
+}
+
+var _ cairn.JobStore = (*DB)(nil)
