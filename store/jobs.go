@@ -331,8 +331,11 @@ func (db *DB) CancelAwardJob(ctx context.Context, orgID, id string) (*cairn.Awar
 			return err
 		}
 		j.State, j.Skipped, j.UpdatedAt, j.FinishedAt = cairn.JobCancelled, j.Skipped+int(n), now, &now
-		return nil
+		return db.writeJobEnded(ctx, x, j)
 	})
+	if err == nil {
+		db.wakeOutbox()
+	}
 	return j, err
 }
 
@@ -421,8 +424,29 @@ func (db *DB) finishIfDone(ctx context.Context, x q, jobID string) error {
 		return mapErr(err)
 	}
 	now := db.now()
-	_, err := x.exec(ctx, `UPDATE award_jobs SET state = CASE WHEN issued = 0 AND failed > 0 THEN ? ELSE ? END, updated_at = ?, finished_at = ?
+	n, err := x.execN(ctx, `UPDATE award_jobs SET state = CASE WHEN issued = 0 AND failed > 0 THEN ? ELSE ? END, updated_at = ?, finished_at = ?
 		WHERE id = ? AND state IN (?, ?)`, cairn.JobFailed, cairn.JobDone, now, now, jobID, cairn.JobQueued, cairn.JobRunning)
+	if err != nil || n == 0 {
+		return err
+	}
+	j, err := scanJob(x.row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE id = ?", jobID))
+	if err != nil {
+		return orNotFound(err, "award job")
+	}
+	return db.writeJobEnded(ctx, x, j)
+}
+
+// writeJobEnded stores the messages that db.JobEnded gives for a job that
+// just ended, in the transaction x that ends it.
+func (db *DB) writeJobEnded(ctx context.Context, x q, j *cairn.AwardJob) error {
+	if db.JobEnded == nil {
+		return nil
+	}
+	msgs, err := db.JobEnded(ctx, j)
+	if err != nil || len(msgs) == 0 {
+		return err
+	}
+	_, err = db.writeMessages(ctx, x, msgs)
 	return err
 }
 
@@ -474,6 +498,9 @@ func (db *DB) FinishAwardJobRows(ctx context.Context, jobID string, rows []*cair
 		j, err = scanJob(x.row(ctx, "SELECT "+jobColumns+" FROM award_jobs WHERE id = ?", jobID))
 		return orNotFound(err, "award job")
 	})
+	if err == nil && j.State.Finished() {
+		db.wakeOutbox()
+	}
 	return j, err
 }
 

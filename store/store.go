@@ -75,6 +75,10 @@ type DB struct {
 	// and OutboxWake, if set, is called after the commit.
 	AwardMessages outbox.AwardMessagesFunc
 	OutboxWake    func()
+	// JobEnded, if set before use, gives the messages of an award job that
+	// ends (done, failed or cancelled), written in the transaction that
+	// ends it.
+	JobEnded func(ctx context.Context, j *cairn.AwardJob) ([]outbox.Message, error)
 }
 
 var _ cairn.Store = (*DB)(nil)

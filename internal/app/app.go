@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/admin"
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/fetch"
@@ -339,6 +340,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.registerEffect(a.webhooks.EventConsumer(), a.webhooks.AwardMessages)
 	a.registerEffect(a.webhooks.DeliveryConsumer(), nil)
+	// An award job that ends tells the organization's endpoints (job.done),
+	// in the transaction that ends it.
+	a.db.JobEnded = func(_ context.Context, j *cairn.AwardJob) ([]outbox.Message, error) {
+		m, err := webhooks.JobDoneMessage(j.OrgID, j.ID, jobSummary{State: string(j.State),
+			Total: j.Total, Issued: j.Issued, Failed: j.Failed, Skipped: j.Skipped})
+		if err != nil {
+			return nil, err
+		}
+		return []outbox.Message{m}, nil
+	}
 	// Pathways: every award change of an achievement a pathway involves
 	// re-evaluates the learner's pathways (outbox kind pathway.evaluate).
 	a.pathways = issuing.NewPathways(a.svc, a.db)
@@ -391,6 +402,16 @@ func (a *App) registerEffect(c outbox.Consumer, f outbox.AwardMessagesFunc) {
 	if f != nil {
 		a.effects = append(a.effects, f)
 	}
+}
+
+// jobSummary is the summary of a job.done webhook event: the job's final
+// state and counts, as GET /api/v1/award-jobs/{id} gives them.
+type jobSummary struct {
+	State   string `json:"state"`
+	Total   int    `json:"total"`
+	Issued  int    `json:"issued"`
+	Failed  int    `json:"failed"`
+	Skipped int    `json:"skipped"`
 }
 
 // outboxRetention is how long ended outbox messages stay, for listings
