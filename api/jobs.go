@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/csv"
 	"errors"
 	"io"
 	"mime"
@@ -13,6 +12,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
+	"github.com/cairn-badges/cairn/jobs/sheet"
 )
 
 // Media types of award job uploads.
@@ -354,30 +354,14 @@ func (s *Server) jobRows(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return writeJSON(w, http.StatusOK, body)
 	}
 	// CSV: every matching row, a page at a time from the store.
-	f.Limit = 10000
-	rows, next, err := s.Jobs.Rows(r.Context(), f)
-	if err != nil {
+	if _, err := s.Jobs.Job(r.Context(), f.OrgID, id); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="award-job-`+id+`-rows.csv"`)
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"row", "state", "column", "reason", "externalId", "recipient", "awardId"})
-	for {
-		for _, row := range rows {
-			cw.Write([]string{strconv.Itoa(row.Num), string(row.State), SafeCell(row.Column), SafeCell(row.Reason),
-				SafeCell(row.ExternalID), SafeCell(row.Recipient), SafeCell(row.AwardID)})
-		}
-		if next == 0 {
-			break
-		}
-		f.After = next
-		if rows, next, err = s.Jobs.Rows(r.Context(), f); err != nil {
-			s.log().Warn("award job rows CSV cut off", "job", id, "err", err)
-			break
-		}
+	if err := s.Jobs.WriteRowsCSV(r.Context(), w, f); err != nil {
+		s.log().Warn("award job rows CSV cut off", "job", id, "err", err)
 	}
-	cw.Flush()
 	return nil
 }
 
@@ -396,12 +380,5 @@ func prefersCSV(accept string) bool {
 }
 
 // SafeCell makes a value safe to put in a CSV cell that a spreadsheet
-// opens: a value starting with = + - @, a tab or a carriage return would
-// be run as a formula, so it gets a leading apostrophe (OWASP CSV
-// injection).
-func SafeCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
+// opens (see sheet.SafeCell).
+func SafeCell(v string) string { return sheet.SafeCell(v) }

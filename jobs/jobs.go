@@ -22,6 +22,7 @@ package jobs
 import (
 	"context"
 	"crypto/rand"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -528,4 +529,31 @@ func (s *Service) Wake() {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// WriteRowsCSV writes the rows that f selects (every page of them) to w as
+// CSV, one line a row: number, state, column, reason, externalId,
+// recipient and award id, each cell safe to open in a spreadsheet
+// (sheet.SafeCell). An error after the first line leaves the CSV cut off.
+func (s *Service) WriteRowsCSV(ctx context.Context, w io.Writer, f cairn.AwardJobRowFilter) error {
+	f.Limit = 10000
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"row", "state", "column", "reason", "externalId", "recipient", "awardId"})
+	for {
+		rows, next, err := s.Rows(ctx, f)
+		if err != nil {
+			cw.Flush()
+			return err
+		}
+		for _, row := range rows {
+			cw.Write([]string{strconv.Itoa(row.Num), string(row.State), sheet.SafeCell(row.Column), sheet.SafeCell(row.Reason),
+				sheet.SafeCell(row.ExternalID), sheet.SafeCell(row.Recipient), sheet.SafeCell(row.AwardID)})
+		}
+		if next == 0 {
+			break
+		}
+		f.After = next
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -349,3 +349,14 @@ func (h *Header) Record(num int, cells []string) (*Record, error) {
 	}
 	return rec, nil
 }
+
+// SafeCell makes a value safe to put in a CSV cell that a spreadsheet
+// opens: a value starting with = + - @, a tab or a carriage return would
+// be run as a formula, so it gets a leading apostrophe (OWASP CSV
+// injection).
+func SafeCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
