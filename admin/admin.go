@@ -49,6 +49,7 @@ import (
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/web"
 	"github.com/cairn-badges/cairn/webhooks"
@@ -67,6 +68,7 @@ type Handler struct {
 	mail       *mail.Mailer
 	webhooks   *webhooks.Service // nil: no webhooks page
 	pathways   *issuing.Pathways // nil: no pathway pages
+	jobs       *jobs.Service     // nil: no bulk issue pages
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -89,6 +91,8 @@ type Options struct {
 	Webhooks *webhooks.Service
 	// Pathways, if set, adds the pathway pages.
 	Pathways *issuing.Pathways
+	// Jobs, if set, adds the Bulk issue pages (award jobs).
+	Jobs *jobs.Service
 }
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
@@ -98,7 +102,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways}
+		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs}
 	if st, ok := svc.Store().(mail.Store); ok && h.mail == nil {
 		h.mail = &mail.Mailer{Store: st, BaseURL: svc.BaseURL(), Log: opts.Log}
 	}
@@ -141,6 +145,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", h.login)
 	mux.Handle("POST /logout", h.page("", h.logout))
 	mux.HandleFunc("GET /admin/assets/admin.css", h.stylesheet)
+	mux.HandleFunc("GET /admin/assets/jobs.js", h.script)
 
 	mux.Handle("GET /admin", h.page(cairn.ActionRead, h.dashboard))
 	mux.Handle("GET /admin/{$}", h.page(cairn.ActionRead, h.dashboard))
@@ -169,6 +174,16 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	if h.mail != nil {
 		mux.Handle("GET /admin/mail", h.page(cairn.ActionRead, h.mailShow))
 		mux.Handle("POST /admin/mail", h.page(cairn.ActionRead, h.mailPost))
+	}
+	if h.jobs != nil {
+		mux.Handle("GET /admin/award-jobs", h.page(cairn.ActionRead, h.jobsList))
+		mux.Handle("POST /admin/award-jobs", h.jobUpload(h.page(cairn.ActionIssue, h.jobPreview)))
+		mux.Handle("GET /admin/award-jobs/template.csv", h.page(cairn.ActionRead, h.jobTemplate))
+		mux.Handle("POST /admin/award-jobs/start", h.page(cairn.ActionIssue, h.jobStart))
+		mux.Handle("GET /admin/award-jobs/{id}", h.page(cairn.ActionRead, h.jobShow))
+		mux.Handle("GET /admin/award-jobs/{id}/progress", h.page(cairn.ActionRead, h.jobProgress))
+		mux.Handle("GET /admin/award-jobs/{id}/failed.csv", h.page(cairn.ActionRead, h.jobFailedCSV))
+		mux.Handle("POST /admin/award-jobs/{id}/cancel", h.page(cairn.ActionIssue, h.jobCancel))
 	}
 	mux.Handle("GET /admin/pathways", h.page(cairn.ActionRead, h.pathwayList))
 	mux.Handle("GET /admin/pathways/new", h.page(cairn.ActionManageAchievements, h.pathwayNew))
@@ -210,6 +225,10 @@ func (h *Handler) upload(next http.Handler) http.Handler {
 const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
 	"frame-ancestors 'none'; base-uri 'none'"
 
+// cspScript is csp for a page with a script file from this origin (no
+// inline script) that asks this origin for data.
+const cspScript = csp + "; script-src 'self'; connect-src 'self'"
+
 func setHeaders(hd http.Header) {
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Content-Security-Policy", csp)
@@ -225,6 +244,9 @@ var templateFS embed.FS
 // stylesheet is the public pages' style (web.Stylesheet) followed by what
 // forms and lists need.
 var stylesheet = []byte(web.Stylesheet + "\n" + adminCSS)
+
+//go:embed static/jobs.js
+var jobsScript []byte
 
 //go:embed static/admin.css
 var adminCSS string
@@ -296,6 +318,9 @@ type view struct {
 	Notice string // a confirmation at the top of the page
 	Nav    string // the current section, to highlight
 	Data   any    // the page's own data
+	// Script allows the page its script file (the job page's progress),
+	// the only page that has one.
+	Script bool
 }
 
 // render writes a page. It renders into a buffer first, so a template
@@ -320,8 +345,19 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	setHeaders(w.Header())
+	if v.Script {
+		w.Header().Set("Content-Security-Policy", cspScript)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
+}
+
+// script serves the job page's script, the only script of the pages.
+func (h *Handler) script(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(jobsScript)
 }
 
 func (h *Handler) stylesheet(w http.ResponseWriter, r *http.Request) {
