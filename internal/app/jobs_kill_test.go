@@ -109,7 +109,7 @@ func TestKillDuringAwardJob(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots and kills a server process")
 	}
-	const rows = 3000
+	const rows = 3000 / raceScale
 	dir := t.TempDir()
 	hello, kill := startKillHelper(t, dir)
 	base := "http://" + hello.Addr
@@ -117,7 +117,7 @@ func TestKillDuringAwardJob(t *testing.T) {
 	if j.Total != rows {
 		t.Fatalf("job %+v, want %d rows", j, rows)
 	}
-	mid := waitJob(t, base, hello.APIKey, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 300 })
+	mid := waitJob(t, base, hello.APIKey, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 300/raceScale })
 	kill() // SIGKILL, batches in flight
 	if mid.Issued >= rows {
 		t.Fatalf("the job was done before the kill: %+v", mid)
@@ -200,10 +200,10 @@ func TestKillReplicaDuringAwardJob(t *testing.T) {
 	go func() { done <- b.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 
-	const rows = 2000
+	const rows = 2000 / raceScale
 	base := "http://" + hello.Addr
 	j := uploadJob(t, base, hello.APIKey, hello.AchievementID, jobFile(rows))
-	mid := waitJob(t, base, hello.APIKey, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 300 })
+	mid := waitJob(t, base, hello.APIKey, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 300/raceScale })
 	kill()
 	t.Logf("killed one replica with %d of %d rows recorded as issued", mid.Issued, rows)
 	end := waitJob(t, "http://"+b.listener.Addr().String(), hello.APIKey, j.ID, 3*time.Minute, func(j jobStatus) bool { return j.State == "done" })
@@ -243,11 +243,11 @@ func TestTwoServersShareAwardJob(t *testing.T) {
 	defer stopA()
 	b, stopB := start()
 	defer stopB()
-	const rows = 2000
+	const rows = 2000 / raceScale
 	base := "http://" + a.listener.Addr().String()
 	key, achID := a.FirstRun.APIKey, a.FirstRun.AchievementID
 	j := uploadJob(t, base, key, achID, jobFile(rows))
-	waitJob(t, base, key, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 400 })
+	waitJob(t, base, key, j.ID, 2*time.Minute, func(j jobStatus) bool { return j.Issued >= 400/raceScale })
 	stopA() // B carries on, and takes A's rows once their leases end
 	baseB := "http://" + b.listener.Addr().String()
 	end := waitJob(t, baseB, key, j.ID, 3*time.Minute, func(j jobStatus) bool { return j.State == "done" })
