@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"UpdateAward", testUpdateAward},
 		{"StatusListSigned", testStatusListSigned},
 		{"RenderedPages", testRenderedPages},
+		{"AwardHeads", testAwardHeads},
 		{"Paging", testPaging},
 		{"Tenancy", testTenancy},
 		{"ConcurrentAwards", testConcurrentAwards},
