@@ -11,14 +11,6 @@ import (
 // https: two years, subdomains included (RFC 6797).
 const hsts = "max-age=63072000; includeSubDomains"
 
-// Header values set as they are on many responses (http.Header.Set would
-// allocate a slice for each); never changed in place.
-var (
-	hdrHSTS         = []string{hsts}
-	hdrDeny         = []string{"DENY"}
-	hdrNoFrameAtAll = []string{"frame-ancestors 'none'"}
-)
-
 // securityHeaders sets the headers every response carries:
 //
 //   - Strict-Transport-Security, when the server is reached over https
@@ -32,7 +24,7 @@ var (
 func securityHeaders(https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if https {
-			w.Header()["Strict-Transport-Security"] = hdrHSTS
+			w.Header().Set("Strict-Transport-Security", hsts)
 		}
 		next.ServeHTTP(&frameGuard{ResponseWriter: w}, r)
 	})
@@ -55,9 +47,9 @@ func (g *frameGuard) guard() {
 	if strings.Contains(csp, "frame-ancestors") {
 		return
 	}
-	h["X-Frame-Options"] = hdrDeny
+	h.Set("X-Frame-Options", "DENY")
 	if csp == "" {
-		h["Content-Security-Policy"] = hdrNoFrameAtAll
+		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 	} else {
 		h.Set("Content-Security-Policy", strings.TrimRight(csp, "; ")+"; frame-ancestors 'none'")
 	}
