@@ -36,26 +36,8 @@ func TestBrowserAwardJob(t *testing.T) {
 	if err := os.WriteFile(file, []byte(csv.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	shot := func(name string) {
-		t.Helper()
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(testenv.ScreenshotDir(t), name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", p)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	shot := func(name string) { t.Helper(); screenshot(t, ctx, name) }
+	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
 	if err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(1)),
 		chromedp.Navigate(base+"/admin/award-jobs"),

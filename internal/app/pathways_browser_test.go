@@ -178,27 +178,8 @@ func TestBrowserAdminPathway(t *testing.T) {
 			call("POST", "/api/v1/awards", map[string]any{"achievementId": b, "recipient": map[string]any{"email": learner}}, 201, nil)
 		}
 	}
-	dir := testenv.ScreenshotDir(t)
-	shot := func(name string) {
-		t.Helper()
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		file := filepath.Join(dir, name)
-		if err := os.WriteFile(file, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", file)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	shot := func(name string) { t.Helper(); screenshot(t, ctx, name) }
+	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
 	if err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(1)),
 		chromedp.Navigate(base+"/admin/pathways/new"),
