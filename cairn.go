@@ -148,9 +148,27 @@ type Issuer struct {
 	Email       string
 	Description string
 	ImageID     string // "" for none
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	Phone       string
+	// LinkedInOrgID is the issuer's LinkedIn company id (digits), sent with
+	// LinkedIn's add-to-profile so that LinkedIn links its company page.
+	LinkedInOrgID string
+	Address       Address // the zero Address for none
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
+
+// Address is a postal address of an issuer (OB 3.0 Address).
+type Address struct {
+	Street      string `json:"streetAddress,omitempty"`
+	Locality    string `json:"addressLocality,omitempty"`
+	Region      string `json:"addressRegion,omitempty"`
+	PostalCode  string `json:"postalCode,omitempty"`
+	Country     string `json:"addressCountry,omitempty"`
+	CountryCode string `json:"addressCountryCode,omitempty"` // ISO 3166-1 alpha-2
+}
+
+// IsZero reports whether no part of the address is given.
+func (a Address) IsZero() bool { return a == Address{} }
 
 // DID returns the issuer's did:web identifier under base, the server's
 // public base URL: did:web:HOST[:PATH…]:issuers:ID, the port's colon

@@ -156,6 +156,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /admin/achievements/{id}", h.page(cairn.ActionRead, h.achievementEdit))
 	mux.Handle("POST /admin/achievements/{id}", h.upload(h.page(cairn.ActionManageAchievements, h.achievementUpdate)))
 
+	mux.Handle("GET /admin/issuers", h.page(cairn.ActionRead, h.issuerList))
+	mux.Handle("GET /admin/issuers/new", h.page(cairn.ActionManageIssuers, h.issuerNew))
+	mux.Handle("POST /admin/issuers/new", h.upload(h.page(cairn.ActionManageIssuers, h.issuerCreate)))
+	mux.Handle("GET /admin/issuers/{id}", h.page(cairn.ActionRead, h.issuerEdit))
+	mux.Handle("POST /admin/issuers/{id}", h.upload(h.page(cairn.ActionManageIssuers, h.issuerUpdate)))
+	mux.Handle("POST /admin/issuers/{id}/rotate-keys", h.page(cairn.ActionManageIssuers, h.issuerRotate))
+
 	mux.Handle("GET /admin/awards", h.page(cairn.ActionRead, h.awardList))
 	mux.Handle("GET /admin/awards/new", h.page(cairn.ActionIssue, h.awardNew))
 	mux.Handle("POST /admin/awards/new", h.page(cairn.ActionIssue, h.awardCreate))

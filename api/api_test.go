@@ -79,6 +79,23 @@ func TestAPI(t *testing.T) {
 	if is.Description != "A university." || is.Email != "" || is.URL != "https://example.edu" || is.ID != id {
 		t.Fatalf("patched issuer: %+v", is)
 	}
+	// Contact details: the LinkedIn id is taken from an admin URL, the
+	// country code upper-cased; null removes the address.
+	var contact struct {
+		Phone, LinkedinOrganizationID string
+		Address                       *struct{ AddressLocality, AddressCountryCode string }
+	}
+	e.do("PATCH", "/api/v1/issuers/"+id, o.key, map[string]any{"phone": "+66 2 470 8000", "linkedinOrganizationId": "https://www.linkedin.com/company/165158/admin/",
+		"address": map[string]any{"addressLocality": "Bangkok", "addressCountryCode": "th"}}).must(t, 200, &contact)
+	if contact.Phone != "+66 2 470 8000" || contact.LinkedinOrganizationID != "165158" || contact.Address == nil ||
+		contact.Address.AddressLocality != "Bangkok" || contact.Address.AddressCountryCode != "TH" {
+		t.Fatalf("contact details: %+v", contact)
+	}
+	contact.Address = nil
+	e.do("PATCH", "/api/v1/issuers/"+id, o.key, rawBody{"application/merge-patch+json", []byte(`{"description":"A university.","address":null}`)}).must(t, 200, &contact)
+	if contact.Address != nil || contact.LinkedinOrganizationID != "165158" {
+		t.Fatalf("address not removed, or LinkedIn id lost: %+v", contact)
+	}
 	var issuers struct{ Items []struct{ ID string } }
 	e.do("GET", "/api/v1/issuers", o.key, nil).must(t, 200, &issuers)
 	if len(issuers.Items) != 1 || issuers.Items[0].ID != is.ID {

@@ -11,18 +11,21 @@ import (
 
 // issuerView is an issuer profile as the API shows it.
 type issuerView struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	URL            string    `json:"url,omitempty"`
-	Email          string    `json:"email,omitempty"`
-	Description    string    `json:"description,omitempty"`
-	ImageID        string    `json:"imageId,omitempty"`
-	DID            string    `json:"did"`
-	ProfileURL     string    `json:"profileUrl"`
-	DIDDocumentURL string    `json:"didDocumentUrl"`
-	Keys           []keyView `json:"keys,omitempty"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	ID             string         `json:"id"`
+	Name           string         `json:"name"`
+	URL            string         `json:"url,omitempty"`
+	Email          string         `json:"email,omitempty"`
+	Description    string         `json:"description,omitempty"`
+	ImageID        string         `json:"imageId,omitempty"`
+	Phone          string         `json:"phone,omitempty"`
+	LinkedInOrgID  string         `json:"linkedinOrganizationId,omitempty"`
+	Address        *cairn.Address `json:"address,omitempty"`
+	DID            string         `json:"did"`
+	ProfileURL     string         `json:"profileUrl"`
+	DIDDocumentURL string         `json:"didDocumentUrl"`
+	Keys           []keyView      `json:"keys,omitempty"`
+	CreatedAt      time.Time      `json:"createdAt"`
+	UpdatedAt      time.Time      `json:"updatedAt"`
 }
 
 // keyView is one signing key of an issuer: public information only.
@@ -37,9 +40,14 @@ type keyView struct {
 func (s *Server) issuerView(is *cairn.Issuer, ks []*cairn.IssuerKey) issuerView {
 	v := issuerView{
 		ID: is.ID, Name: is.Name, URL: is.URL, Email: is.Email, Description: is.Description, ImageID: is.ImageID,
+		Phone: is.Phone, LinkedInOrgID: is.LinkedInOrgID,
 		DID: s.Service.IssuerDID(is), ProfileURL: s.Service.IssuerURL(is.ID),
 		DIDDocumentURL: s.Service.IssuerURL(is.ID) + "/did.json",
 		CreatedAt:      is.CreatedAt, UpdatedAt: is.UpdatedAt,
+	}
+	if !is.Address.IsZero() {
+		a := is.Address
+		v.Address = &a
 	}
 	for _, k := range ks {
 		v.Keys = append(v.Keys, keyView{ID: k.ID, Type: k.Type, VerificationMethod: v.DID + "#" + k.Fragment,
@@ -103,6 +111,10 @@ type issuerPatch struct {
 	Email       *string `json:"email"`
 	Description *string `json:"description"`
 	ImageID     *string `json:"imageId"`
+	Phone       *string `json:"phone"`
+	LinkedIn    *string `json:"linkedinOrganizationId"`
+	// Address replaces the whole address; null removes it.
+	Address *cairn.Address `json:"address"`
 }
 
 func (s *Server) patchIssuer(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -122,11 +134,15 @@ func (s *Server) patchIssuer(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	in := issuing.IssuerInput{Name: is.Name, URL: is.URL, Email: is.Email, Description: is.Description, ImageID: is.ImageID}
+	in := issuing.InputOf(is)
+	if p.Address != nil {
+		in.Address = p.Address
+	}
 	for _, f := range []struct {
 		v   *string
 		dst *string
-	}{{p.Name, &in.Name}, {p.URL, &in.URL}, {p.Email, &in.Email}, {p.Description, &in.Description}, {p.ImageID, &in.ImageID}} {
+	}{{p.Name, &in.Name}, {p.URL, &in.URL}, {p.Email, &in.Email}, {p.Description, &in.Description}, {p.ImageID, &in.ImageID},
+		{p.Phone, &in.Phone}, {p.LinkedIn, &in.LinkedInOrganizationID}} {
 		if f.v != nil {
 			*f.dst = *f.v
 		}
@@ -134,10 +150,14 @@ func (s *Server) patchIssuer(w http.ResponseWriter, r *http.Request, c *caller) 
 	// A null member clears the field: decode again to see which were null.
 	var present map[string]json.RawMessage
 	_ = json.Unmarshal(data, &present)
-	for name, dst := range map[string]*string{"name": &in.Name, "url": &in.URL, "email": &in.Email, "description": &in.Description, "imageId": &in.ImageID} {
+	for name, dst := range map[string]*string{"name": &in.Name, "url": &in.URL, "email": &in.Email, "description": &in.Description,
+		"imageId": &in.ImageID, "phone": &in.Phone, "linkedinOrganizationId": &in.LinkedInOrganizationID} {
 		if raw, ok := present[name]; ok && string(raw) == "null" {
 			*dst = ""
 		}
+	}
+	if raw, ok := present["address"]; ok && string(raw) == "null" {
+		in.Address = nil
 	}
 	is, err = s.Service.UpdateIssuer(r.Context(), c.orgID, is.ID, in)
 	if err != nil {

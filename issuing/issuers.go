@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -30,6 +31,88 @@ type IssuerInput struct {
 	Email       string `json:"email,omitempty"`
 	Description string `json:"description,omitempty"`
 	ImageID     string `json:"imageId,omitempty"`
+	Phone       string `json:"phone,omitempty"`
+	// LinkedInOrganizationID is the issuer's LinkedIn company id: the
+	// digits of linkedin.com/company/ID/admin, or the page's URL.
+	LinkedInOrganizationID string         `json:"linkedinOrganizationId,omitempty"`
+	Address                *cairn.Address `json:"address,omitempty"`
+}
+
+// Limits of an issuer's contact fields.
+const (
+	MaxPhoneLen        = 40
+	MaxAddressPartLen  = 200
+	maxLinkedInIDDigit = 15
+)
+
+// linkedInCompany matches the company id in what a user copies from
+// LinkedIn: the digits alone or an admin URL that holds them.
+var linkedInCompany = regexp.MustCompile(`^(?:https?://(?:www\.)?linkedin\.com/company/)?([0-9]{1,15})(?:/.*)?$`)
+
+// normalizeContact checks and tidies the phone, LinkedIn id and address.
+func (in *IssuerInput) normalizeContact() error {
+	in.Phone = strings.TrimSpace(in.Phone)
+	if err := checkText("phone", in.Phone, 0, MaxPhoneLen); err != nil {
+		return err
+	}
+	for _, r := range in.Phone {
+		if !strings.ContainsRune("0123456789+-() ./", r) {
+			return cairn.Invalidf("phone", "may hold only digits, spaces and + - ( ) . /; got %q", r)
+		}
+	}
+	if id := strings.TrimSpace(in.LinkedInOrganizationID); id != "" {
+		m := linkedInCompany.FindStringSubmatch(id)
+		if m == nil {
+			return cairn.Invalidf("linkedinOrganizationId", "is the number in your LinkedIn page's admin address (linkedin.com/company/NUMBER/admin), not %q", id)
+		}
+		in.LinkedInOrganizationID = m[1]
+	} else {
+		in.LinkedInOrganizationID = ""
+	}
+	if in.Address == nil {
+		return nil
+	}
+	a := in.Address
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"address.streetAddress", &a.Street}, {"address.addressLocality", &a.Locality}, {"address.addressRegion", &a.Region},
+		{"address.postalCode", &a.PostalCode}, {"address.addressCountry", &a.Country}, {"address.addressCountryCode", &a.CountryCode}} {
+		*f.v = strings.TrimSpace(*f.v)
+		if err := checkText(f.name, *f.v, 0, MaxAddressPartLen); err != nil {
+			return err
+		}
+	}
+	if a.CountryCode != "" {
+		a.CountryCode = strings.ToUpper(a.CountryCode)
+		if len(a.CountryCode) != 2 || a.CountryCode[0] < 'A' || a.CountryCode[0] > 'Z' || a.CountryCode[1] < 'A' || a.CountryCode[1] > 'Z' {
+			return cairn.Invalidf("address.addressCountryCode", "is a two-letter ISO 3166 country code such as TH or KR, not %q", a.CountryCode)
+		}
+	}
+	if a.IsZero() {
+		in.Address = nil
+	}
+	return nil
+}
+
+// apply copies the input into an issuer profile.
+func (in *IssuerInput) apply(is *cairn.Issuer) {
+	is.Name, is.URL, is.Email, is.Description, is.ImageID = in.Name, in.URL, in.Email, in.Description, in.ImageID
+	is.Phone, is.LinkedInOrgID, is.Address = in.Phone, in.LinkedInOrganizationID, cairn.Address{}
+	if in.Address != nil {
+		is.Address = *in.Address
+	}
+}
+
+// InputOf is the input that would leave an issuer profile as it is.
+func InputOf(is *cairn.Issuer) IssuerInput {
+	in := IssuerInput{Name: is.Name, URL: is.URL, Email: is.Email, Description: is.Description, ImageID: is.ImageID,
+		Phone: is.Phone, LinkedInOrganizationID: is.LinkedInOrgID}
+	if !is.Address.IsZero() {
+		a := is.Address
+		in.Address = &a
+	}
+	return in
 }
 
 func (in *IssuerInput) validate() error {
@@ -50,7 +133,7 @@ func (in *IssuerInput) validate() error {
 			return cairn.Invalidf("email", "%q is not an email address", in.Email)
 		}
 	}
-	return nil
+	return in.normalizeContact()
 }
 
 // The keys every issuer gets: Ed25519 for Data Integrity (eddsa-rdfc-2022)
@@ -68,7 +151,8 @@ func (s *Service) CreateIssuer(ctx context.Context, orgID string, in IssuerInput
 			return nil, fieldErr("imageId", err)
 		}
 	}
-	is := &cairn.Issuer{OrgID: orgID, Name: in.Name, URL: in.URL, Email: in.Email, Description: in.Description, ImageID: in.ImageID}
+	is := &cairn.Issuer{OrgID: orgID}
+	in.apply(is)
 	if err := s.store.CreateIssuer(ctx, is); err != nil {
 		return nil, err
 	}
@@ -95,7 +179,7 @@ func (s *Service) UpdateIssuer(ctx context.Context, orgID, id string, in IssuerI
 			return nil, fieldErr("imageId", err)
 		}
 	}
-	is.Name, is.URL, is.Email, is.Description, is.ImageID = in.Name, in.URL, in.Email, in.Description, in.ImageID
+	in.apply(is)
 	if err := s.store.UpdateIssuer(ctx, is); err != nil {
 		return nil, err
 	}
@@ -225,6 +309,19 @@ func (s *Service) Profile(is *cairn.Issuer) ob.Profile {
 	p.Description = is.Description
 	if is.ImageID != "" {
 		p.Image = &ob.Image{ID: s.ImageURL(is.ImageID), Type: "Image"}
+	}
+	return p
+}
+
+// PublicProfile is the issuer's Profile as its profile URL serves it: the
+// profile credentials carry, with the contact details they leave out to
+// stay small (phone and postal address).
+func (s *Service) PublicProfile(is *cairn.Issuer) ob.Profile {
+	p := s.Profile(is)
+	p.Phone = is.Phone
+	if a := is.Address; !a.IsZero() {
+		p.Address = &ob.Address{Type: ob.List[string]{"Address"}, StreetAddress: a.Street, AddressLocality: a.Locality,
+			AddressRegion: a.Region, PostalCode: a.PostalCode, AddressCountry: a.Country, AddressCountryCode: a.CountryCode}
 	}
 	return p
 }

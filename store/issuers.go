@@ -60,20 +60,31 @@ func (db *DB) CreateIssuer(ctx context.Context, is *cairn.Issuer) error {
 		}
 		is.CreatedAt = db.now()
 		is.UpdatedAt = is.CreatedAt
-		_, err := x.exec(ctx, `INSERT INTO issuers (id, org_id, name, url, email, description, image_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			is.ID, is.OrgID, is.Name, is.URL, is.Email, is.Description, is.ImageID, is.CreatedAt, is.UpdatedAt)
+		_, err := x.exec(ctx, `INSERT INTO issuers (id, org_id, name, url, email, description, image_id,
+			phone, linkedin_org_id, address, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			is.ID, is.OrgID, is.Name, is.URL, is.Email, is.Description, is.ImageID,
+			is.Phone, is.LinkedInOrgID, addressArg(is.Address), is.CreatedAt, is.UpdatedAt)
 		return err
 	})
 }
 
-const issuerColumns = "id, org_id, name, url, email, description, image_id, created_at, updated_at"
+const issuerColumns = "id, org_id, name, url, email, description, image_id, phone, linkedin_org_id, address, created_at, updated_at"
 
 func scanIssuer(s scanner) (*cairn.Issuer, error) {
 	var is cairn.Issuer
 	err := s.Scan(&is.ID, &is.OrgID, &is.Name, &is.URL, &is.Email, &is.Description, &is.ImageID,
-		timeCol{&is.CreatedAt}, timeCol{&is.UpdatedAt})
+		&is.Phone, &is.LinkedInOrgID, jsonCol{&is.Address}, timeCol{&is.CreatedAt}, timeCol{&is.UpdatedAt})
 	return &is, err
+}
+
+// addressArg is the address column of an issuer: "" for none, else JSON.
+func addressArg(a cairn.Address) string {
+	if a.IsZero() {
+		return ""
+	}
+	s, _ := jsonArg(a) // a struct of strings always encodes
+	return s
 }
 
 // Issuer implements cairn.IssuerStore.
@@ -125,9 +136,11 @@ func (db *DB) UpdateIssuer(ctx context.Context, is *cairn.Issuer) error {
 			return err
 		}
 		now := db.now()
-		if _, err := x.exec(ctx, `UPDATE issuers SET name = ?, url = ?, email = ?, description = ?, image_id = ?, updated_at = ?
+		if _, err := x.exec(ctx, `UPDATE issuers SET name = ?, url = ?, email = ?, description = ?, image_id = ?,
+			phone = ?, linkedin_org_id = ?, address = ?, updated_at = ?
 			WHERE id = ? AND org_id = ?`,
-			is.Name, is.URL, is.Email, is.Description, is.ImageID, now, is.ID, is.OrgID); err != nil {
+			is.Name, is.URL, is.Email, is.Description, is.ImageID,
+			is.Phone, is.LinkedInOrgID, addressArg(is.Address), now, is.ID, is.OrgID); err != nil {
 			return err
 		}
 		is.UpdatedAt = now

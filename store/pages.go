@@ -100,13 +100,15 @@ func (db *DB) PutRenderedPages(ctx context.Context, pages ...*cairn.RenderedPage
 // the times its status lists were signed after their bits changed (the
 // first signature of a list does not count: it is made on the first
 // verification that reads the list, which so saw it) and of its keys'
-// creation and retirement times. The tables are small (a status list holds 131,072 entries; an
+// creation and retirement times, and of its profile's last change (the
+// page shows the profile's LinkedIn id). The tables are small (a status list holds 131,072 entries; an
 // issuer has a few keys), so the server polls this every few seconds.
 func (db *DB) VerificationEpochs(ctx context.Context) (map[string]time.Time, error) {
 	rows, err := db.read().query(ctx, `SELECT issuer_id, MAX(t) FROM (
 			SELECT issuer_id, signed_at AS t FROM status_lists WHERE signed_at IS NOT NULL AND signed_version > 1
 			UNION ALL SELECT issuer_id, created_at AS t FROM issuer_keys
 			UNION ALL SELECT issuer_id, retired_at AS t FROM issuer_keys WHERE retired_at IS NOT NULL
+			UNION ALL SELECT id AS issuer_id, updated_at AS t FROM issuers WHERE updated_at > created_at
 		) e GROUP BY issuer_id`)
 	if err != nil {
 		return nil, err

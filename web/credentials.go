@@ -366,6 +366,13 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 			IssueYear: aw.AwardedDate.Year(), IssueMonth: int(aw.AwardedDate.Month()),
 			CertURL: pageURL, CertID: aw.ID,
 		}
+		// The issuer's LinkedIn company id, when it has one, links the
+		// company page on the member's profile.
+		if is, err := p.store.PublicIssuer(ctx, aw.IssuerID); err == nil {
+			cert.OrganizationID = is.LinkedInOrgID
+		} else if cairn.KindOf(err) != cairn.NotFound {
+			return nil, err
+		}
 		if aw.AwardedDate.IsZero() {
 			cert.IssueYear, cert.IssueMonth = aw.ValidFrom.Year(), int(aw.ValidFrom.Month())
 		}

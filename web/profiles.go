@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/badgeimg"
@@ -35,6 +37,7 @@ type AchievementPage struct {
 	Tags                    []string
 	ValidFor                string
 	Pathways                []PathwayLink // the pathways it counts toward
+	Holders                 int           // credentials in force; -1 when unknown
 }
 
 // IssuerPage is what the issuer profile page shows.
@@ -43,9 +46,62 @@ type IssuerPage struct {
 	Meta                []MetaTag
 
 	Name, Description, Website, Email string
+	Phone, LinkedInURL                string
+	Address                           []string // the address's lines
 	ImageURL                          string
 	DID, DIDURL                       string
 	Keys                              []KeyItem
+	Achievements                      []OfferedItem // what the issuer offers
+}
+
+// OfferedItem is an achievement listed on its issuer's page.
+type OfferedItem struct {
+	Name, Type, URL string
+	ImageURL        template.URL
+	Holders         int // credentials in force
+}
+
+// holdersTTL is how long an achievement's count of holders is reused:
+// counting scans the achievement's awards.
+const holdersTTL = time.Minute
+
+// holders returns how many credentials of an achievement are in force
+// (active), counted at most once a minute.
+func (p *Public) holders(ctx context.Context, orgID, achievementID string) int {
+	n, err := p.counts.get(achievementID, p.now(), func() (int, time.Time, error) {
+		n, err := p.store.CountAwards(ctx, cairn.AwardFilter{OrgID: orgID, AchievementID: achievementID, State: cairn.StateActive})
+		return n, p.now().Add(holdersTTL), err
+	})
+	if err != nil {
+		p.log.Warn("counting holders", "achievement", achievementID, "err", err)
+		return -1
+	}
+	return n
+}
+
+// addressLines writes an address as a page shows it.
+func addressLines(a cairn.Address) []string {
+	var out []string
+	add := func(parts ...string) {
+		var nonEmpty []string
+		for _, p := range parts {
+			if p != "" {
+				nonEmpty = append(nonEmpty, p)
+			}
+		}
+		if len(nonEmpty) > 0 {
+			out = append(out, strings.Join(nonEmpty, " "))
+		}
+	}
+	add(a.Street)
+	add(a.PostalCode, a.Locality)
+	add(a.Region)
+	country := a.Country
+	if country == "" {
+		country = a.CountryCode
+	}
+	add(country)
+	return out
 }
 
 // KeyItem is one signing key listed on an issuer's page.
@@ -116,6 +172,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.Title = fmt.Sprintf("%s, by %s", a.Name, is.Name)
 	pg.Pathways = p.pathwaysOf(ctx, a.ID)
+	pg.Holders = p.holders(ctx, a.OrgID, a.ID)
 	for _, al := range a.Alignments {
 		pg.Alignments = append(pg.Alignments, AlignmentItem{Name: al.TargetName, URL: al.TargetURL, Framework: al.TargetFramework, Code: al.TargetCode})
 	}
@@ -162,7 +219,7 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	prof := p.svc.Profile(is)
+	prof := p.svc.PublicProfile(is)
 	w.Header().Add("Vary", "Accept")
 	if ct := jsonOffer(r); ct != typeHTML {
 		data, err := withContext(prof)
@@ -184,7 +241,27 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 	pg := &IssuerPage{
 		Title: is.Name, URL: pageURL, JSONURL: p.path("/issuers/" + is.ID),
 		Name: is.Name, Description: is.Description, Website: is.URL, Email: is.Email,
+		Phone: is.Phone, Address: addressLines(is.Address),
 		DID: prof.ID, DIDURL: p.path("/issuers/" + is.ID + "/did.json"),
+	}
+	if is.LinkedInOrgID != "" {
+		pg.LinkedInURL = "https://www.linkedin.com/company/" + is.LinkedInOrgID
+	}
+	achs, err := p.store.Achievements(ctx, is.OrgID, is.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	for _, a := range achs {
+		item := OfferedItem{Name: a.Name, Type: humanType(a.AchievementType), URL: p.path("/achievements/" + a.ID),
+			Holders: p.holders(ctx, is.OrgID, a.ID)}
+		if a.ImageID != "" {
+			item.ImageURL = template.URL(p.path("/images/" + a.ImageID))
+		} else {
+			svg := designFor(p.svc.AchievementURL(a.ID), a.Name, is.Name).SVG()
+			item.ImageURL = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+		}
+		pg.Achievements = append(pg.Achievements, item)
 	}
 	imageAbs := ""
 	if is.ImageID != "" {

@@ -57,6 +57,7 @@ type Public struct {
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
+	counts     *ttlCache[int]       // holders of an achievement (see holders)
 	gz         *gzCache             // gzip encodings of JSON and JWT, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
@@ -122,6 +123,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		mem:        newMemPages(maxCachedPages),
 		files:      newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
+		counts:     newTTLCache[int](maxCachedFiles),
 		gz:         newGzCache(maxCachedPages),
 		queued:     make(map[string]bool),
 	}

@@ -55,6 +55,15 @@ func (a *App) bootstrap(ctx context.Context) (*FirstRun, error) {
 		return nil, err
 	}
 	org := &cairn.Organization{Slug: "my-organization", Name: "My Organization"}
+	issuerIn := issuing.IssuerInput{
+		Name:        "My Organization",
+		Description: "The issuer created on Cairn's first run. Give it your institution's name, logo and address under Issuers in the staff pages.",
+	}
+	if a.cfg.Demo {
+		// A demo looks like an institution a visitor could be dealing with.
+		org = &cairn.Organization{Slug: "northbridge", Name: "Northbridge Institute of Technology"}
+		issuerIn = demoIssuer
+	}
 	owner := &cairn.Account{Email: fr.OwnerEmail, Name: "Owner", PasswordHash: hash}
 	key, k := api.NewAPIKey("", "first-run owner key", cairn.RoleOwner)
 	if err := a.db.CreateOrganizationWithOwner(ctx, org, owner, k); cairn.KindOf(err) == cairn.Conflict {
@@ -63,9 +72,13 @@ func (a *App) bootstrap(ctx context.Context) (*FirstRun, error) {
 		return nil, err
 	}
 	fr.OrgID, fr.APIKey = org.ID, key
-	is, err := a.svc.CreateIssuer(ctx, org.ID, issuing.IssuerInput{
-		Name: "My Organization", Description: "The issuer created on Cairn's first run. Rename it with PATCH /api/v1/issuers/{id}.",
-	})
+	if a.cfg.Demo {
+		logo := badgeimg.Design{Title: "NIT", Shape: badgeimg.Shield, Icon: badgeimg.Book, Primary: "#1e3a8a", Secondary: "#f59e0b"}
+		if issuerIn.ImageID, err = a.storeImage(ctx, org.ID, logo); err != nil {
+			return nil, err
+		}
+	}
+	is, err := a.svc.CreateIssuer(ctx, org.ID, issuerIn)
 	if err != nil {
 		return nil, err
 	}
@@ -103,16 +116,39 @@ func (a *App) bootstrap(ctx context.Context) (*FirstRun, error) {
 	return fr, nil
 }
 
+// demoIssuer is the issuer profile of the demo: a made-up institution
+// with everything a real one fills in (the example.edu names are
+// reserved, so nothing points at a real place).
+var demoIssuer = issuing.IssuerInput{
+	Name:        "Northbridge Institute of Technology",
+	URL:         "https://www.northbridge.example.edu/",
+	Email:       "credentials@northbridge.example.edu",
+	Phone:       "+64 4 555 0100",
+	Description: "Northbridge Institute of Technology is a public polytechnic offering degrees, diplomas and stackable micro-credentials in data, engineering and education. Its badges are Open Badges 3.0 credentials that anyone can verify.",
+	Address: &cairn.Address{Street: "12 Harbour Quay", Locality: "Wellington", PostalCode: "6011",
+		Country: "New Zealand", CountryCode: "NZ"},
+}
+
 // achievement stores a generated badge image and creates the achievement.
 func (a *App) achievement(ctx context.Context, orgID, issuerID string, d badgeimg.Design, in issuing.AchievementInput) (*cairn.Achievement, error) {
+	imageID, err := a.storeImage(ctx, orgID, d)
+	if err != nil {
+		return nil, err
+	}
+	in.IssuerID, in.ImageID = issuerID, imageID
+	return a.svc.CreateAchievement(ctx, orgID, in)
+}
+
+// storeImage stores the SVG of a generated design as an image of the
+// organization and returns its id.
+func (a *App) storeImage(ctx context.Context, orgID string, d badgeimg.Design) (string, error) {
 	svg := d.SVG()
 	sum := sha256.Sum256(svg)
 	img := &cairn.Image{OrgID: orgID, ContentType: "image/svg+xml", Data: svg, SHA256: hex.EncodeToString(sum[:])}
 	if err := a.db.CreateImage(ctx, img); err != nil {
-		return nil, err
+		return "", err
 	}
-	in.IssuerID, in.ImageID = issuerID, img.ID
-	return a.svc.CreateAchievement(ctx, orgID, in)
+	return img.ID, nil
 }
 
 // seedDemo adds sample achievements and awards in every state.
