@@ -35,10 +35,17 @@ type achievementForm struct {
 	Design    designForm
 	Errors    fieldErrors
 
+	// Details: skills, results, credits and the OB 3.0 descriptors.
+	Aligns                                   []alignRow
+	Results                                  []resultRow
+	Credits, FieldOfStudy, Language, Version string
+
 	Shapes   []badgeimg.Shape
 	Icons    []badgeimg.Icon
 	Palettes []badgeimg.Palette
 	Types    []string
+
+	ResultTypes, AlignmentTypes, Languages []string
 }
 
 // designForm is a generated badge design as typed in the form.
@@ -59,7 +66,8 @@ var achievementFields = map[string]string{
 }
 
 func (h *Handler) newAchievementForm(ctx context.Context, a *actor) (*achievementForm, error) {
-	f := &achievementForm{Shapes: badgeimg.Shapes, Icons: badgeimg.Icons, Palettes: badgeimg.Palettes, Types: achievementTypes}
+	f := &achievementForm{Shapes: badgeimg.Shapes, Icons: badgeimg.Icons, Palettes: badgeimg.Palettes, Types: achievementTypes,
+		ResultTypes: resultTypes, AlignmentTypes: alignmentTypes, Languages: languages}
 	var err error
 	f.Issuers, err = h.store.Issuers(ctx, a.Org.ID)
 	return f, err
@@ -86,6 +94,7 @@ func (h *Handler) achievementNew(w http.ResponseWriter, r *http.Request, a *acto
 	if len(f.Issuers) > 0 {
 		f.Issuer = f.Issuers[0].ID
 	}
+	padRows(f, blankRows)
 	h.showAchievementForm(w, r, a, http.StatusOK, f, "")
 }
 
@@ -116,6 +125,7 @@ func (h *Handler) achievementEdit(w http.ResponseWriter, r *http.Request, a *act
 		days = append(days, strconv.Itoa(d))
 	}
 	f.Reminders = strings.Join(days, ", ")
+	fillDetails(f, ach)
 	f.ImageMode = "keep"
 	if ach.ImageID == "" {
 		f.ImageMode = "none"
@@ -281,14 +291,18 @@ func (h *Handler) saveAchievement(w http.ResponseWriter, r *http.Request, a *act
 		f.ID, f.ImageID = current.ID, current.ImageID
 	}
 	in := readAchievementForm(r, f)
+	readDetails(r, f, &in, current)
+	if r.PostFormValue("more") != "" {
+		// More rows asked for: show the form again, saving nothing.
+		f.Errors = nil
+		h.showAchievementForm(w, r, a, http.StatusOK, f, "")
+		return
+	}
 	img, none := readImage(r, f)
 	if current != nil {
-		// An achievement keeps its issuer, its alignments and the OB 3.0
-		// fields this form does not show.
+		// An achievement keeps its issuer.
 		in.IssuerID = current.IssuerID
 		f.Issuer = current.IssuerID
-		in.Alignments, in.ResultDescriptions, in.CreditsAvailable = current.Alignments, current.ResultDescriptions, current.CreditsAvailable
-		in.FieldOfStudy, in.InLanguage, in.Version = current.FieldOfStudy, current.InLanguage, current.Version
 		if !none {
 			in.ImageID = current.ImageID
 		}

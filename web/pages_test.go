@@ -276,6 +276,10 @@ func TestDuePagesRefreshInBackground(t *testing.T) {
 	if cv.count() != 1 {
 		t.Fatalf("%d verifications, want 1", cv.count())
 	}
+	// The view queued the page for the worker to store; were that still to
+	// come (on a loaded machine), the worker would find the page due after
+	// the epoch below and check it before the view does.
+	waitFor(t, "the page stored", func() bool { return e.pub.PageStats().Queued == 0 })
 
 	e.pub.SetEpochs(map[string]time.Time{aw.IssuerID: clock().Add(time.Second)})
 	mu.Lock()

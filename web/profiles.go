@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"hash/fnv"
 	"html/template"
 	"net/http"
@@ -168,7 +170,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 		Name: a.Name, Type: humanType(a.AchievementType), Description: a.Description,
 		Criteria: a.CriteriaNarrative, CriteriaURL: a.CriteriaURL,
 		IssuerName: is.Name, IssuerURL: p.path("/issuers/" + is.ID),
-		FieldOfStudy: a.FieldOfStudy, Language: a.InLanguage, Version: a.Version, Tags: a.Tags,
+		FieldOfStudy: a.FieldOfStudy, Language: languageName(a.InLanguage), Version: a.Version, Tags: a.Tags,
 	}
 	pg.Title = fmt.Sprintf("%s, by %s", a.Name, is.Name)
 	pg.Pathways = p.pathwaysOf(ctx, a.ID)
@@ -317,4 +319,25 @@ func designFor(achievementID, name, issuerName string) badgeimg.Design {
 func design(c *ob.OpenBadgeCredential) badgeimg.Design {
 	a := c.CredentialSubject.Achievement
 	return designFor(a.ID, a.Name, firstNonEmpty(c.Issuer.Name, humanType(a.AchievementType)))
+}
+
+// languageName names a BCP 47 tag in English with its own name beside,
+// e.g. "Thai (ไทย)"; a tag it cannot read is shown as given.
+func languageName(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	t, err := language.Parse(tag)
+	if err != nil {
+		return tag
+	}
+	en := display.English.Tags().Name(t)
+	self := display.Self.Name(t)
+	switch {
+	case en == "":
+		return tag
+	case self == "" || self == en:
+		return en
+	}
+	return en + " (" + self + ")"
 }

@@ -165,3 +165,106 @@ func TestBrowserIssuerSetup(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 }
+
+// TestBrowserAchievementDetails: the achievement form covers what the API
+// has: skills with framework and code, results recorded, credits,
+// language, version, field of study; a bad skill URL is named at its row;
+// "More rows" adds rows without saving; the public page shows it all.
+func TestBrowserAchievementDetails(t *testing.T) {
+	ctx := testenv.Browser(t, 120*time.Second)
+	a, stop := bootWith(t, Config{})
+	defer stop()
+	base, fr := a.BaseURL(), a.FirstRun
+	shot := func(name string) { t.Helper(); screenshot(t, ctx, name) }
+	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
+	count := func(sel string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(1)),
+		chromedp.Navigate(base+"/admin/achievements/new"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), fr.OwnerEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), fr.OwnerPassword),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#achievement-form")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("#alignments .rowgroup"); n != blankRowsForTest {
+		t.Errorf("%d blank skill rows on a new form", n)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#name"), "Data Analysis with Python"),
+		chromedp.SetValue(chromedp.CSS("#description"), "Cleans, analyses and visualises data with Python."),
+		chromedp.SetValue(chromedp.CSS("#criteria"), "Pass the final project with grade C or better."),
+		chromedp.SetValue(chromedp.CSS("#type"), "MicroCredential"),
+		chromedp.SetValue(chromedp.CSS("#credits"), "2,5"),
+		chromedp.SetValue(chromedp.CSS("#fieldOfStudy"), "Data science"),
+		chromedp.SetValue(chromedp.CSS("#language"), "th"),
+		chromedp.SetValue(chromedp.CSS("#version"), "2026"),
+		chromedp.SetValue(chromedp.CSS("#alignName0"), "Analyse data"),
+		chromedp.SetValue(chromedp.CSS("#alignUrl0"), "http://data.europa.eu/esco/skill/analyse-data"),
+		chromedp.SetValue(chromedp.CSS("#alignFramework0"), "ESCO"),
+		chromedp.SetValue(chromedp.CSS("#alignCode0"), "S2.7.1"),
+		chromedp.SetValue(chromedp.CSS("#alignName1"), "Visualise data"),
+		chromedp.SetValue(chromedp.CSS("#alignUrl1"), "javascript:alert(1)"),
+		chromedp.SetValue(chromedp.CSS("#resultName0"), "Final grade"),
+		chromedp.SetValue(chromedp.CSS("#resultType0"), "LetterGrade"),
+		chromedp.SetValue(chromedp.CSS("#resultAllowed0"), "A, B, C, D, F"),
+		chromedp.SetValue(chromedp.CSS("#resultRequired0"), "C"),
+		chromedp.Click(chromedp.CSS("#more-rows")),
+		chromedp.WaitVisible(chromedp.CSS("#alignName4")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("#alignments .rowgroup"); n != 2+blankRowsForTest+3 {
+		t.Errorf("%d skill rows after More rows, want %d", n, 2+blankRowsForTest+3)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#resultRequired0"))); got != "C" {
+		t.Errorf("More rows lost a result: %q", got)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#achievement-form .actionsbar button:first-child")),
+		chromedp.WaitVisible(chromedp.CSS(".field-error")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("#alignUrl1.invalid"); n != 1 {
+		t.Errorf("the bad skill URL is not marked at its row")
+	}
+	shot("achievement-details-error.png")
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#alignUrl1"), "http://data.europa.eu/esco/skill/visualise-data"),
+		chromedp.Click(chromedp.CSS("#achievement-form .actionsbar button:first-child")),
+		chromedp.WaitVisible(chromedp.CSS("#notice")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#credits"))); got != "2.5" {
+		t.Errorf("credits kept as %q", got)
+	}
+	shot("achievement-details-saved.png")
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("a[href*='/achievements/']:not([href*='/admin/'])").href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("#criteria"))); err != nil {
+		t.Fatal(err)
+	}
+	body := text("main")
+	for _, want := range []string{"Analyse data", "ESCO S2.7.1", "Visualise data", "Final grade (required: C)", "2.5", "Data science", "2026"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("public achievement page lacks %q", want)
+		}
+	}
+	shot("achievement-details-public.png")
+}
+
+// blankRowsForTest is the admin form's number of blank rows.
+const blankRowsForTest = 2
