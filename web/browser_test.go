@@ -53,7 +53,7 @@ func TestBrowserCredentialPage(t *testing.T) {
 		{"phone", active, 390, 844, true, "#result",
 			[]string{"Verified: every check passed", "Data Analysis Foundations", "Active"}},
 		{"revoked-phone", revoked, 390, 844, true, "#state",
-			[]string{"This credential has been revoked by its issuer.", "Reason: Issued to the wrong person", "Revoked"}},
+			[]string{"This credential was revoked by its issuer", "Reason given: Issued to the wrong person", "Revoked"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := chromedp.Do(ctx,
@@ -69,9 +69,12 @@ func TestBrowserCredentialPage(t *testing.T) {
 			}
 			text := run(t, ctx, chromedp.Text(chromedp.CSS("body")))
 			banner := run(t, ctx, chromedp.Text(chromedp.CSS(tc.banner)))
-			checks := run(t, ctx, chromedp.Text(chromedp.CSS("#checks")))
+			// The checks are folded away under "Technical details".
+			checks := run(t, ctx, chromedp.Evaluate[string](`document.querySelector("#checks").textContent`))
+			plain := run(t, ctx, chromedp.Text(chromedp.CSS("#plain")))
 			badgeWidth := run(t, ctx, chromedp.Evaluate[float64](`document.querySelector("img.badge").naturalWidth`))
-			qrWidth := run(t, ctx, chromedp.Evaluate[float64](`document.querySelector("img.qr").naturalWidth`))
+			qrWidth := run(t, ctx, chromedp.Evaluate[float64](`(document.querySelector("img.qr") || {naturalWidth: -1}).naturalWidth`))
+			downloads := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll(".downloads a, #linkedin").length`))
 			overflow := run(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 			shot := run(t, ctx, chromedp.FullScreenshot(100))
 			file := filepath.Join(dir, "credential-"+tc.name+".png")
@@ -89,8 +92,16 @@ func TestBrowserCredentialPage(t *testing.T) {
 					t.Errorf("the checks table does not show %q:\n%s", check, checks)
 				}
 			}
-			if badgeWidth == 0 || qrWidth == 0 {
-				t.Errorf("an image did not load: badge %v, QR code %v px wide", badgeWidth, qrWidth)
+			if !strings.Contains(plain, "Signed with Example University's key") {
+				t.Errorf("the plain verification does not say who signed it: %q", plain)
+			}
+			if tc.award == revoked {
+				// A revoked credential is not to be passed on.
+				if downloads != 0 || qrWidth != -1 {
+					t.Errorf("a revoked credential offers %d downloads or share buttons (QR %v)", downloads, qrWidth)
+				}
+			} else if badgeWidth == 0 || qrWidth <= 0 || downloads < 4 {
+				t.Errorf("an image did not load, or downloads missing: badge %v, QR code %v px wide, %d downloads", badgeWidth, qrWidth, downloads)
 			}
 			if first := run(t, ctx, chromedp.Evaluate[string](`document.querySelector("main").firstElementChild.id`)); "#"+first != tc.banner {
 				t.Errorf("the page starts with #%s, want the banner %s", first, tc.banner)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -45,12 +46,118 @@ type CredentialPage struct {
 	// is shown at the top instead of the verification result.
 	StateBanner, StateReason string
 	// Status is the state in a word: Active, Revoked, Suspended or Expired.
-	Status     string
+	Status string
+	// Plain says in a few sentences what the verification found, for a
+	// reader who is not a developer; the checks stay below, folded.
+	Plain      []PlainCheck
 	Report     *verify.Report
 	CheckedAt  string // when Report was made, for people
 	CheckedISO string // the same, RFC 3339 (the datetime of a <time>)
 	// ReverifyURL is where the "Check again" button posts.
 	ReverifyURL string
+}
+
+// PlainCheck is one finding of the verification in plain words.
+type PlainCheck struct {
+	Outcome string // verified, failed or indeterminate
+	Text    string
+}
+
+// Hidden reports whether the downloads and share buttons are left out: a
+// revoked credential is not to be passed on.
+func (p *CredentialPage) Hidden() bool { return p.Status == "Revoked" }
+
+// keyHome names where the keys of an issuer id are published, for people:
+// the host of a did:web or an http(s) URL; "" when the id says nothing of
+// it (did:key carries its key in itself).
+func keyHome(issuer string) string {
+	switch {
+	case strings.HasPrefix(issuer, "did:web:"):
+		host, _, _ := strings.Cut(strings.TrimPrefix(issuer, "did:web:"), ":")
+		if h, err := url.PathUnescape(host); err == nil {
+			return h
+		}
+		return host
+	case strings.HasPrefix(issuer, "https://"), strings.HasPrefix(issuer, "http://"):
+		if u, err := url.Parse(issuer); err == nil {
+			return u.Host
+		}
+	}
+	return ""
+}
+
+// SetPlain fills Plain from the report: who signed it and where the key is
+// published, whether it is revoked, whether it is in force, whether it is
+// logged. A check that did not pass is said as such with its reason.
+func (p *CredentialPage) SetPlain(rep *verify.Report) {
+	p.Plain = nil
+	if rep == nil {
+		return
+	}
+	find := func(name string) *verify.Check {
+		for i := range rep.Checks {
+			if rep.Checks[i].Name == name {
+				return &rep.Checks[i]
+			}
+		}
+		return nil
+	}
+	add := func(c *verify.Check, ok string) {
+		if c == nil {
+			return
+		}
+		switch c.Outcome {
+		case verify.Verified:
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: ok})
+		case verify.Failed:
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: "Failed: " + c.Reason + "."})
+		default:
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: "Could not be checked: " + c.Reason + "."})
+		}
+	}
+	signer := p.IssuerName
+	if signer == "" {
+		signer = "its issuer"
+	}
+	signed := "Signed with " + signer + "'s key"
+	if home := keyHome(rep.Issuer); home != "" {
+		signed += ", published at " + home
+	}
+	signed += ": it is exactly as " + signer + " issued it."
+	proof, key := find(verify.CheckProof), find(verify.CheckIssuerKey)
+	if proof != nil && proof.Outcome == verify.Verified && key != nil && key.Outcome != verify.Verified {
+		proof = key
+	}
+	add(proof, signed)
+	if status := find(verify.CheckStatus); status != nil {
+		switch {
+		case status.Outcome == verify.Failed && strings.Contains(status.Reason, "revoked"):
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(status.Outcome), Text: "Revoked: the issuer's signed status list says " + signer + " no longer stands by it."})
+		case status.Outcome == verify.Failed && strings.Contains(status.Reason, "suspended"):
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(status.Outcome), Text: "Suspended: the issuer's signed status list says it is not valid for now."})
+		default:
+			add(status, "Not revoked or suspended: the issuer's signed status list says so.")
+		}
+	} else {
+		p.Plain = append(p.Plain, PlainCheck{Outcome: "note", Text: "It names no revocation list, so whether the issuer still stands by it cannot be checked here."})
+	}
+	dates := "In force"
+	switch {
+	case p.ValidFrom != "" && p.ValidUntil != "":
+		dates += " from " + p.ValidFrom + " until " + p.ValidUntil + "."
+	case p.ValidFrom != "":
+		dates += " since " + p.ValidFrom + ", with no expiry date."
+	default:
+		dates += "."
+	}
+	add(find(verify.CheckDates), dates)
+	add(find(verify.CheckLog), "Recorded in "+signer+"'s public transparency log, so it cannot be quietly changed or back-dated.")
+	if c := find(verify.CheckSchema); c != nil && c.Outcome != verify.Verified {
+		add(c, "")
+	} else if c := find(verify.CheckFormat); c != nil && c.Outcome != verify.Verified {
+		add(c, "")
+	}
+	add(find(verify.CheckInner), "Every credential it contains verifies too.")
 }
 
 // LinkItem is a named, optionally linked, entry (evidence).
@@ -120,16 +227,26 @@ func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string) *CredentialPag
 }
 
 // SetState records the issuer's current view of the credential: revoked or
-// suspended (with the reason), or expired.
+// suspended (with the reason and, when known, since when), or expired.
 func (p *CredentialPage) SetState(state, reason string, validUntil *time.Time, now time.Time) {
+	p.SetStateSince(state, reason, time.Time{}, validUntil, now)
+}
+
+// SetStateSince is SetState with the time of the state's change (zero when
+// unknown).
+func (p *CredentialPage) SetStateSince(state, reason string, since time.Time, validUntil *time.Time, now time.Time) {
+	on := ""
+	if !since.IsZero() {
+		on = " on " + since.UTC().Format("2 January 2006")
+	}
 	p.Status = "Active"
 	switch state {
 	case "revoked":
 		p.Status = "Revoked"
-		p.StateBanner, p.StateReason = "This credential has been revoked by its issuer.", reason
+		p.StateBanner, p.StateReason = "This credential was revoked by its issuer"+on+". It is no longer valid.", reason
 	case "suspended":
 		p.Status = "Suspended"
-		p.StateBanner, p.StateReason = "This credential is suspended by its issuer.", reason
+		p.StateBanner, p.StateReason = "This credential was suspended by its issuer"+on+": it is not valid while suspended.", reason
 	default:
 		if validUntil != nil && !validUntil.After(now) {
 			p.Status = "Expired"

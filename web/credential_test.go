@@ -30,7 +30,7 @@ func TestCredentialPage(t *testing.T) {
 	(&Handler{}).RenderCredential(w, p)
 	body := w.Body.String()
 	for _, want := range []string{
-		"This credential has been revoked by its issuer.", "Issued in error",
+		"This credential was revoked by its issuer", "Issued in error",
 		c.CredentialSubject.Achievement.Name, "Ada &lt;Lovelace&gt;",
 		`rel="canonical" href="https://badges.example.org/credentials/1"`,
 		`type="application/vc+ld+json"`,

@@ -353,8 +353,13 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 	if aw.Recipient.ShowName {
 		pg.RecipientName = aw.Recipient.Name
 	}
-	pg.SetState(string(aw.State), aw.StateReason, aw.ValidUntil, now)
+	since := time.Time{}
+	if aw.State != cairn.StateActive {
+		since = aw.UpdatedAt // the state's change is the award's last
+	}
+	pg.SetStateSince(string(aw.State), aw.StateReason, since, aw.ValidUntil, now)
 	pg.Report = p.verifier.Verify(ctx, bakePayload(aw))
+	pg.SetPlain(pg.Report)
 	pg.CheckedAt = now.UTC().Format("2 January 2006 at 15:04:05 MST")
 	pg.CheckedISO = now.UTC().Format(time.RFC3339)
 	pg.ReverifyURL = base + "/verify"

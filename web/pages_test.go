@@ -100,7 +100,7 @@ func TestPrecomputedPage(t *testing.T) {
 	}
 	for name, m := range map[string]http.Handler{"server": e.mux, "replica": mux} {
 		body := get(t, m, "/credentials/"+aw.ID).Body.String()
-		wantContains(t, body, "This credential has been revoked by its issuer.", `id="status">Revoked<`)
+		wantContains(t, body, "This credential was revoked by its issuer", `id="status">Revoked<`)
 		if strings.Contains(body, "Verified: every check passed") {
 			t.Errorf("%s: a revoked credential shows as verified", name)
 		}

@@ -248,8 +248,8 @@ func TestCredentialPage_States(t *testing.T) {
 		banner string
 		check  verify.Outcome // of the status check
 	}{
-		{cairn.StateRevoked, "Issued in error", "This credential has been revoked by its issuer.", verify.Failed},
-		{cairn.StateSuspended, "Under review", "This credential is suspended by its issuer.", verify.Verified},
+		{cairn.StateRevoked, "Issued in error", "This credential was revoked by its issuer", verify.Failed},
+		{cairn.StateSuspended, "Under review", "This credential was suspended by its issuer", verify.Verified},
 	} {
 		t.Run(string(tc.state), func(t *testing.T) {
 			e := newEnv(t, testBase, PublicOptions{})
@@ -266,7 +266,7 @@ func TestCredentialPage_States(t *testing.T) {
 			if i < 0 || i > strings.Index(body, "<h1>") {
 				t.Fatal("no state banner above the credential")
 			}
-			wantContains(t, body, tc.banner, "Reason: "+tc.reason)
+			wantContains(t, body, tc.banner, "Reason given: "+tc.reason)
 			if strings.Contains(body, "linkedin.com") {
 				t.Error("a revoked or suspended credential is offered to LinkedIn")
 			}

@@ -81,7 +81,7 @@ func TestCredentialPagesAhead(t *testing.T) {
 		t.Fatalf("revoke: %d", resp.StatusCode)
 	}
 	page = string(getOK(t, base+"/credentials/"+out.ID))
-	if !strings.Contains(page, "This credential has been revoked by its issuer.") || strings.Contains(page, "Verified: every check passed") {
+	if !strings.Contains(page, "This credential was revoked by its issuer") || strings.Contains(page, "Verified: every check passed") {
 		t.Error("the page does not show the revocation at once")
 	}
 }
