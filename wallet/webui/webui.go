@@ -299,19 +299,16 @@ func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, p string) {
 // Sign in and sign up
 
 type authPage struct {
-	Token, Next, NextQuery string
-	Email, Name            string
-	Claim                  bool
-	Errors                 map[string]string
-	Error                  string
+	Token, Next string
+	Email, Name string
+	Claim       bool
+	Errors      map[string]string
+	Error       string
 }
 
 func (h *Handler) authPage(w http.ResponseWriter, r *http.Request, next string) authPage {
 	next = wallet.SafeNext(next)
 	a := authPage{Token: h.formToken(w, r), Next: next, Claim: strings.HasPrefix(next, "/claim/"), Errors: map[string]string{}}
-	if next != "" {
-		a.NextQuery = "next=" + url.QueryEscape(next)
-	}
 	return a
 }
 
@@ -582,11 +579,11 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 type claimPage struct {
 	Credential *wallet.Credential
 	Token      string
-	NextQuery  string
-	Mine       bool // in the learner's wallet
-	Taken      bool // in another wallet
-	Addressed  bool // addressed to the learner's verified identity
-	Unverified bool // the learner has an unverified address
+	ClaimPath  string // /claim/{token}, where to come back to
+	Mine       bool   // in the learner's wallet
+	Taken      bool   // in another wallet
+	Addressed  bool   // addressed to the learner's verified identity
+	Unverified bool   // the learner has an unverified address
 }
 
 func (h *Handler) claimPage(w http.ResponseWriter, r *http.Request) {
@@ -607,7 +604,7 @@ func (h *Handler) claimPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, p, err)
 		return
 	}
-	cp := claimPage{Credential: c, Token: tok, NextQuery: "next=" + url.QueryEscape("/claim/"+tok)}
+	cp := claimPage{Credential: c, Token: tok, ClaimPath: "/claim/" + tok}
 	if p != nil {
 		if _, err := h.w.Credential(ctx, p.Learner.ID, c.Award.ID); err == nil {
 			cp.Mine = true
