@@ -228,7 +228,7 @@ func (s *Server) learnerDelete(w http.ResponseWriter, r *http.Request, p *wallet
 	if err := s.Wallet.Delete(r.Context(), p.Learner.ID, in.Password); err != nil {
 		if cairn.KindOf(err) == cairn.Unauthorized {
 			// A wrong confirmation is not an ended session: 403.
-			return &cairn.Error{Kind: cairn.Forbidden, Field: "password", Message: cairn.PublicMessage(err)}
+			return &cairn.Error{Kind: cairn.Forbidden, Field: "password", Message: "the password is not right", Err: err}
 		}
 		return err
 	}
