@@ -130,6 +130,21 @@ func TestBrowserWalletClaim(t *testing.T) {
 	if code != 200 || !strings.Contains(string(out), `"claimed":true`) {
 		t.Errorf("award after the claim: %d %s", code, out)
 	}
+	// And on the staff page of the award.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/admin/awards/"+award.ID),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), fr.OwnerEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), fr.OwnerPassword),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#claim-status")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#claim-status"); !strings.Contains(got, "claimed it into their wallet") {
+		t.Errorf("staff award page: %q", got)
+	}
+	shot("wallet-staff-award.png")
 	// The claim link again: it is in the wallet.
 	if err := chromedp.Do(ctx, chromedp.Navigate(claim), chromedp.WaitVisible(chromedp.CSS("#claim-state"))); err != nil {
 		t.Fatal(err)

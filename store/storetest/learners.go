@@ -110,7 +110,10 @@ func testLearners(t *testing.T, db *store.DB) {
 	// Deleting Ada removes her data; the award stays, unclaimed.
 	must(t, "DeleteLearner", db.DeleteLearner(ctx, ada.ID))
 	wantKind(t, "Learner after delete", func() error { _, err := db.Learner(ctx, ada.ID); return err }(), cairn.NotFound)
-	wantKind(t, "LearnerSessionByTokenHash after delete", func() error { _, err := db.LearnerSessionByTokenHash(ctx, store.LearnerWebSession, "sess-1"); return err }(), cairn.NotFound)
+	wantKind(t, "LearnerSessionByTokenHash after delete", func() error {
+		_, err := db.LearnerSessionByTokenHash(ctx, store.LearnerWebSession, "sess-1")
+		return err
+	}(), cairn.NotFound)
 	if m, _ := db.AwardClaims(ctx, a.org.ID, []string{aw.ID}); len(m) != 0 {
 		t.Errorf("still claimed after the learner's deletion: %v", m)
 	}
