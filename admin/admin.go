@@ -170,6 +170,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/awards/{id}/state", h.page(cairn.ActionRevoke, h.awardState))
 	mux.Handle("POST /admin/awards/{id}/reissue", h.page(cairn.ActionIssue, h.awardReissue))
 	mux.Handle("POST /admin/awards/{id}/renew", h.page(cairn.ActionIssue, h.awardRenew))
+	mux.Handle("POST /admin/awards/{id}/claim-link", h.page(cairn.ActionIssue, h.awardClaimLink))
 
 	mux.Handle("GET /admin/rules", h.page(cairn.ActionRead, h.rulesList))
 	mux.Handle("POST /admin/rules", h.page(cairn.ActionManageAchievements, h.ruleCreate))

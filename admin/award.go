@@ -1,11 +1,13 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/auth"
 )
 
 // awardPage is the data of an award's page.
@@ -21,6 +23,18 @@ type awardPage struct {
 	ValidUntil  string
 	NoExpiry    bool
 	Errors      fieldErrors
+	// ClaimedAt is when a learner claimed the award into their wallet
+	// (nil: not claimed, or the store cannot tell); ClaimLink a claim
+	// link just made, shown once.
+	ClaimedAt *time.Time
+	ClaimLink string
+	Claims    bool // the store keeps claims: the wallet section shows
+}
+
+// claimStore is the part of the store that keeps claims (*store.DB).
+type claimStore interface {
+	AwardClaims(ctx context.Context, orgID string, ids []string) (map[string]time.Time, error)
+	CreateClaimLink(ctx context.Context, orgID, awardID, tokenHash string) error
 }
 
 // stateAction is one state change the form offers.
@@ -77,7 +91,39 @@ func (h *Handler) loadAward(r *http.Request, a *actor) (*awardPage, error) {
 	if aw.ValidUntil != nil {
 		p.ValidUntil = aw.ValidUntil.UTC().Format(time.DateOnly)
 	}
+	if cs, ok := h.store.(claimStore); ok {
+		p.Claims = true
+		at, err := cs.AwardClaims(ctx, a.Org.ID, []string{aw.ID})
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := at[aw.ID]; ok {
+			p.ClaimedAt = &t
+		}
+	}
 	return p, nil
+}
+
+// awardClaimLink makes a new claim link for the award and shows it once:
+// staff send it to the learner (the award mail carries its own).
+func (h *Handler) awardClaimLink(w http.ResponseWriter, r *http.Request, a *actor) {
+	p, err := h.loadAward(r, a)
+	if err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	cs, ok := h.store.(claimStore)
+	if !ok {
+		h.fail(w, r, a, cairn.Errorf(cairn.Unavailable, "this server keeps no claims"))
+		return
+	}
+	tok := auth.NewToken()
+	if err := cs.CreateClaimLink(r.Context(), a.Org.ID, p.Award.ID, auth.HashToken(tok).String()); err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	p.ClaimLink = h.svc.URL("/claim/" + tok)
+	h.showAward(w, r, a, http.StatusOK, p, "A new claim link is below. Copy it now: it is not shown again.")
 }
 
 func (h *Handler) showAward(w http.ResponseWriter, r *http.Request, a *actor, status int, p *awardPage, notice string) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -64,9 +65,13 @@ type awardView struct {
 	CreatedAt       time.Time        `json:"createdAt"`
 	UpdatedAt       time.Time        `json:"updatedAt"`
 	Links           awardLinks       `json:"links"`
-	Credential      json.RawMessage  `json:"credential,omitempty"`
-	JWT             string           `json:"jwt,omitempty"`
-	Log             *logView         `json:"log,omitempty"`
+	// Claimed says whether a learner claimed the award into their wallet
+	// (never which learner); ClaimedAt when.
+	Claimed    bool            `json:"claimed"`
+	ClaimedAt  *time.Time      `json:"claimedAt,omitempty"`
+	Credential json.RawMessage `json:"credential,omitempty"`
+	JWT        string          `json:"jwt,omitempty"`
+	Log        *logView        `json:"log,omitempty"`
 }
 
 // logView says where an award's latest event is in the transparency log
@@ -186,7 +191,39 @@ func (s *Server) getAward(w http.ResponseWriter, r *http.Request, c *caller) err
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.awardView(a, true))
+	v := s.awardView(a, true)
+	if err := s.setClaims(r.Context(), c.orgID, &v); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+// claimStore is the part of the store that knows which awards were
+// claimed (*store.DB).
+type claimStore interface {
+	AwardClaims(ctx context.Context, orgID string, ids []string) (map[string]time.Time, error)
+}
+
+// setClaims fills in whether each award was claimed.
+func (s *Server) setClaims(ctx context.Context, orgID string, vs ...*awardView) error {
+	cs, ok := s.Store.(claimStore)
+	if !ok || len(vs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	at, err := cs.AwardClaims(ctx, orgID, ids)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if t, ok := at[v.ID]; ok {
+			v.Claimed, v.ClaimedAt = true, &t
+		}
+	}
+	return nil
 }
 
 // query returns the request's query parameters, refusing names other than
@@ -262,8 +299,13 @@ func (s *Server) listAwards(w http.ResponseWriter, r *http.Request, c *caller) e
 		return err
 	}
 	items := make([]awardView, 0, len(page))
-	for _, a := range page {
+	ptrs := make([]*awardView, len(page))
+	for i, a := range page {
 		items = append(items, s.awardView(a, false))
+		ptrs[i] = &items[i]
+	}
+	if err := s.setClaims(r.Context(), c.orgID, ptrs...); err != nil {
+		return err
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
 	body := map[string]any{"items": items, "next": nil}
@@ -299,7 +341,11 @@ func (s *Server) stateChange(state cairn.AwardState) handler {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, s.awardView(a, false))
+		v := s.awardView(a, false)
+		if err := s.setClaims(r.Context(), c.orgID, &v); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, v)
 	}
 }
 
@@ -315,7 +361,11 @@ func (s *Server) reissue(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.awardView(a, true))
+	v := s.awardView(a, true)
+	if err := s.setClaims(r.Context(), c.orgID, &v); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 // renewInput is the body of renew: validUntil is required, null for no
@@ -346,5 +396,9 @@ func (s *Server) renew(w http.ResponseWriter, r *http.Request, c *caller) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.awardView(a, true))
+	v := s.awardView(a, true)
+	if err := s.setClaims(r.Context(), c.orgID, &v); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }

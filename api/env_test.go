@@ -22,6 +22,7 @@ import (
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
+	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/webhooks"
 )
 
@@ -52,7 +53,8 @@ func newEnv(t testing.TB) *env {
 	wh := webhooks.New(db, kr, webhooks.Options{CredentialURL: svc.CredentialURL, ChangeType: svc.ChangeType, Log: log})
 	db.AwardMessages = wh.AwardMessages
 	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
-	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb}
+	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
+		Wallet: wallet.New(db, testBase, wallet.Options{Log: log})}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}

@@ -15,6 +15,7 @@ import (
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/verify"
+	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/webhooks"
 )
 
@@ -50,6 +51,9 @@ type Server struct {
 	// Pathways runs stackable pathways; the /pathways, /recognitions and
 	// /learners routes answer 503 without it.
 	Pathways *issuing.Pathways
+	// Wallet serves the learner API (/api/v1/learner/…); without it those
+	// routes answer 503.
+	Wallet *wallet.Service
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -167,7 +171,7 @@ func (s *Server) allRoutes() []route {
 	for _, g := range []struct {
 		prefix string
 		routes []route
-	}{{Prefix, s.routes()}, {VCAPIPrefix, s.vcRoutes()}} {
+	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
 		for _, rt := range g.routes {
 			rt.path = g.prefix + rt.path
 			all = append(all, rt)

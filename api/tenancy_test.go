@@ -27,7 +27,7 @@ type tenancyCase struct {
 // TestTenancy, so a new route cannot skip the walk.
 func tenancyCases(a fixture) map[string]tenancyCase {
 	newAward := awardBody(a.achievementID, "intruder@example.com")
-	return map[string]tenancyCase{
+	cases := map[string]tenancyCase{
 		"GET /api/v1/openapi.json": {path: "/api/v1/openapi.json"},
 		"POST /api/v1/verify":      {path: "/api/v1/verify", body: `{"not":"a credential"}`, code: 422},
 		"GET /api/v1/me":           {path: "/api/v1/me"},
@@ -106,6 +106,10 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /vc-api/credentials/verify":   {path: "/vc-api/credentials/verify", body: `{"verifiableCredential":{"not":"a credential"}}`, code: 400},
 		"POST /vc-api/presentations/verify": {path: "/vc-api/presentations/verify", body: `{"verifiablePresentation":{"not":"a presentation"}}`, code: 400},
 	}
+	for k, v := range learnerTenancyCases(a) {
+		cases[k] = v
+	}
+	return cases
 }
 
 // reportRoutes answer a verification report, not a problem document, when

@@ -85,11 +85,15 @@ func (db *DB) RecordClaimToken(ctx context.Context, awardID, tokenHash string) (
 	return stored, err
 }
 
-// ClaimTokenAward returns the ID of the award whose claim token hashes to
-// tokenHash. Errors: NotFound.
+// ClaimTokenAward returns the ID of the award whose claim token (mailed,
+// or a claim link staff made) hashes to tokenHash. Errors: NotFound.
 func (db *DB) ClaimTokenAward(ctx context.Context, tokenHash string) (string, error) {
 	var id string
 	err := db.read().row(ctx, "SELECT award_id FROM award_claims WHERE token_hash = ?", tokenHash).Scan(&id)
+	if isNoRows(err) {
+		// A link staff made (learners.go).
+		err = db.read().row(ctx, "SELECT award_id FROM claim_links WHERE token_hash = ?", tokenHash).Scan(&id)
+	}
 	if err != nil {
 		return "", orNotFound(err, "claim")
 	}

@@ -36,6 +36,8 @@ import (
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/throttle"
 	"github.com/cairn-badges/cairn/verify"
+	"github.com/cairn-badges/cairn/wallet"
+	"github.com/cairn-badges/cairn/wallet/webui"
 	"github.com/cairn-badges/cairn/web"
 	"github.com/cairn-badges/cairn/webhooks"
 )
@@ -246,6 +248,8 @@ type App struct {
 	mail *mail.Mailer
 	// webhooks delivers events to the organizations' endpoints.
 	webhooks *webhooks.Service
+	// wallet keeps learners' accounts and the awards they claim.
+	wallet *wallet.Service
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -330,6 +334,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 		a.registerEffect(a.mail.Consumer(), a.mail.AwardMessages)
 		log.Info("mail to learners is on", "smtp", a.mail.Config.String())
+	}
+	a.wallet = wallet.New(a.db, a.cfg.BaseURL, wallet.Options{Mail: a.mail.Config, Log: log})
+	if a.mail.Config != nil {
+		a.registerEffect(a.wallet.Consumer(), nil)
+	} else {
+		log.Warn("mail is off (CAIRN_SMTP_URL is not set): learners' email verification links are written to this log instead of mailed")
 	}
 	a.webhooks = webhooks.New(a.db, kr, webhooks.Options{AllowPrivate: cfg.WebhooksAllowPrivate,
 		CredentialURL: a.svc.CredentialURL, ChangeType: a.svc.ChangeType, Log: log})
@@ -536,14 +546,15 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
 	// credential page's .png serves it; the claim link it holds opens the
-	// credential page until learners have accounts.
+	// wallet's claim page (/claim/{token}), which also offers the
+	// credential page.
 	a.mail.Badge = a.public.BakedPNG
-	mux.Handle("GET /claim/{token}", a.mail.ClaimHandler(a.public.NotFound))
+	webui.New(a.wallet, a.log).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
@@ -727,6 +738,9 @@ func (a *App) background(ctx context.Context) {
 		}
 		if _, err := a.db.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("expired sessions", "err", err)
+		}
+		if _, err := a.db.DeleteExpiredLearnerSessions(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("expired learner sessions", "err", err)
 		}
 		if time.Since(lastPrune) > time.Hour {
 			lastPrune = time.Now()

@@ -17,7 +17,7 @@ import (
 // TestMailEndToEnd boots the real server with CAIRN_SMTP_URL pointing at
 // an in-process SMTP server, issues through the API, and receives one
 // mail with the credential baked into its badge, whose claim link opens
-// the credential page; the API lists it as done.
+// the claim page (which links the credential page); the API lists it as done.
 func TestMailEndToEnd(t *testing.T) {
 	smtp := testenv.StartSMTP(t)
 	a, stop := bootWith(t, Config{SMTPURL: smtp.URL("badges@example.org")})
@@ -63,9 +63,12 @@ func TestMailEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/credentials/"+award.ID {
-		t.Errorf("claim link: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	// The claim page: sign in or up to claim, and the credential page.
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `href="`+base+"/credentials/"+award.ID+`"`) ||
+		!strings.Contains(string(page), "/wallet/signup?next=") {
+		t.Errorf("claim link: %d\n%s", resp.StatusCode, page)
 	}
 
 	var list struct {

@@ -510,9 +510,10 @@ func (m *Mailer) List(ctx context.Context, orgID string, before int64, limit int
 	return out, nil
 }
 
-// ClaimHandler serves GET /claim/{token}: the link mailed with an award.
-// Until learners have accounts it opens the credential page (303); an
-// unknown token is 404.
+// ClaimHandler serves GET /claim/{token}, the link mailed with an award,
+// for a server without learner wallets: it opens the credential page
+// (303); an unknown token is 404. cairn serve has wallets: package
+// wallet/webui serves the claim page instead.
 func (m *Mailer) ClaimHandler(notFound http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := r.PathValue("token")

@@ -48,7 +48,7 @@ type Fields struct {
 	IssuerName             string
 	OrganizationName       string
 	CredentialURL          string // the public credential page
-	ClaimURL               string // the claim link (for now it opens the credential page)
+	ClaimURL               string // the claim link: the wallet's claim page
 	AwardedDate            string // e.g. 2 January 2026
 	ValidUntil             string // "" when the award does not expire
 	DaysLeft               int    // reminders: whole days until ValidUntil

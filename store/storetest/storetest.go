@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Mail", testMail},
 		{"Webhooks", testWebhooks},
 		{"Pathways", testPathways},
+		{"Learners", testLearners},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
