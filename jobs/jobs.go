@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -78,6 +79,10 @@ type Service struct {
 	opts  Options
 	log   *slog.Logger
 	wake  chan struct{}
+	// inFlight counts the batches being issued; lastBatch is when the
+	// last one ended (UnixNano). See Busy.
+	inFlight  atomic.Int32
+	lastBatch atomic.Int64
 }
 
 // New returns a Service that keeps jobs in st and issues with svc.
@@ -521,6 +526,17 @@ func (s *Service) Rows(ctx context.Context, f cairn.AwardJobRowFilter) ([]*cairn
 // Conflict (the job is done or failed).
 func (s *Service) Cancel(ctx context.Context, orgID, id string) (*cairn.AwardJob, error) {
 	return s.store.CancelAwardJob(ctx, orgID, id)
+}
+
+// busyLinger is how long Busy stays true after a batch: the pause
+// between two batches of a job is not idleness.
+const busyLinger = 2 * time.Second
+
+// Busy reports whether this process is issuing a job's rows, or was
+// within the last two seconds. The page worker pauses while it is
+// (web.PublicOptions.Busy), so that a bulk issue has the cores.
+func (s *Service) Busy() bool {
+	return s.inFlight.Load() > 0 || time.Since(time.Unix(0, s.lastBatch.Load())) < busyLinger
 }
 
 // Wake tells the workers there may be work.
