@@ -532,6 +532,14 @@ type AchievementStore interface {
 	UpdateAchievement(ctx context.Context, a *Achievement) error
 }
 
+// ReserveResult is what ReserveAwards did with one award: Existing is
+// the award stored before under its idempotency key, if any; else, unless
+// Err is set, the award is reserved.
+type ReserveResult struct {
+	Existing *Award
+	Err      error
+}
+
 // AwardStore keeps awards.
 //
 // An award is issued in three steps, so that signing runs outside any
@@ -560,6 +568,10 @@ type AwardStore interface {
 	// which InsertAwards reports. Errors: Invalid (missing fields),
 	// NotFound (achievement not of the organization), Conflict, Unavailable.
 	ReserveAward(ctx context.Context, a *Award) (existing *Award, err error)
+	// ReserveAwards is ReserveAward for many awards at once, with a few
+	// queries for the whole batch: one result per award, in order, each
+	// as ReserveAward would give it.
+	ReserveAwards(ctx context.Context, awards []*Award) []ReserveResult
 	// InsertAwards stores awards that ReserveAward prepared and the caller
 	// then signed (CredentialJSON set, CredentialJWT if asked for; nothing
 	// else changed), each with its transparency-log event, and returns one

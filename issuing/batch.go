@@ -24,8 +24,8 @@ type BatchResult struct {
 func (s *Service) ValidateAward(in *AwardInput) error { return in.validate(s.clock()) }
 
 // AwardBatch issues many awards of one organization: each input is
-// validated, its status entry reserved and its credential built and signed
-// on GOMAXPROCS goroutines at once, and the signed awards are stored with
+// validated, the status entries of all reserved together, each credential
+// built and signed on GOMAXPROCS goroutines at once, and the signed awards are stored with
 // their transparency-log events in one transaction (store.InsertAwards)
 // instead of one per award. It returns one result per input, in order; one
 // input's error does not fail the others. Errors per input: those of
@@ -75,9 +75,10 @@ func (s *Service) AwardBatch(ctx context.Context, orgID string, ins []AwardInput
 		achOf[i] = p
 	}
 
-	// Reserve and sign on every core; then insert what was signed, in one
-	// transaction. An entry another replica took meanwhile is reserved and
-	// signed again, with the others of its round.
+	// Reserve the batch (a few queries for all, store.ReserveAwards), sign
+	// on every core, then insert what was signed, in one transaction. An
+	// entry another replica took meanwhile is reserved and signed again,
+	// with the others of its round.
 	todo := make([]int, 0, len(ins))
 	for i, aw := range awards {
 		if aw != nil {
@@ -85,40 +86,48 @@ func (s *Service) AwardBatch(ctx context.Context, orgID string, ins []AwardInput
 		}
 	}
 	for attempt := 0; len(todo) > 0; attempt++ {
+		batch := make([]*cairn.Award, len(todo))
+		for k, i := range todo {
+			batch[k] = awards[i]
+		}
+		reserved := todo[:0:0]
+		for k, r := range s.store.ReserveAwards(ctx, batch) {
+			i := todo[k]
+			switch {
+			case r.Err != nil:
+				out[i].Err = r.Err
+			case r.Existing != nil:
+				out[i] = BatchResult{Award: r.Existing}
+			default:
+				reserved = append(reserved, i)
+			}
+		}
 		signed := make([]bool, len(ins))
 		var next atomic.Int64
 		var wg sync.WaitGroup
-		for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		for range min(runtime.GOMAXPROCS(0), len(reserved)) {
 			wg.Go(func() {
 				for {
 					k := int(next.Add(1)) - 1
-					if k >= len(todo) {
+					if k >= len(reserved) {
 						return
 					}
-					i := todo[k]
+					i := reserved[k]
 					aw, p := awards[i], achOf[i]
-					existing, err := s.store.ReserveAward(ctx, aw)
-					switch {
-					case err != nil:
+					jwt := len(aw.Formats) > 1 || aw.Formats[0] == cairn.FormatJWT
+					if err := s.sign(ctx, aw, p.ach, p.is, p.fs[jwt]); err != nil {
+						s.store.ReleaseAward(aw)
 						out[i].Err = err
-					case existing != nil:
-						out[i] = BatchResult{Award: existing}
-					default:
-						jwt := len(aw.Formats) > 1 || aw.Formats[0] == cairn.FormatJWT
-						if err := s.sign(ctx, aw, p.ach, p.is, p.fs[jwt]); err != nil {
-							s.store.ReleaseAward(aw)
-							out[i].Err = err
-						} else {
-							signed[i] = true
-						}
+					} else {
+						signed[i] = true
 					}
 				}
 			})
 		}
 		wg.Wait()
-		batch := make([]*cairn.Award, 0, len(todo))
+		batch = batch[:0]
 		idx := make([]int, 0, len(todo))
-		for _, i := range todo {
+		for _, i := range reserved {
 			if signed[i] {
 				batch = append(batch, awards[i])
 				idx = append(idx, i)

@@ -18,7 +18,7 @@ import (
 )
 
 // benchOrg makes an organization with an issuer and an achievement.
-func benchOrg(b *testing.B, svc *issuing.Service, db cairn.Store) (orgID, achID string) {
+func benchOrg(b testing.TB, svc *issuing.Service, db cairn.Store) (orgID, achID string) {
 	ctx := context.Background()
 	o := &cairn.Organization{Slug: "bench", Name: "Bench"}
 	owner := &cairn.Account{Email: "o@example.org", Name: "O", PasswordHash: "$argon2id$x"}

@@ -33,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -58,12 +59,16 @@ const (
 
 // Options configure a Service. Zero fields take the defaults.
 type Options struct {
-	MaxUploadBytes int64         // largest file accepted (default 1 GiB)
-	MaxRows        int           // most data rows in a file (default 2,000,000)
-	BatchSize      int           // rows issued per batch and transaction (default 256)
-	Workers        int           // batches in flight in this process (default 2)
-	Lease          time.Duration // how long a worker holds the rows it claimed (default 1 minute)
-	Poll           time.Duration // how often an idle worker looks for work (default 1 second)
+	MaxUploadBytes int64 // largest file accepted (default 1 GiB)
+	// MaxXLSXBytes is the largest XLSX file accepted (default
+	// sheet.DefaultMaxXLSXFileBytes, 64 MiB): unlike CSV, a workbook is
+	// held in memory while it is read.
+	MaxXLSXBytes int64
+	MaxRows      int           // most data rows in a file (default 2,000,000)
+	BatchSize    int           // rows issued per batch and transaction (default 256)
+	Workers      int           // batches in flight in this process (default 2)
+	Lease        time.Duration // how long a worker holds the rows it claimed (default 1 minute)
+	Poll         time.Duration // how often an idle worker looks for work (default 1 second)
 	// Owner names this process in leases (default random).
 	Owner string
 	// TempDir receives the sheets of large XLSX files while they are read.
@@ -78,12 +83,19 @@ type Service struct {
 	opts  Options
 	log   *slog.Logger
 	wake  chan struct{}
+	// inFlight counts the batches being issued; lastBatch is when the
+	// last one ended (UnixNano). See Busy.
+	inFlight  atomic.Int32
+	lastBatch atomic.Int64
 }
 
 // New returns a Service that keeps jobs in st and issues with svc.
 func New(st cairn.JobStore, svc *issuing.Service, opts Options) *Service {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if opts.MaxXLSXBytes <= 0 {
+		opts.MaxXLSXBytes = sheet.DefaultMaxXLSXFileBytes
 	}
 	if opts.MaxRows <= 0 {
 		opts.MaxRows = DefaultMaxRows
@@ -302,7 +314,8 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // It returns how many data rows there were.
 func (s *Service) read(ctx context.Context, orgID string, up Upload, sink func(*cairn.AwardJobRow, *issuing.AwardInput) error) (int, error) {
 	lr := &limitReader{r: up.Body, n: s.opts.MaxUploadBytes}
-	rd, err := sheet.Open(lr, sheet.Options{MaxXLSXBytes: 4 * s.opts.MaxUploadBytes, TempDir: s.opts.TempDir})
+	rd, err := sheet.Open(lr, sheet.Options{MaxXLSXBytes: 4 * s.opts.MaxUploadBytes,
+		MaxXLSXFileBytes: min(s.opts.MaxXLSXBytes, s.opts.MaxUploadBytes), TempDir: s.opts.TempDir})
 	if err != nil {
 		return 0, fileErr(lr, err)
 	}
@@ -521,6 +534,17 @@ func (s *Service) Rows(ctx context.Context, f cairn.AwardJobRowFilter) ([]*cairn
 // Conflict (the job is done or failed).
 func (s *Service) Cancel(ctx context.Context, orgID, id string) (*cairn.AwardJob, error) {
 	return s.store.CancelAwardJob(ctx, orgID, id)
+}
+
+// busyLinger is how long Busy stays true after a batch: the pause
+// between two batches of a job is not idleness.
+const busyLinger = 2 * time.Second
+
+// Busy reports whether this process is issuing a job's rows, or was
+// within the last two seconds. The page worker pauses while it is
+// (web.PublicOptions.Busy), so that a bulk issue has the cores.
+func (s *Service) Busy() bool {
+	return s.inFlight.Load() > 0 || time.Since(time.Unix(0, s.lastBatch.Load())) < busyLinger
 }
 
 // Wake tells the workers there may be work.

@@ -76,6 +76,11 @@ func (s *Service) Step(ctx context.Context) (int, error) {
 	if err != nil || job == nil {
 		return 0, err
 	}
+	s.inFlight.Add(1)
+	defer func() {
+		s.lastBatch.Store(time.Now().UnixNano())
+		s.inFlight.Add(-1)
+	}()
 	ins := make([]issuing.AwardInput, 0, len(rows))
 	idx := make([]int, 0, len(rows))
 	for i, r := range rows {

@@ -450,42 +450,28 @@ func (db *DB) writeJobEnded(ctx context.Context, x q, j *cairn.AwardJob) error {
 	return err
 }
 
-// FinishAwardJobRows implements cairn.JobStore.
+// FinishAwardJobRows implements cairn.JobStore. It reads the rows' states
+// (locking them on PostgreSQL), then records every outcome with one
+// UPDATE … FROM (VALUES …) for the batch, not one statement per row.
 func (db *DB) FinishAwardJobRows(ctx context.Context, jobID string, rows []*cairn.AwardJobRow) (*cairn.AwardJob, error) {
+	for _, r := range rows {
+		switch r.State {
+		case cairn.RowIssued, cairn.RowFailed, cairn.RowPending:
+		default:
+			return nil, cairn.Invalidf("state", "row %d: cannot finish a row as %q", r.Num, r.State)
+		}
+	}
 	var j *cairn.AwardJob
 	err := db.write(ctx, func(x q) error {
 		issued, failed, unskipped := 0, 0, 0
-		for _, r := range rows {
-			switch r.State {
-			case cairn.RowIssued:
-				n, err := x.execN(ctx, "UPDATE award_job_rows SET state = ?, award_id = ?, lease_owner = '', lease_until = 0 WHERE job_id = ? AND row_num = ? AND state = ?",
-					cairn.RowIssued, r.AwardID, jobID, r.Num, cairn.RowPending)
-				if err != nil {
-					return err
-				}
-				if n == 0 {
-					if n, err = x.execN(ctx, "UPDATE award_job_rows SET state = ?, award_id = ? WHERE job_id = ? AND row_num = ? AND state = ?",
-						cairn.RowIssued, r.AwardID, jobID, r.Num, cairn.RowSkipped); err != nil {
-						return err
-					}
-					unskipped += int(n)
-				}
-				issued += int(n)
-			case cairn.RowFailed:
-				n, err := x.execN(ctx, "UPDATE award_job_rows SET state = ?, error_column = ?, error = ?, lease_owner = '', lease_until = 0 WHERE job_id = ? AND row_num = ? AND state = ?",
-					cairn.RowFailed, r.Column, r.Reason, jobID, r.Num, cairn.RowPending)
-				if err != nil {
-					return err
-				}
-				failed += int(n)
-			case cairn.RowPending:
-				if _, err := x.exec(ctx, "UPDATE award_job_rows SET lease_owner = '', lease_until = 0 WHERE job_id = ? AND row_num = ? AND state = ?",
-					jobID, r.Num, cairn.RowPending); err != nil {
-					return err
-				}
-			default:
-				return cairn.Invalidf("state", "row %d: cannot finish a row as %q", r.Num, r.State)
+		for len(rows) > 0 {
+			n := min(len(rows), finishChunk)
+			i, f, u, err := db.finishRows(ctx, x, jobID, rows[:n])
+			if err != nil {
+				return err
 			}
+			issued, failed, unskipped = issued+i, failed+f, unskipped+u
+			rows = rows[n:]
 		}
 		if _, err := x.exec(ctx, "UPDATE award_jobs SET issued = issued + ?, failed = failed + ?, skipped = skipped - ?, updated_at = ? WHERE id = ?",
 			issued, failed, unskipped, db.now(), jobID); err != nil {
@@ -502,6 +488,100 @@ func (db *DB) FinishAwardJobRows(ctx context.Context, jobID string, rows []*cair
 		db.wakeOutbox()
 	}
 	return j, err
+}
+
+// finishChunk is how many rows one statement of FinishAwardJobRows
+// records (5 parameters a row).
+const finishChunk = 1000
+
+// finishRows records the outcomes of rows in x: an issued or failed row
+// that is still pending takes its outcome, an issued row that a cancel
+// skipped meanwhile is issued after all (unskipped), a row given back
+// pending loses its lease; any other row is left as it is. It returns how
+// many rows became issued, failed, and issued from skipped.
+func (db *DB) finishRows(ctx context.Context, x q, jobID string, rows []*cairn.AwardJobRow) (issued, failed, unskipped int, err error) {
+	lo, hi := rows[0].Num, rows[0].Num
+	for _, r := range rows {
+		lo, hi = min(lo, r.Num), max(hi, r.Num)
+	}
+	want := make(map[int]*cairn.AwardJobRow, len(rows))
+	for _, r := range rows {
+		want[r.Num] = r
+	}
+	rs, err := x.query(ctx, "SELECT row_num, state FROM award_job_rows WHERE job_id = ? AND row_num BETWEEN ? AND ?"+db.dialect.forUpdate(),
+		jobID, lo, hi)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	type change struct {
+		r     *cairn.AwardJobRow
+		state cairn.AwardJobRowState
+	}
+	var changes []change
+	for rs.Next() {
+		var num int
+		var st cairn.AwardJobRowState
+		if err := rs.Scan(&num, &st); err != nil {
+			rs.Close()
+			return 0, 0, 0, mapErr(err)
+		}
+		r := want[num]
+		if r == nil {
+			continue
+		}
+		delete(want, num) // a row number given twice is recorded once
+		switch {
+		case st == cairn.RowPending:
+			changes = append(changes, change{r, r.State})
+			switch r.State {
+			case cairn.RowIssued:
+				issued++
+			case cairn.RowFailed:
+				failed++
+			}
+		case st == cairn.RowSkipped && r.State == cairn.RowIssued:
+			changes = append(changes, change{r, r.State})
+			issued++
+			unskipped++
+		}
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return 0, 0, 0, mapErr(err)
+	}
+	if len(changes) == 0 {
+		return issued, failed, unskipped, nil
+	}
+	// A pending row keeps its award_id and error ('' both); v.column2 to
+	// v.column5 are the row's state, award_id, error_column and error.
+	var b strings.Builder
+	b.WriteString(`UPDATE award_job_rows SET state = v.column2, award_id = v.column3, error_column = v.column4, error = v.column5,
+		lease_owner = '', lease_until = 0 FROM (VALUES `)
+	args := make([]any, 0, 5*len(changes)+1)
+	for k, c := range changes {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(CAST(? AS INTEGER), ?, ?, ?, ?)")
+		awardID, col, reason := "", "", ""
+		switch c.state {
+		case cairn.RowIssued:
+			awardID = c.r.AwardID
+		case cairn.RowFailed:
+			col, reason = c.r.Column, c.r.Reason
+		}
+		args = append(args, c.r.Num, string(c.state), awardID, col, reason)
+	}
+	b.WriteString(") AS v WHERE award_job_rows.job_id = ? AND award_job_rows.row_num = v.column1")
+	args = append(args, jobID)
+	n, err := x.execN(ctx, b.String(), args...)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if int(n) != len(changes) {
+		return 0, 0, 0, cairn.Errorf(cairn.Internal, "recording job rows: %d of %d rows updated", n, len(changes))
+	}
+	return issued, failed, unskipped, nil
 }
 
 // ReleaseAwardJobLeases implements cairn.JobStore.

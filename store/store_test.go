@@ -167,6 +167,42 @@ func TestListRollover(t *testing.T) {
 	}
 }
 
+// TestReserveAwardsRollover: batches reserved at once in small lists move
+// to new pairs as ReserveAward does, and every entry stays unique.
+func TestReserveAwardsRollover(t *testing.T) {
+	ctx := context.Background()
+	db := openSQLite(t)
+	store.SetStatusListSize(db, 64)
+	org, ach := setup(t, db, "rollb")
+	seen := map[string]bool{}
+	for b := range 5 {
+		var batch []*cairn.Award
+		for i := range 40 {
+			batch = append(batch, &cairn.Award{OrgID: org.ID, AchievementID: ach.ID,
+				Recipient:   cairn.Recipient{Type: cairn.RecipientDID, Identity: fmt.Sprintf("did:example:%d-%d", b, i)},
+				AwardedDate: time.Now(), ValidFrom: time.Now(), Formats: []string{cairn.FormatDataIntegrity}})
+		}
+		for i, r := range db.ReserveAwards(ctx, batch) {
+			if r.Err != nil || r.Existing != nil {
+				t.Fatalf("batch %d award %d: %+v", b, i, r)
+			}
+			a := batch[i]
+			e := fmt.Sprintf("%s#%d", a.StatusListID, a.StatusIndex)
+			if seen[e] {
+				t.Fatalf("status entry %s given twice", e)
+			}
+			seen[e] = true
+			a.CredentialJSON = []byte(`{}`)
+		}
+		for i, r := range db.InsertAwards(ctx, batch) {
+			if r.Err != nil {
+				t.Fatalf("batch %d award %d: %v", b, i, r.Err)
+			}
+		}
+	}
+	checkLists(t, db, ach.IssuerID, 200)
+}
+
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	for _, u := range []string{"mysql://x", "sqlite:", "sqlite:/tmp/x.db?mode=ro"} {

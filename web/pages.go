@@ -622,6 +622,12 @@ func (p *Public) Run(ctx context.Context) {
 			case id = <-p.queue:
 			}
 		}
+		if p.busy != nil && p.busy() {
+			flush(ctx) // what was rendered before the pause
+			if !p.waitIdle(ctx) {
+				return
+			}
+		}
 		p.qmu.Lock()
 		force := p.queued[id]
 		delete(p.queued, id)
@@ -643,6 +649,24 @@ func (p *Public) Run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// busyPoll is how often a paused page worker asks whether it may go on.
+const busyPoll = 250 * time.Millisecond
+
+// waitIdle returns when PublicOptions.Busy is false; false when ctx
+// ended first.
+func (p *Public) waitIdle(ctx context.Context) bool {
+	t := time.NewTicker(busyPoll)
+	defer t.Stop()
+	for p.busy() {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return true
 }
 
 // prerender brings the page of an award up to date, and returns the page

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,6 +111,34 @@ func TestPrecomputedPage(t *testing.T) {
 		sp, err := ps.RenderedPage(context.Background(), aw.ID)
 		return err == nil && sp.Result == string(verify.Failed)
 	})
+}
+
+// While PublicOptions.Busy is true (an award job is issuing), the page
+// worker renders nothing; the pages queued meanwhile are rendered when
+// it turns false.
+func TestPageWorkerPausesWhileBusy(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+	e, cv := countingEnv(t, PublicOptions{Busy: busy.Load})
+	runWorker(t, e.pub)
+	a1 := e.award(t, e.ach, false)
+	a2 := e.award(t, e.ach, false)
+	e.pub.Precompute(a1.ID, a2.ID)
+	time.Sleep(3 * busyPoll)
+	ps := e.store.(cairn.PageStore)
+	if n := cv.count(); n != 0 {
+		t.Fatalf("the worker verified %d pages while busy, want 0", n)
+	}
+	if _, err := ps.RenderedPage(context.Background(), a1.ID); err == nil {
+		t.Fatal("a page was stored while busy")
+	}
+	busy.Store(false)
+	for _, id := range []string{a1.ID, a2.ID} {
+		waitFor(t, "the stored page", func() bool { _, err := ps.RenderedPage(context.Background(), id); return err == nil })
+	}
+	if n := cv.count(); n != 2 {
+		t.Errorf("the worker verified %d times, want 2", n)
+	}
 }
 
 // Every representation has its own strong ETag, a 304 for If-None-Match

@@ -67,6 +67,7 @@ type Public struct {
 	queued            map[string]bool
 	running           atomic.Bool
 	rendered, dropped atomic.Int64
+	busy              func() bool // see PublicOptions.Busy
 }
 
 // PublicOptions configure Public. The zero value is usable.
@@ -94,6 +95,12 @@ type PublicOptions struct {
 	// 0.5; 1 never rests). Time waiting for a busy CPU counts, so the
 	// worker slows down when the server is busy.
 	WorkerShare float64
+	// Busy, if set, pauses the page worker while it returns true (the
+	// server passes the award jobs' jobs.Service.Busy, so that rendering
+	// does not take the cores a bulk issue is signing on). Pages keep
+	// being queued meanwhile, up to QueueSize, and the worker catches up
+	// when Busy turns false; a page not rendered yet renders on its view.
+	Busy func() bool
 	// Pathways reads pathways for the pathway pages and the achievement
 	// pages' "counts toward" (default: the issuing service's store, if it
 	// is a PathwayStore).
@@ -130,6 +137,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 	if p.pageStore == nil {
 		p.pageStore, _ = p.store.(cairn.PageStore)
 	}
+	p.busy = opts.Busy
 	p.share = opts.WorkerShare
 	if p.share <= 0 || p.share > 1 {
 		p.share = defaultWorkerShare

@@ -121,6 +121,11 @@ type JobLimits struct {
 	// MaxUploadBytes is the largest file accepted (CAIRN_JOB_MAX_UPLOAD,
 	// bytes, or with a KiB, MiB or GiB suffix; default 1 GiB). Past it, 413.
 	MaxUploadBytes int64
+	// MaxXLSXBytes is the largest XLSX file accepted
+	// (CAIRN_JOB_MAX_XLSX, as CAIRN_JOB_MAX_UPLOAD; default 64 MiB): a
+	// workbook is held in memory while it is read, a CSV file is not.
+	// Past it, 400 asking for CSV.
+	MaxXLSXBytes int64
 	// MaxRows is the most data rows in one file (CAIRN_JOB_MAX_ROWS;
 	// default 2,000,000).
 	MaxRows int
@@ -165,6 +170,7 @@ func ConfigFromEnv() Config {
 	set(&c.SMTPURL, "CAIRN_SMTP_URL")
 	set(&c.SMTPFrom, "CAIRN_SMTP_FROM")
 	c.parse("CAIRN_JOB_MAX_UPLOAD", func(v string) (err error) { c.Jobs.MaxUploadBytes, err = parseBytes(v); return })
+	c.parse("CAIRN_JOB_MAX_XLSX", func(v string) (err error) { c.Jobs.MaxXLSXBytes, err = parseBytes(v); return })
 	c.parse("CAIRN_JOB_MAX_ROWS", func(v string) (err error) { c.Jobs.MaxRows, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_JOB_WORKERS", func(v string) (err error) { c.Jobs.Workers, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_JOB_BATCH", func(v string) (err error) { c.Jobs.BatchSize, err = strconv.Atoi(v); return })
@@ -379,7 +385,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.closeEarly()
 		return nil, fmt.Errorf("transparency log: %w", err)
 	}
-	a.jobs = jobs.New(a.db, a.svc, jobs.Options{MaxUploadBytes: cfg.Jobs.MaxUploadBytes, MaxRows: cfg.Jobs.MaxRows,
+	a.jobs = jobs.New(a.db, a.svc, jobs.Options{MaxUploadBytes: cfg.Jobs.MaxUploadBytes, MaxXLSXBytes: cfg.Jobs.MaxXLSXBytes, MaxRows: cfg.Jobs.MaxRows,
 		Workers: cfg.Jobs.Workers, BatchSize: cfg.Jobs.BatchSize, Lease: cfg.Jobs.Lease, TempDir: cfg.DataDir, Log: log})
 	if a.FirstRun, err = a.bootstrap(ctx); err != nil {
 		a.closeEarly()
@@ -547,7 +553,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet}).Register(mux)
-	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare})
+	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy})
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
 	// credential page's .png serves it; the claim link it holds opens the

@@ -1,8 +1,11 @@
 // Package sheet reads the files of award jobs: CSV (UTF-8, with or without
 // a byte order mark) and XLSX workbooks (the first sheet), a row at a time,
 // and turns each row into an issuing.AwardInput. It does no I/O beyond
-// the reader it is given and holds one row at a time (an XLSX file is
-// read whole by its zip directory, but its rows are streamed).
+// the reader it is given and holds one row at a time, in CSV. An XLSX
+// file is different: the zip library reads it whole into memory (its
+// directory is at its end), so it has a limit of its own,
+// Options.MaxXLSXFileBytes; its rows are then streamed, and a sheet larger
+// than 16 MiB unpacked is spooled to Options.TempDir rather than memory.
 //
 // The first row is the header. Column names are matched case- and
 // space-insensitively ("Evidence URL" is evidenceUrl):
@@ -98,6 +101,10 @@ type Options struct {
 	// MaxXLSXBytes caps the uncompressed size of an XLSX workbook (default
 	// 1 GiB).
 	MaxXLSXBytes int64
+	// MaxXLSXFileBytes caps the size of an XLSX file itself, which is
+	// held in memory while it is read (default DefaultMaxXLSXFileBytes).
+	// A larger one is refused, asking for CSV, which is streamed.
+	MaxXLSXFileBytes int64
 	// TempDir is where an XLSX sheet too large for memory is unpacked
 	// (default the system's).
 	TempDir string
@@ -136,12 +143,59 @@ func Open(r io.Reader, opts Options) (*Reader, error) {
 	return &Reader{format: CSV, csv: c}, nil
 }
 
+// DefaultMaxXLSXFileBytes is the default Options.MaxXLSXFileBytes: a
+// workbook of about a million short rows.
+const DefaultMaxXLSXFileBytes = 64 << 20
+
+// xlsxLimit fails with errXLSXTooLarge past n bytes.
+type xlsxLimit struct {
+	r    io.Reader
+	n    int64
+	over bool
+}
+
+var errXLSXTooLarge = errors.New("XLSX file over its limit")
+
+func (l *xlsxLimit) Read(p []byte) (int, error) {
+	if l.over {
+		return 0, errXLSXTooLarge
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	if l.n -= int64(n); l.n < 0 {
+		l.over = true
+		return n, errXLSXTooLarge
+	}
+	return n, err
+}
+
+// sizeText writes a byte count in MiB when it is a whole number of them.
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 func openXLSX(r io.Reader, opts Options) (*Reader, error) {
 	limit := opts.MaxXLSXBytes
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: limit, UnzipXMLSizeLimit: min(limit, 16<<20), TmpDir: opts.TempDir})
+	fileLimit := opts.MaxXLSXFileBytes
+	if fileLimit <= 0 {
+		fileLimit = DefaultMaxXLSXFileBytes
+	}
+	lr := &xlsxLimit{r: r, n: fileLimit}
+	f, err := excelize.OpenReader(lr, excelize.Options{UnzipSizeLimit: limit, UnzipXMLSizeLimit: min(limit, 16<<20), TmpDir: opts.TempDir})
+	if lr.over || errors.Is(err, errXLSXTooLarge) {
+		if f != nil {
+			f.Close()
+		}
+		return nil, &FileError{Reason: "the XLSX file is larger than " + sizeText(fileLimit) + ", the limit for XLSX files (a workbook is read into memory whole); save it as CSV UTF-8, which is read as it arrives"}
+	}
 	if err != nil {
 		return nil, &FileError{Reason: "the file starts as an XLSX workbook but cannot be read as one: " + err.Error()}
 	}

@@ -3,6 +3,7 @@ package sheet
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -204,6 +205,49 @@ func TestXLSX(t *testing.T) {
 	}
 	if len(data) != 2 || data[1][0] != "b@example.com" || dataNums[1] != 4 {
 		t.Fatalf("rows %q numbered %v, want two, the second on row 4", data, dataNums)
+	}
+}
+
+// An XLSX file over Options.MaxXLSXFileBytes (it is read into memory
+// whole) is refused with a FileError that names the limit and asks for
+// CSV; one within it opens.
+func TestXLSXFileLimit(t *testing.T) {
+	f := excelize.NewFile()
+	for i := range 200 {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		row := []any{fmt.Sprintf("learner%d@example.com", i), fmt.Sprintf("Learner %d", i)}
+		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(buf.Len())
+	_, err := Open(bytes.NewReader(buf.Bytes()), Options{MaxXLSXFileBytes: size - 1})
+	var fe *FileError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Reason, fmt.Sprintf("larger than %d bytes", size-1)) || !strings.Contains(fe.Reason, "CSV") {
+		t.Fatalf("an XLSX file one byte over the limit: %v, want a FileError naming the limit and CSV", err)
+	}
+	r, err := Open(bytes.NewReader(buf.Bytes()), Options{MaxXLSXFileBytes: size})
+	if err != nil {
+		t.Fatalf("an XLSX file at the limit: %v", err)
+	}
+	defer r.Close()
+	n := 0
+	for {
+		_, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 200 {
+		t.Errorf("%d rows, want 200", n)
 	}
 }
 

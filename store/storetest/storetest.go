@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Achievements", testAchievements},
 		{"CreateAward", testCreateAward},
 		{"ReserveInsert", testReserveInsert},
+		{"ReserveAwards", testReserveAwards},
+		{"FinishAwardJobRows", testFinishAwardJobRows},
 		{"Idempotency", testIdempotency},
 		{"AwardState", testAwardState},
 		{"UpdateAward", testUpdateAward},
@@ -865,6 +867,167 @@ func testReserveInsert(t *testing.T, db *store.DB) {
 	if res := db.InsertAwards(ctx, []*cairn.Award{newAward(tn, "never@example.org")}); res[0].Err == nil {
 		t.Error("InsertAwards of an award never reserved succeeded")
 	}
+}
+
+// testReserveAwards: a batch reserved at once gives each award what
+// ReserveAward would: the stored award of a retried idempotency key, a
+// Conflict for the key of another request, NotFound and Invalid for bad
+// awards, and distinct status entries for the rest, which then insert.
+func testReserveAwards(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	tn := newTenant(t, db, "rb")
+	prev := newAward(tn, "prev@example.org")
+	prev.IdempotencyKey, prev.RequestHash = "job:1", "h1"
+	if _, err := db.CreateAward(ctx, prev, sign); err != nil {
+		t.Fatal(err)
+	}
+	var batch []*cairn.Award
+	for i := range 70 { // more than one query's chunk of keys and candidates
+		a := newAward(tn, fmt.Sprintf("rb%d@example.org", i))
+		a.IdempotencyKey, a.RequestHash = fmt.Sprintf("job:new:%d", i), "h"
+		batch = append(batch, a)
+	}
+	retry := newAward(tn, "prev@example.org")
+	retry.IdempotencyKey, retry.RequestHash = "job:1", "h1"
+	other := newAward(tn, "prev@example.org")
+	other.IdempotencyKey, other.RequestHash = "job:1", "another request"
+	missing := newAward(tn, "m@example.org")
+	missing.AchievementID = "nope"
+	invalid := newAward(tn, "i@example.org")
+	invalid.Recipient.Type = "phone"
+	batch = append(batch, retry, other, missing, invalid)
+	res := db.ReserveAwards(ctx, batch)
+	if len(res) != len(batch) {
+		t.Fatalf("%d results for %d awards", len(res), len(batch))
+	}
+	n := len(batch)
+	if r := res[n-4]; r.Err != nil || r.Existing == nil || r.Existing.ID != prev.ID {
+		t.Errorf("the retried key: %+v, want award %s", r, prev.ID)
+	}
+	if r := res[n-3]; cairn.KindOf(r.Err) != cairn.Conflict || cairn.FieldOf(r.Err) != "idempotency_key" {
+		t.Errorf("the key of another request: %+v, want a Conflict", r)
+	}
+	wantKind(t, "a missing achievement", res[n-2].Err, cairn.NotFound)
+	wantKind(t, "an invalid award", res[n-1].Err, cairn.Invalid)
+	entries := map[string]bool{}
+	for i, a := range batch[:n-4] {
+		if res[i].Err != nil || res[i].Existing != nil {
+			t.Fatalf("award %d: %+v", i, res[i])
+		}
+		if a.ID == "" || a.IssuerID != tn.issuer.ID || a.StatusListID == "" || a.SuspensionListID == "" ||
+			a.State != cairn.StateActive || a.CreatedAt.IsZero() {
+			t.Fatalf("ReserveAwards left %+v", a)
+		}
+		e := fmt.Sprintf("%s#%d", a.StatusListID, a.StatusIndex)
+		if entries[e] {
+			t.Fatalf("status entry %s given twice", e)
+		}
+		entries[e] = true
+		must(t, "sign", sign(a))
+	}
+	for i, r := range db.InsertAwards(ctx, batch[:n-4]) {
+		if r.Err != nil || !r.Created {
+			t.Fatalf("inserting award %d: %+v", i, r)
+		}
+	}
+	// Reserved again (a retried batch): every award is found.
+	for i, r := range db.ReserveAwards(ctx, batch[:n-4]) {
+		if r.Err != nil || r.Existing == nil || r.Existing.ID != batch[i].ID {
+			t.Fatalf("award %d reserved again: %+v, want the stored award", i, r)
+		}
+	}
+}
+
+// testFinishAwardJobRows: the outcomes of a claimed batch are recorded
+// each once, with the job's counters: issued and failed rows, a row given
+// back pending (claimable again), a row a cancel skipped meanwhile that
+// was issued after all, and a batch recorded twice (counted once).
+func testFinishAwardJobRows(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	tn := newTenant(t, db, "fj")
+	newJob := func(rows int) *cairn.AwardJob {
+		t.Helper()
+		j := &cairn.AwardJob{OrgID: tn.org.ID, AchievementID: tn.achievement.ID, FileName: "f.csv"}
+		if _, err := db.CreateAwardJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		var rs []*cairn.AwardJobRow
+		for i := 1; i <= rows; i++ {
+			rs = append(rs, &cairn.AwardJobRow{JobID: j.ID, Num: i + 1, State: cairn.RowPending, Input: []byte(`{}`),
+				Recipient: fmt.Sprintf("r%d@example.org", i), DedupeKey: fmt.Sprint("k", i)})
+		}
+		must(t, "AddAwardJobRows", db.AddAwardJobRows(ctx, j.ID, rs))
+		j, err := db.QueueAwardJob(ctx, j.ID)
+		must(t, "QueueAwardJob", err)
+		return j
+	}
+	claim := func(limit int) []*cairn.AwardJobRow {
+		t.Helper()
+		_, rows, err := db.ClaimAwardJobRows(ctx, "me", time.Now().Add(time.Minute), limit)
+		must(t, "ClaimAwardJobRows", err)
+		return rows
+	}
+	j := newJob(5)
+	rows := claim(10)
+	if len(rows) != 5 {
+		t.Fatalf("claimed %d rows, want 5", len(rows))
+	}
+	rows[0].State, rows[0].AwardID = cairn.RowIssued, "award-1"
+	rows[1].State, rows[1].Column, rows[1].Reason = cairn.RowFailed, "email", "is not an email address"
+	rows[2].State = cairn.RowPending
+	rows[3].State, rows[3].AwardID = cairn.RowIssued, "award-4"
+	rows[4].State, rows[4].AwardID = cairn.RowIssued, "award-5"
+	got, err := db.FinishAwardJobRows(ctx, j.ID, rows)
+	must(t, "FinishAwardJobRows", err)
+	if got.Issued != 3 || got.Failed != 1 || got.Skipped != 0 || got.State.Finished() {
+		t.Fatalf("job after the batch: %+v, want 3 issued, 1 failed, running", got)
+	}
+	// Recorded again (a retried call): nothing counts twice.
+	got, err = db.FinishAwardJobRows(ctx, j.ID, rows)
+	must(t, "FinishAwardJobRows again", err)
+	if got.Issued != 3 || got.Failed != 1 {
+		t.Fatalf("job after the batch recorded twice: %+v", got)
+	}
+	back := claim(10)
+	if len(back) != 1 || back[0].Num != rows[2].Num {
+		t.Fatalf("claimed again %+v, want only row %d", back, rows[2].Num)
+	}
+	back[0].State, back[0].AwardID = cairn.RowIssued, "award-3"
+	if got, err = db.FinishAwardJobRows(ctx, j.ID, back); err != nil || got.State != cairn.JobDone || got.Issued != 4 {
+		t.Fatalf("job after its last row: %+v, %v; want done with 4 issued", got, err)
+	}
+	all, _, err := db.AwardJobRows(ctx, cairn.AwardJobRowFilter{OrgID: tn.org.ID, JobID: j.ID})
+	must(t, "AwardJobRows", err)
+	want := []struct {
+		state              cairn.AwardJobRowState
+		award, col, reason string
+	}{{cairn.RowIssued, "award-1", "", ""}, {cairn.RowFailed, "", "email", "is not an email address"},
+		{cairn.RowIssued, "award-3", "", ""}, {cairn.RowIssued, "award-4", "", ""}, {cairn.RowIssued, "award-5", "", ""}}
+	for i, r := range all {
+		w := want[i]
+		if r.State != w.state || r.AwardID != w.award || r.Column != w.col || r.Reason != w.reason {
+			t.Errorf("row %d: %+v, want %+v", r.Num, r, w)
+		}
+	}
+
+	// A cancel while a batch is being issued: the rows issued meanwhile
+	// count as issued, the others stay skipped.
+	j = newJob(3)
+	rows = claim(10)
+	if _, err := db.CancelAwardJob(ctx, tn.org.ID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	rows[0].State, rows[0].AwardID = cairn.RowIssued, "award-c1"
+	rows[1].State, rows[1].Column, rows[1].Reason = cairn.RowFailed, "did", "bad"
+	rows[2].State = cairn.RowPending
+	got, err = db.FinishAwardJobRows(ctx, j.ID, rows)
+	must(t, "FinishAwardJobRows after a cancel", err)
+	if got.State != cairn.JobCancelled || got.Issued != 1 || got.Skipped != 2 || got.Failed != 0 {
+		t.Fatalf("cancelled job: %+v, want 1 issued and 2 skipped", got)
+	}
+	bad := []*cairn.AwardJobRow{{Num: rows[0].Num, State: cairn.RowSkipped}}
+	_, err = db.FinishAwardJobRows(ctx, j.ID, bad)
+	wantKind(t, "finishing a row as skipped", err, cairn.Invalid)
 }
 
 func testIdempotency(t *testing.T, db *store.DB) {

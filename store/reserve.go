@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/cairn-badges/cairn"
+)
+
+// ReserveAwards (cairn.AwardStore) is ReserveAward for a batch, with a
+// few queries for the whole batch instead of three per award: the
+// idempotency keys are looked up reserveChunk at a time, each
+// achievement's issuer once, and the free status entries probed
+// reserveChunk candidates per query. An award whose issuer's current
+// lists have no room for the whole batch, or that the batch probes did
+// not place, is reserved alone by ReserveAward (which moves to the next
+// pair of lists), so the outcome per award is the same as ReserveAward's.
+
+// reserveChunk is how many keys or candidate indexes one query of
+// ReserveAwards names. The queries are prepared once: a shorter chunk
+// repeats its last value.
+const reserveChunk = 32
+
+var (
+	qAwardsByKeys = "SELECT " + awardColumns + " FROM awards WHERE org_id = ? AND idempotency_key IN (" +
+		placeholders(reserveChunk) + ") AND idempotency_key <> ''"
+	qProbeMany = "SELECT status_index FROM awards WHERE status_list_id = ? AND status_index IN (" + placeholders(reserveChunk) + ")"
+)
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// ReserveAwards implements cairn.AwardStore.
+func (db *DB) ReserveAwards(ctx context.Context, awards []*cairn.Award) []cairn.ReserveResult {
+	out := make([]cairn.ReserveResult, len(awards))
+	todo := make([]int, 0, len(awards))
+	for i, a := range awards {
+		if out[i].Err = validAward(a); out[i].Err == nil {
+			todo = append(todo, i)
+		}
+	}
+	if err := db.awardsByKeys(ctx, awards, todo, out); err != nil {
+		for _, i := range todo {
+			out[i].Err = err
+		}
+		return out
+	}
+	// Check the achievements and group by issuer what is left.
+	type achKey struct{ org, ach string }
+	issuers := map[achKey]string{}
+	byIssuer := map[string][]int{}
+	var order []string
+	now := db.now()
+	r := db.read()
+	for _, i := range todo {
+		a := awards[i]
+		if out[i].Err != nil || out[i].Existing != nil {
+			continue
+		}
+		k := achKey{a.OrgID, a.AchievementID}
+		issuerID, ok := issuers[k]
+		if !ok {
+			err := r.prow(ctx, qAchievementIssuer, a.AchievementID, a.OrgID).Scan(&issuerID)
+			switch {
+			case errors.Is(err, sqlNoRows):
+				issuerID = ""
+			case err != nil:
+				out[i].Err = mapErr(err)
+				continue
+			}
+			issuers[k] = issuerID
+		}
+		switch {
+		case issuerID == "":
+			out[i].Err = &cairn.Error{Kind: cairn.NotFound, Field: "achievement_id", Message: "achievement not found"}
+			continue
+		case a.IssuerID == "":
+			a.IssuerID = issuerID
+		case a.IssuerID != issuerID:
+			out[i].Err = cairn.Invalidf("issuer_id", "the achievement belongs to another issuer")
+			continue
+		}
+		if a.ID == "" {
+			a.ID = newID()
+		}
+		a.CreatedAt, a.UpdatedAt = now, now
+		a.State, a.StateReason = cairn.StateActive, ""
+		a.AwardedDate, a.ValidFrom = norm(a.AwardedDate), norm(a.ValidFrom)
+		a.ValidUntil, a.ActivityStart, a.ActivityEnd = normp(a.ValidUntil), normp(a.ActivityStart), normp(a.ActivityEnd)
+		if byIssuer[issuerID] == nil {
+			order = append(order, issuerID)
+		}
+		byIssuer[issuerID] = append(byIssuer[issuerID], i)
+	}
+	for _, issuerID := range order {
+		idx := byIssuer[issuerID]
+		placed, l, err := db.reserveMany(ctx, issuerID, len(idx), now)
+		if err != nil {
+			for _, i := range idx {
+				out[i].Err = err
+			}
+			continue
+		}
+		for k, i := range idx {
+			a := awards[i]
+			if k < len(placed) {
+				a.StatusListID, a.SuspensionListID, a.StatusIndex = l.revocation, l.suspension, placed[k]
+				continue
+			}
+			// Not placed by the batch probes: alone, as ReserveAward does.
+			l1, n, err := db.reserveEntry(ctx, issuerID, now)
+			if err != nil {
+				out[i].Err = err
+				continue
+			}
+			a.StatusListID, a.SuspensionListID, a.StatusIndex = l1.revocation, l1.suspension, n
+		}
+	}
+	return out
+}
+
+// awardsByKeys sets out[i].Existing (or a Conflict) for the awards of
+// todo whose idempotency key names a stored award.
+func (db *DB) awardsByKeys(ctx context.Context, awards []*cairn.Award, todo []int, out []cairn.ReserveResult) error {
+	byOrg := map[string]map[string][]int{} // org → key → indexes
+	for _, i := range todo {
+		a := awards[i]
+		if a.IdempotencyKey == "" {
+			continue
+		}
+		m := byOrg[a.OrgID]
+		if m == nil {
+			m = map[string][]int{}
+			byOrg[a.OrgID] = m
+		}
+		m[a.IdempotencyKey] = append(m[a.IdempotencyKey], i)
+	}
+	args := make([]any, 1+reserveChunk)
+	for org, keys := range byOrg {
+		list := make([]string, 0, len(keys))
+		for k := range keys {
+			list = append(list, k)
+		}
+		for len(list) > 0 {
+			n := min(len(list), reserveChunk)
+			args[0] = org
+			for j := range reserveChunk {
+				args[1+j] = list[min(j, n-1)]
+			}
+			list = list[n:]
+			rows, err := db.read().pquery(ctx, qAwardsByKeys, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				prev, err := scanAward(rows)
+				if err != nil {
+					rows.Close()
+					return mapErr(err)
+				}
+				for _, i := range keys[prev.IdempotencyKey] {
+					if prev.RequestHash != awards[i].RequestHash {
+						out[i].Err = idempotencyConflict()
+					} else {
+						p := *prev
+						out[i].Existing = &p
+					}
+				}
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return mapErr(err)
+			}
+		}
+	}
+	return nil
+}
+
+// reserveMany picks and holds up to n free indexes of the issuer's
+// current pair of lists, if it has room for all n; it may place fewer
+// (the caller reserves the rest one at a time), or none when the pair has
+// no room for the batch.
+func (db *DB) reserveMany(ctx context.Context, issuerID string, n int, now time.Time) ([]int, listPair, error) {
+	l, err := db.currentPair(ctx, issuerID, now)
+	if err != nil {
+		return nil, l, err
+	}
+	s := &db.awards
+	s.mu.Lock()
+	room := !l.full(s.heldCount(l.revocation) + n)
+	s.mu.Unlock()
+	if !room {
+		return nil, l, nil
+	}
+	placed := make([]int, 0, n)
+	args := make([]any, 1+reserveChunk)
+	args[0] = l.revocation
+	for try := 0; len(placed) < n && try < 2*(n/reserveChunk+1); try++ {
+		c := s.candidatesN(l.revocation, l.size, reserveChunk, now)
+		for j, v := range c {
+			args[1+j] = v
+		}
+		rows, err := db.read().pquery(ctx, qProbeMany, args...)
+		if err != nil {
+			db.releaseAll(l.revocation, placed)
+			return nil, l, err
+		}
+		taken := map[int]bool{}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				db.releaseAll(l.revocation, placed)
+				return nil, l, mapErr(err)
+			}
+			taken[v] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			db.releaseAll(l.revocation, placed)
+			return nil, l, mapErr(err)
+		}
+		for _, v := range c {
+			if len(placed) < n && !taken[v] && s.hold(l.revocation, v, now) {
+				placed = append(placed, v)
+			}
+		}
+	}
+	return placed, l, nil
+}
+
+func (db *DB) releaseAll(list string, idx []int) {
+	for _, v := range idx {
+		db.awards.release(list, v)
+	}
+}
+
+// candidatesN returns n random indexes of a list of size entries,
+// avoiding held ones where it can (and repeating none).
+func (s *awardState) candidatesN(list string, size, n int, now time.Time) []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := make([]int, n)
+	seen := make(map[int]bool, n)
+	for i := range c {
+		for try := 0; ; try++ {
+			c[i] = rand.IntN(size)
+			if try == 8 || (!seen[c[i]] && !s.isHeld(list, c[i], now)) {
+				break
+			}
+		}
+		seen[c[i]] = true
+	}
+	return c
+}
