@@ -178,19 +178,11 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 	if err := in.validate(now); err != nil {
 		return nil, false, err
 	}
-	ach, err := s.store.Achievement(ctx, orgID, in.AchievementID)
-	if err != nil {
-		return nil, false, fieldErr("achievementId", err)
-	}
-	is, err := s.store.Issuer(ctx, orgID, ach.IssuerID)
+	ach, is, signers, err := s.awardParts(ctx, orgID, in.AchievementID, in.Formats)
 	if err != nil {
 		return nil, false, err
 	}
 	aw = s.newAward(orgID, &in, ach, is, now)
-	signers, err := s.signers(ctx, is, aw.Formats)
-	if err != nil {
-		return nil, false, err
-	}
 	// Reserve a status entry, sign outside any lock, insert (grouped with
 	// concurrent awards into one commit). Another replica may take the
 	// entry meanwhile: the credential names it, so sign again.
@@ -342,10 +334,15 @@ func (s *Service) sign(ctx context.Context, aw *cairn.Award, ach *cairn.Achievem
 	if err != nil {
 		return cairn.Wrapf(cairn.Internal, err, "building the credential")
 	}
-	if s.schemaCheck(aw, ach, is) {
-		if err := ob.ValidateIssued(cred); err != nil {
-			return signingError(ctx, cred, err, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")
-		}
+	var serr error
+	switch {
+	case s.schemaCheck(aw, ach, is):
+		serr = ob.ValidateIssued(cred)
+	case len(aw.Evidence) > 0 || len(aw.Results) > 0:
+		serr = ob.ValidateIssuedParts(cred)
+	}
+	if serr != nil {
+		return signingError(ctx, cred, serr, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")
 	}
 	signed, err := proof.SignDI(ctx, cred, fs.di.signer, fs.di.vm, s.clock())
 	if err != nil {

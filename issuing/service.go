@@ -38,6 +38,7 @@ type Service struct {
 
 	templates templates      // shared parts of credentials (template.go)
 	schema    *schemaSampler // which credentials get the strict schema check
+	parts     partsCache     // achievements, issuers and signers by version (parts.go)
 }
 
 // Options configure a Service.
