@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/internal/jsonenc"
 	"github.com/cairn-badges/cairn/keys"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/proof"
@@ -276,56 +277,91 @@ func (s *Service) Credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.
 	if err != nil {
 		return nil, err
 	}
-	// The struct is encoded with a placeholder issuer and achievement,
-	// replaced below by their cached JSON form: the same result as
-	// encoding the whole, for a fraction of the work.
-	subject := ob.NewAchievementSubject("", ob.Achievement{})
+	// The document is built as encoding/json would decode the
+	// OpenBadgeCredential struct (ob.NewOpenBadgeCredential and friends:
+	// TestCredentialFromTemplate holds them equal), with the cached JSON
+	// form of the issuer and the achievement; only what a request gives as
+	// structures (evidence, results) goes through encoding/json.
+	subject := make(map[string]any, 8)
+	subject["type"] = []any{"AchievementSubject"}
+	subject["achievement"] = tp.achievement
 	switch aw.Recipient.Type {
 	case cairn.RecipientDID:
-		subject.ID = aw.Recipient.Identity
+		if aw.Recipient.Identity != "" {
+			subject["id"] = aw.Recipient.Identity
+		}
 	case cairn.RecipientEmail:
 		io := ob.IdentityObject{Type: "IdentityObject", IdentityType: "emailAddress", IdentityHash: aw.Recipient.Identity}
 		if aw.Recipient.Salt != "" {
 			io = ob.NewIdentityObject("emailAddress", aw.Recipient.Identity, aw.Recipient.Salt)
 		}
-		subject.Identifier = ob.List[ob.IdentityObject]{io}
+		im := map[string]any{"type": io.Type, "hashed": io.Hashed, "identityType": io.IdentityType}
+		if io.IdentityHash != "" {
+			im["identityHash"] = io.IdentityHash
+		}
+		if io.Salt != "" {
+			im["salt"] = io.Salt
+		}
+		subject["identifier"] = []any{im}
 	}
-	subject.Narrative = aw.Narrative
-	subject.Result = aw.Results
-	subject.CreditsEarned = aw.CreditsEarned
+	if aw.Narrative != "" {
+		subject["narrative"] = aw.Narrative
+	}
+	if len(aw.Results) > 0 {
+		v, err := generic(aw.Results)
+		if err != nil {
+			return nil, err
+		}
+		subject["result"] = v
+	}
+	if aw.CreditsEarned != nil {
+		subject["creditsEarned"] = *aw.CreditsEarned
+	}
 	if aw.ActivityStart != nil {
-		subject.ActivityStartDate = ob.FormatTime(*aw.ActivityStart)
+		subject["activityStartDate"] = ob.FormatTime(*aw.ActivityStart)
 	}
 	if aw.ActivityEnd != nil {
-		subject.ActivityEndDate = ob.FormatTime(*aw.ActivityEnd)
+		subject["activityEndDate"] = ob.FormatTime(*aw.ActivityEnd)
 	}
-	c := ob.NewOpenBadgeCredential(s.CredentialURL(aw.ID), ob.Profile{ID: "_", URIOnly: true}, subject, aw.ValidFrom)
-	c.Name = ach.Name
-	c.AwardedDate = ob.FormatTime(aw.AwardedDate)
+	m := make(map[string]any, 12)
+	m["@context"] = []any{ob.ContextVC2, ob.ContextOB3}
+	m["id"] = s.CredentialURL(aw.ID)
+	m["type"] = []any{"VerifiableCredential", "OpenBadgeCredential"}
+	if ach.Name != "" {
+		m["name"] = ach.Name
+	}
+	m["issuer"] = tp.issuer
+	m["validFrom"] = ob.FormatTime(aw.ValidFrom)
+	m["awardedDate"] = ob.FormatTime(aw.AwardedDate)
 	if aw.ValidUntil != nil {
-		c.ValidUntil = ob.FormatTime(*aw.ValidUntil)
+		m["validUntil"] = ob.FormatTime(*aw.ValidUntil)
 	}
-	c.Evidence = aw.Evidence
+	m["credentialSubject"] = subject
+	if len(aw.Evidence) > 0 {
+		v, err := generic(aw.Evidence)
+		if err != nil {
+			return nil, err
+		}
+		m["evidence"] = v
+	}
 	if ach.ImageID != "" {
-		c.Image = &ob.Image{ID: s.ImageURL(ach.ImageID), Type: "Image"}
+		m["image"] = map[string]any{"id": s.ImageURL(ach.ImageID), "type": "Image"}
 	}
-	data, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	sm, ok := m["credentialSubject"].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("credentialSubject encoded as %T", m["credentialSubject"])
-	}
-	m["issuer"], sm["achievement"] = tp.issuer, tp.achievement
 	// OB 3.0 allows one credentialStatus: the revocation entry. Suspension
 	// is kept in the paired list and shown by Cairn's pages and API.
 	m["credentialStatus"] = status.NewEntry(s.StatusListURL(aw.StatusListID), status.Revocation, aw.StatusIndex)
 	return m, nil
+}
+
+// generic returns the JSON form of v as encoding/json decodes it.
+func generic(v any) (any, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var g any
+	err = json.Unmarshal(data, &g)
+	return g, err
 }
 
 // sign fills the award's signed credential (and JWT when asked for).
@@ -344,11 +380,11 @@ func (s *Service) sign(ctx context.Context, aw *cairn.Award, ach *cairn.Achievem
 	if serr != nil {
 		return signingError(ctx, cred, serr, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")
 	}
-	signed, err := proof.SignDI(ctx, cred, fs.di.signer, fs.di.vm, s.clock())
+	signed, err := proof.SignDIShared(ctx, cred, fs.di.signer, fs.di.vm, s.clock())
 	if err != nil {
 		return signingError(ctx, cred, err, awardFields, awardLists, "signing the credential")
 	}
-	if aw.CredentialJSON, err = json.Marshal(signed); err != nil {
+	if aw.CredentialJSON, err = jsonenc.Marshal(signed); err != nil {
 		return err
 	}
 	aw.CredentialJWT = ""
