@@ -273,9 +273,17 @@ func (s *Service) signers(ctx context.Context, is *cairn.Issuer, formats []strin
 // version of them, come from a cache of their JSON form (see template):
 // the map returned shares them, and must not be changed.
 func (s *Service) Credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.Issuer) (map[string]any, error) {
+	m, _, err := s.credential(aw, ach, is)
+	return m, err
+}
+
+// credential is Credential, also returning the cached JSON forms of the
+// award's evidence and results (nil when it has none).
+func (s *Service) credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.Issuer) (map[string]any, builtParts, error) {
+	var bp builtParts
 	tp, err := s.template(ach, is)
 	if err != nil {
-		return nil, err
+		return nil, bp, err
 	}
 	// The document is built as encoding/json would decode the
 	// OpenBadgeCredential struct (ob.NewOpenBadgeCredential and friends:
@@ -308,11 +316,10 @@ func (s *Service) Credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.
 		subject["narrative"] = aw.Narrative
 	}
 	if len(aw.Results) > 0 {
-		v, err := generic(aw.Results)
-		if err != nil {
-			return nil, err
+		if bp.results, err = s.requestParts.get(aw.Results); err != nil {
+			return nil, bp, err
 		}
-		subject["result"] = v
+		subject["result"] = bp.results.v
 	}
 	if aw.CreditsEarned != nil {
 		subject["creditsEarned"] = *aw.CreditsEarned
@@ -338,11 +345,10 @@ func (s *Service) Credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.
 	}
 	m["credentialSubject"] = subject
 	if len(aw.Evidence) > 0 {
-		v, err := generic(aw.Evidence)
-		if err != nil {
-			return nil, err
+		if bp.evidence, err = s.requestParts.get(aw.Evidence); err != nil {
+			return nil, bp, err
 		}
-		m["evidence"] = v
+		m["evidence"] = bp.evidence.v
 	}
 	if ach.ImageID != "" {
 		m["image"] = map[string]any{"id": s.ImageURL(ach.ImageID), "type": "Image"}
@@ -350,32 +356,25 @@ func (s *Service) Credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.
 	// OB 3.0 allows one credentialStatus: the revocation entry. Suspension
 	// is kept in the paired list and shown by Cairn's pages and API.
 	m["credentialStatus"] = status.NewEntry(s.StatusListURL(aw.StatusListID), status.Revocation, aw.StatusIndex)
-	return m, nil
-}
-
-// generic returns the JSON form of v as encoding/json decodes it.
-func generic(v any) (any, error) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var g any
-	err = json.Unmarshal(data, &g)
-	return g, err
+	return m, bp, nil
 }
 
 // sign fills the award's signed credential (and JWT when asked for).
 func (s *Service) sign(ctx context.Context, aw *cairn.Award, ach *cairn.Achievement, is *cairn.Issuer, fs *formatSigners) error {
-	cred, err := s.Credential(aw, ach, is)
+	cred, bp, err := s.credential(aw, ach, is)
 	if err != nil {
 		return cairn.Wrapf(cairn.Internal, err, "building the credential")
 	}
 	var serr error
 	switch {
 	case s.schemaCheck(aw, ach, is):
-		serr = ob.ValidateIssued(cred)
-	case len(aw.Evidence) > 0 || len(aw.Results) > 0:
-		serr = ob.ValidateIssuedParts(cred)
+		if serr = ob.ValidateIssued(cred); serr == nil {
+			bp.passed()
+		}
+	case !bp.checked():
+		if serr = ob.ValidateIssuedParts(cred); serr == nil {
+			bp.passed()
+		}
 	}
 	if serr != nil {
 		return signingError(ctx, cred, serr, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")

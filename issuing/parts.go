@@ -2,7 +2,9 @@ package issuing
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cairn-badges/cairn"
 )
@@ -123,4 +125,72 @@ func (s *Service) loadParts(ctx context.Context, orgID, achID string, formats []
 		return nil, nil, nil, err
 	}
 	return ach, is, fs, nil
+}
+
+// The evidence and results of awards
+//
+// What a request gives as evidence and results goes into the credential
+// as encoding/json decodes its encoding, and must pass the strict schema.
+// Awards often carry the same (one result status, one evidence URL for a
+// course): the decoded form and whether it passed are kept by the
+// encoding, so the same part is decoded and checked once. The decoded
+// form is shared by the credentials that hold it: read only.
+
+// requestPart is the JSON form of one award's evidence or results.
+type requestPart struct {
+	v      any
+	passed atomic.Bool // it passed the strict schema check in a credential
+}
+
+// requestParts caches requestParts by their encoding.
+type requestParts struct {
+	mu sync.Mutex
+	m  map[string]*requestPart
+}
+
+// maxPartLen is the longest encoding kept.
+const maxPartLen = 4096
+
+func (c *requestParts) get(v any) (*requestPart, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	p := c.m[string(data)]
+	c.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	p = &requestPart{}
+	if err := json.Unmarshal(data, &p.v); err != nil {
+		return nil, err
+	}
+	if len(data) <= maxPartLen {
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= maxCached {
+			c.m = map[string]*requestPart{}
+		}
+		c.m[string(data)] = p
+		c.mu.Unlock()
+	}
+	return p, nil
+}
+
+// builtParts are the request parts of one credential.
+type builtParts struct{ evidence, results *requestPart }
+
+// checked reports whether every part the credential has passed the
+// strict schema check before.
+func (b builtParts) checked() bool {
+	return (b.evidence == nil || b.evidence.passed.Load()) && (b.results == nil || b.results.passed.Load())
+}
+
+// passed records that the credential's parts passed.
+func (b builtParts) passed() {
+	for _, p := range []*requestPart{b.evidence, b.results} {
+		if p != nil {
+			p.passed.Store(true)
+		}
+	}
 }

@@ -102,9 +102,11 @@ func TestSampledAwardsCheckTheirParts(t *testing.T) {
 	if _, _, err := f.svc.Award(ctx, f.org.ID, in("Completed")); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := f.svc.Award(ctx, f.org.ID, in("Done"))
-	if e, ok := err.(*cairn.Error); !ok || e.Kind != cairn.Invalid || e.Field != "results[0].status" {
-		t.Errorf("a result status outside the vocabulary, not sampled: %v, want Invalid naming results[0].status", err)
+	for range 2 { // a part that failed is checked again
+		_, _, err := f.svc.Award(ctx, f.org.ID, in("Done"))
+		if e, ok := err.(*cairn.Error); !ok || e.Kind != cairn.Invalid || e.Field != "results[0].status" {
+			t.Errorf("a result status outside the vocabulary, not sampled: %v, want Invalid naming results[0].status", err)
+		}
 	}
 	if _, _, err := f.svc.Award(ctx, f.org.ID, in("Completed")); err != nil {
 		t.Fatal(err)
