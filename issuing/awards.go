@@ -218,7 +218,11 @@ func (s *Service) newAward(orgID string, in *AwardInput, ach *cairn.Achievement,
 		Narrative: in.Narrative, Evidence: in.Evidence, Results: in.Results, CreditsEarned: in.CreditsEarned,
 		ActivityStart: in.ActivityStart, ActivityEnd: in.ActivityEnd,
 		AwardedDate: now, ValidFrom: now, Formats: in.Formats,
-		IdempotencyKey: in.IdempotencyKey, RequestHash: in.requestHash(),
+		IdempotencyKey: in.IdempotencyKey,
+	}
+	if in.IdempotencyKey != "" {
+		// Only a retry with the key compares it.
+		aw.RequestHash = in.requestHash()
 	}
 	if in.Recipient.Email != "" {
 		aw.Recipient.Type, aw.Recipient.Identity = cairn.RecipientEmail, strings.ToLower(in.Recipient.Email)
