@@ -540,6 +540,29 @@ type ReserveResult struct {
 	Err      error
 }
 
+// IssueVersion says which version of an achievement, its issuer profile
+// and the issuer's keys an award would be built from: every change to one
+// of them changes it (UpdateAchievement and UpdateIssuer set UpdatedAt;
+// keys are only added and retired, which changes the counts). Callers
+// cache what they built from those rows under it, and read it again, from
+// the database, for each award, so a change made by another replica is
+// seen at once.
+type IssueVersion struct {
+	AchievementUpdated time.Time
+	IssuerID           string
+	IssuerUpdated      time.Time
+	Keys, RetiredKeys  int
+}
+
+// IssueVersionStore is implemented by stores that can say an
+// IssueVersion in one cheap read. Optional: issuing caches the achievement,
+// issuer and signing keys of an award only with it.
+type IssueVersionStore interface {
+	// IssueVersion returns the version of achievement achID of the
+	// organization, its issuer and the issuer's keys. Errors: NotFound.
+	IssueVersion(ctx context.Context, orgID, achID string) (IssueVersion, error)
+}
+
 // AwardStore keeps awards.
 //
 // An award is issued in three steps, so that signing runs outside any

@@ -13,6 +13,12 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 )
 
+// Every document the tests decode is checked by both shape checks.
+func init() { checkBothShapes = true }
+
+// CheckBothShapes lets benchmarks measure the fast path alone.
+var CheckBothShapes = &checkBothShapes
+
 func TestUnmarshalStrictAccepts(t *testing.T) {
 	var in issuing.AwardInput
 	body := `{
@@ -92,6 +98,13 @@ func FuzzUnmarshalStrict(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, typ := range []reflect.Type{reflect.TypeFor[issuing.AwardInput](), reflect.TypeFor[issuing.AchievementInput](), reflect.TypeFor[map[string]int]()} {
+			if shapeOK(data, typ) {
+				if err := checkShape(data, typ); err != nil {
+					t.Fatalf("%v: shapeOK accepted what checkShape refuses: %v", typ, err)
+				}
+			}
+		}
 		var strict issuing.AwardInput
 		if err := unmarshalStrict(data, &strict); err != nil {
 			var ce *cairn.Error
@@ -111,4 +124,41 @@ func FuzzUnmarshalStrict(f *testing.F) {
 			t.Fatalf("decoded differently:\n%+v\n%+v", strict, plain)
 		}
 	})
+}
+
+// TestShapeOK: the fast shape check accepts ordinary bodies and leaves
+// anything checkShape would refuse (or that it does not judge) to it.
+func TestShapeOK(t *testing.T) {
+	typ := reflect.TypeFor[issuing.AwardInput]()
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"achievementId":"a1","recipient":{"email":"x@example.com","name":"Zoë","showName":true},"narrative":"Built it.",
+		  "evidence":[{"id":"https://example.org/e","name":"P","x-ext":{"a":[1,{"b":null}],"a":2}}],
+		  "results":[{"resultDescription":"urn:x","value":"A"}],"creditsEarned":3,"validFrom":"2025-01-02T03:04:05Z","formats":["di"]} `, true},
+		{`{"results":[{"alignment":{"targetName":"n","targetUrl":"https://example.org"}}]}`, true}, // ob.List: one value for an array
+		{`{"results":{"value":"A"}}`, false},
+		{`{"creditsEarned":null,"recipient":null}`, true},
+		{`{"achievementId":"a","achievementId":"b"}`, false},
+		{`{"achievementID":"a"}`, false},
+		{`{"narrative":"line\nbreak"}`, false}, // escaped: checkShape judges it
+		{`{"creditsEarned":"3"}`, false},
+		{`{"validFrom":"yesterday"}`, false},
+		{`{"formats":"di"}`, false},
+		{`{"recipient":{"hashed":1}}`, false},
+		{`{"a":1} x`, false},
+		{`[]`, false},
+		{"{\"narrative\":\"\xff\"}", false},
+		{`{"narrative":"` + "\uFFFD" + `"}`, false},
+	} {
+		if got := shapeOK([]byte(tc.body), typ); got != tc.ok {
+			t.Errorf("shapeOK(%s) = %v, want %v", tc.body, got, tc.ok)
+		}
+		if tc.ok {
+			if err := checkShape([]byte(tc.body), typ); err != nil {
+				t.Errorf("checkShape(%s) = %v", tc.body, err)
+			}
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/internal/jsonenc"
 	"github.com/cairn-badges/cairn/keys"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/proof"
@@ -178,19 +179,11 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 	if err := in.validate(now); err != nil {
 		return nil, false, err
 	}
-	ach, err := s.store.Achievement(ctx, orgID, in.AchievementID)
-	if err != nil {
-		return nil, false, fieldErr("achievementId", err)
-	}
-	is, err := s.store.Issuer(ctx, orgID, ach.IssuerID)
+	ach, is, signers, err := s.awardParts(ctx, orgID, in.AchievementID, in.Formats)
 	if err != nil {
 		return nil, false, err
 	}
 	aw = s.newAward(orgID, &in, ach, is, now)
-	signers, err := s.signers(ctx, is, aw.Formats)
-	if err != nil {
-		return nil, false, err
-	}
 	// Reserve a status entry, sign outside any lock, insert (grouped with
 	// concurrent awards into one commit). Another replica may take the
 	// entry meanwhile: the credential names it, so sign again.
@@ -225,7 +218,11 @@ func (s *Service) newAward(orgID string, in *AwardInput, ach *cairn.Achievement,
 		Narrative: in.Narrative, Evidence: in.Evidence, Results: in.Results, CreditsEarned: in.CreditsEarned,
 		ActivityStart: in.ActivityStart, ActivityEnd: in.ActivityEnd,
 		AwardedDate: now, ValidFrom: now, Formats: in.Formats,
-		IdempotencyKey: in.IdempotencyKey, RequestHash: in.requestHash(),
+		IdempotencyKey: in.IdempotencyKey,
+	}
+	if in.IdempotencyKey != "" {
+		// Only a retry with the key compares it.
+		aw.RequestHash = in.requestHash()
 	}
 	if in.Recipient.Email != "" {
 		aw.Recipient.Type, aw.Recipient.Identity = cairn.RecipientEmail, strings.ToLower(in.Recipient.Email)
@@ -280,78 +277,117 @@ func (s *Service) signers(ctx context.Context, is *cairn.Issuer, formats []strin
 // version of them, come from a cache of their JSON form (see template):
 // the map returned shares them, and must not be changed.
 func (s *Service) Credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.Issuer) (map[string]any, error) {
+	m, _, err := s.credential(aw, ach, is)
+	return m, err
+}
+
+// credential is Credential, also returning the cached JSON forms of the
+// award's evidence and results (nil when it has none).
+func (s *Service) credential(aw *cairn.Award, ach *cairn.Achievement, is *cairn.Issuer) (map[string]any, builtParts, error) {
+	var bp builtParts
 	tp, err := s.template(ach, is)
 	if err != nil {
-		return nil, err
+		return nil, bp, err
 	}
-	// The struct is encoded with a placeholder issuer and achievement,
-	// replaced below by their cached JSON form: the same result as
-	// encoding the whole, for a fraction of the work.
-	subject := ob.NewAchievementSubject("", ob.Achievement{})
+	// The document is built as encoding/json would decode the
+	// OpenBadgeCredential struct (ob.NewOpenBadgeCredential and friends:
+	// TestCredentialFromTemplate holds them equal), with the cached JSON
+	// form of the issuer and the achievement; only what a request gives as
+	// structures (evidence, results) goes through encoding/json.
+	subject := make(map[string]any, 8)
+	subject["type"] = []any{"AchievementSubject"}
+	subject["achievement"] = tp.achievement
 	switch aw.Recipient.Type {
 	case cairn.RecipientDID:
-		subject.ID = aw.Recipient.Identity
+		if aw.Recipient.Identity != "" {
+			subject["id"] = aw.Recipient.Identity
+		}
 	case cairn.RecipientEmail:
 		io := ob.IdentityObject{Type: "IdentityObject", IdentityType: "emailAddress", IdentityHash: aw.Recipient.Identity}
 		if aw.Recipient.Salt != "" {
 			io = ob.NewIdentityObject("emailAddress", aw.Recipient.Identity, aw.Recipient.Salt)
 		}
-		subject.Identifier = ob.List[ob.IdentityObject]{io}
+		im := map[string]any{"type": io.Type, "hashed": io.Hashed, "identityType": io.IdentityType}
+		if io.IdentityHash != "" {
+			im["identityHash"] = io.IdentityHash
+		}
+		if io.Salt != "" {
+			im["salt"] = io.Salt
+		}
+		subject["identifier"] = []any{im}
 	}
-	subject.Narrative = aw.Narrative
-	subject.Result = aw.Results
-	subject.CreditsEarned = aw.CreditsEarned
+	if aw.Narrative != "" {
+		subject["narrative"] = aw.Narrative
+	}
+	if len(aw.Results) > 0 {
+		if bp.results, err = s.requestParts.get(aw.Results); err != nil {
+			return nil, bp, err
+		}
+		subject["result"] = bp.results.v
+	}
+	if aw.CreditsEarned != nil {
+		subject["creditsEarned"] = *aw.CreditsEarned
+	}
 	if aw.ActivityStart != nil {
-		subject.ActivityStartDate = ob.FormatTime(*aw.ActivityStart)
+		subject["activityStartDate"] = ob.FormatTime(*aw.ActivityStart)
 	}
 	if aw.ActivityEnd != nil {
-		subject.ActivityEndDate = ob.FormatTime(*aw.ActivityEnd)
+		subject["activityEndDate"] = ob.FormatTime(*aw.ActivityEnd)
 	}
-	c := ob.NewOpenBadgeCredential(s.CredentialURL(aw.ID), ob.Profile{ID: "_", URIOnly: true}, subject, aw.ValidFrom)
-	c.Name = ach.Name
-	c.AwardedDate = ob.FormatTime(aw.AwardedDate)
+	m := make(map[string]any, 12)
+	m["@context"] = []any{ob.ContextVC2, ob.ContextOB3}
+	m["id"] = s.CredentialURL(aw.ID)
+	m["type"] = []any{"VerifiableCredential", "OpenBadgeCredential"}
+	if ach.Name != "" {
+		m["name"] = ach.Name
+	}
+	m["issuer"] = tp.issuer
+	m["validFrom"] = ob.FormatTime(aw.ValidFrom)
+	m["awardedDate"] = ob.FormatTime(aw.AwardedDate)
 	if aw.ValidUntil != nil {
-		c.ValidUntil = ob.FormatTime(*aw.ValidUntil)
+		m["validUntil"] = ob.FormatTime(*aw.ValidUntil)
 	}
-	c.Evidence = aw.Evidence
+	m["credentialSubject"] = subject
+	if len(aw.Evidence) > 0 {
+		if bp.evidence, err = s.requestParts.get(aw.Evidence); err != nil {
+			return nil, bp, err
+		}
+		m["evidence"] = bp.evidence.v
+	}
 	if ach.ImageID != "" {
-		c.Image = &ob.Image{ID: s.ImageURL(ach.ImageID), Type: "Image"}
+		m["image"] = map[string]any{"id": s.ImageURL(ach.ImageID), "type": "Image"}
 	}
-	data, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	sm, ok := m["credentialSubject"].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("credentialSubject encoded as %T", m["credentialSubject"])
-	}
-	m["issuer"], sm["achievement"] = tp.issuer, tp.achievement
 	// OB 3.0 allows one credentialStatus: the revocation entry. Suspension
 	// is kept in the paired list and shown by Cairn's pages and API.
 	m["credentialStatus"] = status.NewEntry(s.StatusListURL(aw.StatusListID), status.Revocation, aw.StatusIndex)
-	return m, nil
+	return m, bp, nil
 }
 
 // sign fills the award's signed credential (and JWT when asked for).
 func (s *Service) sign(ctx context.Context, aw *cairn.Award, ach *cairn.Achievement, is *cairn.Issuer, fs *formatSigners) error {
-	cred, err := s.Credential(aw, ach, is)
+	cred, bp, err := s.credential(aw, ach, is)
 	if err != nil {
 		return cairn.Wrapf(cairn.Internal, err, "building the credential")
 	}
-	if s.schemaCheck(aw, ach, is) {
-		if err := ob.ValidateIssued(cred); err != nil {
-			return signingError(ctx, cred, err, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")
+	var serr error
+	switch {
+	case s.schemaCheck(aw, ach, is):
+		if serr = ob.ValidateIssued(cred); serr == nil {
+			bp.passed()
+		}
+	case !bp.checked():
+		if serr = ob.ValidateIssuedParts(cred); serr == nil {
+			bp.passed()
 		}
 	}
-	signed, err := proof.SignDI(ctx, cred, fs.di.signer, fs.di.vm, s.clock())
+	if serr != nil {
+		return signingError(ctx, cred, serr, awardFields, awardLists, "the credential Cairn built fails the OB 3.0 schema")
+	}
+	signed, err := proof.SignDIShared(ctx, cred, fs.di.signer, fs.di.vm, s.clock())
 	if err != nil {
 		return signingError(ctx, cred, err, awardFields, awardLists, "signing the credential")
 	}
-	if aw.CredentialJSON, err = json.Marshal(signed); err != nil {
+	if aw.CredentialJSON, err = jsonenc.Marshal(signed); err != nil {
 		return err
 	}
 	aw.CredentialJWT = ""

@@ -52,26 +52,22 @@ func (s *Service) AwardBatch(ctx context.Context, orgID string, ins []AwardInput
 		if p == nil {
 			p = &parts{fs: map[bool]*formatSigners{}}
 			byAch[in.AchievementID] = p
-			if p.ach, p.err = s.store.Achievement(ctx, orgID, in.AchievementID); p.err != nil {
-				p.err = fieldErr("achievementId", p.err)
-			} else {
-				p.is, p.err = s.store.Issuer(ctx, orgID, p.ach.IssuerID)
-			}
+			p.ach, p.is, p.fs[wantsJWT(in.Formats)], p.err = s.awardParts(ctx, orgID, in.AchievementID, in.Formats)
 		}
 		if p.err != nil {
 			out[i].Err = p.err
 			continue
 		}
-		awards[i] = s.newAward(orgID, in, p.ach, p.is, now)
-		jwt := len(awards[i].Formats) > 1 || awards[i].Formats[0] == cairn.FormatJWT
+		jwt := wantsJWT(in.Formats)
 		if p.fs[jwt] == nil {
-			fs, err := s.signers(ctx, p.is, awards[i].Formats)
+			_, _, fs, err := s.awardParts(ctx, orgID, in.AchievementID, in.Formats)
 			if err != nil {
-				out[i].Err, awards[i] = err, nil
+				out[i].Err = err
 				continue
 			}
 			p.fs[jwt] = fs
 		}
+		awards[i] = s.newAward(orgID, in, p.ach, p.is, now)
 		achOf[i] = p
 	}
 

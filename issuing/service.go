@@ -38,6 +38,9 @@ type Service struct {
 
 	templates templates      // shared parts of credentials (template.go)
 	schema    *schemaSampler // which credentials get the strict schema check
+	parts     partsCache     // achievements, issuers and signers by version (parts.go)
+	// requestParts: the JSON forms of awards' evidence and results
+	requestParts requestParts
 }
 
 // Options configure a Service.

@@ -39,6 +39,43 @@ func fastExpandContext(ctx context.Context, doc map[string]any) (out []any, err 
 type fastExpander struct {
 	st     fastState
 	ticker ticker
+	// anys and strs are slabs that one-element arrays of the output and
+	// key lists are cut from (capacity-limited, so an append past them
+	// copies), instead of an allocation each.
+	anys []any
+	strs []string
+}
+
+// one returns the array [v], cut from a slab.
+func (e *fastExpander) one(v any) []any {
+	if len(e.anys) == 0 {
+		e.anys = make([]any, 32)
+	}
+	l := e.anys[:1:1]
+	e.anys = e.anys[1:]
+	l[0] = v
+	return l
+}
+
+// sortedKeys returns m's keys, sorted, in a slice cut from a slab.
+func (e *fastExpander) sortedKeys(m map[string]any, skipContext bool) []string {
+	n := len(m)
+	if n > 32 {
+		return sortedKeys(m, skipContext)
+	}
+	if len(e.strs) < n {
+		e.strs = make([]string, 128)
+	}
+	keys := e.strs[:0:n]
+	e.strs = e.strs[n:]
+	for k := range m {
+		if skipContext && k == "@context" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // element expands one JSON value (expandElement in json-gold).
@@ -137,7 +174,7 @@ func (e *fastExpander) mapElement(active *fctx, prop string, elem map[string]any
 	if tsc == nil && active.prev != nil {
 		tsc = active
 	}
-	keys := sortedKeys(elem, top)
+	keys := e.sortedKeys(elem, top)
 	ctxVal, hasCtx := elem["@context"]
 	if top {
 		hasCtx = false
@@ -256,7 +293,7 @@ func (e *fastExpander) mapElement(active *fctx, prop string, elem map[string]any
 		}
 	} else if rt, ok := result["@type"]; ok {
 		if _, ok := rt.([]any); !ok {
-			result["@type"] = []any{rt}
+			result["@type"] = e.one(rt)
 		}
 	} else {
 		rset, hasSet := result["@set"]
@@ -439,6 +476,8 @@ func (e *fastExpander) object(active *fctx, prop string, elem map[string]any, ke
 		l, _ := result[ep].([]any)
 		if evs, ok := ev.([]any); ok {
 			l = append(l, evs...)
+		} else if l == nil {
+			l = e.one(ev)
 		} else {
 			l = append(l, ev)
 		}

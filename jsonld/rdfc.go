@@ -103,12 +103,21 @@ func canonicalizeHash(ctx context.Context, quads []quad, lim Limits, newHash fun
 		canon:       newIssuer("c14n"),
 		maxWork:     lim.MaxWork,
 	}
-	// Step 2: the blank node to quads map.
+	// Step 2: the blank node to quads map. Each list starts in a slab
+	// (room for four quads; more copy it out) rather than in an
+	// allocation of its own.
+	var slab []int
 	for i := range quads {
 		q := &quads[i]
 		for _, t := range [...]*term{&q.s, &q.o, &q.g} {
 			if t.kind == kindBlank {
 				l := st.bnodeQuads[t.value]
+				if l == nil {
+					if len(slab) < 4 {
+						slab = make([]int, 64)
+					}
+					l, slab = slab[:0:4], slab[4:]
+				}
 				if n := len(l); n == 0 || l[n-1] != i {
 					st.bnodeQuads[t.value] = append(l, i)
 				}

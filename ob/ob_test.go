@@ -524,3 +524,65 @@ func TestValidateForeignDeviations(t *testing.T) {
 		t.Errorf("ValidateSchema(valid) = %v, %v", got, known)
 	}
 }
+
+// TestValidateIssuedParts: the evidence and results of a credential are
+// judged alone as the whole schema judges them in place, with the same
+// problems.
+func TestValidateIssuedParts(t *testing.T) {
+	base := func() map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(readFile(t, "testdata/validator/ob30/simple.json"), &m); err != nil {
+			t.Fatal(err)
+		}
+		m["evidence"] = []any{map[string]any{"type": []any{"Evidence"}, "id": "https://example.org/e/1", "name": "Project", "x-extra": map[string]any{"a": 1.0}}}
+		m["credentialSubject"].(map[string]any)["result"] = []any{
+			map[string]any{"type": []any{"Result"}, "value": "A", "resultDescription": "urn:uuid:1"},
+			map[string]any{"type": []any{"Result"}, "status": "Completed", "alignment": []any{map[string]any{"type": []any{"Alignment"}, "targetName": "T", "targetUrl": "https://example.org/t"}}},
+		}
+		return m
+	}
+	sub := func(m map[string]any) map[string]any { return m["credentialSubject"].(map[string]any) }
+	tests := []struct {
+		name string
+		edit func(m map[string]any)
+		bad  bool
+	}{
+		{"valid", func(m map[string]any) {}, false},
+		{"no evidence or results", func(m map[string]any) { delete(m, "evidence"); delete(sub(m), "result") }, false},
+		{"evidence type wrong", func(m map[string]any) { m["evidence"].([]any)[0].(map[string]any)["type"] = []any{"Proof"} }, true},
+		{"evidence name a number", func(m map[string]any) { m["evidence"].([]any)[0].(map[string]any)["name"] = 3.0 }, true},
+		{"evidence without type", func(m map[string]any) { delete(m["evidence"].([]any)[0].(map[string]any), "type") }, true},
+		{"result status not in the vocabulary", func(m map[string]any) { sub(m)["result"].([]any)[1].(map[string]any)["status"] = "Done" }, true},
+		{"result value a number", func(m map[string]any) { sub(m)["result"].([]any)[0].(map[string]any)["value"] = 1.5 }, true},
+		{"result alignment without targetName", func(m map[string]any) {
+			delete(sub(m)["result"].([]any)[1].(map[string]any)["alignment"].([]any)[0].(map[string]any), "targetName")
+		}, true},
+		{"two bad results", func(m map[string]any) {
+			sub(m)["result"].([]any)[0].(map[string]any)["type"] = "Result"
+			sub(m)["result"].([]any)[1].(map[string]any)["achievedLevel"] = true
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := base()
+			tt.edit(m)
+			whole, parts := ValidateIssued(m), ValidateIssuedParts(m)
+			if (parts != nil) != tt.bad {
+				t.Fatalf("ValidateIssuedParts = %v, want an error: %v", parts, tt.bad)
+			}
+			if (whole != nil) != tt.bad {
+				t.Fatalf("ValidateIssued = %v, want an error: %v", whole, tt.bad)
+			}
+			if !tt.bad {
+				return
+			}
+			var pw, pp *ValidationError
+			if !errors.As(whole, &pw) || !errors.As(parts, &pp) {
+				t.Fatalf("not ValidationErrors: %v / %v", whole, parts)
+			}
+			if fmt.Sprint(pw.Problems) != fmt.Sprint(pp.Problems) {
+				t.Errorf("problems differ:\nwhole %v\nparts %v", pw.Problems, pp.Problems)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -79,6 +80,65 @@ var (
 		})
 	})
 )
+
+// issuedParts are the definitions of the strict OpenBadgeCredential
+// schema that ValidateIssuedParts checks, compiled once.
+var issuedParts = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+	const name = "schemas/formal/achievementcredential.json"
+	b, err := schemaFS.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("ob: schema %s: %w", name, err)
+	}
+	id, _ := doc.(map[string]any)["$id"].(string)
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(id, doc); err != nil {
+		return nil, fmt.Errorf("ob: schema %s: %w", name, err)
+	}
+	out := map[string]*jsonschema.Schema{}
+	for _, def := range []string{"Evidence", "Result"} {
+		if out[def], err = c.Compile(id + "#/$defs/" + def); err != nil {
+			return nil, fmt.Errorf("ob: schema %s, %s: %w", name, def, err)
+		}
+	}
+	return out, nil
+})
+
+// ValidateIssuedParts checks the parts of an OpenBadgeCredential (decoded
+// JSON) that a request gives award by award, its evidence and its
+// credentialSubject's results, against their definitions in the strict
+// schema (Evidence, Result), as ValidateIssued checks them in place, with
+// the same problem paths. It does not look at the rest: a caller that
+// checks whole credentials of one shape on a sample (the rest is the same
+// in every credential of the shape) checks these parts on the others.
+func ValidateIssuedParts(m map[string]any) error {
+	defs, err := issuedParts()
+	if err != nil {
+		return err
+	}
+	var probs []Problem
+	check := func(def, at string, v any) {
+		items, _ := v.([]any)
+		for i, it := range items {
+			for _, p := range schemaProblems(defs[def], it) {
+				p.Path = at + "/" + strconv.Itoa(i) + p.Path
+				probs = append(probs, p)
+			}
+		}
+	}
+	check("Evidence", "/evidence", m["evidence"])
+	if cs, ok := m["credentialSubject"].(map[string]any); ok {
+		check("Result", "/credentialSubject/result", cs["result"])
+	}
+	if len(probs) > 0 {
+		sortProblems(&probs)
+		return &ValidationError{Kind: KindOpenBadge, Problems: probs}
+	}
+	return nil
+}
 
 // Problem is one reason a document does not conform. Path is a JSON Pointer (RFC 6901)
 // to the offending value ("" for the document itself).

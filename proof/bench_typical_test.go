@@ -223,3 +223,23 @@ func BenchmarkTypicalVerifyJWT(b *testing.B) {
 		})
 	}
 }
+
+// TestSignDIShared: the document SignDIShared returns encodes as SignDI's,
+// and cred is left as it was.
+func TestSignDIShared(t *testing.T) {
+	want, k, vm := typicalSignDI(t)
+	cred := typicalUnsigned(t)
+	before, _ := json.Marshal(cred)
+	got, err := SignDIShared(context.Background(), cred, k, vm, typicalCreated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, _ := json.Marshal(got)
+	wb, _ := json.Marshal(want)
+	if string(gb) != string(wb) {
+		t.Errorf("SignDIShared:\n%s\nSignDI:\n%s", gb, wb)
+	}
+	if after, _ := json.Marshal(cred); string(after) != string(before) {
+		t.Errorf("SignDIShared changed its input")
+	}
+}

@@ -75,6 +75,17 @@ func (r *Result) Indeterminate() bool { return r.Outcome == Indeterminate }
 // Errors: ErrCannotSign for bad input; canonicalization errors from jsonld
 // (e.g. *jsonld.UndefinedTermError) are returned wrapped.
 func SignDI(ctx context.Context, cred map[string]any, s keys.Signer, vm string, created time.Time) (map[string]any, error) {
+	return signDI(ctx, cred, s, vm, created, true)
+}
+
+// SignDIShared is SignDI, but the document returned shares cred's values
+// instead of copying them (only its top level is new): for a caller that
+// encodes it at once and changes neither.
+func SignDIShared(ctx context.Context, cred map[string]any, s keys.Signer, vm string, created time.Time) (map[string]any, error) {
+	return signDI(ctx, cred, s, vm, created, false)
+}
+
+func signDI(ctx context.Context, cred map[string]any, s keys.Signer, vm string, created time.Time, deep bool) (map[string]any, error) {
 	if _, ok := s.Public().(ed25519.PublicKey); !ok {
 		return nil, cannotSign("%s needs an Ed25519 key, the signer's key is %s", CryptosuiteEdDSARDFC2022, s.Type())
 	}
@@ -113,10 +124,17 @@ func SignDI(ctx context.Context, cred map[string]any, s keys.Signer, vm string, 
 	}
 	opts["proofValue"] = "z" + base58.Encode(sig)
 
-	out := deepCopy(doc).(map[string]any)
+	out := doc
 	set := make([]any, 0, len(existing)+1)
-	for _, p := range existing {
-		set = append(set, deepCopy(p))
+	if deep {
+		out = deepCopy(doc).(map[string]any)
+		for _, p := range existing {
+			set = append(set, deepCopy(p))
+		}
+	} else {
+		for _, p := range existing {
+			set = append(set, p)
+		}
 	}
 	out["proof"] = append(set, opts)
 	return out, nil

@@ -82,7 +82,24 @@ const (
 	qAwardIDExists = "SELECT 1 FROM awards WHERE id = ?"
 	qAddUsed       = "UPDATE status_lists SET used = used + ? WHERE id = ?"
 	qInsertOutbox  = "INSERT INTO translog_outbox (credential_id, data, created_at) VALUES (?, ?, ?)"
+	qIssueVersion  = `SELECT a.updated_at, i.id, i.updated_at,
+			(SELECT COUNT(*) FROM issuer_keys k WHERE k.issuer_id = i.id),
+			(SELECT COUNT(k.retired_at) FROM issuer_keys k WHERE k.issuer_id = i.id)
+		FROM achievements a JOIN issuers i ON i.id = a.issuer_id AND i.org_id = a.org_id
+		WHERE a.id = ? AND a.org_id = ?`
 )
+
+// IssueVersion implements cairn.IssueVersionStore: one prepared read on
+// the read pool.
+func (db *DB) IssueVersion(ctx context.Context, orgID, achID string) (cairn.IssueVersion, error) {
+	var v cairn.IssueVersion
+	err := db.read().prow(ctx, qIssueVersion, achID, orgID).Scan(timeCol{&v.AchievementUpdated}, &v.IssuerID,
+		timeCol{&v.IssuerUpdated}, &v.Keys, &v.RetiredKeys)
+	if err != nil {
+		return cairn.IssueVersion{}, orNotFound(err, "achievement")
+	}
+	return v, nil
+}
 
 // hotWrites are prepared on the write pool before the first group commit
 // (a transaction can only use statements prepared before it).

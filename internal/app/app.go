@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -65,6 +66,10 @@ type Config struct {
 	// (CAIRN_METRICS_TOKEN or CAIRN_METRICS_TOKEN_FILE). With neither
 	// MetricsAddr nor MetricsToken, /metrics is not served.
 	MetricsToken string
+	// Pprof serves Go's profiles (net/http/pprof, /debug/pprof/) on the
+	// metrics listener (CAIRN_PPROF; needs MetricsAddr): for measuring,
+	// never on the public listener.
+	Pprof bool
 	// Verify bounds the public verifier (POST /verify, /api/v1/verify and
 	// the VC-API's verify routes), which anyone may call.
 	Verify VerifyLimits
@@ -159,6 +164,7 @@ func ConfigFromEnv() Config {
 	set(&c.MetricsToken, "CAIRN_METRICS_TOKEN")
 	c.Offline = truthy(env("CAIRN_OFFLINE"))
 	c.Demo = truthy(env("CAIRN_DEMO"))
+	c.Pprof = truthy(env("CAIRN_PPROF"))
 	c.WebhooksAllowPrivate = truthy(env("CAIRN_WEBHOOKS_ALLOW_PRIVATE"))
 	c.parse("CAIRN_VERIFY_CONCURRENCY", func(v string) (err error) { c.Verify.Concurrency, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_QUEUE", func(v string) (err error) { c.Verify.Queue, err = strconv.Atoi(v); return })
@@ -405,6 +411,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", metrics)
+		if cfg.Pprof {
+			mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+			mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		}
 		a.metricsServer = newServer(mux)
 	}
 	return a, nil

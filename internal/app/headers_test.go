@@ -119,6 +119,25 @@ func TestMetricsListener(t *testing.T) {
 	}
 }
 
+// TestPprof: Go's profiles are served on the metrics listener with
+// CAIRN_PPROF only, never on the public one.
+func TestPprof(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		a, stop := bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true, MetricsAddr: "127.0.0.1:0", Pprof: on})
+		want := http.StatusNotFound
+		if on {
+			want = http.StatusOK
+		}
+		if code, _ := get(t, "http://"+a.MetricsAddr()+"/debug/pprof/"); code != want {
+			t.Errorf("pprof %v: metrics listener /debug/pprof/ status %d, want %d", on, code, want)
+		}
+		if code, _ := get(t, a.BaseURL()+"/debug/pprof/"); code != http.StatusNotFound {
+			t.Errorf("pprof %v: public listener /debug/pprof/ status %d, want 404", on, code)
+		}
+		stop()
+	}
+}
+
 func TestMetricsToken(t *testing.T) {
 	const token = "s3cret-metrics-token"
 	a, stop := bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true, MetricsToken: token})
