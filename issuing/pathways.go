@@ -41,6 +41,8 @@ type PathwayStore interface {
 	ExternalBadges(ctx context.Context, orgID, recipient string) ([]pathway.ExternalBadge, error)
 	AwardByIdempotencyKey(ctx context.Context, orgID, key string) (*cairn.Award, error)
 	PathwayAward(ctx context.Context, orgID, pathwayID, recipient string) (*pathway.Earned, error)
+	PathwayAwardByID(ctx context.Context, awardID string) (*pathway.Earned, error)
+	LearnerPathwayAwards(ctx context.Context, orgID, recipient string) ([]*pathway.Earned, error)
 	RecordPathwayAward(ctx context.Context, e *pathway.Earned) error
 	UpdatePathwayAward(ctx context.Context, awardID string, suspendedByPathway bool, sources []pathway.Source) error
 	PathwayCompletions(ctx context.Context, orgID string) (map[string]map[cairn.AwardState]int, error)
