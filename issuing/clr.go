@@ -82,10 +82,15 @@ func (p *Pathways) PublicAwardCLR(ctx context.Context, awardID string) (*CLR, er
 }
 
 // HasCLR reports whether an award has a CLR (a pathway gave it, and it is
-// not revoked).
+// not revoked). An award made under a pathway's idempotency key has one
+// even before the pathway recorded it (the record follows the award), so
+// that a page rendered in between offers it.
 func (p *Pathways) HasCLR(ctx context.Context, aw *cairn.Award) (bool, error) {
 	if aw.State == cairn.StateRevoked {
 		return false, nil
+	}
+	if strings.HasPrefix(aw.IdempotencyKey, pathwayKeyPrefix) {
+		return true, nil
 	}
 	_, err := p.st.PathwayAwardByID(ctx, aw.ID)
 	if cairn.KindOf(err) == cairn.NotFound {

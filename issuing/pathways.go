@@ -471,8 +471,10 @@ func (p *Pathways) Facts(ctx context.Context, orgID, recipient string) (*pathway
 // another.
 func IdempotencyKey(pathwayID string, version int, recipient string) string {
 	sum := sha256.Sum256([]byte(recipient))
-	return "pathway:" + pathwayID + ":" + strconv.Itoa(version) + ":" + hex.EncodeToString(sum[:16])
+	return pathwayKeyPrefix + pathwayID + ":" + strconv.Itoa(version) + ":" + hex.EncodeToString(sum[:16])
 }
+
+const pathwayKeyPrefix = "pathway:"
 
 // apply brings one pathway's award for the learner in line with its rule.
 func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient string, facts *pathway.Facts) error {

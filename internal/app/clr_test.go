@@ -245,6 +245,29 @@ func TestPathwayCLR(t *testing.T) {
 		t.Fatalf("public CLR of a badge: %v %v", resp.StatusCode, err)
 	}
 
+	// The public verifier (POST /api/v1/verify, what the /verify page runs)
+	// accepts 1EdTech's CLR test credentials as 1EdTech's validator does.
+	for _, name := range []string{"simple_v1.json", "complex.json", "simple.jwt"} {
+		vec, err := os.ReadFile(filepath.Join("..", "..", "verify", "testdata", "1edtech", "clr20", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Post(base+"/api/v1/verify", "application/json", bytes.NewReader(vec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vr struct {
+			Result   string
+			Warnings []string
+			Inner    []struct{ Result string }
+		}
+		json.NewDecoder(resp.Body).Decode(&vr)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || vr.Result != "verified" || len(vr.Warnings) == 0 || len(vr.Inner) == 0 {
+			t.Errorf("POST /api/v1/verify %s: %d %+v", name, resp.StatusCode, vr)
+		}
+	}
+
 	// The independent verifier, given the CLR 2.0 context it does not ship.
 	vcVerifyCLR(t, base, data, jwt)
 }
