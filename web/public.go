@@ -54,8 +54,8 @@ type Public struct {
 	pathways   PathwayStore    // nil: the store's, if it is one
 	clr        CLRSource       // nil: no CLR downloads
 	clrs       *ttlCache[*issuing.CLR]
-	mem        *memPages       // rendered credential pages, the latest of each award
-	flight     flight          // pages being rendered, by award version
+	mem        *memPages // rendered credential pages, the latest of each award
+	flight     flight    // pages being rendered, by award version
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
