@@ -62,6 +62,10 @@ const (
 	// KindPathwaySweep evaluates one pathway version for every learner
 	// who holds an achievement it involves (after a create or an edit).
 	KindPathwaySweep = "pathway.sweep"
+	// KindPathwayRecord records that a pathway gave an award made under
+	// its idempotency key by something else than the evaluation (an award
+	// job issuing to the learners who qualify).
+	KindPathwayRecord = "pathway.record"
 )
 
 // Pathways runs stackable pathways: it validates and stores them, and
@@ -309,12 +313,84 @@ func EvaluateMessage(orgID, recipient, achievementID, cause string) outbox.Messa
 // award change (creation, state change, re-issue, renew) of an achievement
 // that a pathway may involve, one KindPathwayEvaluate message keyed by
 // (recipient, achievement, the award's UpdatedAt). It touches no store.
-func (p *Pathways) AwardMessages(_ context.Context, _, cur *cairn.Award) ([]outbox.Message, error) {
-	if set := p.involved.Load(); set != nil && !(*set)[cur.AchievementID] {
-		return nil, nil
+//
+// A new award made under a pathway's idempotency key also gets a
+// KindPathwayRecord message, so that the pathway records it whoever made
+// it.
+func (p *Pathways) AwardMessages(_ context.Context, prev, cur *cairn.Award) ([]outbox.Message, error) {
+	var msgs []outbox.Message
+	if prev == nil && strings.HasPrefix(cur.IdempotencyKey, pathwayKeyPrefix) {
+		payload, _ := json.Marshal(recordPayload{OrgID: cur.OrgID, AwardID: cur.ID})
+		msgs = append(msgs, outbox.Message{Kind: KindPathwayRecord, OrgID: cur.OrgID, Key: cur.ID, Payload: payload})
 	}
-	return []outbox.Message{EvaluateMessage(cur.OrgID, cur.Recipient.Identity, cur.AchievementID,
-		strconv.FormatInt(cur.UpdatedAt.UnixMicro(), 10))}, nil
+	if set := p.involved.Load(); set != nil && !(*set)[cur.AchievementID] {
+		return msgs, nil
+	}
+	return append(msgs, EvaluateMessage(cur.OrgID, cur.Recipient.Identity, cur.AchievementID,
+		strconv.FormatInt(cur.UpdatedAt.UnixMicro(), 10))), nil
+}
+
+type recordPayload struct {
+	OrgID   string `json:"orgId"`
+	AwardID string `json:"awardId"`
+}
+
+// parsePathwayKey reads the pathway and version of an IdempotencyKey.
+func parsePathwayKey(key string) (pathwayID string, version int, ok bool) {
+	parts := strings.Split(strings.TrimPrefix(key, pathwayKeyPrefix), ":")
+	if len(parts) != 3 || !strings.HasPrefix(key, pathwayKeyPrefix) {
+		return "", 0, false
+	}
+	v, err := strconv.Atoi(parts[1])
+	return parts[0], v, err == nil && v > 0
+}
+
+// handleRecord records the pathway award of a KindPathwayRecord message,
+// with what makes the rule of its version hold now as its sources.
+func (p *Pathways) handleRecord(ctx context.Context, m outbox.Message) error {
+	var pl recordPayload
+	if err := json.Unmarshal(m.Payload, &pl); err != nil || pl.OrgID == "" || pl.AwardID == "" {
+		return outbox.Permanent(fmt.Errorf("pathway: bad message payload %q", m.Payload))
+	}
+	aw, err := p.svc.store.Award(ctx, pl.OrgID, pl.AwardID)
+	if cairn.KindOf(err) == cairn.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pathwayID, version, ok := parsePathwayKey(aw.IdempotencyKey)
+	if !ok {
+		return outbox.Permanent(fmt.Errorf("pathway: award %s has no pathway key (%q)", aw.ID, aw.IdempotencyKey))
+	}
+	if _, err := p.st.PathwayAwardByID(ctx, aw.ID); err == nil {
+		return nil // the evaluation recorded it
+	} else if cairn.KindOf(err) != cairn.NotFound {
+		return err
+	}
+	pw, err := p.st.PathwayVersion(ctx, aw.OrgID, pathwayID, version)
+	if cairn.KindOf(err) == cairn.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	recipient := aw.Recipient.Identity
+	defer p.lock(aw.OrgID, recipient)()
+	facts, err := p.Facts(ctx, aw.OrgID, recipient)
+	if err != nil {
+		return err
+	}
+	o := pathway.Evaluate(pw.Rule, facts)
+	err = p.st.RecordPathwayAward(ctx, &pathway.Earned{AwardID: aw.ID, OrgID: aw.OrgID, PathwayID: pw.ID, Version: pw.Version,
+		Recipient: recipient, Sources: o.Sources()})
+	if cairn.KindOf(err) == cairn.Conflict {
+		return nil // the pathway gave the learner another award meanwhile
+	}
+	if err == nil {
+		p.log.Info("pathway: award recorded", "pathway", pw.ID, "version", pw.Version, "award", aw.ID)
+	}
+	return err
 }
 
 // Consumers returns the outbox consumers of the pathway service.
@@ -322,6 +398,7 @@ func (p *Pathways) Consumers() []outbox.Consumer {
 	return []outbox.Consumer{
 		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, Backoff: pathwayBackoff},
 		{Kind: KindPathwaySweep, Handle: p.handleSweep, Concurrency: 1, Timeout: 10 * time.Minute},
+		{Kind: KindPathwayRecord, Handle: p.handleRecord, Backoff: pathwayBackoff},
 	}
 }
 
@@ -910,6 +987,32 @@ func (p *Pathways) Qualifying(ctx context.Context, orgID, pathwayID string) (*pa
 			return nil, nil, err
 		}
 		out = append(out, c)
+	}
+	return pw, out, nil
+}
+
+// QualifyingAwards returns the pathway and the awards of its achievement
+// to every learner Qualifying finds who does not hold it yet (whether or
+// not the pathway awards automatically), each with the evidence and the
+// idempotency key of an automatic award (so that the pathway records it,
+// and never issues it a second time), for an award job to issue.
+// Errors: NotFound.
+func (p *Pathways) QualifyingAwards(ctx context.Context, orgID, pathwayID string) (*pathway.Pathway, []AwardInput, error) {
+	pw, cs, err := p.Qualifying(ctx, orgID, pathwayID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []AwardInput
+	for _, c := range cs {
+		if c.Holds {
+			continue
+		}
+		in, err := p.awardInput(ctx, pw, c.Recipient, &c.Outcome)
+		if err != nil {
+			return nil, nil, err
+		}
+		in.IdempotencyKey = IdempotencyKey(pw.ID, pw.Version, c.Recipient)
+		out = append(out, *in)
 	}
 	return pw, out, nil
 }
