@@ -127,7 +127,23 @@ func (p *Pathways) awardCLR(ctx context.Context, aw *cairn.Award) (*CLR, error) 
 	for len(queue) > 0 && len(b.parts) < MaxCLRCredentials {
 		e := queue[0]
 		queue = queue[1:]
-		for _, s := range e.Sources {
+		sources := e.Sources
+		// The awards of the pathways its rule names, which the learner
+		// holds now even if that rule held before they were issued.
+		if epw, err := p.st.PathwayVersion(ctx, aw.OrgID, e.PathwayID, e.Version); err == nil && epw.Rule != nil {
+			_, subs, _ := epw.Rule.Refs()
+			for _, id := range subs {
+				se, err := p.st.PathwayAward(ctx, aw.OrgID, id, aw.Recipient.Identity)
+				if err == nil {
+					sources = append(sources, pathway.Source{Kind: pathway.SourceAward, ID: se.AwardID})
+				} else if cairn.KindOf(err) != cairn.NotFound {
+					return nil, err
+				}
+			}
+		} else if err != nil && cairn.KindOf(err) != cairn.NotFound {
+			return nil, err
+		}
+		for _, s := range sources {
 			switch s.Kind {
 			case pathway.SourceRecognition:
 				recs++
@@ -146,6 +162,9 @@ func (p *Pathways) awardCLR(ctx context.Context, aw *cairn.Award) (*CLR, error) 
 			}
 			if err != nil {
 				return nil, err
+			}
+			if src.State == cairn.StateRevoked {
+				continue
 			}
 			if err := b.add(src); err != nil {
 				return nil, err

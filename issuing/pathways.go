@@ -502,9 +502,22 @@ func (p *Pathways) evaluate(ctx context.Context, orgID, recipient string, ps []*
 	if err != nil {
 		return err
 	}
+	// The learner's pathway awards in one query when there are several
+	// pathways (with 100 of them, one lookup each was most of the cost).
+	var earned map[string]*pathway.Earned
+	if len(ps) > 1 {
+		list, err := p.st.LearnerPathwayAwards(ctx, orgID, recipient)
+		if err != nil {
+			return err
+		}
+		earned = make(map[string]*pathway.Earned, len(list))
+		for _, e := range list {
+			earned[e.PathwayID] = e
+		}
+	}
 	var errs []error
 	for _, pw := range ps {
-		if err := p.apply(ctx, pw, recipient, facts); err != nil {
+		if err := p.apply(ctx, pw, recipient, facts, earned); err != nil {
 			errs = append(errs, fmt.Errorf("pathway %s: %w", pw.ID, err))
 		}
 	}
@@ -554,10 +567,17 @@ func IdempotencyKey(pathwayID string, version int, recipient string) string {
 const pathwayKeyPrefix = "pathway:"
 
 // apply brings one pathway's award for the learner in line with its rule.
-func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient string, facts *pathway.Facts) error {
-	earned, err := p.st.PathwayAward(ctx, pw.OrgID, pw.ID, recipient)
-	if err != nil && cairn.KindOf(err) != cairn.NotFound {
-		return err
+// known, if not nil, holds the learner's pathway awards by pathway.
+func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient string, facts *pathway.Facts, known map[string]*pathway.Earned) error {
+	var earned *pathway.Earned
+	if known != nil {
+		earned = known[pw.ID]
+	} else {
+		var err error
+		earned, err = p.st.PathwayAward(ctx, pw.OrgID, pw.ID, recipient)
+		if err != nil && cairn.KindOf(err) != cairn.NotFound {
+			return err
+		}
 	}
 	if earned == nil {
 		if !pw.AutoAward {
