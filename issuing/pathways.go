@@ -99,6 +99,10 @@ type Pathways struct {
 	RefreshEvery time.Duration
 
 	involved atomic.Pointer[map[string]bool]
+	// involvingCache holds PathwaysInvolving by achievement until the
+	// next Refresh.
+	cacheMu        sync.Mutex
+	involvingCache map[string][]*pathway.Pathway
 	// locks serialize the evaluations of one learner in this process
 	// (striped by a hash of organization and learner, so bounded).
 	locks [64]sync.Mutex
@@ -265,8 +269,37 @@ func (p *Pathways) Refresh(ctx context.Context) {
 	for _, id := range ids {
 		set[id] = true
 	}
+	p.cacheMu.Lock()
+	p.involvingCache = nil
+	p.cacheMu.Unlock()
 	p.involved.Store(&set)
 }
+
+// involving returns the pathways that involve an achievement, from a
+// cache emptied at every Refresh (so as fresh as the involved set: another
+// replica's edit is seen within RefreshEvery, and its sweep covers the
+// gap). Callers must not change what it returns.
+func (p *Pathways) involving(ctx context.Context, achievementID string) ([]*pathway.Pathway, error) {
+	p.cacheMu.Lock()
+	ps, ok := p.involvingCache[achievementID]
+	p.cacheMu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	ps, err := p.st.PathwaysInvolving(ctx, achievementID)
+	if err != nil {
+		return nil, err
+	}
+	p.cacheMu.Lock()
+	if p.involvingCache == nil || len(p.involvingCache) >= maxInvolvingCache {
+		p.involvingCache = map[string][]*pathway.Pathway{}
+	}
+	p.involvingCache[achievementID] = ps
+	p.cacheMu.Unlock()
+	return ps, nil
+}
+
+const maxInvolvingCache = 4096
 
 // Run refreshes the set of involved achievements every RefreshEvery until
 // ctx ends.
@@ -396,7 +429,9 @@ func (p *Pathways) handleRecord(ctx context.Context, m outbox.Message) error {
 // Consumers returns the outbox consumers of the pathway service.
 func (p *Pathways) Consumers() []outbox.Consumer {
 	return []outbox.Consumer{
-		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, Backoff: pathwayBackoff},
+		// 16 at a time: a bulk job makes one message per award, and each
+		// claim is a write transaction shared by the round.
+		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, Backoff: pathwayBackoff, Concurrency: 16},
 		{Kind: KindPathwaySweep, Handle: p.handleSweep, Concurrency: 1, Timeout: 10 * time.Minute},
 		{Kind: KindPathwayRecord, Handle: p.handleRecord, Backoff: pathwayBackoff},
 	}
@@ -479,12 +514,12 @@ func (p *Pathways) Reevaluate(ctx context.Context, orgID, recipient, achievement
 	if achievementID == "" {
 		ps, err = p.st.Pathways(ctx, orgID)
 	} else {
-		ps, err = p.st.PathwaysInvolving(ctx, achievementID)
+		ps, err = p.involving(ctx, achievementID)
 	}
 	if err != nil {
 		return err
 	}
-	mine := ps[:0]
+	mine := make([]*pathway.Pathway, 0, len(ps)) // ps may be the cache's: not filtered in place
 	for _, pw := range ps {
 		if pw.OrgID == orgID {
 			mine = append(mine, pw)
