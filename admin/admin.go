@@ -197,6 +197,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /admin/pathways/new", h.page(cairn.ActionManageAchievements, h.pathwayNew))
 	mux.Handle("POST /admin/pathways/new", h.page(cairn.ActionManageAchievements, h.pathwayCreate))
 	mux.Handle("GET /admin/pathways/{id}", h.page(cairn.ActionRead, h.pathwayShow))
+	mux.Handle("GET /admin/pathways/{id}/edit", h.page(cairn.ActionManageAchievements, h.pathwayEdit))
+	mux.Handle("POST /admin/pathways/{id}/edit", h.page(cairn.ActionManageAchievements, h.pathwayUpdate))
 	mux.Handle("POST /admin/pathways/{id}/issue", h.page(cairn.ActionIssue, h.pathwayIssue))
 
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))

@@ -1,14 +1,20 @@
 package admin
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/pathway"
 )
 
@@ -71,7 +77,13 @@ type pathwayForm struct {
 	AutoAward    bool
 	RuleJSON     string
 	Errors       fieldErrors
+	// ID and Version are set when the form edits a pathway.
+	ID      string
+	Version int
 }
+
+// NextVersion is the version an edit makes (for templates).
+func (f *pathwayForm) NextVersion() int { return f.Version + 1 }
 
 // Has reports whether an achievement is picked (for templates).
 func (f *pathwayForm) Has(id string) bool { return slices.Contains(f.Picked, id) }
@@ -94,7 +106,126 @@ func (h *Handler) showPathwayForm(w http.ResponseWriter, r *http.Request, a *act
 		h.fail(w, r, a, err)
 		return
 	}
-	h.render(w, r, status, "pathway_new.html", view{Title: "New pathway", Actor: a, Nav: "pathways", Data: f})
+	title := "New pathway"
+	if f.ID != "" {
+		title = "Edit " + f.Name
+	}
+	h.render(w, r, status, "pathway_new.html", view{Title: title, Actor: a, Nav: "pathways", Data: f})
+}
+
+// formOf fills the builder from a pathway: the badges and options of a
+// rule the builder can make (one group, or one badge, of badges with the
+// same options), else the rule as JSON.
+func formOf(p *pathway.Pathway) *pathwayForm {
+	f := &pathwayForm{ID: p.ID, Version: p.Version, Name: p.Name, Description: p.Description, Goal: p.AchievementID,
+		AutoAward: p.AutoAward, Kind: "all"}
+	r := p.Rule
+	leaves := []pathway.Rule{*r}
+	switch r.Kind() {
+	case pathway.KindAll, pathway.KindAny, pathway.KindAtLeast, pathway.KindCredits:
+		f.Kind, leaves = r.Kind(), r.Children()
+		switch r.Kind() {
+		case pathway.KindAtLeast:
+			f.Count = strconv.Itoa(r.AtLeast)
+		case pathway.KindCredits:
+			f.Count = strconv.FormatFloat(r.Credits, 'f', -1, 64)
+		}
+	}
+	simple := len(leaves) > 0
+	for i, l := range leaves {
+		if l.Kind() != pathway.KindAchievement {
+			simple = false
+			break
+		}
+		score := ""
+		if l.MinScore != nil {
+			score = strconv.FormatFloat(*l.MinScore, 'f', -1, 64)
+		}
+		if i == 0 {
+			f.Within, f.MinScore, f.NotExpired = l.Within, score, l.NotExpired
+		} else if l.Within != f.Within || score != f.MinScore || l.NotExpired != f.NotExpired {
+			simple = false
+			break
+		}
+		f.Picked = append(f.Picked, l.Achievement)
+	}
+	if !simple {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		f.RuleJSON, f.Picked, f.Within, f.MinScore, f.NotExpired, f.Count, f.Kind = string(b), nil, "", "", false, "", "all"
+	}
+	return f
+}
+
+// readPathwayForm reads the builder's fields.
+func readPathwayForm(r *http.Request) pathwayForm {
+	return pathwayForm{
+		Name: strings.TrimSpace(r.PostFormValue("name")), Description: r.PostFormValue("description"),
+		Goal: r.PostFormValue("goal"), Kind: r.PostFormValue("kind"), Count: strings.TrimSpace(r.PostFormValue("count")),
+		Picked: r.PostForm["picked"], Within: strings.TrimSpace(r.PostFormValue("within")),
+		MinScore: strings.TrimSpace(r.PostFormValue("minScore")), NotExpired: r.PostFormValue("notExpired") != "",
+		AutoAward: r.PostFormValue("autoAward") != "", RuleJSON: r.PostFormValue("ruleJson"),
+	}
+}
+
+// pathwayEdit shows the builder filled with a pathway's current version.
+func (h *Handler) pathwayEdit(w http.ResponseWriter, r *http.Request, a *actor) {
+	if h.pathways == nil {
+		h.notFound(w, r, a)
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	p, err := h.pathways.Store().Pathway(r.Context(), a.Org.ID, id)
+	if err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	h.showPathwayForm(w, r, a, http.StatusOK, formOf(p))
+}
+
+// pathwayUpdate saves the builder as a new version of the pathway.
+func (h *Handler) pathwayUpdate(w http.ResponseWriter, r *http.Request, a *actor) {
+	if h.pathways == nil {
+		h.notFound(w, r, a)
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	cur, err := h.pathways.Store().Pathway(r.Context(), a.Org.ID, id)
+	if err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	f := readPathwayForm(r)
+	f.ID, f.Version = cur.ID, cur.Version
+	rule, errs := f.rule()
+	if f.Goal == "" {
+		errs = errs.add("goal", "Choose the achievement the pathway earns.")
+	}
+	if errs.Any() {
+		f.Errors = errs
+		h.showPathwayForm(w, r, a, http.StatusBadRequest, &f)
+		return
+	}
+	p, err := h.pathways.Update(r.Context(), a.Org.ID, id, issuing.PathwayInput{Name: f.Name, Description: f.Description,
+		AchievementID: f.Goal, Rule: rule, AutoAward: f.AutoAward})
+	if err != nil {
+		fe, ok := fromError(err, pathwayFields)
+		if !ok {
+			h.fail(w, r, a, err)
+			return
+		}
+		f.Errors = fe
+		h.showPathwayForm(w, r, a, http.StatusBadRequest, &f)
+		return
+	}
+	h.redirect(w, r, "/admin/pathways/"+p.ID+"?notice="+url.QueryEscape("Saved as version "+strconv.Itoa(p.Version)+"."))
 }
 
 // rule builds the rule the form describes.
@@ -146,13 +277,7 @@ func (h *Handler) pathwayCreate(w http.ResponseWriter, r *http.Request, a *actor
 		h.notFound(w, r, a)
 		return
 	}
-	f := pathwayForm{
-		Name: strings.TrimSpace(r.PostFormValue("name")), Description: r.PostFormValue("description"),
-		Goal: r.PostFormValue("goal"), Kind: r.PostFormValue("kind"), Count: strings.TrimSpace(r.PostFormValue("count")),
-		Picked: r.PostForm["picked"], Within: strings.TrimSpace(r.PostFormValue("within")),
-		MinScore: strings.TrimSpace(r.PostFormValue("minScore")), NotExpired: r.PostFormValue("notExpired") != "",
-		AutoAward: r.PostFormValue("autoAward") != "", RuleJSON: r.PostFormValue("ruleJson"),
-	}
+	f := readPathwayForm(r)
 	rule, errs := f.rule()
 	if f.Goal == "" {
 		errs = errs.add("goal", "Choose the achievement the pathway earns.")
@@ -185,6 +310,7 @@ type pathwayPage struct {
 	Qualifying []issuing.Candidate
 	ToIssue    int
 	Counts     map[string]int // completions by state
+	Jobs       bool           // "issue to them" makes an award job
 }
 
 // pathwayShow shows a pathway: its rule, its completion counts and who
@@ -205,7 +331,7 @@ func (h *Handler) pathwayShow(w http.ResponseWriter, r *http.Request, a *actor) 
 		h.fail(w, r, a, err)
 		return
 	}
-	pg := pathwayPage{Pathway: p, Qualifying: cs}
+	pg := pathwayPage{Pathway: p, Qualifying: cs, Jobs: h.jobs != nil}
 	if ach, err := h.store.Achievement(ctx, a.Org.ID, p.AchievementID); err == nil {
 		pg.Goal = ach.Name
 	}
@@ -240,10 +366,41 @@ func (h *Handler) pathwayIssue(w http.ResponseWriter, r *http.Request, a *actor)
 		h.fail(w, r, a, err)
 		return
 	}
-	n, err := h.pathways.IssueQualifying(r.Context(), a.Org.ID, id)
+	if h.jobs == nil {
+		n, err := h.pathways.IssueQualifying(r.Context(), a.Org.ID, id)
+		if err != nil {
+			h.fail(w, r, a, err)
+			return
+		}
+		h.redirect(w, r, "/admin/pathways/"+id+"?notice="+strconv.Itoa(n)+"+awarded")
+		return
+	}
+	// Through an award job: its page follows the progress, and each award
+	// carries the pathway's idempotency key, so the pathway records it and
+	// never issues it twice. The job's key is the set of learners, so a
+	// second click makes no second job.
+	p, ins, err := h.pathways.QualifyingAwards(r.Context(), a.Org.ID, id)
 	if err != nil {
 		h.fail(w, r, a, err)
 		return
 	}
-	h.redirect(w, r, "/admin/pathways/"+id+"?notice="+strconv.Itoa(n)+"+awarded")
+	if len(ins) == 0 {
+		h.redirect(w, r, "/admin/pathways/"+id+"?notice="+url.QueryEscape("Everyone who qualifies already holds it."))
+		return
+	}
+	sum := sha256.New()
+	for _, in := range ins {
+		io.WriteString(sum, in.IdempotencyKey+"\n")
+	}
+	job, _, err := h.jobs.CreateFromAwards(r.Context(), a.Org.ID, jobs.Upload{
+		FileName:       fmt.Sprintf("Pathway %q (version %d): the %d who qualify", p.Name, p.Version, len(ins)),
+		AchievementID:  p.AchievementID,
+		IdempotencyKey: "pathway-issue:" + hex.EncodeToString(sum.Sum(nil)),
+		CreatedBy:      "account:" + a.Account.ID,
+	}, ins)
+	if err != nil {
+		h.fail(w, r, a, err)
+		return
+	}
+	h.redirect(w, r, "/admin/award-jobs/"+job.ID)
 }

@@ -108,6 +108,7 @@ func (s *Server) routes() []route {
 		{"POST", "/awards/{id}/reinstate", cairn.ActionRevoke, 0, s.stateChange(cairn.StateActive)},
 		{"POST", "/awards/{id}/reissue", cairn.ActionIssue, 0, s.reissue},
 		{"POST", "/awards/{id}/renew", cairn.ActionIssue, 0, s.renew},
+		{"GET", "/awards/{id}/clr", cairn.ActionRead, 0, s.awardCLR},
 
 		{"GET", "/rules", cairn.ActionRead, 0, s.listRules},
 		{"POST", "/rules", cairn.ActionManageAchievements, 0, s.createRule},
@@ -132,6 +133,7 @@ func (s *Server) routes() []route {
 		{"GET", "/recognitions", cairn.ActionRead, 0, s.listRecognitions},
 		{"POST", "/recognitions", cairn.ActionManageAchievements, 0, s.createRecognition},
 		{"POST", "/learners/{email}/recognitions", cairn.ActionIssue, 0, s.recordRecognition},
+		{"GET", "/learners/{email}/clr", cairn.ActionRead, 0, s.learnerCLR},
 		{"POST", "/learners/{email}/external-credentials", cairn.ActionIssue, verify.MaxInputBytes + 64<<10, s.addExternalCredential},
 		{"POST", "/award-jobs", cairn.ActionIssue, s.uploadLimit(), s.createJob},
 		{"GET", "/award-jobs", cairn.ActionRead, 0, s.listJobs},

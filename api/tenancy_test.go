@@ -55,6 +55,7 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/awards/{id}/reinstate": {path: "/api/v1/awards/" + a.awardID + "/reinstate", code: 404},
 		"POST /api/v1/awards/{id}/reissue":   {path: "/api/v1/awards/" + a.awardID + "/reissue", code: 404},
 		"POST /api/v1/awards/{id}/renew":     {path: "/api/v1/awards/" + a.awardID + "/renew", body: map[string]any{"validUntil": nil}, code: 404},
+		"GET /api/v1/awards/{id}/clr":        {path: "/api/v1/awards/" + a.awardID + "/clr", code: 404},
 
 		"GET /api/v1/rules":                                  {path: "/api/v1/rules"},
 		"POST /api/v1/rules":                                 {path: "/api/v1/rules", body: map[string]any{"name": "Mine", "eventType": "course.completed", "achievementId": a.achievementID}, code: 422, field: "achievementId"},
@@ -78,6 +79,7 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"GET /api/v1/recognitions":                           {path: "/api/v1/recognitions"},
 		"POST /api/v1/recognitions":                          {path: "/api/v1/recognitions", body: map[string]any{"name": "B's"}},
 		"POST /api/v1/learners/{email}/recognitions":         {path: "/api/v1/learners/learner@example.com/recognitions", body: map[string]any{"recognitionId": a.recognitionID, "evidence": []map[string]any{{"narrative": "x"}}}, code: 422, field: "recognitionId"},
+		"GET /api/v1/learners/{email}/clr":                   {path: "/api/v1/learners/learner@example.com/clr"}, // B's own transcript of its learner
 		"POST /api/v1/learners/{email}/external-credentials": {path: "/api/v1/learners/learner@example.com/external-credentials", body: `{"credential":{"not":"a credential"}}`, code: 422},
 		"POST /api/v1/award-jobs":                            {path: "/api/v1/award-jobs?achievementId=" + a.achievementID, body: rawBody{"text/csv", []byte("email\nintruder@example.com\n")}, code: 422, field: "achievementId"},
 		"GET /api/v1/award-jobs":                             {path: "/api/v1/award-jobs"},

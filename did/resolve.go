@@ -177,17 +177,37 @@ func (r *Resolver) VerificationMethod(ctx context.Context, id, purpose string) (
 
 	vm := doc.Method(id)
 	if vm == nil {
-		return nil, fmt.Errorf("did: verification method %s not found in the document of %s", id, doc.ID)
+		return nil, rejectedf("did: verification method %s not found in the document of %s", id, doc.ID)
 	}
 	if vm.Controller != doc.ID {
-		return nil, fmt.Errorf("did: verification method %s has controller %q, want %q", id, vm.Controller, doc.ID)
+		return nil, rejectedf("did: verification method %s has controller %q, want %q", id, vm.Controller, doc.ID)
 	}
 	if !doc.Lists(purpose, id) {
-		return nil, fmt.Errorf("did: verification method %s is not listed under %s of %s", id, purpose, doc.ID)
+		return nil, rejectedf("did: verification method %s is not listed under %s of %s", id, purpose, doc.ID)
 	}
 	if _, err := vm.PublicKey(); err != nil {
 		return nil, err
 	}
 	out := *vm
 	return &out, nil
+}
+
+// rejectedError is returned when the controller's document was read and
+// does not vouch for the method (see Rejected).
+type rejectedError struct{ msg string }
+
+func (e *rejectedError) Error() string { return e.msg }
+
+func rejectedf(format string, args ...any) error {
+	return &rejectedError{msg: fmt.Sprintf(format, args...)}
+}
+
+// Rejected reports whether err (from Resolver.VerificationMethod) says
+// that the controller's DID or controller document was read and does not
+// list the method, or lists it for another controller or purpose: the
+// controller disowns the key, as opposed to a document that could not be
+// fetched or read.
+func Rejected(err error) bool {
+	var r *rejectedError
+	return errors.As(err, &r)
 }

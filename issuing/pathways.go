@@ -41,6 +41,8 @@ type PathwayStore interface {
 	ExternalBadges(ctx context.Context, orgID, recipient string) ([]pathway.ExternalBadge, error)
 	AwardByIdempotencyKey(ctx context.Context, orgID, key string) (*cairn.Award, error)
 	PathwayAward(ctx context.Context, orgID, pathwayID, recipient string) (*pathway.Earned, error)
+	PathwayAwardByID(ctx context.Context, awardID string) (*pathway.Earned, error)
+	LearnerPathwayAwards(ctx context.Context, orgID, recipient string) ([]*pathway.Earned, error)
 	RecordPathwayAward(ctx context.Context, e *pathway.Earned) error
 	UpdatePathwayAward(ctx context.Context, awardID string, suspendedByPathway bool, sources []pathway.Source) error
 	PathwayCompletions(ctx context.Context, orgID string) (map[string]map[cairn.AwardState]int, error)
@@ -60,6 +62,10 @@ const (
 	// KindPathwaySweep evaluates one pathway version for every learner
 	// who holds an achievement it involves (after a create or an edit).
 	KindPathwaySweep = "pathway.sweep"
+	// KindPathwayRecord records that a pathway gave an award made under
+	// its idempotency key by something else than the evaluation (an award
+	// job issuing to the learners who qualify).
+	KindPathwayRecord = "pathway.record"
 )
 
 // Pathways runs stackable pathways: it validates and stores them, and
@@ -93,6 +99,10 @@ type Pathways struct {
 	RefreshEvery time.Duration
 
 	involved atomic.Pointer[map[string]bool]
+	// involvingCache holds PathwaysInvolving by achievement until the
+	// next Refresh.
+	cacheMu        sync.Mutex
+	involvingCache map[string][]*pathway.Pathway
 	// locks serialize the evaluations of one learner in this process
 	// (striped by a hash of organization and learner, so bounded).
 	locks [64]sync.Mutex
@@ -259,8 +269,37 @@ func (p *Pathways) Refresh(ctx context.Context) {
 	for _, id := range ids {
 		set[id] = true
 	}
+	p.cacheMu.Lock()
+	p.involvingCache = nil
+	p.cacheMu.Unlock()
 	p.involved.Store(&set)
 }
+
+// involving returns the pathways that involve an achievement, from a
+// cache emptied at every Refresh (so as fresh as the involved set: another
+// replica's edit is seen within RefreshEvery, and its sweep covers the
+// gap). Callers must not change what it returns.
+func (p *Pathways) involving(ctx context.Context, achievementID string) ([]*pathway.Pathway, error) {
+	p.cacheMu.Lock()
+	ps, ok := p.involvingCache[achievementID]
+	p.cacheMu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	ps, err := p.st.PathwaysInvolving(ctx, achievementID)
+	if err != nil {
+		return nil, err
+	}
+	p.cacheMu.Lock()
+	if p.involvingCache == nil || len(p.involvingCache) >= maxInvolvingCache {
+		p.involvingCache = map[string][]*pathway.Pathway{}
+	}
+	p.involvingCache[achievementID] = ps
+	p.cacheMu.Unlock()
+	return ps, nil
+}
+
+const maxInvolvingCache = 4096
 
 // Run refreshes the set of involved achievements every RefreshEvery until
 // ctx ends.
@@ -307,19 +346,94 @@ func EvaluateMessage(orgID, recipient, achievementID, cause string) outbox.Messa
 // award change (creation, state change, re-issue, renew) of an achievement
 // that a pathway may involve, one KindPathwayEvaluate message keyed by
 // (recipient, achievement, the award's UpdatedAt). It touches no store.
-func (p *Pathways) AwardMessages(_ context.Context, _, cur *cairn.Award) ([]outbox.Message, error) {
-	if set := p.involved.Load(); set != nil && !(*set)[cur.AchievementID] {
-		return nil, nil
+//
+// A new award made under a pathway's idempotency key also gets a
+// KindPathwayRecord message, so that the pathway records it whoever made
+// it.
+func (p *Pathways) AwardMessages(_ context.Context, prev, cur *cairn.Award) ([]outbox.Message, error) {
+	var msgs []outbox.Message
+	if prev == nil && strings.HasPrefix(cur.IdempotencyKey, pathwayKeyPrefix) {
+		payload, _ := json.Marshal(recordPayload{OrgID: cur.OrgID, AwardID: cur.ID})
+		msgs = append(msgs, outbox.Message{Kind: KindPathwayRecord, OrgID: cur.OrgID, Key: cur.ID, Payload: payload})
 	}
-	return []outbox.Message{EvaluateMessage(cur.OrgID, cur.Recipient.Identity, cur.AchievementID,
-		strconv.FormatInt(cur.UpdatedAt.UnixMicro(), 10))}, nil
+	if set := p.involved.Load(); set != nil && !(*set)[cur.AchievementID] {
+		return msgs, nil
+	}
+	return append(msgs, EvaluateMessage(cur.OrgID, cur.Recipient.Identity, cur.AchievementID,
+		strconv.FormatInt(cur.UpdatedAt.UnixMicro(), 10))), nil
+}
+
+type recordPayload struct {
+	OrgID   string `json:"orgId"`
+	AwardID string `json:"awardId"`
+}
+
+// parsePathwayKey reads the pathway and version of an IdempotencyKey.
+func parsePathwayKey(key string) (pathwayID string, version int, ok bool) {
+	parts := strings.Split(strings.TrimPrefix(key, pathwayKeyPrefix), ":")
+	if len(parts) != 3 || !strings.HasPrefix(key, pathwayKeyPrefix) {
+		return "", 0, false
+	}
+	v, err := strconv.Atoi(parts[1])
+	return parts[0], v, err == nil && v > 0
+}
+
+// handleRecord records the pathway award of a KindPathwayRecord message,
+// with what makes the rule of its version hold now as its sources.
+func (p *Pathways) handleRecord(ctx context.Context, m outbox.Message) error {
+	var pl recordPayload
+	if err := json.Unmarshal(m.Payload, &pl); err != nil || pl.OrgID == "" || pl.AwardID == "" {
+		return outbox.Permanent(fmt.Errorf("pathway: bad message payload %q", m.Payload))
+	}
+	aw, err := p.svc.store.Award(ctx, pl.OrgID, pl.AwardID)
+	if cairn.KindOf(err) == cairn.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pathwayID, version, ok := parsePathwayKey(aw.IdempotencyKey)
+	if !ok {
+		return outbox.Permanent(fmt.Errorf("pathway: award %s has no pathway key (%q)", aw.ID, aw.IdempotencyKey))
+	}
+	if _, err := p.st.PathwayAwardByID(ctx, aw.ID); err == nil {
+		return nil // the evaluation recorded it
+	} else if cairn.KindOf(err) != cairn.NotFound {
+		return err
+	}
+	pw, err := p.st.PathwayVersion(ctx, aw.OrgID, pathwayID, version)
+	if cairn.KindOf(err) == cairn.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	recipient := aw.Recipient.Identity
+	defer p.lock(aw.OrgID, recipient)()
+	facts, err := p.Facts(ctx, aw.OrgID, recipient)
+	if err != nil {
+		return err
+	}
+	o := pathway.Evaluate(pw.Rule, facts)
+	err = p.st.RecordPathwayAward(ctx, &pathway.Earned{AwardID: aw.ID, OrgID: aw.OrgID, PathwayID: pw.ID, Version: pw.Version,
+		Recipient: recipient, Sources: o.Sources()})
+	if cairn.KindOf(err) == cairn.Conflict {
+		return nil // the pathway gave the learner another award meanwhile
+	}
+	if err == nil {
+		p.log.Info("pathway: award recorded", "pathway", pw.ID, "version", pw.Version, "award", aw.ID)
+	}
+	return err
 }
 
 // Consumers returns the outbox consumers of the pathway service.
 func (p *Pathways) Consumers() []outbox.Consumer {
 	return []outbox.Consumer{
-		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, Backoff: pathwayBackoff},
+		// 16 at a time: a bulk job makes one message per award, and each
+		// claim is a write transaction shared by the round.
+		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, Backoff: pathwayBackoff, Concurrency: 16},
 		{Kind: KindPathwaySweep, Handle: p.handleSweep, Concurrency: 1, Timeout: 10 * time.Minute},
+		{Kind: KindPathwayRecord, Handle: p.handleRecord, Backoff: pathwayBackoff},
 	}
 }
 
@@ -400,12 +514,12 @@ func (p *Pathways) Reevaluate(ctx context.Context, orgID, recipient, achievement
 	if achievementID == "" {
 		ps, err = p.st.Pathways(ctx, orgID)
 	} else {
-		ps, err = p.st.PathwaysInvolving(ctx, achievementID)
+		ps, err = p.involving(ctx, achievementID)
 	}
 	if err != nil {
 		return err
 	}
-	mine := ps[:0]
+	mine := make([]*pathway.Pathway, 0, len(ps)) // ps may be the cache's: not filtered in place
 	for _, pw := range ps {
 		if pw.OrgID == orgID {
 			mine = append(mine, pw)
@@ -423,9 +537,22 @@ func (p *Pathways) evaluate(ctx context.Context, orgID, recipient string, ps []*
 	if err != nil {
 		return err
 	}
+	// The learner's pathway awards in one query when there are several
+	// pathways (with 100 of them, one lookup each was most of the cost).
+	var earned map[string]*pathway.Earned
+	if len(ps) > 1 {
+		list, err := p.st.LearnerPathwayAwards(ctx, orgID, recipient)
+		if err != nil {
+			return err
+		}
+		earned = make(map[string]*pathway.Earned, len(list))
+		for _, e := range list {
+			earned[e.PathwayID] = e
+		}
+	}
 	var errs []error
 	for _, pw := range ps {
-		if err := p.apply(ctx, pw, recipient, facts); err != nil {
+		if err := p.apply(ctx, pw, recipient, facts, earned); err != nil {
 			errs = append(errs, fmt.Errorf("pathway %s: %w", pw.ID, err))
 		}
 	}
@@ -469,14 +596,23 @@ func (p *Pathways) Facts(ctx context.Context, orgID, recipient string) (*pathway
 // another.
 func IdempotencyKey(pathwayID string, version int, recipient string) string {
 	sum := sha256.Sum256([]byte(recipient))
-	return "pathway:" + pathwayID + ":" + strconv.Itoa(version) + ":" + hex.EncodeToString(sum[:16])
+	return pathwayKeyPrefix + pathwayID + ":" + strconv.Itoa(version) + ":" + hex.EncodeToString(sum[:16])
 }
 
+const pathwayKeyPrefix = "pathway:"
+
 // apply brings one pathway's award for the learner in line with its rule.
-func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient string, facts *pathway.Facts) error {
-	earned, err := p.st.PathwayAward(ctx, pw.OrgID, pw.ID, recipient)
-	if err != nil && cairn.KindOf(err) != cairn.NotFound {
-		return err
+// known, if not nil, holds the learner's pathway awards by pathway.
+func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient string, facts *pathway.Facts, known map[string]*pathway.Earned) error {
+	var earned *pathway.Earned
+	if known != nil {
+		earned = known[pw.ID]
+	} else {
+		var err error
+		earned, err = p.st.PathwayAward(ctx, pw.OrgID, pw.ID, recipient)
+		if err != nil && cairn.KindOf(err) != cairn.NotFound {
+			return err
+		}
 	}
 	if earned == nil {
 		if !pw.AutoAward {
@@ -906,6 +1042,32 @@ func (p *Pathways) Qualifying(ctx context.Context, orgID, pathwayID string) (*pa
 			return nil, nil, err
 		}
 		out = append(out, c)
+	}
+	return pw, out, nil
+}
+
+// QualifyingAwards returns the pathway and the awards of its achievement
+// to every learner Qualifying finds who does not hold it yet (whether or
+// not the pathway awards automatically), each with the evidence and the
+// idempotency key of an automatic award (so that the pathway records it,
+// and never issues it a second time), for an award job to issue.
+// Errors: NotFound.
+func (p *Pathways) QualifyingAwards(ctx context.Context, orgID, pathwayID string) (*pathway.Pathway, []AwardInput, error) {
+	pw, cs, err := p.Qualifying(ctx, orgID, pathwayID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []AwardInput
+	for _, c := range cs {
+		if c.Holds {
+			continue
+		}
+		in, err := p.awardInput(ctx, pw, c.Recipient, &c.Outcome)
+		if err != nil {
+			return nil, nil, err
+		}
+		in.IdempotencyKey = IdempotencyKey(pw.ID, pw.Version, c.Recipient)
+		out = append(out, *in)
 	}
 	return pw, out, nil
 }

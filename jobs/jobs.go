@@ -581,3 +581,83 @@ func (s *Service) WriteRowsCSV(ctx context.Context, w io.Writer, f cairn.AwardJo
 	cw.Flush()
 	return cw.Error()
 }
+
+// CreateFromAwards makes a queued job of awards given as inputs instead of
+// a file (up.Body is not read): the learners who qualify for a pathway,
+// say. Each input is one row, numbered from 2 as if under a header; an
+// input that does not validate is a failed row, and a second input of the
+// same achievement and recipient fails as a duplicate. An input's
+// IdempotencyKey, if set, is the key its award is issued with (instead of
+// the row's): an award made under that key elsewhere is found, not made
+// twice. Errors: Invalid (no inputs, too many), Conflict, Unavailable.
+func (s *Service) CreateFromAwards(ctx context.Context, orgID string, up Upload, ins []issuing.AwardInput) (*cairn.AwardJob, bool, error) {
+	switch {
+	case len(ins) == 0:
+		return nil, false, cairn.Invalidf("awards", "there is nobody to issue to")
+	case len(ins) > s.opts.MaxRows:
+		return nil, false, cairn.Invalidf("awards", "%d awards, more than the %d a job takes", len(ins), s.opts.MaxRows)
+	case len(up.IdempotencyKey) > issuing.MaxIdemKeyLen:
+		return nil, false, cairn.Invalidf("Idempotency-Key", "is longer than %d bytes", issuing.MaxIdemKeyLen)
+	}
+	if err := s.checkDefault(ctx, orgID, up.AchievementID); err != nil {
+		return nil, false, err
+	}
+	if len(up.FileName) > 255 {
+		up.FileName = up.FileName[:255]
+	}
+	j := &cairn.AwardJob{OrgID: orgID, AchievementID: up.AchievementID, FileName: up.FileName,
+		IdempotencyKey: up.IdempotencyKey, CreatedBy: up.CreatedBy}
+	prev, err := s.store.CreateAwardJob(ctx, j)
+	if err != nil {
+		return nil, false, err
+	}
+	if prev != nil {
+		return prev, true, nil
+	}
+	queued := false
+	defer func() {
+		if !queued {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if derr := s.store.DeleteAwardJob(dctx, j.ID); derr != nil {
+				s.log.Warn("deleting an award job that was not queued", "job", j.ID, "err", derr)
+			}
+		}
+	}()
+	chunk := make([]*cairn.AwardJobRow, 0, chunkRows)
+	for i := range ins {
+		in := &ins[i]
+		r := &cairn.AwardJobRow{JobID: j.ID, Num: i + 2, State: cairn.RowFailed, Recipient: in.Recipient.Email + in.Recipient.DID}
+		if err := s.svc.ValidateAward(in); err != nil {
+			field := cairn.FieldOf(err)
+			r.Column, r.Reason = columnOf(field), strings.TrimPrefix(cairn.PublicMessage(err), field+": ")
+		} else if data, err := json.Marshal(rowInput{AwardInput: *in, Key: in.IdempotencyKey}); err != nil {
+			r.Reason = "the award cannot be encoded"
+		} else {
+			r.State, r.Input = cairn.RowPending, data
+			r.DedupeKey = "r:" + in.AchievementID + "\x00" + strings.ToLower(in.Recipient.Email) + in.Recipient.DID
+		}
+		chunk = append(chunk, r)
+		if len(chunk) == chunkRows || i == len(ins)-1 {
+			if err := s.store.AddAwardJobRows(ctx, j.ID, chunk); err != nil {
+				return nil, false, err
+			}
+			chunk = chunk[:0]
+		}
+	}
+	job, err := s.store.QueueAwardJob(ctx, j.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	queued = true
+	s.Wake()
+	return job, false, nil
+}
+
+// rowInput is the stored input of a row: the award and, for a row of
+// CreateFromAwards, the idempotency key it is issued with (AwardInput
+// does not encode its own).
+type rowInput struct {
+	issuing.AwardInput
+	Key string `json:"_idempotencyKey,omitempty"`
+}

@@ -84,12 +84,16 @@ func (s *Service) Step(ctx context.Context) (int, error) {
 	ins := make([]issuing.AwardInput, 0, len(rows))
 	idx := make([]int, 0, len(rows))
 	for i, r := range rows {
-		var in issuing.AwardInput
-		if err := json.Unmarshal(r.Input, &in); err != nil {
+		var ri rowInput
+		if err := json.Unmarshal(r.Input, &ri); err != nil {
 			r.State, r.Column, r.Reason = cairn.RowFailed, "", "the stored row cannot be read"
 			continue
 		}
-		in.IdempotencyKey = RowKey(job.ID, r.Num)
+		in := ri.AwardInput
+		in.IdempotencyKey = ri.Key // set by CreateFromAwards only
+		if in.IdempotencyKey == "" {
+			in.IdempotencyKey = RowKey(job.ID, r.Num)
+		}
 		ins = append(ins, in)
 		idx = append(idx, i)
 	}

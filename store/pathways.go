@@ -348,6 +348,71 @@ func (db *DB) PathwayAward(ctx context.Context, orgID, pathwayID, recipient stri
 	return &e, mapErr(rows.Err())
 }
 
+// PathwayAwardByID returns the record of a pathway award by the award's
+// ID, with its sources. Errors: NotFound (no pathway gave this award).
+func (db *DB) PathwayAwardByID(ctx context.Context, awardID string) (*pathway.Earned, error) {
+	var e pathway.Earned
+	err := db.read().prow(ctx, `SELECT award_id, org_id, pathway_id, version, recipient_identity, suspended_by_pathway, created_at, updated_at
+		FROM pathway_awards WHERE award_id = ?`, awardID).Scan(
+		&e.AwardID, &e.OrgID, &e.PathwayID, &e.Version, &e.Recipient, &e.SuspendedByPathway, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+	if err != nil {
+		return nil, orNotFound(err, "pathway award")
+	}
+	if e.Sources, err = db.pathwaySources(ctx, e.AwardID); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// LearnerPathwayAwards returns the records of every pathway award of the
+// organization to recipient, with their sources, oldest first.
+func (db *DB) LearnerPathwayAwards(ctx context.Context, orgID, recipient string) ([]*pathway.Earned, error) {
+	// Through the awards' (org, recipient) index.
+	rows, err := db.read().pquery(ctx, `SELECT pa.award_id, pa.org_id, pa.pathway_id, pa.version, pa.recipient_identity, pa.suspended_by_pathway,
+		pa.created_at, pa.updated_at FROM awards a JOIN pathway_awards pa ON pa.award_id = a.id
+		WHERE a.org_id = ? AND a.recipient_identity = ? ORDER BY pa.created_at, pa.award_id`, orgID, recipient)
+	if err != nil {
+		return nil, err
+	}
+	var out []*pathway.Earned
+	for rows.Next() {
+		var e pathway.Earned
+		if err := rows.Scan(&e.AwardID, &e.OrgID, &e.PathwayID, &e.Version, &e.Recipient, &e.SuspendedByPathway,
+			timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt}); err != nil {
+			rows.Close()
+			return nil, mapErr(err)
+		}
+		out = append(out, &e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	for _, e := range out {
+		if e.Sources, err = db.pathwaySources(ctx, e.AwardID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) pathwaySources(ctx context.Context, awardID string) ([]pathway.Source, error) {
+	rows, err := db.read().pquery(ctx, "SELECT kind, source_id FROM pathway_award_sources WHERE award_id = ? ORDER BY kind, source_id", awardID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pathway.Source
+	for rows.Next() {
+		var s pathway.Source
+		if err := rows.Scan(&s.Kind, &s.ID); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, s)
+	}
+	return out, mapErr(rows.Err())
+}
+
 // RecordPathwayAward records that a pathway gave award e.AwardID, with its
 // sources, and sets CreatedAt and UpdatedAt. Recording the same award
 // again changes nothing. Errors: Invalid, Conflict (the pathway gave the

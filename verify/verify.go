@@ -356,13 +356,16 @@ func (r *run) verifyCredential(ctx context.Context, rep *Report, cred map[string
 	if _, ok := cred["proof"]; !ok {
 		rep.add(CheckProof, Failed, "proof: missing; the credential is not signed")
 	} else {
-		res, err := proof.VerifyDI(ctx, cred, r.resolver)
-		r.addDI(rep, res, err)
+		kf := newKeyForms(r.resolver, proof.IssuerID(cred))
+		res, err := proof.VerifyDI(ctx, cred, kf)
+		r.addDI(rep, res, err, kf)
 	}
 	r.rest(ctx, rep, cred, depth)
 }
 
-func (r *run) addDI(rep *Report, res *proof.Result, err error) {
+// addDI reports the outcome of VerifyDI; kf, if not nil, is the resolver
+// it used, which says how each key was bound to the issuer.
+func (r *run) addDI(rep *Report, res *proof.Result, err error, kf *keyForms) {
 	if res == nil || len(res.Proofs) == 0 {
 		rep.add(CheckProof, outcomeOf(err), "%v", errText(err))
 		return
@@ -387,6 +390,14 @@ func (r *run) addDI(rep *Report, res *proof.Result, err error) {
 			// for the issuer.
 			proofReasons = append(proofReasons, label+" verified")
 			keyReasons = append(keyReasons, fmt.Sprintf("also signed by %s, not the issuer (%s, assertionMethod)", p.Controller, p.VerificationMethod))
+		case o == Verified && kf != nil:
+			proofReasons = append(proofReasons, label+" verified")
+			ko, reason, warning := kf.note(p.VerificationMethod, p.Controller)
+			keyOutcome = worst(keyOutcome, ko)
+			keyReasons = append(keyReasons, reason)
+			if warning != "" {
+				rep.warn("%s", warning)
+			}
 		case o == Verified:
 			proofReasons = append(proofReasons, label+" verified")
 			keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
@@ -807,7 +818,7 @@ func (r *run) verifyInputNoStatus(ctx context.Context, data []byte, depth int) *
 	rep.Credential = m
 	if _, ok := m["proof"]; ok {
 		res, err := proof.VerifyDI(ctx, m, r.resolver)
-		r.addDI(rep, res, err)
+		r.addDI(rep, res, err, nil)
 	}
 	return rep
 }

@@ -37,6 +37,7 @@ type CredentialPage struct {
 
 	ImageURL                        string
 	JSONURL, JWTURL, PNGURL, SVGURL string
+	CLRURL                          string // the CLR 2.0 record of a pathway award, or ""
 	LinkedInURL                     string
 	QRURL                           string // the QR code as an SVG file
 	Meta                            []MetaTag

@@ -346,6 +346,7 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 	if aw.CredentialJWT != "" {
 		pg.JWTURL = base + ".jwt"
 	}
+	pg.CLRURL = p.clrURL(ctx, aw)
 	pg.ImageURL = pg.SVGURL
 	if id := p.imageID(c); id != "" {
 		pg.ImageURL = p.path("/images/" + id)

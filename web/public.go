@@ -52,8 +52,10 @@ type Public struct {
 
 	pageStore  cairn.PageStore // nil: pages are kept in memory only
 	pathways   PathwayStore    // nil: the store's, if it is one
-	mem        *memPages       // rendered credential pages, the latest of each award
-	flight     flight          // pages being rendered, by award version
+	clr        CLRSource       // nil: no CLR downloads
+	clrs       *ttlCache[*issuing.CLR]
+	mem        *memPages // rendered credential pages, the latest of each award
+	flight     flight    // pages being rendered, by award version
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
@@ -105,6 +107,9 @@ type PublicOptions struct {
 	// pages' "counts toward" (default: the issuing service's store, if it
 	// is a PathwayStore).
 	Pathways PathwayStore
+	// CLR, if set, makes the CLR 2.0 records that pathway award pages
+	// offer (/credentials/{id}/clr.json).
+	CLR CLRSource
 	// SiteName names the site in link previews (default "Cairn").
 	SiteName string
 	// Now is the clock (default time.Now).
@@ -127,6 +132,8 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		ttl: opts.ReportTTL, siteName: opts.SiteName,
 		pageStore:  opts.Pages,
 		pathways:   opts.Pathways,
+		clr:        opts.CLR,
+		clrs:       newTTLCache[*issuing.CLR](maxCachedFiles),
 		mem:        newMemPages(maxCachedPages),
 		files:      newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
@@ -175,6 +182,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 func (p *Public) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /credentials/{id}", p.credential) // also {id}.json, .jwt, .png, .svg
 	mux.HandleFunc("GET /credentials/{id}/qr.svg", p.credentialQR)
+	mux.HandleFunc("GET /credentials/{id}/{file}", p.credentialCLR) // clr.json, clr.jwt
 	mux.HandleFunc("POST /credentials/{id}/verify", p.reverify)
 	mux.HandleFunc("GET /achievements/{id}", p.achievement)
 	mux.HandleFunc("GET /issuers/{id}", p.issuer)

@@ -16,7 +16,7 @@ func boot(t *testing.T, dir string) (*App, func()) {
 }
 
 // bootConfig runs an App with cfg until the returned function is called.
-func bootConfig(t *testing.T, cfg Config) (*App, func()) {
+func bootConfig(t testing.TB, cfg Config) (*App, func()) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := New(context.Background(), cfg, log)

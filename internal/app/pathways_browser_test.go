@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/internal/testenv"
 )
 
@@ -155,8 +157,10 @@ func TestBrowserPathwayMap(t *testing.T) {
 
 // TestBrowserAdminPathway: staff log in, build a pathway "any 2 of 3" by
 // picking badges and the rule type (a bad rule first: 422 shown on the
-// form), see who qualifies today, issue to them in one step, and see the
-// completion counts (CAIRN_SCREENSHOTS=DIR keeps the screenshots).
+// form), see who qualifies today, issue to them in one step (an award job,
+// whose awards the pathway records), see the completion counts, and edit
+// it (a new version, the form filled in from the current one)
+// (CAIRN_SCREENSHOTS=DIR keeps the screenshots).
 func TestBrowserAdminPathway(t *testing.T) {
 	ctx := testenv.Browser(t, 90*time.Second)
 	a, stop := boot(t, t.TempDir())
@@ -217,23 +221,111 @@ func TestBrowserAdminPathway(t *testing.T) {
 		t.Errorf("who qualifies: %q", q)
 	}
 	shot("admin-pathway-preview.png")
+	loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pathwayID := loc[strings.LastIndexByte(loc, '/')+1:]
+	// "Issue to them": one award job of the two who qualify, followed on
+	// the job's page.
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#issue-all")),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
+		chromedp.WaitVisible(chromedp.CSS("#progress")),
 	); err != nil {
 		t.Fatal(err)
 	}
-	if got := text(".notice"); !strings.Contains(got, "2 awarded") {
-		t.Errorf("notice %q", got)
+	for deadline := time.Now().Add(30 * time.Second); text("#job-state") != "done"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job is %q after 30 s", text("#job-state"))
+		}
+	}
+	if got := text("#job-counts"); !strings.Contains(got, "2 issued") || !strings.Contains(got, "0 failed") || !strings.Contains(got, "of 2 rows") {
+		t.Errorf("job counts %q", got)
+	}
+	if got := text("h1"); !strings.Contains(got, "Data Analyst") || !strings.Contains(got, "the 2 who qualify") {
+		t.Errorf("job title %q", got)
+	}
+	shot("admin-pathway-job.png")
+	// The pathway records what the job issued (through the outbox): the
+	// completion counts, and each award with its sources.
+	ctxb := context.Background()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c, err := a.db.PathwayCompletions(ctxb, fr.OrgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c[pathwayID][cairn.StateActive] == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("completions after the job: %v", c[pathwayID])
+		}
+	}
+	if e, err := a.db.PathwayAward(ctxb, fr.OrgID, pathwayID, "ben@example.org"); err != nil || len(e.Sources) != 2 {
+		t.Errorf("ben's pathway award: %+v %v", e, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/admin/pathways/"+pathwayID),
+		chromedp.WaitVisible(chromedp.CSS("#completions")),
+	); err != nil {
+		t.Fatal(err)
 	}
 	if got := text("#completions"); !strings.Contains(got, "2\ncompleted") && !strings.Contains(got, "2 completed") && !strings.Contains(got, "2completed") {
 		t.Errorf("completions %q", got)
 	}
+	if got := text("#qualifying"); strings.Contains(got, "not yet awarded") || strings.Contains(got, "Issue to") {
+		t.Errorf("after the job, someone is still to be issued: %q", got)
+	}
 	shot("admin-pathway-issued.png")
+
+	// Edit: the builder comes back filled in; at least 3 makes version 2,
+	// for which only cat qualifies; ben keeps what he earned.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#edit")),
+		chromedp.WaitVisible(chromedp.CSS("#pathway-form")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	checked, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`[document.querySelector("input[name=kind]:checked").value, document.getElementById("count").value, document.querySelectorAll("input[name=picked]:checked").length, document.getElementById("name").value].join("/")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked != "atLeast/2/3/Data Analyst" {
+		t.Errorf("the edit form shows %q, want atLeast/2/3/Data Analyst", checked)
+	}
+	if got := text("#version-note"); !strings.Contains(got, "version 2") {
+		t.Errorf("version note %q", got)
+	}
+	shot("admin-pathway-edit.png")
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#count"), "3"),
+		chromedp.Click(chromedp.CSS("#pathway-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(".notice"); !strings.Contains(got, "Saved as version 2") {
+		t.Errorf("notice %q", got)
+	}
+	if got := text("main"); !strings.Contains(got, "version 2") {
+		t.Errorf("the pathway page does not say version 2")
+	}
+	q = text("#qualifying")
+	if !strings.Contains(q, "cat@example.org") || strings.Contains(q, "ben@example.org") {
+		t.Errorf("who qualifies for version 2: %q", q)
+	}
+	shot("admin-pathway-v2.png")
+	if p, err := a.db.Pathway(ctxb, fr.OrgID, pathwayID); err != nil || p.Version != 2 || p.Rule.AtLeast != 3 {
+		t.Errorf("after the edit: %+v %v", p, err)
+	}
+	if e, err := a.db.PathwayAward(ctxb, fr.OrgID, pathwayID, "ben@example.org"); err != nil || e.Version != 1 {
+		t.Errorf("ben's award after the edit: %+v %v", e, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/pathways"), chromedp.WaitVisible(chromedp.CSS("#pathways"))); err != nil {
 		t.Fatal(err)
 	}
-	if got := text("#pathways"); !strings.Contains(got, "Data Analyst") || !strings.Contains(got, "2 active") {
+	if got := text("#pathways"); !strings.Contains(got, "Data Analyst") || !strings.Contains(got, "2 active") || !strings.Contains(got, "v2") {
 		t.Errorf("the list: %q", got)
 	}
 	shot("admin-pathways.png")

@@ -135,6 +135,20 @@ func testPathways(t *testing.T, db *store.DB) {
 		t.Errorf("PathwayAward = %+v", ge)
 	}
 	wantKind(t, "PathwayAward of another organization", second(db.PathwayAward(ctx, other.org.ID, inner.ID, "ada@example.org")), cairn.NotFound)
+	gb, err := db.PathwayAwardByID(ctx, pa.ID)
+	must(t, "PathwayAwardByID", err)
+	if gb.PathwayID != inner.ID || gb.Recipient != "ada@example.org" || len(gb.Sources) != 1 || gb.Sources[0].ID != "r1" {
+		t.Errorf("PathwayAwardByID = %+v", gb)
+	}
+	wantKind(t, "PathwayAwardByID of an award no pathway gave", second(db.PathwayAwardByID(ctx, a.ID)), cairn.NotFound)
+	le, err := db.LearnerPathwayAwards(ctx, tn.org.ID, "ada@example.org")
+	must(t, "LearnerPathwayAwards", err)
+	if len(le) != 1 || le[0].AwardID != pa.ID || len(le[0].Sources) != 1 {
+		t.Errorf("LearnerPathwayAwards = %+v", le)
+	}
+	if le, _ := db.LearnerPathwayAwards(ctx, other.org.ID, "ada@example.org"); len(le) != 0 {
+		t.Errorf("LearnerPathwayAwards of another organization = %+v", le)
+	}
 	counts, err := db.PathwayCompletions(ctx, tn.org.ID)
 	must(t, "PathwayCompletions", err)
 	if counts[inner.ID][cairn.StateActive] != 1 {
