@@ -68,6 +68,19 @@ func (r Role) Valid() bool {
 	return false
 }
 
+// Rank orders the roles by power: owner 3, issuer 2, viewer 1, else 0.
+func (r Role) Rank() int {
+	switch r {
+	case RoleOwner:
+		return 3
+	case RoleIssuer:
+		return 2
+	case RoleViewer:
+		return 1
+	}
+	return 0
+}
+
 // Action is something a Role may or may not be allowed to do.
 type Action string
 
@@ -121,6 +134,9 @@ type Session struct {
 	CSRFToken string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// LastSeenAt is when the session was last recorded as used (its
+	// creation until then); the staff pages end a session idle too long.
+	LastSeenAt time.Time
 }
 
 // APIKey lets a program act in one organization with a role. The key is

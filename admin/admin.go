@@ -51,6 +51,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/web"
 	"github.com/cairn-badges/cairn/webhooks"
 )
@@ -69,6 +70,8 @@ type Handler struct {
 	webhooks   *webhooks.Service // nil: no webhooks page
 	pathways   *issuing.Pathways // nil: no pathway pages
 	jobs       *jobs.Service     // nil: no bulk issue pages
+	team       *team.Service     // nil: no team pages, no password reset, no idle timeout
+	idle       time.Duration
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -93,7 +96,16 @@ type Options struct {
 	Pathways *issuing.Pathways
 	// Jobs, if set, adds the Bulk issue pages (award jobs).
 	Jobs *jobs.Service
+	// Team, if set, adds the Team pages (invitations, roles), password
+	// resets by email, and ends sessions idle for IdleTimeout.
+	Team *team.Service
+	// IdleTimeout ends a session not used for this long (default
+	// DefaultIdleTimeout; needs Team, which records each session's use).
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout ends a staff session unused for two hours.
+const DefaultIdleTimeout = 2 * time.Hour
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
 // otherwise: a working day, since idle sessions cannot be ended earlier.
@@ -102,7 +114,11 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs}
+		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs,
+		team: opts.Team, idle: opts.IdleTimeout}
+	if h.idle <= 0 {
+		h.idle = DefaultIdleTimeout
+	}
 	if st, ok := svc.Store().(mail.Store); ok && h.mail == nil {
 		h.mail = &mail.Mailer{Store: st, BaseURL: svc.BaseURL(), Log: opts.Log}
 	}
@@ -201,6 +217,19 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/pathways/{id}/edit", h.page(cairn.ActionManageAchievements, h.pathwayUpdate))
 	mux.Handle("POST /admin/pathways/{id}/issue", h.page(cairn.ActionIssue, h.pathwayIssue))
 
+	if h.team != nil {
+		mux.Handle("GET /admin/team", h.page(cairn.ActionRead, h.teamShow))
+		mux.Handle("POST /admin/team/invitations", h.page(cairn.ActionManageMembers, h.teamInvite))
+		mux.Handle("POST /admin/team/invitations/{id}/withdraw", h.page(cairn.ActionManageMembers, h.teamWithdraw))
+		mux.Handle("POST /admin/team/members/{id}/role", h.page(cairn.ActionManageMembers, h.teamRole))
+		mux.Handle("POST /admin/team/members/{id}/remove", h.page(cairn.ActionManageMembers, h.teamRemove))
+		mux.HandleFunc("GET /invite/{token}", h.inviteForm)
+		mux.HandleFunc("POST /invite/{token}", h.inviteAccept)
+		mux.HandleFunc("GET /password-reset", h.resetRequestForm)
+		mux.HandleFunc("POST /password-reset", h.resetRequest)
+		mux.HandleFunc("GET /password-reset/{token}", h.resetForm)
+		mux.HandleFunc("POST /password-reset/{token}", h.resetPost)
+	}
 	mux.Handle("GET /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeys))
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))
 	mux.Handle("POST /admin/api-keys/{id}/revoke", h.page(cairn.ActionManageAPIKeys, h.apiKeyRevoke))
@@ -331,12 +360,14 @@ type view struct {
 	// Script allows the page its script file (the job page's progress),
 	// the only page that has one.
 	Script bool
+	// Team: the server has the Team pages.
+	Team bool
 }
 
 // render writes a page. It renders into a buffer first, so a template
 // error is a clean 500, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	v.Base = h.basePath
+	v.Base, v.Team = h.basePath, h.team != nil
 	if v.Actor != nil {
 		v.CSRF = v.Actor.session.CSRFToken
 	}

@@ -53,5 +53,12 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *actor) {
 			return
 		}
 	}
-	h.render(w, r, http.StatusOK, "dashboard.html", view{Title: a.Org.Name, Actor: a, Nav: "dashboard", Data: p})
+	notice := ""
+	switch {
+	case r.URL.Query().Has("welcome"):
+		notice = "Welcome to " + a.Org.Name + ". Your role is " + string(a.Role) + "."
+	case r.URL.Query().Get("done") == "password":
+		notice = "Your new password is set. Every other browser logged in to your account was logged out."
+	}
+	h.render(w, r, http.StatusOK, "dashboard.html", view{Title: a.Org.Name, Actor: a, Nav: "dashboard", Notice: notice, Data: p})
 }

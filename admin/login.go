@@ -23,6 +23,7 @@ type loginPage struct {
 	Errors fieldErrors
 	Error  string // not about one field
 	Out    bool   // just logged out
+	Reset  bool   // password resets are offered
 }
 
 // loginCookie carries the login form's CSRF token (double submit): there
@@ -66,7 +67,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := loginPage{Next: h.safeNext(r.URL.Query().Get("next")), Token: h.loginToken(w, r), Out: r.URL.Query().Has("out")}
+	p := loginPage{Next: h.safeNext(r.URL.Query().Get("next")), Token: h.loginToken(w, r), Out: r.URL.Query().Has("out"), Reset: h.team != nil}
 	h.render(w, r, http.StatusOK, "login.html", view{Title: "Log in", Data: p})
 }
 
@@ -81,7 +82,7 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	p := loginPage{Token: h.loginToken(w, r)}
+	p := loginPage{Token: h.loginToken(w, r), Reset: h.team != nil}
 	show := func(status int) {
 		h.render(w, r, status, "login.html", view{Title: "Log in", Data: p})
 	}
@@ -151,7 +152,20 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.limiter.Reset(email, addr)
 
-	// A new session at every login; the one the browser had ends.
+	if err := h.startSession(w, r, acct); err != nil {
+		h.log.ErrorContext(ctx, "admin: creating a session", "err", err)
+		p.Error = "Could not log you in because of a problem on our side. Try again later."
+		show(http.StatusServiceUnavailable)
+		return
+	}
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+}
+
+// startSession logs the browser in as acct: a new session at every login
+// (the one the browser had ends), its cookie set, the login cookie
+// cleared.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, acct *cairn.Account) error {
+	ctx := r.Context()
 	if old, err := h.cookies.SessionHash(r); err == nil {
 		if s, err := h.store.SessionByTokenHash(ctx, old.String()); err == nil {
 			_ = h.store.DeleteSession(ctx, s.ID)
@@ -162,15 +176,28 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	s := &cairn.Session{TokenHash: api.SessionTokenHash(token), AccountID: acct.ID, CSRFToken: as.CSRF,
 		ExpiresAt: now.Add(h.sessionTTL)}
 	if err := h.store.CreateSession(ctx, s); err != nil {
-		h.log.ErrorContext(ctx, "admin: creating a session", "err", err)
-		p.Error = "Could not log you in because of a problem on our side. Try again later."
-		show(http.StatusServiceUnavailable)
-		return
+		return err
 	}
 	h.cookies.Set(w, token, as)
 	http.SetCookie(w, &http.Cookie{Name: h.loginCookie(), Value: "", Path: "/", MaxAge: -1,
 		Secure: h.cookies.Secure(), HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+	return nil
+}
+
+// checkPublicForm checks a form posted without a session (login, invitation,
+// password reset) against the login cookie's token (double submit).
+func (h *Handler) checkPublicForm(r *http.Request) string {
+	c, err := r.Cookie(h.loginCookie())
+	if err != nil {
+		return "The form had expired. Reload the page and try again."
+	}
+	if err := auth.CheckCSRF(r, &auth.Session{CSRF: c.Value}); err != nil {
+		if isMaxBytes(err) {
+			return "The form is too large."
+		}
+		return "The form was refused: it did not come from this site's page. Reload the page and try again."
+	}
+	return ""
 }
 
 // logout ends the session.

@@ -125,6 +125,14 @@ func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (*actor, error) 
 	if !h.now().Before(s.ExpiresAt) {
 		return nil, errLogin
 	}
+	if h.team != nil {
+		// Idle too long: the session ends (the next login starts another).
+		if h.now().Sub(s.LastSeenAt) >= h.idle {
+			_ = h.store.DeleteSession(ctx, s.ID)
+			return nil, errLogin
+		}
+		h.team.Touch(ctx, s)
+	}
 	acct, err := h.store.Account(ctx, s.AccountID)
 	if cairn.KindOf(err) == cairn.NotFound {
 		return nil, errLogin

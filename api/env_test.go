@@ -21,6 +21,7 @@ import (
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/webhooks"
@@ -54,7 +55,7 @@ func newEnv(t testing.TB) *env {
 	db.AwardMessages = wh.AwardMessages
 	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
 	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
-		Wallet: wallet.New(db, testBase, wallet.Options{Log: log})}
+		Wallet: wallet.New(db, testBase, wallet.Options{Log: log}), Team: team.New(db, testBase, team.Options{Log: log})}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}
@@ -184,6 +185,7 @@ type fixture struct {
 	pathwayID     string // a pathway to a second achievement, requiring the first
 	recognitionID string
 	jobID         string // an award job (queued; the tests run no workers unless they say so)
+	invitationID  string // a pending invitation
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -236,6 +238,9 @@ func (e *env) makeFixture(o org) fixture {
 	var j struct{ ID string }
 	e.do("POST", "/api/v1/award-jobs?achievementId="+f.achievementID, o.key, rawBody{"text/csv", []byte("email\njob@example.com\n")}).must(e.t, 202, &j)
 	f.jobID = j.ID
+	var inv struct{ ID string }
+	e.do("POST", "/api/v1/invitations", o.key, map[string]any{"email": "invited." + o.slug + "@example.org", "role": "viewer"}).must(e.t, 201, &inv)
+	f.invitationID = inv.ID
 	return f
 }
 

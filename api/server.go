@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/webhooks"
@@ -54,6 +55,9 @@ type Server struct {
 	// Wallet serves the learner API (/api/v1/learner/…); without it those
 	// routes answer 503.
 	Wallet *wallet.Service
+	// Team manages members and invitations (/api/v1/members,
+	// /api/v1/invitations); without it those routes answer 503.
+	Team *team.Service
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -145,6 +149,12 @@ func (s *Server) routes() []route {
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},
 		{"DELETE", "/api-keys/{id}", cairn.ActionManageAPIKeys, 0, s.revokeAPIKey},
 
+		{"GET", "/members", cairn.ActionRead, 0, s.needTeam(s.listMembers)},
+		{"PATCH", "/members/{id}", cairn.ActionManageMembers, 0, s.needTeam(s.patchMember)},
+		{"DELETE", "/members/{id}", cairn.ActionManageMembers, 0, s.needTeam(s.deleteMember)},
+		{"GET", "/invitations", cairn.ActionManageMembers, 0, s.needTeam(s.listInvitations)},
+		{"POST", "/invitations", cairn.ActionManageMembers, 0, s.needTeam(s.createInvitation)},
+		{"DELETE", "/invitations/{id}", cairn.ActionManageMembers, 0, s.needTeam(s.deleteInvitation)},
 		{"GET", "/webhooks", cairn.ActionManageWebhooks, 0, s.listWebhooks},
 		{"POST", "/webhooks", cairn.ActionManageWebhooks, 0, s.createWebhook},
 		{"GET", "/webhooks/{id}", cairn.ActionManageWebhooks, 0, s.getWebhook},

@@ -32,6 +32,13 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/verify":      {path: "/api/v1/verify", body: `{"not":"a credential"}`, code: 422},
 		"GET /api/v1/me":           {path: "/api/v1/me"},
 
+		"GET /api/v1/members":             {path: "/api/v1/members"},
+		"PATCH /api/v1/members/{id}":      {path: "/api/v1/members/" + a.org.ownerID, body: map[string]any{"role": "viewer"}, code: 404},
+		"DELETE /api/v1/members/{id}":     {path: "/api/v1/members/" + a.org.ownerID, code: 404},
+		"GET /api/v1/invitations":         {path: "/api/v1/invitations"},
+		"POST /api/v1/invitations":        {path: "/api/v1/invitations", body: map[string]any{"email": "newcomer@example.org", "role": "viewer"}},
+		"DELETE /api/v1/invitations/{id}": {path: "/api/v1/invitations/" + a.invitationID, code: 404},
+
 		"GET /api/v1/issuers":                   {path: "/api/v1/issuers"},
 		"POST /api/v1/issuers":                  {path: "/api/v1/issuers", body: map[string]any{"name": "Mine", "imageId": a.imageID}, code: 422, field: "imageId"},
 		"GET /api/v1/issuers/{id}":              {path: "/api/v1/issuers/" + a.issuerID, code: 404},

@@ -266,9 +266,14 @@ func (db *DB) CreateSession(ctx context.Context, s *cairn.Session) error {
 			s.ID = newID()
 		}
 		s.CreatedAt = db.now()
+		s.LastSeenAt = s.CreatedAt
 		s.ExpiresAt = norm(s.ExpiresAt)
-		_, err := x.exec(ctx, `INSERT INTO sessions (id, token_hash, account_id, csrf_token, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.TokenHash, s.AccountID, s.CSRFToken, s.CreatedAt, s.ExpiresAt)
+		if _, err := x.exec(ctx, `INSERT INTO sessions (id, token_hash, account_id, csrf_token, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.TokenHash, s.AccountID, s.CSRFToken, s.CreatedAt, s.ExpiresAt); err != nil {
+			return err
+		}
+		// A login is a use of the account (see TouchSession).
+		_, err := x.exec(ctx, "UPDATE accounts SET last_seen_at = ? WHERE id = ?", s.CreatedAt, s.AccountID)
 		return err
 	})
 }
@@ -276,9 +281,9 @@ func (db *DB) CreateSession(ctx context.Context, s *cairn.Session) error {
 // SessionByTokenHash implements cairn.SessionStore.
 func (db *DB) SessionByTokenHash(ctx context.Context, tokenHash string) (*cairn.Session, error) {
 	var s cairn.Session
-	err := db.read().row(ctx, `SELECT id, token_hash, account_id, csrf_token, created_at, expires_at
+	err := db.read().row(ctx, `SELECT id, token_hash, account_id, csrf_token, created_at, expires_at, COALESCE(last_seen_at, created_at)
 		FROM sessions WHERE token_hash = ? AND expires_at > ?`, tokenHash, db.now()).
-		Scan(&s.ID, &s.TokenHash, &s.AccountID, &s.CSRFToken, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
+		Scan(&s.ID, &s.TokenHash, &s.AccountID, &s.CSRFToken, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt}, timeCol{&s.LastSeenAt})
 	if err != nil {
 		return nil, orNotFound(err, "session")
 	}

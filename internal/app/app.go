@@ -35,6 +35,7 @@ import (
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/throttle"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/wallet"
@@ -77,6 +78,9 @@ type Config struct {
 	// may take rendering pages ahead of their views
 	// (CAIRN_PRERENDER_SHARE; default 0.5, 1 for a whole core).
 	PrerenderShare float64
+	// SessionIdle ends a staff session unused for this long
+	// (CAIRN_SESSION_IDLE, e.g. 30m; default 2h).
+	SessionIdle time.Duration
 	// SMTPURL turns mail to learners on (CAIRN_SMTP_URL or
 	// CAIRN_SMTP_URL_FILE): smtp://user:password@host:587?tls=starttls,
 	// smtps://…:465 or smtp://host:25?tls=none; see mail.ParseURL.
@@ -181,6 +185,7 @@ func ConfigFromEnv() Config {
 	c.parse("CAIRN_JOB_WORKERS", func(v string) (err error) { c.Jobs.Workers, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_JOB_BATCH", func(v string) (err error) { c.Jobs.BatchSize, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_JOB_LEASE", func(v string) (err error) { c.Jobs.Lease, err = time.ParseDuration(v); return })
+	c.parse("CAIRN_SESSION_IDLE", func(v string) (err error) { c.SessionIdle, err = time.ParseDuration(v); return })
 	c.parse("CAIRN_PRERENDER_SHARE", func(v string) (err error) {
 		if c.PrerenderShare, err = strconv.ParseFloat(v, 64); err == nil && (c.PrerenderShare <= 0 || c.PrerenderShare > 1) {
 			err = fmt.Errorf("x: %w", errors.New("want a number above 0, at most 1"))
@@ -262,6 +267,7 @@ type App struct {
 	webhooks *webhooks.Service
 	// wallet keeps learners' accounts and the awards they claim.
 	wallet *wallet.Service
+	team   *team.Service
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -346,6 +352,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 		a.registerEffect(a.mail.Consumer(), a.mail.AwardMessages)
 		log.Info("mail to learners is on", "smtp", a.mail.Config.String())
+	}
+	a.team = team.New(a.db, a.cfg.BaseURL, team.Options{Mail: a.mail.Config, Log: log})
+	if a.mail.Config != nil {
+		a.registerEffect(a.team.Consumer(), nil)
 	}
 	a.wallet = wallet.New(a.db, a.cfg.BaseURL, wallet.Options{Mail: a.mail.Config, Log: log})
 	if a.mail.Config != nil {
@@ -563,7 +573,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Team: a.team}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
@@ -576,7 +586,8 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
-	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs}).Register(mux)
+	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs,
+		Team: a.team, IdleTimeout: a.cfg.SessionIdle}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()

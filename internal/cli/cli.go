@@ -72,6 +72,7 @@ func commands() []command {
 		{"learner", "a learner's wallet on a server: signup, login, verify-email, did-add, claim, credentials, delete", runLearner},
 		{"award-job", "issue awards from a CSV or XLSX file on a server (award-job --server URL --key KEY FILE)", runAwardJob},
 		{"log", "audit or monitor a transparency log (log audit, log monitor)", runLog},
+		{"admin", "operator commands on the database (admin reset-password EMAIL: a link to set a new password)", runAdmin},
 		{"mail-test", "send a test mail through CAIRN_SMTP_URL (mail-test --to ADDRESS)", runMailTest},
 		{"witness", "run a witness that cosigns Cairn logs' checkpoints", runWitness},
 	}
