@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/cairn-badges/cairn/i18n"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -56,6 +57,8 @@ type CredentialPage struct {
 	CheckedISO string // the same, RFC 3339 (the datetime of a <time>)
 	// ReverifyURL is where the "Check again" button posts.
 	ReverifyURL string
+	// L is the page's language (nil: English).
+	L *i18n.Printer
 }
 
 // PlainCheck is one finding of the verification in plain words.

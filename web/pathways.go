@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/cairn-badges/cairn/i18n"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -31,6 +32,7 @@ type PathwayLink struct {
 // PathwayPage is what the public pathway page shows: the goal (the
 // achievement the pathway awards) and the map of what leads to it.
 type PathwayPage struct {
+	L          *i18n.Printer // the page's language (nil: English)
 	Title, URL string
 	Meta       []MetaTag
 

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
+	"github.com/cairn-badges/cairn/i18n"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 	"hash/fnv"
@@ -37,7 +37,8 @@ type AchievementPage struct {
 	FieldOfStudy, Language  string
 	Version, HumanCode      string
 	Tags                    []string
-	ValidFor                string
+	ValidFor                int // months; 0 for no expiry
+	L                       *i18n.Printer
 	Pathways                []PathwayLink // the pathways it counts toward
 	Holders                 int           // credentials in force; -1 when unknown
 }
@@ -54,6 +55,7 @@ type IssuerPage struct {
 	DID, DIDURL                       string
 	Keys                              []KeyItem
 	Achievements                      []OfferedItem // what the issuer offers
+	L                                 *i18n.Printer
 }
 
 // OfferedItem is an achievement listed on its issuer's page.
@@ -170,9 +172,11 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 		Name: a.Name, Type: humanType(a.AchievementType), Description: a.Description,
 		Criteria: a.CriteriaNarrative, CriteriaURL: a.CriteriaURL,
 		IssuerName: is.Name, IssuerURL: p.path("/issuers/" + is.ID),
-		FieldOfStudy: a.FieldOfStudy, Language: languageName(a.InLanguage), Version: a.Version, Tags: a.Tags,
+		FieldOfStudy: a.FieldOfStudy, Version: a.Version, Tags: a.Tags,
 	}
-	pg.Title = fmt.Sprintf("%s, by %s", a.Name, is.Name)
+	pg.L = p.printer(w, r)
+	pg.Language = languageName(a.InLanguage, pg.L.Code())
+	pg.Title = pg.L.T("%s, by %s", a.Name, is.Name)
 	pg.Pathways = p.pathwaysOf(ctx, a.ID)
 	pg.Holders = p.holders(ctx, a.OrgID, a.ID)
 	for _, al := range a.Alignments {
@@ -182,7 +186,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 		s := rd.Name
 		switch {
 		case rd.RequiredValue != "":
-			s += " (required: " + rd.RequiredValue + ")"
+			s += " (" + pg.L.T("required: %s", rd.RequiredValue) + ")"
 		case len(rd.AllowedValue) > 0:
 			s += " (" + strings.Join(rd.AllowedValue, ", ") + ")"
 		}
@@ -191,9 +195,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 	if a.CreditsAvailable != nil {
 		pg.Credits = strconv.FormatFloat(*a.CreditsAvailable, 'f', -1, 64)
 	}
-	if a.ValidFor > 0 {
-		pg.ValidFor = fmt.Sprintf("%d months after it is awarded", a.ValidFor)
-	}
+	pg.ValidFor = a.ValidFor
 	imageAbs := ""
 	if a.ImageID != "" {
 		pg.ImageURL = template.URL(p.path("/images/" + a.ImageID))
@@ -244,7 +246,7 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 		Title: is.Name, URL: pageURL, JSONURL: p.path("/issuers/" + is.ID),
 		Name: is.Name, Description: is.Description, Website: is.URL, Email: is.Email,
 		Phone: is.Phone, Address: addressLines(is.Address),
-		DID: prof.ID, DIDURL: p.path("/issuers/" + is.ID + "/did.json"),
+		DID: prof.ID, DIDURL: p.path("/issuers/" + is.ID + "/did.json"), L: p.printer(w, r),
 	}
 	if is.LinkedInOrgID != "" {
 		pg.LinkedInURL = "https://www.linkedin.com/company/" + is.LinkedInOrgID
@@ -271,9 +273,9 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 		imageAbs = p.svc.ImageURL(is.ImageID)
 	}
 	for _, k := range ks {
-		item := KeyItem{Fragment: "#" + k.Fragment, Type: k.Type, Created: k.CreatedAt.UTC().Format("2 January 2006")}
+		item := KeyItem{Fragment: "#" + k.Fragment, Type: k.Type, Created: pg.L.Date(k.CreatedAt)}
 		if k.RetiredAt != nil {
-			item.Retired = k.RetiredAt.UTC().Format("2 January 2006")
+			item.Retired = pg.L.Date(*k.RetiredAt)
 		}
 		pg.Keys = append(pg.Keys, item)
 	}
@@ -321,9 +323,10 @@ func design(c *ob.OpenBadgeCredential) badgeimg.Design {
 	return designFor(a.ID, a.Name, firstNonEmpty(c.Issuer.Name, humanType(a.AchievementType)))
 }
 
-// languageName names a BCP 47 tag in English with its own name beside,
-// e.g. "Thai (ไทย)"; a tag it cannot read is shown as given.
-func languageName(tag string) string {
+// languageName names a BCP 47 tag in the reader's language (a tag) with
+// its own name beside, e.g. "Thai (ไทย)"; a tag it cannot read is shown
+// as given.
+func languageName(tag, reader string) string {
 	if tag == "" {
 		return ""
 	}
@@ -332,6 +335,11 @@ func languageName(tag string) string {
 		return tag
 	}
 	en := display.English.Tags().Name(t)
+	if rt, err := language.Parse(reader); err == nil {
+		if n := display.Tags(rt).Name(t); n != "" {
+			en = n
+		}
+	}
 	self := display.Self.Name(t)
 	switch {
 	case en == "":
@@ -340,4 +348,12 @@ func languageName(tag string) string {
 		return en
 	}
 	return en + " (" + self + ")"
+}
+
+// printer is the language of a page view (see i18n.Negotiate), the
+// choice of the switcher remembered; the page varies with it.
+func (p *Public) printer(w http.ResponseWriter, r *http.Request) *i18n.Printer {
+	i18n.Remember(w, r)
+	w.Header().Add("Vary", "Accept-Language, Cookie")
+	return i18n.For(i18n.Negotiate(r, ""))
 }
