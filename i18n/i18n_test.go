@@ -40,8 +40,8 @@ func verbs(s string) string {
 func TestNegotiate(t *testing.T) {
 	for _, tc := range []struct {
 		query, cookie, accept string
-		fallback            Lang
-		want                Lang
+		fallback              Lang
+		want                  Lang
 	}{
 		{"", "", "", "", English},
 		{"", "", "ko-KR,ko;q=0.9,en;q=0.5", "", Korean},
