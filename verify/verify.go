@@ -236,6 +236,10 @@ func (r *run) verifyValue(ctx context.Context, rep *Report, v any, depth int) {
 			r.verifyJWT(ctx, rep, tok, depth)
 			return
 		}
+		if hasType(x, "VerifiablePresentation") {
+			r.verifyPresentation(ctx, rep, x, depth)
+			return
+		}
 		r.verifyCredential(ctx, rep, x, "ldp_vc", depth)
 	default:
 		rep.add(CheckFormat, Failed, "input: expected a JSON object (credential) or a JWT, got %s", jsonKind(v))
