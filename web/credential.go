@@ -38,6 +38,8 @@ type CredentialPage struct {
 	ImageURL                        string
 	JSONURL, JWTURL, PNGURL, SVGURL string
 	LinkedInURL                     string
+	LinkedInShareURL                string // a post of the page in the LinkedIn feed
+	Embed                           string // HTML (image and link, no script) for CVs, sites and signatures
 	QRURL                           string // the QR code as an SVG file
 	Meta                            []MetaTag
 	CopyScript                      template.HTML // the copy-link script (allowed by the page's CSP)
