@@ -54,8 +54,11 @@ func newEnv(t testing.TB) *env {
 	wh := webhooks.New(db, kr, webhooks.Options{CredentialURL: svc.CredentialURL, ChangeType: svc.ChangeType, Log: log})
 	db.AwardMessages = wh.AwardMessages
 	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
+	wl := wallet.New(db, testBase, wallet.Options{Log: log})
+	pf := wallet.NewPortfolio(wl, db, kr, wallet.PortfolioOptions{
+		Verify: func(ctx context.Context, c []byte) string { return string(v.Verify(ctx, c).Result) }})
 	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
-		Wallet: wallet.New(db, testBase, wallet.Options{Log: log}), Team: team.New(db, testBase, team.Options{Log: log})}
+		Wallet: wl, Portfolio: pf, Team: team.New(db, testBase, team.Options{Log: log})}
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}

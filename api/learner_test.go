@@ -358,5 +358,9 @@ func learnerTenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/learner/claims":                {path: "/api/v1/learner/claims", body: map[string]any{"token": "x"}, code: 401},
 		"GET /api/v1/learner/credentials":            {path: "/api/v1/learner/credentials", code: 401},
 		"GET /api/v1/learner/credentials/{id}":       {path: "/api/v1/learner/credentials/" + a.awardID, code: 401},
+		"GET /api/v1/learner/profile":                {path: "/api/v1/learner/profile", code: 401},
+		"PUT /api/v1/learner/profile":                {path: "/api/v1/learner/profile", body: map[string]any{"handle": "ada"}, code: 401},
+		"PATCH /api/v1/learner/credentials/{id}":     {path: "/api/v1/learner/credentials/" + a.awardID, body: map[string]any{"public": true}, code: 401},
+		"GET /api/v1/learner/export":                 {path: "/api/v1/learner/export", code: 401},
 	}
 }

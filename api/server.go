@@ -58,6 +58,10 @@ type Server struct {
 	// Team manages members and invitations (/api/v1/members,
 	// /api/v1/invitations); without it those routes answer 503.
 	Team *team.Service
+	// Portfolio serves the learner's profile, per-credential visibility
+	// and export (/api/v1/learner/profile, …/export); without it those
+	// routes answer 503.
+	Portfolio *wallet.Portfolio
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -183,7 +187,7 @@ func (s *Server) allRoutes() []route {
 	for _, g := range []struct {
 		prefix string
 		routes []route
-	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
+	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.portfolioRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
 		for _, rt := range g.routes {
 			rt.path = g.prefix + rt.path
 			all = append(all, rt)

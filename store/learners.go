@@ -187,6 +187,9 @@ func deleteLearner(ctx context.Context, x q, id string) error {
 		"DELETE FROM learner_sessions WHERE learner_id = ?",
 		"DELETE FROM learner_emails WHERE learner_id = ?",
 		"DELETE FROM learner_dids WHERE learner_id = ?",
+		"DELETE FROM learner_profiles WHERE learner_id = ?",
+		"DELETE FROM learner_credential_visibility WHERE learner_id = ?",
+		"DELETE FROM learner_keys WHERE learner_id = ?",
 		"DELETE FROM learners WHERE id = ?",
 	} {
 		if _, err := x.exec(ctx, s, id); err != nil {

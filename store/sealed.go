@@ -9,13 +9,14 @@ import (
 // SealedKey is a secret sealed by the keyring, as the database holds it:
 // an issuer signing key (IssuerID and Fragment set), the transparency
 // log's key (LogName set) or a webhook endpoint's signing secret
-// (WebhookID set).
+// (WebhookID set), or the key a learner's wallet holds (LearnerID set).
 type SealedKey struct {
 	ID        string // the issuer key's id; "log" for the log key; the endpoint's id
 	IssuerID  string
 	Fragment  string
 	LogName   string
 	WebhookID string
+	LearnerID string
 	Sealed    []byte
 }
 
@@ -75,6 +76,25 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 		if err := rows.Err(); err != nil {
 			return mapErr(err)
 		}
+		rows, err = x.query(ctx, "SELECT learner_id, private_sealed FROM learner_keys ORDER BY learner_id"+x.d.forUpdate())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k SealedKey
+			if err := rows.Scan(&k.ID, bytesCol{&k.Sealed}); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			k.LearnerID = k.ID
+			all = append(all, &k)
+		}
+		if err := rows.Close(); err != nil {
+			return mapErr(err)
+		}
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
 		for _, k := range all {
 			if len(k.Sealed) == 0 {
 				continue // a public-only key: nothing sealed
@@ -91,6 +111,8 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 				_, err = x.exec(ctx, "UPDATE translog_key SET private_sealed = ? WHERE id = 1", sealed)
 			case k.WebhookID != "":
 				_, err = x.exec(ctx, "UPDATE webhook_endpoints SET secret_sealed = ? WHERE id = ?", sealed, k.WebhookID)
+			case k.LearnerID != "":
+				_, err = x.exec(ctx, "UPDATE learner_keys SET private_sealed = ? WHERE learner_id = ?", sealed, k.LearnerID)
 			default:
 				_, err = x.exec(ctx, "UPDATE issuer_keys SET private_sealed = ? WHERE id = ?", sealed, k.ID)
 			}

@@ -59,7 +59,9 @@ type Report struct {
 	Issuer  string   `json:"issuer,omitempty"`
 	Name    string   `json:"name,omitempty"`
 	Subject string   `json:"subject,omitempty"`
-	Checks  []Check  `json:"checks"`
+	// Holder is a presentation's holder (format ldp_vp).
+	Holder string  `json:"holder,omitempty"`
+	Checks []Check `json:"checks"`
 	// Warnings are facts worth knowing that do not change the result: a
 	// deviation from what OB 3.0 asks, an endorsement that did not verify.
 	Warnings []string `json:"warnings,omitempty"`
@@ -68,8 +70,8 @@ type Report struct {
 	// plain Verifiable Credential and not an Open Badge.
 	Notes []string `json:"notes,omitempty"`
 	// Inner holds the reports of the credentials a CLR carries
-	// (credentialSubject.verifiableCredential); they decide the
-	// inner-credentials check.
+	// (credentialSubject.verifiableCredential), or a presentation holds
+	// (verifiableCredential); they decide the inner-credentials check.
 	Inner []*Report `json:"inner,omitempty"`
 	// Endorsements holds the report of each embedded endorsement (of the
 	// credential, its issuer, its achievement and the achievement's

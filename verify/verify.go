@@ -192,7 +192,7 @@ func (r *run) verifyInput(ctx context.Context, input []byte, depth int) *Report 
 			return rep
 		}
 		if b.Version == bake.OB2 {
-			r.verifyOB2(rep, b.Payload, b.Kind == bake.URL)
+			r.verifyOB2(ctx, rep, b.Payload, b.Kind == bake.URL, nil)
 			return rep
 		}
 		trimmed = bytes.TrimSpace(b.Payload)
@@ -234,6 +234,10 @@ func (r *run) verifyValue(ctx context.Context, rep *Report, v any, depth int) {
 	case map[string]any:
 		if tok, ok := jwtOf(x); ok {
 			r.verifyJWT(ctx, rep, tok, depth)
+			return
+		}
+		if hasType(x, "VerifiablePresentation") {
+			r.verifyPresentation(ctx, rep, x, depth)
 			return
 		}
 		r.verifyCredential(ctx, rep, x, "ldp_vc", depth)
@@ -346,7 +350,7 @@ func (r *run) verifyCredential(ctx context.Context, rep *Report, cred map[string
 		return
 	}
 	if looksOB2(cred) {
-		r.verifyOB2(rep, nil, false)
+		r.verifyOB2(ctx, rep, nil, false, cred)
 		return
 	}
 	rep.add(CheckFormat, Verified, "%s", formatName(format, rep.Container, cred))
@@ -961,18 +965,6 @@ func (r *run) nestedAll(ctx context.Context, rep *Report, items []any, depth int
 		}
 	}
 	return outcome, len(items), bad
-}
-
-// verifyOB2 reports an Open Badges 2.0 assertion: Cairn reads and unbakes
-// them, but does not verify them yet, so the result is indeterminate.
-func (r *run) verifyOB2(rep *Report, payload []byte, hosted bool) {
-	rep.Format = "ob2"
-	if hosted {
-		rep.add(CheckFormat, Verified, "Open Badges 2.0 hosted assertion at %s", strings.TrimSpace(string(payload)))
-	} else {
-		rep.add(CheckFormat, Verified, "Open Badges 2.0 assertion")
-	}
-	rep.add(CheckProof, Indeterminate, "Open Badges 2.0 verification (hosted or signed) is not supported yet; use \"cairn unbake\" to read the assertion")
 }
 
 func looksOB2(cred map[string]any) bool {

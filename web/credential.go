@@ -40,6 +40,8 @@ type CredentialPage struct {
 	JSONURL, JWTURL, PNGURL, SVGURL string
 	CLRURL                          string // the CLR 2.0 record of a pathway award, or ""
 	LinkedInURL                     string
+	LinkedInShareURL                string // a post of the page in the LinkedIn feed
+	Embed                           string // HTML (image and link, no script) for CVs, sites and signatures
 	QRURL                           string // the QR code as an SVG file
 	Meta                            []MetaTag
 	CopyScript                      template.HTML // the copy-link script (allowed by the page's CSP)

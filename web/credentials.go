@@ -386,6 +386,8 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 			cert.ExpirationYear, cert.ExpirationMonth = aw.ValidUntil.Year(), int(aw.ValidUntil.Month())
 		}
 		pg.LinkedInURL = share.LinkedInAddToProfileURL(cert)
+		pg.LinkedInShareURL = share.LinkedInFeedShareURL(pageURL)
+		pg.Embed = share.Embed{URL: pageURL, ImageURL: pageURL + ".png", Name: pg.AchievementName, IssuerName: pg.IssuerName}.HTML()
 	}
 	// The QR code is its own (cached) image: drawing it was most of the cost
 	// of a page's first rendering.

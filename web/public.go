@@ -190,6 +190,7 @@ func (p *Public) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /status/{id}", p.statusList)
 	mux.HandleFunc("GET /images/{id}", p.image)
 	mux.HandleFunc("GET /pathways/{id}", p.pathway)
+	p.registerOB2(mux)
 	for _, prefix := range []string{"/credentials/", "/achievements/", "/issuers/", "/status/", "/images/", "/pathways/"} {
 		mux.HandleFunc("GET "+prefix, p.NotFound)
 	}

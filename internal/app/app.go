@@ -31,6 +31,7 @@ import (
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
+	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
@@ -268,6 +269,10 @@ type App struct {
 	// wallet keeps learners' accounts and the awards they claim.
 	wallet *wallet.Service
 	team   *team.Service
+	// portfolio publishes learners' portfolios and exports their wallets.
+	portfolio *wallet.Portfolio
+	// keyring seals private keys (issuers', learners', the log's).
+	keyring *keyring.Keyring
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -305,6 +310,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		unlock()
 		return nil, err
 	}
+	a.keyring = kr
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		dbURL = filepath.Join(cfg.DataDir, "cairn.db")
@@ -573,15 +579,16 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Team: a.team}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
+	a.portfolio = a.newPortfolio(v)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team}).Register(mux)
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
 	// credential page's .png serves it; the claim link it holds opens the
 	// wallet's claim page (/claim/{token}), which also offers the
 	// credential page.
 	a.mail.Badge = a.public.BakedPNG
-	webui.New(a.wallet, a.log).Register(mux)
+	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.

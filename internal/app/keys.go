@@ -10,6 +10,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/webhooks"
 )
 
@@ -64,6 +65,8 @@ func ResealKeys(ctx context.Context, db *store.DB, kr *keyring.Keyring) (int, er
 		switch {
 		case k.WebhookID != "":
 			aad, what = webhooks.SecretAAD(k.WebhookID), "the secret of webhook endpoint "+k.WebhookID
+		case k.LearnerID != "":
+			aad, what = wallet.LearnerKeyAAD(k.LearnerID), "the wallet key of learner "+k.LearnerID
 		case k.LogName == "":
 			aad, what = issuing.IssuerKeyAAD(k.IssuerID, k.Fragment), fmt.Sprintf("issuer %s key %s", k.IssuerID, k.Fragment)
 		}

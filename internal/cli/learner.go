@@ -23,7 +23,7 @@ import (
 // Passwords are read from the first line of standard input, never from
 // flags (they would show in the process list and shell history).
 func runLearner(e *env, args []string) error {
-	const subs = "signup, login, me, verify-email, did-add, claim, credentials or delete"
+	const subs = "signup, login, me, verify-email, did-add, claim, credentials, export or delete"
 	if len(args) == 0 {
 		return usagef("learner: want a subcommand: %s", subs)
 	}
@@ -31,7 +31,7 @@ func runLearner(e *env, args []string) error {
 	fs := newFlags(e, "learner "+sub, learnerSynopsis[sub])
 	server := fs.String("server", os.Getenv("CAIRN_SERVER"), "the Cairn server's base URL (default $CAIRN_SERVER)")
 	token := fs.String("token", os.Getenv("CAIRN_LEARNER_TOKEN"), "a learner API token from cairn learner login (default $CAIRN_LEARNER_TOKEN)")
-	var email, name, keyFile *string
+	var email, name, keyFile, outFile *string
 	switch sub {
 	case "signup":
 		email = fs.String("email", "", "your email address (required)")
@@ -40,6 +40,8 @@ func runLearner(e *env, args []string) error {
 		email = fs.String("email", "", "your email address (required)")
 	case "did-add":
 		keyFile = fs.String("key", "", "the Ed25519 or P-256 private key (JWK file, cairn keys new) of the did:key to prove (required)")
+	case "export":
+		outFile = fs.String("out", "", "the ZIP file to write (required)")
 	case "me", "verify-email", "claim", "credentials", "delete":
 	default:
 		return usagef("learner: unknown subcommand %q (want %s)", sub, subs)
@@ -184,6 +186,11 @@ func runLearner(e *env, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%.10s\t%s\t%s\n", cr.Name, cr.Issuer.Name, cr.AwardedDate, cr.State, cr.URL)
 		}
 		return tw.Flush()
+	case "export":
+		if err := wantArgs(0, "no arguments"); err != nil {
+			return err
+		}
+		return c.export(ctx, e, *outFile)
 	case "delete":
 		if err := wantArgs(0, "no arguments"); err != nil {
 			return err
@@ -202,6 +209,7 @@ func runLearner(e *env, args []string) error {
 }
 
 var learnerSynopsis = map[string]string{
+	"export":       "--server URL --token TOKEN --out FILE.zip",
 	"signup":       "--server URL --email ADDRESS --name NAME < password",
 	"login":        "--server URL --email ADDRESS < password  (prints a token)",
 	"me":           "--server URL --token TOKEN",

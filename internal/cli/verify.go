@@ -131,6 +131,9 @@ func printReport(e *env, r *verify.Report, indent string) {
 	if r.Issuer != "" {
 		fmt.Fprintf(e.stdout, "%s  issuer:  %s\n", indent, r.Issuer)
 	}
+	if r.Holder != "" {
+		fmt.Fprintf(e.stdout, "%s  holder:  %s\n", indent, r.Holder)
+	}
 	if r.ID != "" && r.ID != title {
 		fmt.Fprintf(e.stdout, "%s  id:      %s\n", indent, r.ID)
 	}

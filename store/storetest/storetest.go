@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Pathways", testPathways},
 		{"Learners", testLearners},
 		{"Team", testTeam},
+		{"LearnerProfiles", testLearnerProfiles},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

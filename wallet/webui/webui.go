@@ -34,6 +34,7 @@ import (
 // Handler serves the wallet pages. Create it with New.
 type Handler struct {
 	w        *wallet.Service
+	pf       *wallet.Portfolio // nil: no portfolio, sharing or export pages
 	secure   bool
 	basePath string
 	log      *slog.Logger
@@ -73,6 +74,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /wallet/delete", h.post(h.deleteAccount))
 	mux.HandleFunc("GET /claim/{token}", h.claimPage)
 	mux.Handle("POST /claim/{token}", h.post(h.claim))
+	h.registerPortfolio(mux)
 	mux.HandleFunc("/wallet/", h.notFound)
 }
 
