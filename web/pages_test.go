@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -308,5 +309,46 @@ func TestPageQueueBounded(t *testing.T) {
 	}
 	if body := get(t, e.mux, "/credentials/"+c.ID).Body.String(); !strings.Contains(body, "Verified: every check passed") || cv.count() != 1 {
 		t.Errorf("the dropped page did not render on its view (%d verifications)", cv.count())
+	}
+}
+
+// TestSharedHeaders: the header values served from shared slices come out
+// the same on every response, whatever a caller did to an earlier
+// response's header, and Vary names each header once.
+func TestSharedHeaders(t *testing.T) {
+	e := newEnv(t, testBase, PublicOptions{})
+	aw := e.award(t, e.ach, true, cairn.FormatDataIntegrity, cairn.FormatJWT)
+	for _, tc := range []struct{ path, accept, vary string }{
+		{"/credentials/" + aw.ID, "text/html", "Accept,Accept-Encoding"},
+		{"/credentials/" + aw.ID, typeVC, "Accept,Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".json", "", "Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".jwt", "", "Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".svg", "", "Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".png", "", ""},
+	} {
+		t.Run(tc.path+" "+tc.accept, func(t *testing.T) {
+			serve := func() http.Header {
+				r := httptest.NewRequest("GET", tc.path, nil)
+				r.Header.Set("Accept", tc.accept)
+				r.Header.Set("Accept-Encoding", "gzip")
+				w := httptest.NewRecorder()
+				e.mux.ServeHTTP(w, r)
+				if w.Code != 200 {
+					t.Fatalf("status %d", w.Code)
+				}
+				return w.Header()
+			}
+			first := serve()
+			want := first.Clone()
+			if got := strings.Join(first.Values("Vary"), ","); got != tc.vary {
+				t.Errorf("Vary %q, want %q", got, tc.vary)
+			}
+			for k := range first { // what a middleware might do after the handler
+				first.Add(k, "changed")
+			}
+			if got := serve(); !reflect.DeepEqual(got, want) {
+				t.Errorf("after changing an earlier response's header:\n got %v\nwant %v", got, want)
+			}
+		})
 	}
 }
