@@ -14,11 +14,12 @@
 //	       the issue phase ran, or on the spot when the worker is behind)
 //
 // With -gzip, read requests say Accept-Encoding: gzip (as browsers do; the
-// body is counted, not decompressed).
+// body is counted, not decompressed). With -wrk, the read phases run with
+// wrk (see wrk.go), which costs the machine much less CPU than Go's client.
 //
-// and prints one row per phase and concurrency: requests, throughput,
-// latency percentiles, errors by status and the CPU the server and the
-// generator used. The read phases cycle over the ids the issue phase made,
+// It prints one row per phase and concurrency: requests, throughput,
+// latency percentiles, the CPU the server and the generator used (in
+// cores, and the server's per request) and errors by status. The read phases cycle over the ids the issue phase made,
 // or, without it, the ids GET /api/v1/awards lists: json, vcld and page over
 // the first -hot of them (popular credentials, pages cached by the server),
 // cold over the others, once each. It refuses any address outside the loopback range.
@@ -56,6 +57,8 @@ type config struct {
 	serverPID              int
 	gzip                   bool
 	settle                 time.Duration
+	wrk                    string // the wrk binary for the read phases ("": Go clients)
+	wrkThreads             int
 }
 
 func main() {
@@ -79,6 +82,8 @@ func main() {
 	flag.IntVar(&cfg.hot, "hot", 200, "json, vcld and page cycle over the first this many ids only (0: all): popular credentials; cold reads the others once")
 	flag.DurationVar(&cfg.settle, "settle", 0, "pause after the issue phase (the server's page worker renders the new awards' pages meanwhile)")
 	flag.BoolVar(&cfg.gzip, "gzip", false, "read requests accept gzip (Accept-Encoding: gzip)")
+	flag.StringVar(&cfg.wrk, "wrk", "", "run the read phases with this wrk binary instead of Go clients (much cheaper on the machine's CPU)")
+	flag.IntVar(&cfg.wrkThreads, "wrk-threads", 1, "threads of wrk (each an event loop serving its share of the -c connections)")
 	flag.IntVar(&cfg.serverPID, "pid", 0, "the server's process id, to report the cores it and the generator use (Linux)")
 	flag.Parse()
 	cfg.formats = strings.Split(*formats, ",")
@@ -108,7 +113,7 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 	client := newClient(slices.Max(append(slices.Clone(cs), ics...)))
 	l := &loader{cfg: cfg, client: client, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if header && !jsonOutput {
-		fmt.Printf("%-6s %4s %8s %9s %8s %8s %8s %8s %5s %5s  %s\n", "phase", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv", "gen", "errors")
+		fmt.Printf("%-6s %4s %8s %9s %8s %8s %8s %8s %5s %5s %7s %4s  %s\n", "phase", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv", "gen", "srv µs", "by", "errors")
 	}
 	for _, p := range phases {
 		do, ok := l.phase(p)
@@ -133,7 +138,14 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 					return errors.New("cold: every id has been read; issue more awards")
 				}
 			}
-			res := l.measure(ctx, c, warmup, budget, do)
+			var res result
+			if l.cfg.wrk != "" && p != "issue" {
+				if res, err = l.wrkMeasure(ctx, p, c, warmup, budget); err != nil {
+					return err
+				}
+			} else {
+				res = l.measure(ctx, c, warmup, budget, do)
+			}
 			res.Phase = p
 			if jsonOutput {
 				b, _ := json.Marshal(res)
@@ -366,18 +378,25 @@ func (l *loader) listIDs(ctx context.Context) error {
 
 // result is one row of the table.
 type result struct {
-	Phase       string         `json:"phase"`
-	Concurrency int            `json:"concurrency"`
-	Requests    int            `json:"requests"`
-	Seconds     float64        `json:"seconds"`
-	PerSecond   float64        `json:"perSecond"`
-	P50         float64        `json:"p50ms"`
-	P95         float64        `json:"p95ms"`
-	P99         float64        `json:"p99ms"`
-	Max         float64        `json:"maxms"`
-	ServerCores float64        `json:"serverCores"` // CPU the server used, in cores
-	LoadCores   float64        `json:"loadCores"`   // CPU the generator used, in cores
-	Errors      map[string]int `json:"errors,omitempty"`
+	Phase       string  `json:"phase"`
+	Concurrency int     `json:"concurrency"`
+	Requests    int     `json:"requests"`
+	Seconds     float64 `json:"seconds"`
+	PerSecond   float64 `json:"perSecond"`
+	P50         float64 `json:"p50ms"`
+	P95         float64 `json:"p95ms"`
+	P99         float64 `json:"p99ms"`
+	Max         float64 `json:"maxms"`
+	ServerCores float64 `json:"serverCores"` // CPU the server used, in cores
+	LoadCores   float64 `json:"loadCores"`   // CPU the generator used, in cores
+	// ServerMicros is the server's CPU per request answered, in µs.
+	ServerMicros float64 `json:"serverMicrosPerRequest"`
+	// Generator is "go" or "wrk".
+	Generator string `json:"generator"`
+	// BytesPerRequest is the mean size of an answer, headers included
+	// (wrk only).
+	BytesPerRequest float64        `json:"bytesPerRequest,omitempty"`
+	Errors          map[string]int `json:"errors,omitempty"`
 }
 
 // measure runs c clients for the warm-up, then measures them for the
@@ -395,6 +414,10 @@ func (l *loader) measure(ctx context.Context, c int, warmup time.Duration, budge
 	samples, errs := l.clients(mctx, c, budget, do)
 	elapsed := time.Since(start).Seconds()
 	srv1, gen1 := cpuSeconds(l.cfg.serverPID), cpuSeconds(os.Getpid())
+	var perReq float64
+	if n := len(samples) + sum(errs); n > 0 {
+		perReq = (srv1 - srv0) / float64(n) * 1e6
+	}
 	slices.Sort(samples)
 	ms := func(q float64) float64 {
 		if len(samples) == 0 {
@@ -404,7 +427,15 @@ func (l *loader) measure(ctx context.Context, c int, warmup time.Duration, budge
 	}
 	return result{Concurrency: c, Requests: len(samples), Seconds: elapsed, PerSecond: float64(len(samples)) / elapsed,
 		P50: ms(.50), P95: ms(.95), P99: ms(.99), Max: ms(1), Errors: errs,
-		ServerCores: (srv1 - srv0) / elapsed, LoadCores: (gen1 - gen0) / elapsed}
+		ServerCores: (srv1 - srv0) / elapsed, LoadCores: (gen1 - gen0) / elapsed, ServerMicros: perReq, Generator: "go"}
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // cpuSeconds is the CPU time (user and system) process pid has used, from
@@ -481,6 +512,6 @@ func (r result) print() {
 	if len(e) == 0 {
 		e = []string{"0"}
 	}
-	fmt.Printf("%-6s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f  %s\n",
-		r.Phase, r.Concurrency, r.Requests, r.PerSecond, r.P50, r.P95, r.P99, r.Max, r.ServerCores, r.LoadCores, strings.Join(e, " "))
+	fmt.Printf("%-6s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f %7.1f %4s  %s\n",
+		r.Phase, r.Concurrency, r.Requests, r.PerSecond, r.P50, r.P95, r.P99, r.Max, r.ServerCores, r.LoadCores, r.ServerMicros, r.Generator, strings.Join(e, " "))
 }
