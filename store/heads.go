@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"sync"
 	"time"
 
@@ -65,7 +66,20 @@ func (c *headCache) put(a *cairn.Award, epoch uint64, now time.Time) {
 	if c.m == nil {
 		c.m = make(map[string]cachedHead)
 	}
-	if _, ok := c.m[a.ID]; !ok && len(c.m) >= maxCachedHeads {
+	old, ok := c.m[a.ID]
+	if ok {
+		// The same bytes as the head this one replaces: share them, so
+		// that callers comparing what they cached with the head find the
+		// same slice (a comparison the runtime answers without reading
+		// the bytes) rather than an equal copy, every second.
+		if bytes.Equal(old.a.CredentialJSON, a.CredentialJSON) {
+			a.CredentialJSON = old.a.CredentialJSON
+		}
+		if old.a.CredentialJWT == a.CredentialJWT {
+			a.CredentialJWT = old.a.CredentialJWT
+		}
+	}
+	if !ok && len(c.m) >= maxCachedHeads {
 		for k := range c.m {
 			if len(c.m) < maxCachedHeads*3/4 {
 				break

@@ -64,3 +64,24 @@ func TestHeadCacheBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadCacheSharesBytes: a head read again with the same credential
+// bytes carries the slice of the head it replaces (so that callers
+// comparing with what they cached find the very same bytes), and one with
+// other bytes carries its own.
+func TestHeadCacheSharesBytes(t *testing.T) {
+	var c headCache
+	now := time.Now()
+	first := &cairn.Award{ID: "a", CredentialJSON: []byte(`{"v":1}`), CredentialJWT: "jwt"}
+	c.put(first, c.begin(), now)
+	again := &cairn.Award{ID: "a", CredentialJSON: []byte(`{"v":1}`), CredentialJWT: "jwt"}
+	c.put(again, c.begin(), now.Add(headTTL))
+	if &again.CredentialJSON[0] != &first.CredentialJSON[0] {
+		t.Error("an unchanged head does not share the bytes of the one it replaced")
+	}
+	changed := &cairn.Award{ID: "a", CredentialJSON: []byte(`{"v":2}`), CredentialJWT: "jwt"}
+	c.put(changed, c.begin(), now.Add(2*headTTL))
+	if string(changed.CredentialJSON) != `{"v":2}` || string(c.get("a", now.Add(2*headTTL)).CredentialJSON) != `{"v":2}` {
+		t.Errorf("a changed head serves %s", c.get("a", now.Add(2*headTTL)).CredentialJSON)
+	}
+}

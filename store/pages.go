@@ -75,6 +75,18 @@ func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.Rendered
 	return &p, nil
 }
 
+// RenderedPageStamp implements cairn.PageStore.
+func (db *DB) RenderedPageStamp(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
+	var p cairn.RenderedPage
+	err := db.read().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result
+		FROM credential_pages WHERE award_id = ?`, awardID).
+		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, bytesCol{&p.CredentialSHA256}, timeCol{&p.CheckedAt}, &p.Result)
+	if err != nil {
+		return nil, orNotFound(err, "rendered page")
+	}
+	return &p, nil
+}
+
 // PutRenderedPages implements cairn.PageStore. A page of an older version
 // of the award, or of the same version checked earlier, does not replace
 // the stored one: renderings racing each other settle on the newest.

@@ -94,9 +94,10 @@ type renderedPage struct {
 	result            verify.Outcome
 	expires           time.Time // the credential's validUntil, if it was valid when checked: not served after
 	gz                []byte
-	etag              string       // of the HTML; gzipETag(etag) names the gzip encoding
-	rp                *repr        // as served
-	loaded            atomic.Int64 // when this process got it (UnixNano)
+	etag              string                      // of the HTML; gzipETag(etag) names the gzip encoding
+	rp                *repr                       // as served
+	loaded            atomic.Int64                // when this process got it (UnixNano)
+	shown             atomic.Pointer[cairn.Award] // the last head found to be of this page (shows)
 	persisted         atomic.Bool
 
 	htmlOnce sync.Once
@@ -153,8 +154,20 @@ func newRenderedPage(aw *cairn.Award, checkedAt time.Time, result verify.Outcome
 // and the same signed bytes (a credential changed behind the store's back,
 // without a new UpdatedAt, is not shown with the verification of what it
 // was).
+//
+// Heads are not modified once read (cairn.PageStore.PublicAwardHead), and
+// the store hands out the same one to the views of a second: the last head
+// pg was found to show is remembered, and answers without comparing the
+// bytes again.
 func (pg *renderedPage) shows(aw *cairn.Award) bool {
-	return pg.updatedAt.Equal(aw.UpdatedAt) && pg.credJWT == aw.CredentialJWT && bytes.Equal(pg.credJSON, aw.CredentialJSON)
+	if pg.shown.Load() == aw {
+		return true
+	}
+	if pg.updatedAt.Equal(aw.UpdatedAt) && pg.credJWT == aw.CredentialJWT && bytes.Equal(pg.credJSON, aw.CredentialJSON) {
+		pg.shown.Store(aw)
+		return true
+	}
+	return false
 }
 
 // credentialSHA256 digests what a page shows of an award's credential.
@@ -518,6 +531,16 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 		return p.refreshIfDue(ctx, aw, mem, now)
 	}
 	pg, err := p.flight.do(version(aw), func() (*renderedPage, error) {
+		if mem != nil && !mem.checkedAt.Before(notBefore) && !p.storedNewer(ctx, aw, mem) {
+			// The common case of a page held longer than storeRecheck:
+			// the store has nothing newer, which its stamp tells without
+			// reading the page.
+			mem.loaded.Store(now.UnixNano())
+			if !mem.persisted.Load() {
+				p.enqueue(aw.ID, false)
+			}
+			return mem, nil
+		}
 		if pg := p.stored(ctx, aw, now); pg != nil {
 			if mem != nil && !newer(pg, mem) {
 				// Nothing newer in the store: keep the one in memory, and
@@ -569,6 +592,23 @@ func (p *Public) memPage(aw *cairn.Award, now, notBefore time.Time) *renderedPag
 		p.enqueue(aw.ID, false)
 	}
 	return mem
+}
+
+// storedNewer reports whether the store may hold a page of aw's version
+// checked after mem (by another replica), reading only the stored page's
+// stamp; when it cannot tell, it says yes (and stored reads the page).
+func (p *Public) storedNewer(ctx context.Context, aw *cairn.Award, mem *renderedPage) bool {
+	if p.pageStore == nil {
+		return false
+	}
+	st, err := p.pageStore.RenderedPageStamp(ctx, aw.ID)
+	switch {
+	case cairn.KindOf(err) == cairn.NotFound:
+		return false
+	case err != nil:
+		return true
+	}
+	return st.AwardUpdatedAt.Equal(aw.UpdatedAt) && st.CheckedAt.After(mem.checkedAt) && bytes.Equal(st.CredentialSHA256, credentialSHA256(aw))
 }
 
 // stored returns the stored page of aw's version, or nil.

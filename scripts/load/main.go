@@ -58,6 +58,8 @@ type config struct {
 	gzip                   bool
 	settle                 time.Duration
 	wrk                    string // the wrk binary for the read phases ("": Go clients)
+	metrics                string // the server's /metrics URL (-wait-pages)
+	waitPages              bool
 	wrkThreads             int
 }
 
@@ -81,6 +83,8 @@ func main() {
 	flag.IntVar(&cfg.maxIDs, "ids", 20000, "at most this many credential ids to keep (listed when no issue phase runs)")
 	flag.IntVar(&cfg.hot, "hot", 200, "json, vcld and page cycle over the first this many ids only (0: all): popular credentials; cold reads the others once")
 	flag.DurationVar(&cfg.settle, "settle", 0, "pause after the issue phase (the server's page worker renders the new awards' pages meanwhile)")
+	flag.StringVar(&cfg.metrics, "metrics", "", "the server's /metrics URL (loopback), for -wait-pages")
+	flag.BoolVar(&cfg.waitPages, "wait-pages", false, "after the issue phase (and -settle), wait until the server's page worker has rendered every page queued (cairn_pages_queued 0 at -metrics), so that the read phases measure reads, not reads beside rendering")
 	flag.BoolVar(&cfg.gzip, "gzip", false, "read requests accept gzip (Accept-Encoding: gzip)")
 	flag.StringVar(&cfg.wrk, "wrk", "", "run the read phases with this wrk binary instead of Go clients (much cheaper on the machine's CPU)")
 	flag.IntVar(&cfg.wrkThreads, "wrk-threads", 1, "threads of wrk (each an event loop serving its share of the -c connections)")
@@ -164,8 +168,75 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 			case <-time.After(l.cfg.settle):
 			}
 		}
+		if p == "issue" && l.cfg.waitPages {
+			if err := l.waitPages(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// waitPages waits until the server's page worker has no page queued, and
+// says how long that took.
+func (l *loader) waitPages(ctx context.Context) error {
+	if l.cfg.metrics == "" {
+		return errors.New("-wait-pages needs -metrics")
+	}
+	if err := loopbackOnly(l.cfg.metrics); err != nil {
+		return err
+	}
+	start := time.Now()
+	for {
+		queued, rendered, err := l.pageMetrics(ctx)
+		if err != nil {
+			return err
+		}
+		if queued == 0 {
+			fmt.Printf("# page worker: nothing queued %.0f s after the issue phase (%.0f pages rendered ahead since the start)\n", time.Since(start).Seconds(), rendered)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped by -timeout with %.0f pages queued", queued)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// pageMetrics reads cairn_pages_queued and cairn_pages_prerendered_total.
+func (l *loader) pageMetrics(ctx context.Context) (queued, rendered float64, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.cfg.metrics, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("metrics: %s %v", resp.Status, err)
+	}
+	found := false
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, v, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		switch name {
+		case "cairn_pages_queued":
+			queued, found = f, true
+		case "cairn_pages_prerendered_total":
+			rendered = f
+		}
+	}
+	if !found {
+		return 0, 0, errors.New("metrics: no cairn_pages_queued")
+	}
+	return queued, rendered, nil
 }
 
 // loopbackOnly refuses a base URL whose host is not a loopback address.

@@ -40,6 +40,8 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 
 	_, err = db.RenderedPage(ctx, a.ID)
 	wantKind(t, "RenderedPage before any", err, cairn.NotFound)
+	_, err = db.RenderedPageStamp(ctx, a.ID)
+	wantKind(t, "RenderedPageStamp before any", err, cairn.NotFound)
 	must(t, "PutRenderedPages of no award", db.PutRenderedPages(ctx, &cairn.RenderedPage{
 		AwardID: "nope", AwardUpdatedAt: a.UpdatedAt, CredentialSHA256: make([]byte, 32), CheckedAt: time.Now(), Result: "verified", HTMLGzip: []byte("x"),
 	}))
@@ -62,6 +64,12 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 		must(t, what, err)
 		if !p.AwardUpdatedAt.Equal(version) || !p.CheckedAt.Equal(checkedAt) || !bytes.Equal(p.HTMLGzip, []byte(body)) || !bytes.Equal(p.CredentialSHA256, bytes.Repeat([]byte(body[:1]), 32)) || p.Result != "verified" {
 			t.Errorf("%s: page of %v checked %v %q, want %v %v %q", what, p.AwardUpdatedAt, p.CheckedAt, p.HTMLGzip, version, checkedAt, body)
+		}
+		st, err := db.RenderedPageStamp(ctx, a.ID)
+		must(t, what+": stamp", err)
+		p.HTMLGzip = nil
+		if !reflect.DeepEqual(st, p) {
+			t.Errorf("%s: stamp %+v, want %+v", what, st, p)
 		}
 	}
 	put("first", v1, checked, "one")
