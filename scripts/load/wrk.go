@@ -150,16 +150,42 @@ func (l *loader) wrkMeasure(ctx context.Context, phase string, c int, warmup tim
 	}
 	run := func(d time.Duration) (wrkResult, time.Duration, float64, float64, error) {
 		secs := max(1, int((d+time.Second-1)/time.Second)) // wrk counts whole seconds
+		donefile := filepath.Join(dir, "done")
+		os.Remove(donefile)
 		cmd := exec.CommandContext(ctx, l.cfg.wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(c),
 			"-d", strconv.Itoa(secs)+"s", "--timeout", "10s", "-s", script, l.cfg.base,
-			"--", reqs, mode, accept, gz, strconv.Itoa(threads))
+			"--", reqs, mode, accept, gz, strconv.Itoa(threads), donefile)
 		var out, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &stderr
 		srv0 := cpuSeconds(l.cfg.serverPID)
 		start := time.Now()
-		err := cmd.Run()
-		elapsed := time.Since(start)
-		srv := cpuSeconds(l.cfg.serverPID) - srv0
+		if err := cmd.Start(); err != nil {
+			return wrkResult{}, 0, 0, 0, fmt.Errorf("wrk: %v", err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		var err error
+		var elapsed time.Duration
+		var srv float64
+	wait:
+		for tick := time.NewTicker(5 * time.Millisecond); ; {
+			select {
+			case err = <-exited:
+				tick.Stop()
+				elapsed, srv = time.Since(start), cpuSeconds(l.cfg.serverPID)-srv0
+				break wait
+			case <-tick.C:
+				// Once mode: every thread done, so the server's work
+				// is over; wrk would wait for its -d.
+				if b, _ := os.ReadFile(donefile); once && bytes.Count(b, []byte("\n")) >= threads {
+					tick.Stop()
+					elapsed, srv = time.Since(start), cpuSeconds(l.cfg.serverPID)-srv0
+					_ = cmd.Process.Signal(os.Interrupt) // wrk prints its results and ends
+					err = <-exited
+					break wait
+				}
+			}
+		}
 		if err != nil {
 			return wrkResult{}, 0, 0, 0, fmt.Errorf("wrk: %v: %s", err, strings.TrimSpace(stderr.String()))
 		}

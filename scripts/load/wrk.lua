@@ -1,6 +1,6 @@
 -- wrk.lua: the requests of one read phase of scripts/load, for wrk.
 --
---   wrk -t T -c C -d D -s wrk.lua BASE -- FILE MODE ACCEPT GZIP T
+--   wrk -t T -c C -d D -s wrk.lua BASE -- FILE MODE ACCEPT GZIP T [DONE]
 --
 -- FILE holds one request a line: a path, or a path, a tab and the value of
 -- If-None-Match. MODE "cycle" sends them in turn, again and again (each
@@ -14,6 +14,9 @@
 -- early, so in "once" mode each thread notes when it started and when its
 -- last answer came (CLOCK_MONOTONIC, through LuaJIT's FFI), and how many
 -- of its requests were answered; done() reports the span and the count.
+-- A thread whose share is answered adds a line to the file DONE, so that
+-- scripts/load can end wrk (SIGINT) when all are, and read the server's
+-- CPU then.
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -26,16 +29,14 @@ local function now() -- µs
 	return tonumber(ts.tv_sec) * 1e6 + tonumber(ts.tv_nsec) / 1e3
 end
 
-local tid = 0
 local threads = {}
 
 function setup(thread)
-	thread:set("tid", tid)
-	tid = tid + 1
+	thread:set("tid", #threads) -- the thread's global tid: 0, 1, …
 	table.insert(threads, thread)
 end
 
-local reqs, n, i, once = {}, 0, 0, false
+local reqs, n, i, sent, once = {}, 0, 0, 0, false
 started, finished, answered, oncemode = 0, 0, 0, false -- read by done()
 
 function init(args)
@@ -62,26 +63,49 @@ function init(args)
 		i = math.floor(n * me / nthreads) -- each thread from its own place
 	end
 	if once then
+		local donefile = args[6]
+		-- A connection whose thread has sent its share waits (for longer
+		-- than any run) instead of sending more, while the others' answers
+		-- come in; the last answer stops the thread.
+		delay = function()
+			if sent >= n then return 3600000 end
+			return 0
+		end
 		response = function(status)
 			if answered < n then
 				answered = answered + 1
 				finished = now()
+				if answered == n then
+					-- scripts/load ends wrk when every thread is done
+					-- (wrk itself runs for its whole -d)
+					if donefile then
+						local f = io.open(donefile, "a")
+						if f then f:write("done\n") f:close() end
+					end
+					wrk.thread:stop()
+				end
 			end
 		end
 	end
 end
 
+local verified = false
+
 function request()
-	if started == 0 then started = now() end
-	i = i + 1
-	if i > n then
-		if once then
-			wrk.thread:stop()
-			i = n
-		else
-			i = 1
-		end
+	-- wrk calls request() once in the first thread before the run, to
+	-- check what it returns: that call sends nothing.
+	if tid == 0 and not verified then
+		verified = true
+		return reqs[1]
 	end
+	if started == 0 then started = now() end
+	if once then
+		if sent >= n then return reqs[n] end -- a connection past the share (more connections than lines)
+		sent = sent + 1
+		return reqs[sent]
+	end
+	i = i + 1
+	if i > n then i = 1 end
 	return reqs[i]
 end
 
