@@ -143,6 +143,7 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 				}
 			}
 			var res result
+			_, rendered0, merr := l.pageMetrics(ctx)
 			if l.cfg.wrk != "" && p != "issue" {
 				if res, err = l.wrkMeasure(ctx, p, c, warmup, budget); err != nil {
 					return err
@@ -151,6 +152,11 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 				res = l.measure(ctx, c, warmup, budget, do)
 			}
 			res.Phase = p
+			if _, rendered1, err := l.pageMetrics(ctx); merr == nil && err == nil {
+				// Pages rendered beside the reads took some of the
+				// server's CPU.
+				res.Rendered = int(rendered1 - rendered0)
+			}
 			if jsonOutput {
 				b, _ := json.Marshal(res)
 				fmt.Println(string(b))
@@ -206,6 +212,9 @@ func (l *loader) waitPages(ctx context.Context) error {
 
 // pageMetrics reads cairn_pages_queued and cairn_pages_prerendered_total.
 func (l *loader) pageMetrics(ctx context.Context) (queued, rendered float64, err error) {
+	if l.cfg.metrics == "" {
+		return 0, 0, errors.New("no -metrics")
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.cfg.metrics, nil)
 	if err != nil {
 		return 0, 0, err
@@ -468,6 +477,9 @@ type result struct {
 	// (wrk only).
 	BytesPerRequest float64        `json:"bytesPerRequest,omitempty"`
 	Errors          map[string]int `json:"errors,omitempty"`
+	// Rendered is how many pages the server's page worker rendered during
+	// the row (with -metrics).
+	Rendered int `json:"rendered,omitempty"`
 }
 
 // measure runs c clients for the warm-up, then measures them for the
@@ -582,6 +594,9 @@ func (r result) print() {
 	}
 	if len(e) == 0 {
 		e = []string{"0"}
+	}
+	if r.Rendered > 0 {
+		e = append(e, fmt.Sprintf("(%d pages rendered meanwhile)", r.Rendered))
 	}
 	fmt.Printf("%-6s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f %7.1f %4s  %s\n",
 		r.Phase, r.Concurrency, r.Requests, r.PerSecond, r.P50, r.P95, r.P99, r.Max, r.ServerCores, r.LoadCores, r.ServerMicros, r.Generator, strings.Join(e, " "))
