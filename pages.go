@@ -35,10 +35,18 @@ type PageStore interface {
 	// of an award it serves from a cache: ID, IssuerID, ValidUntil,
 	// Formats, CredentialJSON, CredentialJWT, State and UpdatedAt (the
 	// other fields are zero). It is PublicAward without the columns that
-	// cost the most to read. Errors: NotFound.
+	// cost the most to read. It may answer from a cache, for at most a
+	// second after a change another process made (a change through this
+	// store shows at once), and may return the same Award to many callers:
+	// it must not be modified. Errors: NotFound.
 	PublicAwardHead(ctx context.Context, id string) (*Award, error)
 	// RenderedPage returns the stored page of an award. Errors: NotFound.
 	RenderedPage(ctx context.Context, awardID string) (*RenderedPage, error)
+	// RenderedPageStamp is RenderedPage without HTMLGzip (nil): which
+	// version the stored page shows and when it was checked, for a server
+	// that holds a page to ask whether the store has a newer one without
+	// reading the page. Errors: NotFound.
+	RenderedPageStamp(ctx context.Context, awardID string) (*RenderedPage, error)
 	// PutRenderedPages stores each page as its award's page, in one
 	// transaction, unless the stored page shows a newer version of the
 	// award, or the same version checked later (then it keeps that one).

@@ -26,7 +26,10 @@
 #                    If-None-Match, png: the baked badge)
 #   GZIP (0)         1: read requests accept gzip, as browsers do
 #   SETTLE (0s)      pause after the issue phase, while the server's page
-#                    worker renders the new awards' pages
+#                    worker renders the new awards' pages; SETTLE=pages
+#                    waits until it has rendered them all (its queue,
+#                    read from the server's metrics, is empty), so that
+#                    the reads are measured without the rendering beside
 #   HOT (200)        json, vcld and page cycle over the first HOT issued ids
 #                    (0: all); cold reads the pages of the others, once each
 #   FORMATS (di)     di, jwt or di,jwt for the issued awards
@@ -35,6 +38,11 @@
 #   OUT              folder to keep the server log and the table in
 #                    (default: the temporary folder, removed at the end)
 #   PROCS            GOMAXPROCS of the generator (default: all cores)
+#   WRK              the wrk binary that sends the read phases' requests
+#                    (default: wrk on PATH); WRK= (empty) sends them with
+#                    the Go generator's clients, which take about as much
+#                    CPU as the server, on the same two cores
+#   WRK_THREADS (1)  wrk's threads
 #   CAIRN            a cairn binary to run instead of building ./cmd/cairn
 #                    (e.g. one built with a local profiling patch)
 # The defaults take about 110 s plus the build.
@@ -50,6 +58,7 @@ FORMATS=${FORMATS:-di}
 HOT=${HOT:-200}
 MAX=${MAX:-200000}
 TIMEOUT=${TIMEOUT:-170}
+WRK=${WRK-$(command -v wrk || true)}
 db=SQLite
 [ -z "${CAIRN_DATABASE_URL:-}" ] || db=PostgreSQL
 
@@ -67,15 +76,21 @@ cairn=${CAIRN:-$tmp/cairn}
 [ -n "${CAIRN:-}" ] || go build -o "$cairn" ./cmd/cairn
 go build -o "$tmp/load" ./scripts/load
 
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+	echo $((40000 + RANDOM % 20000)))
+export CAIRN_METRICS_ADDR=127.0.0.1:$mport
 start_cairn "$cairn" "$tmp/data" "$out/server.log" --offline
+settle=${SETTLE:-0s} wait_pages=false
+[ "$settle" != pages ] || settle=0s wait_pages=true
 
 machine_line
-echo "# server $base (pid $server), database: $db; generator on the same machine; each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS; gzip ${GZIP:-0}; settle ${SETTLE:-0s}"
+echo "# server $base (pid $server), database: $db; generator on the same machine (reads: ${WRK:-Go clients}); each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS; gzip ${GZIP:-0}; settle ${SETTLE:-0s}"
 echo
 GOMAXPROCS=${PROCS:-} CAIRN_LOAD_KEY="$key" timeout -k 5 $((TIMEOUT + 15)) "$tmp/load" \
 	-base "$base" -achievement "$ach" -phase "$PHASES" \
 	-c "$C_READ" -issue-c "$C_ISSUE" -d "$DURATION" -warmup "$WARMUP" -n "$MAX" -formats "$FORMATS" \
-	-hot "$HOT" -pid "$server" -timeout "${TIMEOUT}s" -gzip="$([ "${GZIP:-0}" = 1 ] && echo true || echo false)" -settle "${SETTLE:-0s}" | tee "$out/load.txt"
+	-hot "$HOT" -pid "$server" -wrk "$WRK" -wrk-threads "${WRK_THREADS:-1}" -timeout "${TIMEOUT}s" -gzip="$([ "${GZIP:-0}" = 1 ] && echo true || echo false)" -settle "$settle" -wait-pages="$wait_pages" -metrics "http://$CAIRN_METRICS_ADDR/metrics" | tee "$out/load.txt"
 echo
 echo "# srv, gen: cores of CPU the server and the generator used (2 = the whole machine;"
-echo "# with PostgreSQL, its own processes are not counted)"
+echo "# with PostgreSQL, its own processes are not counted); srv µs: the server's CPU per"
+echo "# request; by: the generator (go: its own clients, wrk: wrk)"

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/cairn-badges/cairn"
 )
 
 // SetStatusListSize makes db create status lists of n entries (a multiple of
@@ -49,4 +51,10 @@ func PrepareDuringWrite(ctx context.Context, db *DB, query string) error {
 		err = perr
 	}
 	return err
+}
+
+// PublicAwardHeadUncached is PublicAwardHead past its cache: the query a
+// first view of a credential makes.
+func (db *DB) PublicAwardHeadUncached(ctx context.Context, id string) (*cairn.Award, error) {
+	return db.publicAwardHead(ctx, id)
 }

@@ -7,10 +7,27 @@ import (
 	"github.com/cairn-badges/cairn"
 )
 
-// PublicAwardHead implements cairn.PageStore.
+// PublicAwardHead implements cairn.PageStore. It answers from a cache of
+// the heads it read in the last headTTL (see headCache): a change made
+// through this DB shows at once, one made by another process within
+// headTTL. The award returned may be shared with other callers: it must
+// not be modified.
 func (db *DB) PublicAwardHead(ctx context.Context, id string) (*cairn.Award, error) {
+	now := time.Now()
+	if a := db.heads.get(id, now); a != nil {
+		return a, nil
+	}
+	epoch := db.heads.begin()
+	a, err := db.publicAwardHead(ctx, id)
+	if err == nil {
+		db.heads.put(a, epoch, now)
+	}
+	return a, err
+}
+
+func (db *DB) publicAwardHead(ctx context.Context, id string) (*cairn.Award, error) {
 	var a cairn.Award
-	err := db.read().row(ctx, `SELECT id, issuer_id, valid_until, formats, credential_json, credential_jwt, state, updated_at
+	err := db.read().prow(ctx, `SELECT id, issuer_id, valid_until, formats, credential_json, credential_jwt, state, updated_at
 		FROM awards WHERE id = ?`, id).
 		Scan(&a.ID, &a.IssuerID, nullTimeCol{&a.ValidUntil}, formatsCol{&a.Formats}, bytesCol{&a.CredentialJSON},
 			&a.CredentialJWT, &a.State, timeCol{&a.UpdatedAt})
@@ -49,9 +66,21 @@ func (c formatsCol) Scan(src any) error {
 // RenderedPage implements cairn.PageStore.
 func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
 	var p cairn.RenderedPage
-	err := db.read().row(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip
+	err := db.read().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip
 		FROM credential_pages WHERE award_id = ?`, awardID).
 		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, bytesCol{&p.CredentialSHA256}, timeCol{&p.CheckedAt}, &p.Result, bytesCol{&p.HTMLGzip})
+	if err != nil {
+		return nil, orNotFound(err, "rendered page")
+	}
+	return &p, nil
+}
+
+// RenderedPageStamp implements cairn.PageStore.
+func (db *DB) RenderedPageStamp(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
+	var p cairn.RenderedPage
+	err := db.read().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result
+		FROM credential_pages WHERE award_id = ?`, awardID).
+		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, bytesCol{&p.CredentialSHA256}, timeCol{&p.CheckedAt}, &p.Result)
 	if err != nil {
 		return nil, orNotFound(err, "rendered page")
 	}

@@ -55,6 +55,7 @@ type DB struct {
 
 	awards awardState // status-entry holds, current lists, group commit (issue.go)
 	keys   keyCache   // API keys by prefix (accounts.go)
+	heads  headCache  // award heads by ID (heads.go)
 
 	listSize int    // entries in new status lists; 0 means cairn.StatusListSize (tests make it small)
 	path     string // the SQLite file

@@ -432,3 +432,51 @@ func TestPrepareDuringWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkPublicAwardHead reads award heads (what every view of a public
+// credential resource reads) of 2,000 awards with credentials of a
+// typical size (2.5 KB of JSON): "uncached" past the head cache, as a
+// first view does, "cached" through it.
+func BenchmarkPublicAwardHead(b *testing.B) {
+	run := func(b *testing.B, db *store.DB, read func(context.Context, string) (*cairn.Award, error)) {
+		org, ach := setup(b, db, "bench")
+		ctx := context.Background()
+		now := time.Now()
+		cred := []byte(`{"proof":"` + strings.Repeat("x", 2500) + `"}`)
+		var ids []string
+		for i := range 2000 {
+			a := &cairn.Award{OrgID: org.ID, AchievementID: ach.ID, AwardedDate: now, ValidFrom: now,
+				Recipient: cairn.Recipient{Type: cairn.RecipientEmail, Identity: fmt.Sprintf("r%d@example.org", i)}}
+			if _, err := db.CreateAward(ctx, a, func(a *cairn.Award) error { a.CredentialJSON = cred; return nil }); err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, a.ID)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		var next sync.Mutex
+		i := 0
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				next.Lock()
+				id := ids[i%len(ids)]
+				i++
+				next.Unlock()
+				if a, err := read(ctx, id); err != nil || len(a.CredentialJSON) != len(cred) {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{
+		{"sqlite", openSQLite},
+		{"postgres", func(t testing.TB) *store.DB { return openPostgresURL(t, postgresSchema(t)) }},
+	} {
+		b.Run(tc.name+"/uncached", func(b *testing.B) { db := tc.open(b); run(b, db, db.PublicAwardHeadUncached) })
+		b.Run(tc.name+"/cached", func(b *testing.B) { db := tc.open(b); run(b, db, db.PublicAwardHead) })
+	}
+}

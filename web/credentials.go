@@ -56,7 +56,7 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 	case ".png", ".svg":
 		p.baked(w, r, aw, ext)
 	default:
-		w.Header().Add("Vary", "Accept")
+		addVary(w.Header(), "Accept")
 		switch ct := negotiate(r.Header.Get("Accept"), typeHTML, typeVC, typeLD, typeJSON); ct {
 		case typeHTML:
 			p.credentialPage(w, r, aw)
@@ -83,10 +83,12 @@ func version(aw *cairn.Award) string {
 
 // credentialJSON answers the exact stored signed JSON.
 func (p *Public) credentialJSON(w http.ResponseWriter, r *http.Request, aw *cairn.Award, ctype string) {
-	setJSONHeaders(w.Header(), ctype)
-	w.Header().Set("Cache-Control", pageCache)
-	v := version(aw) + "-" + jsonTag(ctype)
-	serveEncoded(w, r, `"`+v+`"`, func() []byte { return aw.CredentialJSON }, p.gzipped(v, aw.CredentialJSON))
+	h := w.Header()
+	setJSONHeaders(h, ctype)
+	h["Cache-Control"] = hdrPageCache
+	tag := jsonTag(ctype)
+	serveEncoded(w, r, p.repr(reprKey{aw.ID, aw.UpdatedAt.UnixNano(), tag}, aw.CredentialJSON,
+		func() string { return `"` + version(aw) + "-" + tag + `"` }))
 }
 
 // credentialJWT answers the VC-JWT, or 404 when the award was not issued
@@ -96,10 +98,11 @@ func (p *Public) credentialJWT(w http.ResponseWriter, r *http.Request, aw *cairn
 		p.writeError(w, r, http.StatusNotFound, "This credential was not issued as a VC-JWT. Its signed JSON is at the same address with .json.")
 		return
 	}
-	setJSONHeaders(w.Header(), typeJWT)
-	w.Header().Set("Cache-Control", pageCache)
-	v, jwt := version(aw)+"-jwt", []byte(aw.CredentialJWT)
-	serveEncoded(w, r, `"`+v+`"`, func() []byte { return jwt }, p.gzipped(v, jwt))
+	h := w.Header()
+	setJSONHeaders(h, typeJWT)
+	h["Cache-Control"] = hdrPageCache
+	serveEncoded(w, r, p.reprString(reprKey{aw.ID, aw.UpdatedAt.UnixNano(), "jwt"}, aw.CredentialJWT,
+		func() string { return `"` + version(aw) + `-jwt"` }))
 }
 
 // bakePayload is what a baked image carries: the signed JSON, or the JWT
@@ -113,8 +116,8 @@ func bakePayload(aw *cairn.Award) []byte {
 
 // bakedFile is a credential baked into its badge image, as served.
 type bakedFile struct {
-	data, gz    []byte // gz: nil for PNG (compressed already)
-	disposition string
+	rp          *repr    // gzip only for SVG (PNG is compressed already)
+	disposition []string // the Content-Disposition value
 }
 
 // baked answers the credential baked into its badge image, as an attachment.
@@ -132,11 +135,13 @@ func (p *Public) baked(w http.ResponseWriter, r *http.Request, head *cairn.Award
 			return bakedFile{}, time.Time{}, err
 		}
 		c, _ := parseCredential(aw)
-		f := bakedFile{data: data, disposition: mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)})}
+		f := bakedFile{disposition: []string{mime.FormatMediaType("attachment", map[string]string{"filename": filename(c, aw, ext)})}}
+		etag := `"` + version(head) + ext + `"`
 		if ext == ".svg" {
-			if gz := gzipBytes(data); len(gz) < len(data) {
-				f.gz = gz
-			}
+			f.rp = bodyRepr(etag, data)
+		} else {
+			length := []string{strconv.Itoa(len(data))}
+			f.rp = newRepr(etag, nil, func() ([]byte, []string) { return data, length })
 		}
 		return f, now.Add(bakedTTL), nil
 	})
@@ -145,16 +150,17 @@ func (p *Public) baked(w http.ResponseWriter, r *http.Request, head *cairn.Award
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", typePNG)
 	if ext == ".svg" {
-		h.Set("Content-Type", typeSVG)
+		setContentType(h, typeSVG)
+	} else {
+		setContentType(h, typePNG)
 	}
-	h.Set("Content-Security-Policy", imageCSP)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", bakedCache)
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Content-Disposition", f.disposition)
-	serveEncoded(w, r, `"`+version(head)+ext+`"`, func() []byte { return f.data }, f.gz)
+	h["Content-Security-Policy"] = hdrImageCSP
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Cache-Control"] = hdrBakedCache
+	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+	h["Content-Disposition"] = f.disposition
+	serveEncoded(w, r, f.rp)
 }
 
 // jsonTag names the JSON representation of a media type in ETags: the
@@ -314,21 +320,27 @@ func (p *Public) qrSVG(awardID string) ([]byte, error) {
 func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cairn.Award) {
 	now := p.now()
 	var notBefore time.Time
-	if v := r.URL.Query().Get("checked"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-			notBefore = time.Unix(n, 0)
+	if r.URL.RawQuery != "" {
+		if v := r.URL.Query().Get("checked"); v != "" {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+				notBefore = time.Unix(n, 0)
+			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
-	defer cancel()
-	pg, err := p.page(ctx, aw, now, notBefore)
-	if err != nil {
-		p.fail(w, r, err)
-		return
+	pg := p.memPage(aw, now, notBefore)
+	if pg == nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
+		defer cancel()
+		var err error
+		if pg, err = p.page(ctx, aw, now, notBefore); err != nil {
+			p.fail(w, r, err)
+			return
+		}
 	}
-	setPageHeaders(w.Header())
-	w.Header().Set("Cache-Control", htmlCache)
-	serveEncoded(w, r, pg.etag, pg.plain, pg.gz)
+	h := w.Header()
+	setPageHeaders(h)
+	h["Cache-Control"] = hdrHTMLCache
+	serveEncoded(w, r, pg.rp)
 }
 
 // credentialPageModel fills the credential page of an award.

@@ -94,29 +94,38 @@ type renderedPage struct {
 	result            verify.Outcome
 	expires           time.Time // the credential's validUntil, if it was valid when checked: not served after
 	gz                []byte
-	etag              string       // of the HTML; gzipETag(etag) names the gzip encoding
-	loaded            atomic.Int64 // when this process got it (UnixNano)
+	etag              string                      // of the HTML; gzipETag(etag) names the gzip encoding
+	rp                *repr                       // as served
+	loaded            atomic.Int64                // when this process got it (UnixNano)
+	shown             atomic.Pointer[cairn.Award] // the last head found to be of this page (shows)
 	persisted         atomic.Bool
 
 	htmlOnce sync.Once
-	html     []byte // nil until needed when the page came from the store
+	html     []byte   // nil until needed when the page came from the store
+	htmlLen  []string // its Content-Length value
 }
 
 // plain returns the uncompressed page.
 func (pg *renderedPage) plain() []byte {
 	pg.htmlOnce.Do(func() {
-		if pg.html != nil {
-			return
+		if pg.html == nil {
+			zr, err := gzip.NewReader(bytes.NewReader(pg.gz))
+			if err == nil {
+				pg.html, err = io.ReadAll(zr)
+			}
+			if err != nil {
+				pg.html = []byte{} // cannot happen for what gzipBytes wrote
+			}
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(pg.gz))
-		if err == nil {
-			pg.html, err = io.ReadAll(zr)
-		}
-		if err != nil {
-			pg.html = []byte{} // cannot happen for what gzipBytes wrote
-		}
+		pg.htmlLen = []string{strconv.Itoa(len(pg.html))}
 	})
 	return pg.html
+}
+
+// plainLen returns the uncompressed page and its Content-Length value.
+func (pg *renderedPage) plainLen() ([]byte, []string) {
+	b := pg.plain()
+	return b, pg.htmlLen
 }
 
 // servable reports whether the page may be served at now: a page checked
@@ -133,6 +142,7 @@ func newRenderedPage(aw *cairn.Award, checkedAt time.Time, result verify.Outcome
 		checkedAt: checkedAt, result: result,
 		gz: gz, etag: `"p` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
 	}
+	pg.rp = newRepr(pg.etag, gz, pg.plainLen)
 	pg.loaded.Store(now.UnixNano())
 	if aw.ValidUntil != nil && aw.ValidUntil.After(checkedAt) {
 		pg.expires = *aw.ValidUntil
@@ -144,8 +154,20 @@ func newRenderedPage(aw *cairn.Award, checkedAt time.Time, result verify.Outcome
 // and the same signed bytes (a credential changed behind the store's back,
 // without a new UpdatedAt, is not shown with the verification of what it
 // was).
+//
+// Heads are not modified once read (cairn.PageStore.PublicAwardHead), and
+// the store hands out the same one to the views of a second: the last head
+// pg was found to show is remembered, and answers without comparing the
+// bytes again.
 func (pg *renderedPage) shows(aw *cairn.Award) bool {
-	return pg.updatedAt.Equal(aw.UpdatedAt) && pg.credJWT == aw.CredentialJWT && bytes.Equal(pg.credJSON, aw.CredentialJSON)
+	if pg.shown.Load() == aw {
+		return true
+	}
+	if pg.updatedAt.Equal(aw.UpdatedAt) && pg.credJWT == aw.CredentialJWT && bytes.Equal(pg.credJSON, aw.CredentialJSON) {
+		pg.shown.Store(aw)
+		return true
+	}
+	return false
 }
 
 // credentialSHA256 digests what a page shows of an award's credential.
@@ -213,65 +235,172 @@ func acceptsGzip(ae string) bool {
 	return star > 0
 }
 
-// serveEncoded writes a representation with its strong ETag, in gzip when
-// the client takes it and gz is not nil, and answers 304 when the client
-// has it (without touching the body).
-func serveEncoded(w http.ResponseWriter, r *http.Request, etag string, plain func() []byte, gz []byte) {
-	h := w.Header()
-	var body []byte
+// repr is a representation as served: its strong ETag, its gzip encoding
+// (nil when it would not be smaller) with that encoding's ETag, and the
+// header values of both, made once, so that serving it from a cache or
+// answering 304 formats nothing and allocates little.
+type repr struct {
+	etag, gzETag       string
+	hdrETag, hdrGzETag []string
+	gz                 []byte
+	hdrGzLen           []string
+	// plain returns the identity body and its Content-Length value.
+	plain func() ([]byte, []string)
+}
+
+// newRepr makes the representation whose strong ETag is etag; its gzip
+// encoding is gz (nil: none), its body plain.
+func newRepr(etag string, gz []byte, plain func() ([]byte, []string)) *repr {
+	rp := &repr{etag: etag, hdrETag: []string{etag}, plain: plain}
 	if gz != nil {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			etag = gzipETag(etag)
-			h.Set("Content-Encoding", "gzip")
-			body = gz
+		rp.gz, rp.gzETag = gz, gzipETag(etag)
+		rp.hdrGzETag, rp.hdrGzLen = []string{rp.gzETag}, []string{strconv.Itoa(len(gz))}
+	}
+	return rp
+}
+
+// bodyRepr is newRepr of a body at hand: compressed here when it is worth
+// it.
+func bodyRepr(etag string, body []byte) *repr {
+	var gz []byte
+	if len(body) >= minGzip {
+		if gz = gzipBytes(body); len(gz) >= len(body) {
+			gz = nil
 		}
 	}
-	h.Set("ETag", etag)
+	length := []string{strconv.Itoa(len(body))}
+	return newRepr(etag, gz, func() ([]byte, []string) { return body, length })
+}
+
+// Header values many responses share. http.Header.Set allocates a slice
+// for each value; these are set as they are, and never changed in place
+// (each has its length as capacity, so an Add copies).
+var (
+	hdrGzip        = []string{"gzip"}
+	hdrVaryAE      = []string{"Accept-Encoding"}
+	hdrVaryAccept  = []string{"Accept"}
+	hdrVaryBoth    = []string{"Accept", "Accept-Encoding"}
+	hdrNosniff     = []string{"nosniff"}
+	hdrHTMLType    = []string{htmlCType}
+	hdrPageCSP     = []string{pageCSP}
+	hdrReferrer    = []string{"strict-origin-when-cross-origin"}
+	hdrAnyOrigin   = []string{"*"}
+	hdrHTMLCache   = []string{htmlCache}
+	hdrPageCache   = []string{pageCache}
+	hdrBakedCache  = []string{bakedCache}
+	hdrImageCSP    = []string{imageCSP}
+	hdrContentType = map[string][]string{}
+)
+
+func init() {
+	for _, t := range []string{typeVC, typeLD, typeJSON, typeJWT, typePNG, typeSVG} {
+		hdrContentType[t] = []string{t}
+	}
+}
+
+// setContentType sets the Content-Type, shared for the usual types.
+func setContentType(h http.Header, ctype string) {
+	if v, ok := hdrContentType[ctype]; ok {
+		h["Content-Type"] = v
+		return
+	}
+	h.Set("Content-Type", ctype)
+}
+
+// addVary adds v to the Vary header unless it is there: the common
+// values from shared slices.
+func addVary(h http.Header, v string) {
+	cur := h["Vary"]
+	switch {
+	case len(cur) == 0 && v == "Accept":
+		h["Vary"] = hdrVaryAccept
+	case len(cur) == 0 && v == "Accept-Encoding":
+		h["Vary"] = hdrVaryAE
+	case len(cur) == 1 && cur[0] == "Accept" && v == "Accept-Encoding":
+		h["Vary"] = hdrVaryBoth
+	default:
+		for _, c := range cur {
+			for part := range strings.SplitSeq(c, ",") {
+				if strings.EqualFold(strings.TrimSpace(part), v) {
+					return
+				}
+			}
+		}
+		h.Add("Vary", v)
+	}
+}
+
+// serveEncoded writes a representation with its strong ETag, in gzip when
+// the client takes it and there is a gzip encoding, and answers 304 when
+// the client has it (without touching the body).
+func serveEncoded(w http.ResponseWriter, r *http.Request, rp *repr) {
+	h := w.Header()
+	etag, hdrETag := rp.etag, rp.hdrETag
+	gz := false
+	if rp.gz != nil {
+		addVary(h, "Accept-Encoding")
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			etag, hdrETag, gz = rp.gzETag, rp.hdrGzETag, true
+			h["Content-Encoding"] = hdrGzip
+		}
+	}
+	h["Etag"] = hdrETag
 	if etagMatch(r, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if body == nil {
-		body = plain()
+	body, length := rp.gz, rp.hdrGzLen
+	if !gz {
+		body, length = rp.plain()
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = length
 	_, _ = w.Write(body)
 }
 
-// gzipped returns the gzip encoding of body, cached under key (a version
-// of a resource), or nil when body is too small to gain from it. An entry
-// is kept with the bytes it encodes and made anew when they differ (bytes
-// rewritten in the database without a new version).
-func (p *Public) gzipped(key string, body []byte) []byte {
-	if len(body) < minGzip {
-		return nil
-	}
-	return p.gz.get(key, body)
+// reprKey names a representation of one award version: Tag says which
+// (jsonTag, "jwt").
+type reprKey struct {
+	ID        string
+	UpdatedAt int64
+	Tag       string
 }
 
-// gzCache holds gzip encodings by key, each with the bytes it encodes.
-type gzCache struct {
+// repr returns the representation of body under key, made by bodyRepr
+// with the ETag etag() the first time, and again when the bytes differ
+// (rewritten in the database without a new version).
+func (p *Public) repr(key reprKey, body []byte, etag func() string) *repr {
+	return p.reprs.get(key, func(src []byte) bool { return bytes.Equal(src, body) }, func() []byte { return body }, etag)
+}
+
+// reprString is repr of a body held as a string (a JWT): it is copied
+// only when its representation is made.
+func (p *Public) reprString(key reprKey, body string, etag func() string) *repr {
+	return p.reprs.get(key, func(src []byte) bool { return string(src) == body }, func() []byte { return []byte(body) }, etag)
+}
+
+// reprCache holds representations by key, each with the bytes it encodes.
+type reprCache struct {
 	max int
 	mu  sync.RWMutex
-	m   map[string]gzEntry
+	m   map[reprKey]reprEntry
 }
 
-type gzEntry struct{ src, gz []byte }
+type reprEntry struct {
+	src []byte
+	rp  *repr
+}
 
-func newGzCache(max int) *gzCache { return &gzCache{max: max, m: make(map[string]gzEntry)} }
+func newReprCache(max int) *reprCache { return &reprCache{max: max, m: make(map[reprKey]reprEntry)} }
 
-func (c *gzCache) get(key string, body []byte) []byte {
+func (c *reprCache) get(key reprKey, same func(src []byte) bool, body func() []byte, etag func() string) *repr {
 	c.mu.RLock()
 	e, ok := c.m[key]
 	c.mu.RUnlock()
-	if ok && bytes.Equal(e.src, body) {
-		return e.gz
+	if ok && same(e.src) {
+		return e.rp
 	}
-	gz := gzipBytes(body)
-	if len(gz) >= len(body) {
-		gz = nil
-	}
+	src := body()
+	rp := bodyRepr(etag(), src)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[key]; !ok && len(c.m) >= c.max {
@@ -282,8 +411,8 @@ func (c *gzCache) get(key string, body []byte) []byte {
 			delete(c.m, k)
 		}
 	}
-	c.m[key] = gzEntry{src: body, gz: gz}
-	return gz
+	c.m[key] = reprEntry{src: src, rp: rp}
+	return rp
 }
 
 // memPages holds the latest rendered page of up to max awards.
@@ -402,6 +531,16 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 		return p.refreshIfDue(ctx, aw, mem, now)
 	}
 	pg, err := p.flight.do(version(aw), func() (*renderedPage, error) {
+		if mem != nil && !mem.checkedAt.Before(notBefore) && !p.storedNewer(ctx, aw, mem) {
+			// The common case of a page held longer than storeRecheck:
+			// the store has nothing newer, which its stamp tells without
+			// reading the page.
+			mem.loaded.Store(now.UnixNano())
+			if !mem.persisted.Load() {
+				p.enqueue(aw.ID, false)
+			}
+			return mem, nil
+		}
 		if pg := p.stored(ctx, aw, now); pg != nil {
 			if mem != nil && !newer(pg, mem) {
 				// Nothing newer in the store: keep the one in memory, and
@@ -435,6 +574,41 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 		return nil, err
 	}
 	return p.refreshIfDue(ctx, aw, pg, now)
+}
+
+// memPage returns the page of aw's version from memory when page would
+// answer with it at once, without the store or a verification (having
+// the worker check it again if it is due); else nil.
+func (p *Public) memPage(aw *cairn.Award, now, notBefore time.Time) *renderedPage {
+	mem := p.mem.get(aw.ID)
+	if mem == nil || !mem.shows(aw) || !mem.servable(now) ||
+		now.Sub(time.Unix(0, mem.loaded.Load())) >= storeRecheck || mem.checkedAt.Before(notBefore) {
+		return nil
+	}
+	if p.due(mem, now) {
+		if !p.running.Load() {
+			return nil // checked again on the spot, by page
+		}
+		p.enqueue(aw.ID, false)
+	}
+	return mem
+}
+
+// storedNewer reports whether the store may hold a page of aw's version
+// checked after mem (by another replica), reading only the stored page's
+// stamp; when it cannot tell, it says yes (and stored reads the page).
+func (p *Public) storedNewer(ctx context.Context, aw *cairn.Award, mem *renderedPage) bool {
+	if p.pageStore == nil {
+		return false
+	}
+	st, err := p.pageStore.RenderedPageStamp(ctx, aw.ID)
+	switch {
+	case cairn.KindOf(err) == cairn.NotFound:
+		return false
+	case err != nil:
+		return true
+	}
+	return st.AwardUpdatedAt.Equal(aw.UpdatedAt) && st.CheckedAt.After(mem.checkedAt) && bytes.Equal(st.CredentialSHA256, credentialSHA256(aw))
 }
 
 // stored returns the stored page of aw's version, or nil.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -341,5 +342,92 @@ func TestPageQueueBounded(t *testing.T) {
 	}
 	if body := get(t, e.mux, "/credentials/"+c.ID).Body.String(); !strings.Contains(body, "Verified: every check passed") || cv.count() != 1 {
 		t.Errorf("the dropped page did not render on its view (%d verifications)", cv.count())
+	}
+}
+
+// TestSharedHeaders: the header values served from shared slices come out
+// the same on every response, whatever a caller did to an earlier
+// response's header, and Vary names each header once.
+func TestSharedHeaders(t *testing.T) {
+	e := newEnv(t, testBase, PublicOptions{})
+	aw := e.award(t, e.ach, true, cairn.FormatDataIntegrity, cairn.FormatJWT)
+	for _, tc := range []struct{ path, accept, vary string }{
+		{"/credentials/" + aw.ID, "text/html", "Accept,Accept-Encoding"},
+		{"/credentials/" + aw.ID, typeVC, "Accept,Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".json", "", "Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".jwt", "", "Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".svg", "", "Accept-Encoding"},
+		{"/credentials/" + aw.ID + ".png", "", ""},
+	} {
+		t.Run(tc.path+" "+tc.accept, func(t *testing.T) {
+			serve := func() http.Header {
+				r := httptest.NewRequest("GET", tc.path, nil)
+				r.Header.Set("Accept", tc.accept)
+				r.Header.Set("Accept-Encoding", "gzip")
+				w := httptest.NewRecorder()
+				e.mux.ServeHTTP(w, r)
+				if w.Code != 200 {
+					t.Fatalf("status %d", w.Code)
+				}
+				return w.Header()
+			}
+			first := serve()
+			want := first.Clone()
+			if got := strings.Join(first.Values("Vary"), ","); got != tc.vary {
+				t.Errorf("Vary %q, want %q", got, tc.vary)
+			}
+			for k := range first { // what a middleware might do after the handler
+				first.Add(k, "changed")
+			}
+			if got := serve(); !reflect.DeepEqual(got, want) {
+				t.Errorf("after changing an earlier response's header:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+// TestStoreRecheck: a page held in memory longer than storeRecheck is
+// checked against the store's stamp: the page another replica checked
+// since is served, and otherwise the one in memory, with no verification.
+func TestStoreRecheck(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e, cv := countingEnv(t, PublicOptions{Now: clock})
+	aw := e.award(t, e.ach, false)
+	first := get(t, e.mux, "/credentials/"+aw.ID).Body.String()
+	e.pub.persist(context.Background(), e.pub.mem.get(aw.ID))
+	if cv.count() != 1 {
+		t.Fatalf("%d verifications, want 1", cv.count())
+	}
+
+	// Held past storeRecheck, nothing newer stored: the same page, no
+	// verification.
+	advance(storeRecheck + time.Second)
+	if got := get(t, e.mux, "/credentials/"+aw.ID).Body.String(); got != first || cv.count() != 1 {
+		t.Fatalf("past storeRecheck with nothing newer stored: page changed %v, %d verifications", got != first, cv.count())
+	}
+
+	// Another replica checks the page again ("Check again" there).
+	replica := NewPublic(e.svc, PublicOptions{Verifier: cv, Now: clock})
+	mux := http.NewServeMux()
+	replica.Register(mux)
+	advance(5 * time.Second)
+	r := httptest.NewRequest("POST", "/credentials/"+aw.ID+"/verify", nil)
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther || cv.count() != 2 {
+		t.Fatalf("POST verify on the replica: %d, %d verifications", w.Code, cv.count())
+	}
+	checkedThere := clock().Format("2 January 2006 at 15:04:05 UTC")
+	if get(t, e.mux, "/credentials/"+aw.ID).Body.String() != first {
+		t.Error("within storeRecheck of its last look at the store, the server did not serve the page it holds")
+	}
+	advance(storeRecheck + time.Second)
+	got := get(t, e.mux, "/credentials/"+aw.ID).Body.String()
+	wantContains(t, got, "Verified on", checkedThere)
+	if cv.count() != 2 {
+		t.Errorf("%d verifications, want 2 (the replica's page read from the store)", cv.count())
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"html/template"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -60,7 +59,7 @@ type Public struct {
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
 	counts     *ttlCache[int]       // holders of an achievement (see holders)
-	gz         *gzCache             // gzip encodings of JSON and JWT, by version
+	reprs      *reprCache           // JSON and JWT as served, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
 	// whether it is forced).
@@ -138,7 +137,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		files:      newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
 		counts:     newTTLCache[int](maxCachedFiles),
-		gz:         newGzCache(maxCachedPages),
+		reprs:      newReprCache(maxCachedPages),
 		queued:     make(map[string]bool),
 	}
 	if p.pageStore == nil {
@@ -255,20 +254,20 @@ var (
 // verifies the credential again, which anyone may do. Every other page
 // of the server refuses to be framed (see internal/app).
 func setPageHeaders(h http.Header) {
-	h.Set("Content-Type", htmlCType)
-	h.Set("Content-Security-Policy", pageCSP)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	h.Add("Vary", "Accept")
+	h["Content-Type"] = hdrHTMLType
+	h["Content-Security-Policy"] = hdrPageCSP
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Referrer-Policy"] = hdrReferrer
+	addVary(h, "Accept")
 }
 
 // setJSONHeaders sets the headers of a public JSON document. Anyone may
 // read it, from any origin: verifiers running in browsers fetch DID
 // documents, status lists and credentials.
 func setJSONHeaders(h http.Header, ctype string) {
-	h.Set("Content-Type", ctype)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Access-Control-Allow-Origin", "*")
+	setContentType(h, ctype)
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
 }
 
 // negotiate returns the offer the Accept header prefers: highest quality
@@ -296,30 +295,38 @@ func negotiate(accept string, offers ...string) string {
 // acceptQuality returns the quality the Accept header gives to offer, and
 // how specific the range that gave it is: 2 for type/subtype, 1 for
 // type/*, 0 for */*, -1 when none matches. The most specific matching
-// range sets the quality (RFC 9110 §12.5.1).
+// range sets the quality (RFC 9110 §12.5.1). Media types compare without
+// regard to case; a range that is not type/subtype is ignored. It reads
+// the header in place, without allocating: it runs for every request of a
+// public page.
 func acceptQuality(accept, offer string) (q float64, spec int) {
 	spec = -1
 	for part := range strings.SplitSeq(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
+		mt, params, _ := strings.Cut(part, ";")
+		mt = strings.TrimSpace(mt)
+		typ, sub, ok := strings.Cut(mt, "/")
+		if !ok || typ == "" || sub == "" {
 			continue
 		}
 		s := -1
 		switch {
-		case mt == offer:
+		case strings.EqualFold(mt, offer):
 			s = 2
 		case mt == "*/*":
 			s = 0
-		case strings.HasSuffix(mt, "/*") && strings.HasPrefix(offer, strings.TrimSuffix(mt, "*")):
+		case sub == "*" && len(offer) > len(typ) && offer[len(typ)] == '/' && strings.EqualFold(offer[:len(typ)], typ):
 			s = 1
 		}
 		if s < 0 || s < spec {
 			continue
 		}
 		pq := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-				pq = f
+		for param := range strings.SplitSeq(params, ";") {
+			k, v, ok := strings.Cut(param, "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= 0 && f <= 1 {
+					pq = f
+				}
 			}
 		}
 		if s > spec || pq > q {

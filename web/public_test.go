@@ -585,6 +585,11 @@ func TestNegotiate(t *testing.T) {
 		{"garbage;;, ,", "text/html"},
 		{"text/plain", "text/html"},
 		{"application/json;q=abc", "application/json"},
+		{"Application/*;q=0.5, text/html;q=0.4", "application/vc+ld+json"},
+		{"text/*;q=0.5, */*;q=0.1", "text/html"},
+		{"application", "text/html"},
+		{"tex/*, text/html;q=0.1, applicationx/*", "text/html"},
+		{"text/html;q=0, application/json; Q = 0.5 ", "application/json"},
 	} {
 		if got := negotiate(tc.accept, offers...); got != tc.want {
 			t.Errorf("negotiate(%q) = %q, want %q", tc.accept, got, tc.want)

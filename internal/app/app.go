@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -527,12 +528,18 @@ func (a *App) verifyLimiter() *throttle.Limiter {
 }
 
 // publicVerifyRoutes are the routes that verify what anyone submits: they
-// share one throttle.Limiter.
+// share one throttle.Limiter. All are POST routes, by path.
 var publicVerifyRoutes = map[string]bool{
-	"POST /verify":                      true,
-	"POST /api/v1/verify":               true,
-	"POST /vc-api/credentials/verify":   true,
-	"POST /vc-api/presentations/verify": true,
+	"/verify":                      true,
+	"/api/v1/verify":               true,
+	"/vc-api/credentials/verify":   true,
+	"/vc-api/presentations/verify": true,
+}
+
+// isPublicVerify reports whether r is a request to one of the
+// publicVerifyRoutes.
+func isPublicVerify(r *http.Request) bool {
+	return r.Method == http.MethodPost && publicVerifyRoutes[r.URL.Path]
 }
 
 // isReverify reports whether r is a credential page's "Check again"
@@ -615,7 +622,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 		func() float64 { return float64(a.public.PageStats().Queued) }))
 	limited := lim.Wrap(mux)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if publicVerifyRoutes[r.Method+" "+r.URL.Path] || isReverify(r) {
+		if isPublicVerify(r) || isReverify(r) {
 			limited.ServeHTTP(w, r)
 			return
 		}
@@ -625,18 +632,36 @@ func (a *App) handler() (http.Handler, http.Handler) {
 }
 
 // instrument serves with next and records each request's duration by the
-// route pattern of mux that matches it.
+// route pattern of mux that matches it. The pattern is the one mux
+// recorded on the request while serving it (Request.Pattern), looked up
+// again only when a handler in between served a copy of the request; the
+// histogram of each route and status class is looked up once.
 func instrument(mux *http.ServeMux, next http.Handler, h *prometheus.HistogramVec) http.Handler {
+	var observers sync.Map // routeClass → prometheus.Observer
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: 200}
 		next.ServeHTTP(sw, r)
-		_, pattern := mux.Handler(r)
+		pattern := r.Pattern
+		if pattern == "" {
+			_, pattern = mux.Handler(r)
+		}
 		if pattern == "" {
 			pattern = "unmatched"
 		}
-		h.WithLabelValues(pattern, fmt.Sprintf("%dxx", sw.code/100)).Observe(time.Since(start).Seconds())
+		key := routeClass{pattern, sw.code / 100}
+		o, ok := observers.Load(key)
+		if !ok {
+			o, _ = observers.LoadOrStore(key, h.WithLabelValues(pattern, strconv.Itoa(key.class)+"xx"))
+		}
+		o.(prometheus.Observer).Observe(time.Since(start).Seconds())
 	})
+}
+
+// routeClass is a route pattern and a status class (2 for 2xx).
+type routeClass struct {
+	pattern string
+	class   int
 }
 
 type statusWriter struct {

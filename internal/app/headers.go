@@ -11,6 +11,14 @@ import (
 // https: two years, subdomains included (RFC 6797).
 const hsts = "max-age=63072000; includeSubDomains"
 
+// Header values set as they are on many responses (http.Header.Set would
+// allocate a slice for each); never changed in place.
+var (
+	hdrHSTS         = []string{hsts}
+	hdrDeny         = []string{"DENY"}
+	hdrNoFrameAtAll = []string{"frame-ancestors 'none'"}
+)
+
 // securityHeaders sets the headers every response carries:
 //
 //   - Strict-Transport-Security, when the server is reached over https
@@ -24,7 +32,7 @@ const hsts = "max-age=63072000; includeSubDomains"
 func securityHeaders(https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if https {
-			w.Header().Set("Strict-Transport-Security", hsts)
+			w.Header()["Strict-Transport-Security"] = hdrHSTS
 		}
 		next.ServeHTTP(&frameGuard{ResponseWriter: w}, r)
 	})
@@ -47,9 +55,9 @@ func (g *frameGuard) guard() {
 	if strings.Contains(csp, "frame-ancestors") {
 		return
 	}
-	h.Set("X-Frame-Options", "DENY")
+	h["X-Frame-Options"] = hdrDeny
 	if csp == "" {
-		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+		h["Content-Security-Policy"] = hdrNoFrameAtAll
 	} else {
 		h.Set("Content-Security-Policy", strings.TrimRight(csp, "; ")+"; frame-ancestors 'none'")
 	}

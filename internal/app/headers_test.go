@@ -106,13 +106,25 @@ func TestHSTS(t *testing.T) {
 func TestMetricsListener(t *testing.T) {
 	a, stop := bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true, MetricsAddr: "127.0.0.1:0"})
 	defer stop()
-	get(t, a.BaseURL()+"/healthz") // a request to count
+	get(t, a.BaseURL()+"/healthz") // requests to count, by route and status class
+	get(t, a.BaseURL()+"/credentials/"+a.FirstRun.AwardID+".json")
+	get(t, a.BaseURL()+"/credentials/nope.json")
+	get(t, a.BaseURL()+"/nowhere/at/all")
 	if resp := head(t, "GET", a.BaseURL()+"/metrics"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("/metrics on the public listener: status %d, want 404", resp.StatusCode)
 	}
 	code, body := get(t, "http://"+a.MetricsAddr()+"/metrics")
 	if code != 200 || !strings.Contains(body, `cairn_http_request_duration_seconds_count{code="2xx",route="GET /healthz"}`) {
 		t.Fatalf("metrics listener: %d\n%.500s", code, body)
+	}
+	for _, want := range []string{
+		`cairn_http_request_duration_seconds_count{code="2xx",route="GET /credentials/{id}"} 1`,
+		`cairn_http_request_duration_seconds_count{code="4xx",route="GET /credentials/{id}"} 1`,
+		`cairn_http_request_duration_seconds_count{code="4xx",route="unmatched"} `, // and /metrics here
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 	if code, _ := get(t, "http://"+a.MetricsAddr()+"/healthz"); code != http.StatusNotFound {
 		t.Errorf("the metrics listener serves more than /metrics: /healthz status %d", code)

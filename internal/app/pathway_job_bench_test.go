@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,12 +32,6 @@ func BenchmarkAwardJobPathways(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) { benchJobPathways(b, n) })
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchJobPathways(b *testing.B, pathways int) {

@@ -14,11 +14,12 @@
 //	       the issue phase ran, or on the spot when the worker is behind)
 //
 // With -gzip, read requests say Accept-Encoding: gzip (as browsers do; the
-// body is counted, not decompressed).
+// body is counted, not decompressed). With -wrk, the read phases run with
+// wrk (see wrk.go), which costs the machine much less CPU than Go's client.
 //
-// and prints one row per phase and concurrency: requests, throughput,
-// latency percentiles, errors by status and the CPU the server and the
-// generator used. The read phases cycle over the ids the issue phase made,
+// It prints one row per phase and concurrency: requests, throughput,
+// latency percentiles, the CPU the server and the generator used (in
+// cores, and the server's per request) and errors by status. The read phases cycle over the ids the issue phase made,
 // or, without it, the ids GET /api/v1/awards lists: json, vcld and page over
 // the first -hot of them (popular credentials, pages cached by the server),
 // cold over the others, once each. It refuses any address outside the loopback range.
@@ -56,6 +57,10 @@ type config struct {
 	serverPID              int
 	gzip                   bool
 	settle                 time.Duration
+	wrk                    string // the wrk binary for the read phases ("": Go clients)
+	metrics                string // the server's /metrics URL (-wait-pages)
+	waitPages              bool
+	wrkThreads             int
 }
 
 func main() {
@@ -78,7 +83,11 @@ func main() {
 	flag.IntVar(&cfg.maxIDs, "ids", 20000, "at most this many credential ids to keep (listed when no issue phase runs)")
 	flag.IntVar(&cfg.hot, "hot", 200, "json, vcld and page cycle over the first this many ids only (0: all): popular credentials; cold reads the others once")
 	flag.DurationVar(&cfg.settle, "settle", 0, "pause after the issue phase (the server's page worker renders the new awards' pages meanwhile)")
+	flag.StringVar(&cfg.metrics, "metrics", "", "the server's /metrics URL (loopback), for -wait-pages")
+	flag.BoolVar(&cfg.waitPages, "wait-pages", false, "after the issue phase (and -settle), wait until the server's page worker has rendered every page queued (cairn_pages_queued 0 at -metrics), so that the read phases measure reads, not reads beside rendering")
 	flag.BoolVar(&cfg.gzip, "gzip", false, "read requests accept gzip (Accept-Encoding: gzip)")
+	flag.StringVar(&cfg.wrk, "wrk", "", "run the read phases with this wrk binary instead of Go clients (much cheaper on the machine's CPU)")
+	flag.IntVar(&cfg.wrkThreads, "wrk-threads", 1, "threads of wrk (each an event loop serving its share of the -c connections)")
 	flag.IntVar(&cfg.serverPID, "pid", 0, "the server's process id, to report the cores it and the generator use (Linux)")
 	flag.Parse()
 	cfg.formats = strings.Split(*formats, ",")
@@ -108,7 +117,7 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 	client := newClient(slices.Max(append(slices.Clone(cs), ics...)))
 	l := &loader{cfg: cfg, client: client, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if header && !jsonOutput {
-		fmt.Printf("%-6s %4s %8s %9s %8s %8s %8s %8s %5s %5s  %s\n", "phase", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv", "gen", "errors")
+		fmt.Printf("%-6s %4s %8s %9s %8s %8s %8s %8s %5s %5s %7s %4s  %s\n", "phase", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv", "gen", "srv µs", "by", "errors")
 	}
 	for _, p := range phases {
 		do, ok := l.phase(p)
@@ -133,8 +142,21 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 					return errors.New("cold: every id has been read; issue more awards")
 				}
 			}
-			res := l.measure(ctx, c, warmup, budget, do)
+			var res result
+			_, rendered0, merr := l.pageMetrics(ctx)
+			if l.cfg.wrk != "" && p != "issue" {
+				if res, err = l.wrkMeasure(ctx, p, c, warmup, budget); err != nil {
+					return err
+				}
+			} else {
+				res = l.measure(ctx, c, warmup, budget, do)
+			}
 			res.Phase = p
+			if _, rendered1, err := l.pageMetrics(ctx); merr == nil && err == nil {
+				// Pages rendered beside the reads took some of the
+				// server's CPU.
+				res.Rendered = int(rendered1 - rendered0)
+			}
 			if jsonOutput {
 				b, _ := json.Marshal(res)
 				fmt.Println(string(b))
@@ -152,8 +174,78 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 			case <-time.After(l.cfg.settle):
 			}
 		}
+		if p == "issue" && l.cfg.waitPages {
+			if err := l.waitPages(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// waitPages waits until the server's page worker has no page queued, and
+// says how long that took.
+func (l *loader) waitPages(ctx context.Context) error {
+	if l.cfg.metrics == "" {
+		return errors.New("-wait-pages needs -metrics")
+	}
+	if err := loopbackOnly(l.cfg.metrics); err != nil {
+		return err
+	}
+	start := time.Now()
+	for {
+		queued, rendered, err := l.pageMetrics(ctx)
+		if err != nil {
+			return err
+		}
+		if queued == 0 {
+			fmt.Printf("# page worker: nothing queued %.0f s after the issue phase (%.0f pages rendered ahead since the start)\n", time.Since(start).Seconds(), rendered)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped by -timeout with %.0f pages queued", queued)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// pageMetrics reads cairn_pages_queued and cairn_pages_prerendered_total.
+func (l *loader) pageMetrics(ctx context.Context) (queued, rendered float64, err error) {
+	if l.cfg.metrics == "" {
+		return 0, 0, errors.New("no -metrics")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.cfg.metrics, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("metrics: %s %v", resp.Status, err)
+	}
+	found := false
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, v, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		switch name {
+		case "cairn_pages_queued":
+			queued, found = f, true
+		case "cairn_pages_prerendered_total":
+			rendered = f
+		}
+	}
+	if !found {
+		return 0, 0, errors.New("metrics: no cairn_pages_queued")
+	}
+	return queued, rendered, nil
 }
 
 // loopbackOnly refuses a base URL whose host is not a loopback address.
@@ -366,18 +458,28 @@ func (l *loader) listIDs(ctx context.Context) error {
 
 // result is one row of the table.
 type result struct {
-	Phase       string         `json:"phase"`
-	Concurrency int            `json:"concurrency"`
-	Requests    int            `json:"requests"`
-	Seconds     float64        `json:"seconds"`
-	PerSecond   float64        `json:"perSecond"`
-	P50         float64        `json:"p50ms"`
-	P95         float64        `json:"p95ms"`
-	P99         float64        `json:"p99ms"`
-	Max         float64        `json:"maxms"`
-	ServerCores float64        `json:"serverCores"` // CPU the server used, in cores
-	LoadCores   float64        `json:"loadCores"`   // CPU the generator used, in cores
-	Errors      map[string]int `json:"errors,omitempty"`
+	Phase       string  `json:"phase"`
+	Concurrency int     `json:"concurrency"`
+	Requests    int     `json:"requests"`
+	Seconds     float64 `json:"seconds"`
+	PerSecond   float64 `json:"perSecond"`
+	P50         float64 `json:"p50ms"`
+	P95         float64 `json:"p95ms"`
+	P99         float64 `json:"p99ms"`
+	Max         float64 `json:"maxms"`
+	ServerCores float64 `json:"serverCores"` // CPU the server used, in cores
+	LoadCores   float64 `json:"loadCores"`   // CPU the generator used, in cores
+	// ServerMicros is the server's CPU per request answered, in µs.
+	ServerMicros float64 `json:"serverMicrosPerRequest"`
+	// Generator is "go" or "wrk".
+	Generator string `json:"generator"`
+	// BytesPerRequest is the mean size of an answer, headers included
+	// (wrk only).
+	BytesPerRequest float64        `json:"bytesPerRequest,omitempty"`
+	Errors          map[string]int `json:"errors,omitempty"`
+	// Rendered is how many pages the server's page worker rendered during
+	// the row (with -metrics).
+	Rendered int `json:"rendered,omitempty"`
 }
 
 // measure runs c clients for the warm-up, then measures them for the
@@ -395,6 +497,10 @@ func (l *loader) measure(ctx context.Context, c int, warmup time.Duration, budge
 	samples, errs := l.clients(mctx, c, budget, do)
 	elapsed := time.Since(start).Seconds()
 	srv1, gen1 := cpuSeconds(l.cfg.serverPID), cpuSeconds(os.Getpid())
+	var perReq float64
+	if n := len(samples) + sum(errs); n > 0 {
+		perReq = (srv1 - srv0) / float64(n) * 1e6
+	}
 	slices.Sort(samples)
 	ms := func(q float64) float64 {
 		if len(samples) == 0 {
@@ -404,7 +510,15 @@ func (l *loader) measure(ctx context.Context, c int, warmup time.Duration, budge
 	}
 	return result{Concurrency: c, Requests: len(samples), Seconds: elapsed, PerSecond: float64(len(samples)) / elapsed,
 		P50: ms(.50), P95: ms(.95), P99: ms(.99), Max: ms(1), Errors: errs,
-		ServerCores: (srv1 - srv0) / elapsed, LoadCores: (gen1 - gen0) / elapsed}
+		ServerCores: (srv1 - srv0) / elapsed, LoadCores: (gen1 - gen0) / elapsed, ServerMicros: perReq, Generator: "go"}
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // cpuSeconds is the CPU time (user and system) process pid has used, from
@@ -481,6 +595,9 @@ func (r result) print() {
 	if len(e) == 0 {
 		e = []string{"0"}
 	}
-	fmt.Printf("%-6s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f  %s\n",
-		r.Phase, r.Concurrency, r.Requests, r.PerSecond, r.P50, r.P95, r.P99, r.Max, r.ServerCores, r.LoadCores, strings.Join(e, " "))
+	if r.Rendered > 0 {
+		e = append(e, fmt.Sprintf("(%d pages rendered meanwhile)", r.Rendered))
+	}
+	fmt.Printf("%-6s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f %7.1f %4s  %s\n",
+		r.Phase, r.Concurrency, r.Requests, r.PerSecond, r.P50, r.P95, r.P99, r.Max, r.ServerCores, r.LoadCores, r.ServerMicros, r.Generator, strings.Join(e, " "))
 }

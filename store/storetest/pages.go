@@ -40,6 +40,8 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 
 	_, err = db.RenderedPage(ctx, a.ID)
 	wantKind(t, "RenderedPage before any", err, cairn.NotFound)
+	_, err = db.RenderedPageStamp(ctx, a.ID)
+	wantKind(t, "RenderedPageStamp before any", err, cairn.NotFound)
 	must(t, "PutRenderedPages of no award", db.PutRenderedPages(ctx, &cairn.RenderedPage{
 		AwardID: "nope", AwardUpdatedAt: a.UpdatedAt, CredentialSHA256: make([]byte, 32), CheckedAt: time.Now(), Result: "verified", HTMLGzip: []byte("x"),
 	}))
@@ -62,6 +64,12 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 		must(t, what, err)
 		if !p.AwardUpdatedAt.Equal(version) || !p.CheckedAt.Equal(checkedAt) || !bytes.Equal(p.HTMLGzip, []byte(body)) || !bytes.Equal(p.CredentialSHA256, bytes.Repeat([]byte(body[:1]), 32)) || p.Result != "verified" {
 			t.Errorf("%s: page of %v checked %v %q, want %v %v %q", what, p.AwardUpdatedAt, p.CheckedAt, p.HTMLGzip, version, checkedAt, body)
+		}
+		st, err := db.RenderedPageStamp(ctx, a.ID)
+		must(t, what+": stamp", err)
+		p.HTMLGzip = nil
+		if !reflect.DeepEqual(st, p) {
+			t.Errorf("%s: stamp %+v, want %+v", what, st, p)
 		}
 	}
 	put("first", v1, checked, "one")
@@ -104,5 +112,62 @@ func testRenderedPages(t *testing.T, db *store.DB) {
 	must(t, "VerificationEpochs", err)
 	if !epochs[tn.issuer.ID].After(keyEpoch) {
 		t.Errorf("epoch %v after signing a list, was %v", epochs[tn.issuer.ID], keyEpoch)
+	}
+}
+
+// testAwardHeads: PublicAwardHead answers from a cache, and every change
+// made through the DB shows on the next read (state, re-issue); another
+// organization's attempt changes nothing; an award created after a miss
+// is found at once.
+func testAwardHeads(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	tn, other := newTenant(t, db, "hd"), newTenant(t, db, "hd2")
+	a := createAward(t, db, newAward(tn, "ada@example.org"))
+	head := func(what string, state cairn.AwardState, updatedAt time.Time, credJSON string) {
+		t.Helper()
+		for range 2 { // the read that fills the cache, and one from it
+			h, err := db.PublicAwardHead(ctx, a.ID)
+			must(t, what, err)
+			if h.State != state || !h.UpdatedAt.Equal(updatedAt) || string(h.CredentialJSON) != credJSON {
+				t.Fatalf("%s: head %s %v %s, want %s %v %s", what, h.State, h.UpdatedAt, h.CredentialJSON, state, updatedAt, credJSON)
+			}
+		}
+	}
+	head("new", cairn.StateActive, a.UpdatedAt, string(a.CredentialJSON))
+
+	s, err := db.SetAwardState(ctx, tn.org.ID, a.ID, cairn.StateSuspended, "review")
+	must(t, "suspend", err)
+	head("suspended", cairn.StateSuspended, s.UpdatedAt, string(a.CredentialJSON))
+	_, err = db.SetAwardState(ctx, other.org.ID, a.ID, cairn.StateRevoked, "hostile")
+	wantKind(t, "revoke from another org", err, cairn.NotFound)
+	head("after another org's attempt", cairn.StateSuspended, s.UpdatedAt, string(a.CredentialJSON))
+	r, err := db.SetAwardState(ctx, tn.org.ID, a.ID, cairn.StateActive, "cleared")
+	must(t, "reinstate", err)
+	head("reinstated", cairn.StateActive, r.UpdatedAt, string(a.CredentialJSON))
+
+	u, err := db.UpdateAward(ctx, tn.org.ID, a.ID, func(x *cairn.Award) error {
+		x.CredentialJSON = []byte(`{"reissued":true}`)
+		return nil
+	})
+	must(t, "UpdateAward", err)
+	head("re-issued", cairn.StateActive, u.UpdatedAt, `{"reissued":true}`)
+	_, err = db.UpdateAward(ctx, other.org.ID, a.ID, func(x *cairn.Award) error {
+		x.CredentialJSON = []byte(`{"hostile":true}`)
+		return nil
+	})
+	wantKind(t, "UpdateAward from another org", err, cairn.NotFound)
+	head("after another org's update", cairn.StateActive, u.UpdatedAt, `{"reissued":true}`)
+
+	v, err := db.SetAwardState(ctx, tn.org.ID, a.ID, cairn.StateRevoked, "fraud")
+	must(t, "revoke", err)
+	head("revoked", cairn.StateRevoked, v.UpdatedAt, `{"reissued":true}`)
+
+	b := newAward(tn, "late@example.org")
+	b.ID = "0f5c1a9e-6d1b-4f59-9a53-3f0b8c1d2e4f"
+	_, err = db.PublicAwardHead(ctx, b.ID)
+	wantKind(t, "PublicAwardHead before the award", err, cairn.NotFound)
+	createAward(t, db, b)
+	if _, err := db.PublicAwardHead(ctx, b.ID); err != nil {
+		t.Errorf("PublicAwardHead of an award created after a miss: %v", err)
 	}
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"RenderedPages", testRenderedPages},
 		{"Rules", testRules},
 		{"Events", testEvents},
+		{"AwardHeads", testAwardHeads},
 		{"Paging", testPaging},
 		{"Tenancy", testTenancy},
 		{"ConcurrentAwards", testConcurrentAwards},
