@@ -54,6 +54,10 @@ type Server struct {
 	// Wallet serves the learner API (/api/v1/learner/…); without it those
 	// routes answer 503.
 	Wallet *wallet.Service
+	// Imports imports credentials into learners' wallets (POST
+	// /api/v1/learner/credentials and the routes of one imported
+	// credential); without it those routes answer 503.
+	Imports *wallet.Importer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -171,7 +175,7 @@ func (s *Server) allRoutes() []route {
 	for _, g := range []struct {
 		prefix string
 		routes []route
-	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
+	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.learnerImportRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
 		for _, rt := range g.routes {
 			rt.path = g.prefix + rt.path
 			all = append(all, rt)

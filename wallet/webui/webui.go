@@ -37,6 +37,7 @@ type Handler struct {
 	secure   bool
 	basePath string
 	log      *slog.Logger
+	imports  *wallet.Importer // nil: no imports (imports.go)
 }
 
 // New returns the pages of the wallet w.
