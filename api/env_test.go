@@ -14,7 +14,6 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
-	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
@@ -38,6 +37,7 @@ type env struct {
 	verifier *verify.Verifier
 	logs     *bytes.Buffer
 	jobs     *jobs.Service
+	remote   *remoteHosts // what the importer may fetch (learner_imports_test.go)
 }
 
 func newEnv(t testing.TB) *env {
@@ -45,7 +45,8 @@ func newEnv(t testing.TB) *env {
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, svc := testenv.Service(t, testBase, log)
-	v := verify.New(svc.Fetcher(fetch.Offline))
+	remote := &remoteHosts{}
+	v := verify.New(svc.Fetcher(remote))
 	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -55,9 +56,10 @@ func newEnv(t testing.TB) *env {
 	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
 	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
 		Wallet: wallet.New(db, testBase, wallet.Options{Log: log})}
+	srv.Imports = wallet.NewImporter(db, v, wallet.ImportOptions{Fetcher: remote, Log: log})
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}
+	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb, remote: remote}
 }
 
 // org is an organization made for a test, with its owner's API key.
