@@ -150,7 +150,7 @@ func ob2Hosted(t *testing.T, mux *http.ServeMux, base string, revoked *bool, gon
 		}
 		a := map[string]any{"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": assertion,
 			"recipient": map[string]any{"type": "email", "hashed": false, "identity": "ada@example.org"},
-			"issuedOn": "2024-05-01T10:00:00Z", "badge": base + "/badges/robotics", "verification": map[string]any{"type": "hosted"}}
+			"issuedOn":  "2024-05-01T10:00:00Z", "badge": base + "/badges/robotics", "verification": map[string]any{"type": "hosted"}}
 		if *revoked {
 			a["revoked"], a["revocationReason"] = true, "issued in error"
 		}
