@@ -130,6 +130,9 @@ func TestBrowserWalletImport(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
+	if got := text("#notice"); !strings.Contains(got, "marked failed") {
+		t.Errorf("notice after importing a failing badge: %q", got)
+	}
 	shot("wallet-import-failed.png")
 
 	// A PNG with no badge in it: a clear error on the wallet page.

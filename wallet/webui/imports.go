@@ -236,7 +236,12 @@ func (h *Handler) importedPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "imported.html", p, view{Title: im.Name, Notice: importNotices[r.URL.Query().Get("done")], Data: importedPage{im}})
+	done := r.URL.Query().Get("done")
+	notice := importNotices[done]
+	if done == "imported" && im.Result == string(verify.Failed) {
+		notice = "The badge is in your wallet, marked failed: it did not pass verification."
+	}
+	h.render(w, r, http.StatusOK, "imported.html", p, view{Title: im.Name, Notice: notice, Data: importedPage{im}})
 }
 
 func (h *Handler) importedImage(w http.ResponseWriter, r *http.Request) {
