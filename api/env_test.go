@@ -14,7 +14,6 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
-	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
@@ -39,6 +38,7 @@ type env struct {
 	verifier *verify.Verifier
 	logs     *bytes.Buffer
 	jobs     *jobs.Service
+	remote   *remoteHosts // what the importer may fetch (learner_imports_test.go)
 }
 
 func newEnv(t testing.TB) *env {
@@ -46,7 +46,8 @@ func newEnv(t testing.TB) *env {
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	db, svc := testenv.Service(t, testBase, log)
-	v := verify.New(svc.Fetcher(fetch.Offline))
+	remote := &remoteHosts{}
+	v := verify.New(svc.Fetcher(remote))
 	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +60,10 @@ func newEnv(t testing.TB) *env {
 		Verify: func(ctx context.Context, c []byte) string { return string(v.Verify(ctx, c).Result) }})
 	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
 		Wallet: wl, Portfolio: pf, Team: team.New(db, testBase, team.Options{Log: log})}
+	srv.Imports = wallet.NewImporter(db, v, wallet.ImportOptions{Fetcher: remote, Log: log})
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}
+	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb, remote: remote}
 }
 
 // org is an organization made for a test, with its owner's API key.

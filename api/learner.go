@@ -393,17 +393,9 @@ func (s *Server) learnerClaim(w http.ResponseWriter, r *http.Request, p *wallet.
 }
 
 func (s *Server) learnerCredentials(w http.ResponseWriter, r *http.Request, p *wallet.Principal) error {
-	cs, err := s.Wallet.Credentials(r.Context(), p.Learner.ID)
+	items, err := s.learnerCredentialItems(r.Context(), r, p)
 	if err != nil {
 		return err
-	}
-	items := make([]walletCredentialView, 0, len(cs))
-	for _, c := range cs {
-		v := walletCredentialOf(c)
-		if r.URL.Query().Get("full") != "true" {
-			v.Credential, v.JWT = nil, ""
-		}
-		items = append(items, v)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
@@ -411,6 +403,9 @@ func (s *Server) learnerCredentials(w http.ResponseWriter, r *http.Request, p *w
 func (s *Server) learnerCredential(w http.ResponseWriter, r *http.Request, p *wallet.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
+		return err
+	}
+	if ok, err := s.learnerImportedCredential(w, r, p, id); ok {
 		return err
 	}
 	c, err := s.Wallet.Credential(r.Context(), p.Learner.ID, id)

@@ -62,6 +62,10 @@ type Server struct {
 	// and export (/api/v1/learner/profile, …/export); without it those
 	// routes answer 503.
 	Portfolio *wallet.Portfolio
+	// Imports imports credentials into learners' wallets (POST
+	// /api/v1/learner/credentials and the routes of one imported
+	// credential); without it those routes answer 503.
+	Imports *wallet.Importer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -187,7 +191,7 @@ func (s *Server) allRoutes() []route {
 	for _, g := range []struct {
 		prefix string
 		routes []route
-	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.portfolioRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
+	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.portfolioRoutes()}, {Prefix, s.learnerImportRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
 		for _, rt := range g.routes {
 			rt.path = g.prefix + rt.path
 			all = append(all, rt)

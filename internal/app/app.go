@@ -274,6 +274,8 @@ type App struct {
 	portfolio *wallet.Portfolio
 	// keyring seals private keys (issuers', learners', the log's).
 	keyring *keyring.Keyring
+	// imports imports credentials into wallets and re-verifies them.
+	imports *wallet.Importer
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -505,6 +507,21 @@ func (a *App) netFetcher() fetch.Fetcher {
 	})
 }
 
+// importFetcher fetches what a learner's import names (a credential, its
+// page, an OB 2.0 assertion and its badge, a badge image): with the
+// verifier's network rules (public addresses only, a timeout), a baked
+// image's size cap, and the verifier's budget paused while it waits.
+func (a *App) importFetcher() fetch.Fetcher {
+	if a.cfg.Offline {
+		return fetch.Offline
+	}
+	h := &fetch.HTTP{PublicOnly: true, MaxBytes: verify.MaxInputBytes}
+	return fetch.Func(func(ctx context.Context, url string) ([]byte, error) {
+		defer throttle.Pause(ctx)()
+		return h.Fetch(ctx, url)
+	})
+}
+
 // verifyLimiter bounds the public verifier, with the HTML answer for the
 // web form and problem documents for the APIs.
 func (a *App) verifyLimiter() *throttle.Limiter {
@@ -513,7 +530,7 @@ func (a *App) verifyLimiter() *throttle.Limiter {
 		Concurrency: v.Concurrency, Queue: v.Queue, Budget: v.Timeout, Rate: v.Rate, Burst: v.Burst, CPUShare: v.CPUShare,
 		MaxBody: verify.MaxInputBytes + 64<<10, // a multipart form's envelope around the largest input
 		Reject: func(w http.ResponseWriter, r *http.Request, status int, retryAfter time.Duration, detail string) {
-			if r.URL.Path != "/verify" && !isReverify(r) {
+			if r.URL.Path != "/verify" && !isReverify(r) && !strings.HasPrefix(r.URL.Path, "/wallet/") {
 				throttle.WriteProblem(w, r, status, retryAfter, detail)
 				return
 			}
@@ -540,6 +557,23 @@ var publicVerifyRoutes = map[string]bool{
 // publicVerifyRoutes.
 func isPublicVerify(r *http.Request) bool {
 	return r.Method == http.MethodPost && publicVerifyRoutes[r.URL.Path]
+}
+
+// isWalletVerify reports whether r imports a credential into a wallet or
+// verifies an imported one again (API or wallet pages): the server's
+// verifier runs on what a learner submits, so these share the public
+// verifier's limiter (concurrency, CPU share, time budget).
+func isWalletVerify(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	switch p := r.URL.Path; {
+	case p == "/api/v1/learner/credentials", p == "/wallet/import":
+		return true
+	case strings.HasPrefix(p, "/api/v1/learner/credentials/"), strings.HasPrefix(p, "/wallet/credentials/"):
+		return strings.HasSuffix(p, "/verify")
+	}
+	return false
 }
 
 // isReverify reports whether r is a credential page's "Check again"
@@ -585,17 +619,18 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	}
 
 	v := a.verifier()
+	a.imports = wallet.NewImporter(a.db, v, wallet.ImportOptions{Fetcher: a.importFetcher(), Log: a.log})
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports}).Register(mux)
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
 	// credential page's .png serves it; the claim link it holds opens the
 	// wallet's claim page (/claim/{token}), which also offers the
 	// credential page.
 	a.mail.Badge = a.public.BakedPNG
-	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).Register(mux)
+	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
@@ -622,7 +657,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 		func() float64 { return float64(a.public.PageStats().Queued) }))
 	limited := lim.Wrap(mux)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isPublicVerify(r) || isReverify(r) {
+		if isPublicVerify(r) || isReverify(r) || isWalletVerify(r) {
 			limited.ServeHTTP(w, r)
 			return
 		}
@@ -768,6 +803,8 @@ func (a *App) background(ctx context.Context) {
 	// On SQLite this process alone uses the database: leases a killed
 	// process held end at once.
 	go func() { a.jobs.Run(ctx, a.db.Dialect() == "sqlite"); close(jobsDone) }()
+	importsDone := make(chan struct{})
+	go func() { a.imports.Run(ctx); close(importsDone) }()
 	defer func() {
 		<-logDone
 		<-pagesDone
@@ -775,6 +812,7 @@ func (a *App) background(ctx context.Context) {
 		<-hooksDone
 		<-pathwaysDone
 		<-jobsDone
+		<-importsDone
 	}()
 	lastPrune, lastRemind := time.Time{}, time.Time{}
 	lastExpiry := time.Now().Add(-time.Hour)

@@ -23,7 +23,7 @@ import (
 // Passwords are read from the first line of standard input, never from
 // flags (they would show in the process list and shell history).
 func runLearner(e *env, args []string) error {
-	const subs = "signup, login, me, verify-email, did-add, claim, credentials, export or delete"
+	const subs = "signup, login, me, verify-email, did-add, claim, credentials, import, export or delete"
 	if len(args) == 0 {
 		return usagef("learner: want a subcommand: %s", subs)
 	}
@@ -32,6 +32,7 @@ func runLearner(e *env, args []string) error {
 	server := fs.String("server", os.Getenv("CAIRN_SERVER"), "the Cairn server's base URL (default $CAIRN_SERVER)")
 	token := fs.String("token", os.Getenv("CAIRN_LEARNER_TOKEN"), "a learner API token from cairn learner login (default $CAIRN_LEARNER_TOKEN)")
 	var email, name, keyFile, outFile *string
+	var refuseFailed *bool
 	switch sub {
 	case "signup":
 		email = fs.String("email", "", "your email address (required)")
@@ -42,6 +43,8 @@ func runLearner(e *env, args []string) error {
 		keyFile = fs.String("key", "", "the Ed25519 or P-256 private key (JWK file, cairn keys new) of the did:key to prove (required)")
 	case "export":
 		outFile = fs.String("out", "", "the ZIP file to write (required)")
+	case "import":
+		refuseFailed = fs.Bool("refuse-failed", false, "refuse a credential that fails verification instead of keeping it flagged failed")
 	case "me", "verify-email", "claim", "credentials", "delete":
 	default:
 		return usagef("learner: unknown subcommand %q (want %s)", sub, subs)
@@ -191,6 +194,11 @@ func runLearner(e *env, args []string) error {
 			return err
 		}
 		return c.export(ctx, e, *outFile)
+	case "import":
+		if err := wantArgs(1, "a FILE (badge image, credential JSON or JWT; - for standard input) or a URL"); err != nil {
+			return err
+		}
+		return c.importCredential(e, rest[0], *refuseFailed)
 	case "delete":
 		if err := wantArgs(0, "no arguments"); err != nil {
 			return err
@@ -217,6 +225,7 @@ var learnerSynopsis = map[string]string{
 	"did-add":      "--server URL --token TOKEN --key FILE",
 	"claim":        "--server URL --token TOKEN LINK",
 	"credentials":  "--server URL --token TOKEN",
+	"import":       "--server URL --token TOKEN [--refuse-failed] FILE|URL",
 	"delete":       "--server URL --token TOKEN < password",
 }
 

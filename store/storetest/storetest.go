@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Learners", testLearners},
 		{"Team", testTeam},
 		{"LearnerProfiles", testLearnerProfiles},
+		{"LearnerImports", testLearnerImports},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

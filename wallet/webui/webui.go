@@ -38,6 +38,7 @@ type Handler struct {
 	secure   bool
 	basePath string
 	log      *slog.Logger
+	imports  *wallet.Importer // nil: no imports (imports.go)
 }
 
 // New returns the pages of the wallet w.
@@ -75,6 +76,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /claim/{token}", h.claimPage)
 	mux.Handle("POST /claim/{token}", h.post(h.claim))
 	h.registerPortfolio(mux)
+	h.registerImports(mux)
 	mux.HandleFunc("/wallet/", h.notFound)
 }
 
@@ -86,21 +88,22 @@ var templateFS embed.FS
 //go:embed static/wallet.css
 var walletCSS string
 
-var stylesheet = []byte(web.Stylesheet + "\n" + walletCSS)
+var stylesheet = []byte(web.Stylesheet + "\n" + walletCSS + "\n" + importCSS)
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 }
 
 var pages = func() map[string]*template.Template {
-	layout := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	// templates/_*.html are partials every page may use.
+	layout := template.Must(template.New("").Funcs(funcs).Funcs(importFuncs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))
 	names, err := templateFS.ReadDir("templates")
 	if err != nil {
 		panic(err)
 	}
 	m := map[string]*template.Template{}
 	for _, e := range names {
-		if e.Name() != "layout.html" {
+		if e.Name() != "layout.html" && !strings.HasPrefix(e.Name(), "_") {
 			m[e.Name()] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+e.Name()))
 		}
 	}
@@ -115,6 +118,7 @@ type view struct {
 	CSRF    string
 	Notice  string
 	MailOff bool
+	Script  string // a script file of /wallet/assets/ the page runs (CSP script-src 'self')
 	Data    any
 }
 
@@ -134,7 +138,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", csp)
+	if v.Script != "" {
+		hd.Set("Content-Security-Policy", csp+"; script-src 'self'")
+	} else {
+		hd.Set("Content-Security-Policy", csp)
+	}
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
@@ -458,6 +466,9 @@ func clientAddr(r *http.Request) netip.Addr {
 type homePage struct {
 	Profile     *wallet.Profile
 	Credentials []*wallet.Credential
+	Imported    []*wallet.Imported // imports.go
+	ImportError string
+	Imports     bool // importing is enabled
 	AnyVerified bool
 	NewEmail    string
 	EmailError  string
@@ -473,6 +484,7 @@ var notices = map[string]string{
 	"resent":    "We sent the link again.",
 	"removed":   "Address removed.",
 	"verified":  "Address confirmed: badges sent to it can now be claimed.",
+	"deleted":   "The imported badge is deleted from your wallet.",
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
@@ -501,6 +513,10 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request, p *wallet.Pri
 		return
 	}
 	hp.Profile, hp.Credentials = prof, cs
+	if err := h.loadImports(ctx, p, &hp); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
 	for _, e := range prof.Emails {
 		hp.AnyVerified = hp.AnyVerified || e.VerifiedAt != nil
 	}
@@ -508,7 +524,11 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request, p *wallet.Pri
 	if r.URL.Query().Get("done") == "signedup" && h.w.MailOff() {
 		notice = "Your wallet is ready. This server sends no mail: the link that confirms your address is in the server's log."
 	}
-	h.render(w, r, status, "home.html", p, view{Title: "My badges", Notice: notice, Data: hp})
+	v := view{Title: "My badges", Notice: notice, Data: hp}
+	if hp.Imports {
+		v.Script = "import.js"
+	}
+	h.render(w, r, status, "home.html", p, v)
 }
 
 func (h *Handler) addEmail(w http.ResponseWriter, r *http.Request, p *wallet.Principal) {

@@ -1,0 +1,64 @@
+// Drag and drop onto the wallet's import form: a file dropped on the drop
+// zone (or anywhere on the page) is put in the form's file input and the
+// form is sent. Without this script the file input works as is.
+(function () {
+  "use strict";
+  var form = document.getElementById("import-form");
+  var zone = document.getElementById("dropzone");
+  var input = document.getElementById("import-file");
+  if (!form || !zone || !input) {
+    return;
+  }
+  var text = zone.querySelector(".droptext");
+  function hasFiles(e) {
+    var t = e.dataTransfer && e.dataTransfer.types;
+    return t && Array.prototype.indexOf.call(t, "Files") >= 0;
+  }
+  function over(e) {
+    if (!hasFiles(e)) {
+      return;
+    }
+    e.preventDefault();
+    zone.classList.add("over");
+  }
+  function leave() {
+    zone.classList.remove("over");
+  }
+  function drop(e) {
+    if (!hasFiles(e)) {
+      return;
+    }
+    e.preventDefault();
+    leave();
+    var files = e.dataTransfer.files;
+    if (!files || files.length === 0) {
+      return;
+    }
+    if (files.length > 1 && text) {
+      text.textContent = "One file at a time: adding " + files[0].name + ".";
+    }
+    var dt = new DataTransfer();
+    dt.items.add(files[0]);
+    input.files = dt.files;
+    if (text) {
+      text.textContent = "Adding " + files[0].name + "…";
+    }
+    if (form.requestSubmit) {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  }
+  document.addEventListener("dragover", over);
+  document.addEventListener("dragleave", function (e) {
+    if (e.target === document.documentElement || e.target === zone) {
+      leave();
+    }
+  });
+  document.addEventListener("drop", drop);
+  input.addEventListener("change", function () {
+    if (input.files && input.files.length > 0 && text) {
+      text.textContent = input.files[0].name + " chosen: press Add to my wallet.";
+    }
+  });
+})();
