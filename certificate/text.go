@@ -211,7 +211,18 @@ func (d *doc) wrap(s string, bold bool, size, w float64) []string {
 			line, lineW = word, ww
 			continue
 		}
+		// A hyphen does not end a broken line (text extraction takes a
+		// line ending in one for a hyphenated word, and drops it): it
+		// goes with the character after it.
+		var cs []string
 		for _, c := range clusters(word) {
+			if n := len(cs); n > 0 && cs[n-1] == "-" {
+				cs[n-1] += c
+				continue
+			}
+			cs = append(cs, c)
+		}
+		for _, c := range cs {
 			cw := d.width(c, bold, size)
 			if line != "" && lineW+cw > w {
 				lines = append(lines, line)

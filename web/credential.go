@@ -39,6 +39,7 @@ type CredentialPage struct {
 	JSONURL, JWTURL, PNGURL, SVGURL string
 	LinkedInURL                     string
 	QRURL                           string // the QR code as an SVG file
+	PDFURL                          string // the printable certificate; "" when there is none (suspended)
 	Meta                            []MetaTag
 	CopyScript                      template.HTML // the copy-link script (allowed by the page's CSP)
 

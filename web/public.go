@@ -57,8 +57,12 @@ type Public struct {
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
-	counts     *ttlCache[int]       // holders of an achievement (see holders)
-	gz         *gzCache             // gzip encodings of JSON and JWT, by version
+	// certificates are rendered PDF certificates (see certificate.go);
+	// achievementOf the achievement of each award they were asked for.
+	certificates  *ttlCache[certificateFile]
+	achievementOf *ttlCache[string]
+	counts        *ttlCache[int] // holders of an achievement (see holders)
+	gz            *gzCache       // gzip encodings of JSON and JWT, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
 	// whether it is forced).
@@ -117,6 +121,8 @@ type PublicOptions struct {
 const (
 	maxCachedPages = 4096
 	maxCachedFiles = 512
+	// maxCachedCertificates bounds the PDFs kept (about 60 to 120 KB each).
+	maxCachedCertificates = 256
 )
 
 // NewPublic returns the public pages of what svc issues, read from
@@ -125,14 +131,16 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 	p := &Public{
 		svc: svc, store: svc.Store(), verifier: opts.Verifier, log: opts.Log, now: opts.Now,
 		ttl: opts.ReportTTL, siteName: opts.SiteName,
-		pageStore:  opts.Pages,
-		pathways:   opts.Pathways,
-		mem:        newMemPages(maxCachedPages),
-		files:      newTTLCache[[]byte](maxCachedFiles),
-		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
-		counts:     newTTLCache[int](maxCachedFiles),
-		gz:         newGzCache(maxCachedPages),
-		queued:     make(map[string]bool),
+		pageStore:     opts.Pages,
+		pathways:      opts.Pathways,
+		mem:           newMemPages(maxCachedPages),
+		files:         newTTLCache[[]byte](maxCachedFiles),
+		bakedFiles:    newTTLCache[bakedFile](maxCachedFiles),
+		certificates:  newTTLCache[certificateFile](maxCachedCertificates),
+		achievementOf: newTTLCache[string](maxCachedPages),
+		counts:        newTTLCache[int](maxCachedFiles),
+		gz:            newGzCache(maxCachedPages),
+		queued:        make(map[string]bool),
 	}
 	if p.pageStore == nil {
 		p.pageStore, _ = p.store.(cairn.PageStore)
@@ -173,7 +181,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 // URL's path: when the base URL has one (https://host/badges), mount mux
 // under it with http.StripPrefix.
 func (p *Public) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /credentials/{id}", p.credential) // also {id}.json, .jwt, .png, .svg
+	mux.HandleFunc("GET /credentials/{id}", p.credential) // also {id}.json, .jwt, .png, .svg, .pdf
 	mux.HandleFunc("GET /credentials/{id}/qr.svg", p.credentialQR)
 	mux.HandleFunc("POST /credentials/{id}/verify", p.reverify)
 	mux.HandleFunc("GET /achievements/{id}", p.achievement)
