@@ -109,6 +109,10 @@ func (d *doc) setFont(s script, bold bool, size float64) {
 	d.pdf.SetFont(family[s], st, size)
 }
 
+// maxCachedWidth is the longest text whose width is kept: words, not
+// the trial cuts of a long text.
+const maxCachedWidth = 64
+
 // width returns the advance width of s in mm.
 func (d *doc) width(s string, bold bool, size float64) float64 {
 	k := widthKey{s, bold, size}
@@ -120,10 +124,12 @@ func (d *doc) width(s string, bold bool, size float64) float64 {
 		d.setFont(r.s, bold, size)
 		w += d.pdf.GetStringWidth(r.shaped)
 	}
-	if d.widths == nil {
-		d.widths = make(map[widthKey]float64)
+	if len(s) <= maxCachedWidth {
+		if d.widths == nil {
+			d.widths = make(map[widthKey]float64)
+		}
+		d.widths[k] = w
 	}
-	d.widths[k] = w
 	return w
 }
 
@@ -237,19 +243,27 @@ func (d *doc) wrap(s string, bold bool, size, w float64) []string {
 	return lines
 }
 
-// ellipsize cuts s to fit w with an ellipsis at its end.
+// ellipsize cuts s to fit w with an ellipsis at its end. The cut is
+// found by bisection: widths grow with the number of characters kept.
 func (d *doc) ellipsize(s string, bold bool, size, w float64) string {
 	if d.width(s, bold, size) <= w {
 		return s
 	}
 	cs := clusters(s)
-	for n := len(cs) - 1; n > 0; n-- {
-		t := strings.TrimRight(strings.Join(cs[:n], ""), " ") + ellipsis
-		if d.width(t, bold, size) <= w {
-			return t
+	cutAt := func(n int) string { return strings.TrimRight(strings.Join(cs[:n], ""), " ") + ellipsis }
+	lo, hi := 0, len(cs)-1 // cutAt(lo) fits (or lo is 0); cutAt(hi+1) does not
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if d.width(cutAt(mid), bold, size) <= w {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
 	}
-	return ellipsis
+	if lo == 0 {
+		return ellipsis
+	}
+	return cutAt(lo)
 }
 
 // fitted is a text set to fit its box.
