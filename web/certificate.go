@@ -222,3 +222,10 @@ func (p *Public) renderCertificate(ctx context.Context, aw *cairn.Award, tpl *ca
 	}
 	return pdf, nil
 }
+
+// GeneratedBadgePNG draws the badge Cairn generates for an achievement
+// without a PNG image, as certificates show it (the staff UI's preview
+// uses it too).
+func GeneratedBadgePNG(achievementID, name, issuerName string) ([]byte, error) {
+	return designFor(achievementID, name, issuerName).PNG(bakedPNGSize)
+}
