@@ -46,6 +46,9 @@ type achievementForm struct {
 	Types    []string
 
 	ResultTypes, AlignmentTypes, Languages []string
+
+	// Cert is the certificate design form (existing achievements only).
+	Cert *certificateForm
 }
 
 // designForm is a generated badge design as typed in the form.
@@ -110,10 +113,25 @@ func (h *Handler) achievementEdit(w http.ResponseWriter, r *http.Request, a *act
 		h.fail(w, r, a, err)
 		return
 	}
-	f, err := h.newAchievementForm(r.Context(), a)
+	f, err := h.editForm(r.Context(), a, ach)
 	if err != nil {
 		h.fail(w, r, a, err)
 		return
+	}
+	notice := map[string]string{"created": "The achievement is created.", "saved": "The changes are saved. Awards issued before keep what they were signed with; re-issue one to sign the new version.",
+		"certificate": "The certificate design is saved. Every certificate downloaded from now on, of awards old and new, shows it."}[r.URL.Query().Get("done")]
+	h.showAchievementForm(w, r, a, http.StatusOK, f, notice)
+}
+
+// editForm returns the form of an existing achievement, with its
+// certificate design.
+func (h *Handler) editForm(ctx context.Context, a *actor, ach *cairn.Achievement) (*achievementForm, error) {
+	f, err := h.newAchievementForm(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if f.Cert, err = h.newCertificateForm(ctx, a.Org.ID, ach.ID); err != nil {
+		return nil, err
 	}
 	f.ID, f.ImageID, f.Issuer, f.Name, f.Desc = ach.ID, ach.ImageID, ach.IssuerID, ach.Name, ach.Description
 	f.Criteria, f.CritURL, f.Type, f.Tags = ach.CriteriaNarrative, ach.CriteriaURL, ach.AchievementType, strings.Join(ach.Tags, ", ")
@@ -132,8 +150,7 @@ func (h *Handler) achievementEdit(w http.ResponseWriter, r *http.Request, a *act
 	}
 	p := badgeimg.Palettes[0]
 	f.Design = designForm{Shape: string(badgeimg.Hexagon), Primary: p.Primary, Secondary: p.Secondary, Icon: string(badgeimg.Star)}
-	notice := map[string]string{"created": "The achievement is created.", "saved": "The changes are saved. Awards issued before keep what they were signed with; re-issue one to sign the new version."}[r.URL.Query().Get("done")]
-	h.showAchievementForm(w, r, a, http.StatusOK, f, notice)
+	return f, nil
 }
 
 // readAchievementForm reads the posted form into f and returns the
@@ -289,6 +306,7 @@ func (h *Handler) saveAchievement(w http.ResponseWriter, r *http.Request, a *act
 			return
 		}
 		f.ID, f.ImageID = current.ID, current.ImageID
+		f.Cert, _ = h.newCertificateForm(ctx, a.Org.ID, id) // the certificate card stays on the page
 	}
 	in := readAchievementForm(r, f)
 	readDetails(r, f, &in, current)

@@ -171,6 +171,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/achievements/new", h.upload(h.page(cairn.ActionManageAchievements, h.achievementCreate)))
 	mux.Handle("GET /admin/achievements/{id}", h.page(cairn.ActionRead, h.achievementEdit))
 	mux.Handle("POST /admin/achievements/{id}", h.upload(h.page(cairn.ActionManageAchievements, h.achievementUpdate)))
+	mux.Handle("POST /admin/achievements/{id}/certificate", h.upload(h.page(cairn.ActionManageAchievements, h.certificateSave)))
+	mux.Handle("GET /admin/achievements/{id}/certificate.pdf", h.page(cairn.ActionRead, h.certificatePreview))
 
 	mux.Handle("GET /admin/issuers", h.page(cairn.ActionRead, h.issuerList))
 	mux.Handle("GET /admin/issuers/new", h.page(cairn.ActionManageIssuers, h.issuerNew))

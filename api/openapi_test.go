@@ -199,13 +199,14 @@ func keysOf[V any](m map[string]V) []string {
 func TestOpenAPISchemas(t *testing.T) {
 	doc, _ := loadOpenAPI(t)
 	for name, typ := range map[string]reflect.Type{
-		"IssuerInput":      reflect.TypeFor[issuing.IssuerInput](),
-		"AchievementInput": reflect.TypeFor[issuing.AchievementInput](),
-		"AwardInput":       reflect.TypeFor[issuing.AwardInput](),
-		"RecipientInput":   reflect.TypeFor[issuing.RecipientInput](),
-		"RuleInput":        reflect.TypeFor[issuing.RuleInput](),
-		"RulePatch":        reflect.TypeFor[issuing.RulePatch](),
-		"EventInput":       reflect.TypeFor[issuing.EventInput](),
+		"IssuerInput":            reflect.TypeFor[issuing.IssuerInput](),
+		"AchievementInput":       reflect.TypeFor[issuing.AchievementInput](),
+		"AwardInput":             reflect.TypeFor[issuing.AwardInput](),
+		"RecipientInput":         reflect.TypeFor[issuing.RecipientInput](),
+		"RuleInput":              reflect.TypeFor[issuing.RuleInput](),
+		"RulePatch":              reflect.TypeFor[issuing.RulePatch](),
+		"EventInput":             reflect.TypeFor[issuing.EventInput](),
+		"CertificateDesignInput": reflect.TypeFor[issuing.CertificateInput](),
 	} {
 		s := doc.Components.Schemas[name]
 		if got, want := keysOf(s.Properties), jsonNames(typ); !slices.Equal(got, want) {
@@ -232,6 +233,7 @@ func TestOpenAPISchemas(t *testing.T) {
 	check("Me", "/api/v1/me")
 	check("Issuer", "/api/v1/issuers/"+f.issuerID)
 	check("Achievement", "/api/v1/achievements/"+f.achievementID)
+	check("CertificateDesign", "/api/v1/achievements/"+f.achievementID+"/certificate")
 	check("Award", "/api/v1/awards/"+f.awardID)
 	check("AwardPage", "/api/v1/awards")
 	check("Rule", "/api/v1/rules/"+f.ruleID)

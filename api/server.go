@@ -111,6 +111,8 @@ func (s *Server) routes() []route {
 		{"POST", "/achievements", cairn.ActionManageAchievements, 0, s.createAchievement},
 		{"GET", "/achievements/{id}", cairn.ActionRead, 0, s.getAchievement},
 		{"PUT", "/achievements/{id}", cairn.ActionManageAchievements, 0, s.putAchievement},
+		{"GET", "/achievements/{id}/certificate", cairn.ActionRead, 0, s.getCertificate},
+		{"PUT", "/achievements/{id}/certificate", cairn.ActionManageAchievements, 0, s.putCertificate},
 
 		{"GET", "/awards", cairn.ActionRead, 0, s.listAwards},
 		{"POST", "/awards", cairn.ActionIssue, 0, s.createAward},

@@ -49,10 +49,12 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/images/generate": {path: "/api/v1/images/generate", body: map[string]any{"title": "B"}},
 		"GET /api/v1/images/{id}":      {path: "/api/v1/images/" + a.imageID, code: 404},
 
-		"GET /api/v1/achievements":      {path: "/api/v1/achievements?issuerId=" + a.issuerID},
-		"POST /api/v1/achievements":     {path: "/api/v1/achievements", body: achievementBody(a.issuerID, ""), code: 422, field: "issuerId"},
-		"GET /api/v1/achievements/{id}": {path: "/api/v1/achievements/" + a.achievementID, code: 404},
-		"PUT /api/v1/achievements/{id}": {path: "/api/v1/achievements/" + a.achievementID, body: achievementBody(a.issuerID, ""), code: 404},
+		"GET /api/v1/achievements":                  {path: "/api/v1/achievements?issuerId=" + a.issuerID},
+		"POST /api/v1/achievements":                 {path: "/api/v1/achievements", body: achievementBody(a.issuerID, ""), code: 422, field: "issuerId"},
+		"GET /api/v1/achievements/{id}":             {path: "/api/v1/achievements/" + a.achievementID, code: 404},
+		"PUT /api/v1/achievements/{id}":             {path: "/api/v1/achievements/" + a.achievementID, body: achievementBody(a.issuerID, ""), code: 404},
+		"GET /api/v1/achievements/{id}/certificate": {path: "/api/v1/achievements/" + a.achievementID + "/certificate", code: 404},
+		"PUT /api/v1/achievements/{id}/certificate": {path: "/api/v1/achievements/" + a.achievementID + "/certificate", body: map[string]any{"layout": "modern"}, code: 404},
 
 		"GET /api/v1/awards":                 {path: "/api/v1/awards?achievementId=" + a.achievementID + "&issuerId=" + a.issuerID},
 		"POST /api/v1/awards":                {path: "/api/v1/awards", body: newAward, code: 422, field: "achievementId"},

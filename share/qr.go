@@ -58,6 +58,24 @@ func toMatrix(code barcode.Barcode) matrix {
 	return m
 }
 
+// QRMatrix is a QR code's modules, without the quiet zone, for drawing
+// it in other formats (a PDF certificate draws it as vector squares).
+type QRMatrix struct{ m matrix }
+
+// QRCode returns the modules of the QR code of url (error correction M),
+// as QRCodeSVG and QRCodePNG draw them.
+func QRCode(url string) (QRMatrix, error) {
+	m, err := encode(url)
+	return QRMatrix{m}, err
+}
+
+// Size is the number of modules on a side, without the quiet zone.
+func (q QRMatrix) Size() int { return q.m.n }
+
+// Dark reports whether the module in column x and row y (from the top
+// left, 0 to Size()-1) is dark.
+func (q QRMatrix) Dark(x, y int) bool { return q.m.at(x, y) }
+
 // QRCodeSVG returns the QR code of url (error correction M, a quiet zone
 // of [QuietZone] modules) as a compact SVG document: a white square and one
 // path of the dark modules, in a viewBox one unit per module, with no

@@ -193,3 +193,27 @@ func BenchmarkCredentialPageHTTP(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	b.ReportMetric(float64(lats[len(lats)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkCertificatePDF serves a certificate from the cache: what each
+// download costs once the award's certificate was drawn (three small
+// reads: the award's head, the design and the issuer).
+func BenchmarkCertificatePDF(b *testing.B) {
+	benchPath(b, ".pdf", PublicOptions{})
+}
+
+// BenchmarkCertificatePDFUncached draws the certificate on every request
+// (the first download of each award version).
+func BenchmarkCertificatePDFUncached(b *testing.B) {
+	e := newEnv(b, testBase, PublicOptions{})
+	aw := e.award(b, e.ach, true)
+	path := "/credentials/" + aw.ID + ".pdf"
+	b.ReportAllocs()
+	for b.Loop() {
+		e.pub.certificates = newTTLCache[certificateFile](maxCachedCertificates)
+		w := httptest.NewRecorder()
+		e.mux.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != http.StatusOK {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}

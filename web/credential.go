@@ -43,6 +43,7 @@ type CredentialPage struct {
 	LinkedInShareURL                string // a post of the page in the LinkedIn feed
 	Embed                           string // HTML (image and link, no script) for CVs, sites and signatures
 	QRURL                           string // the QR code as an SVG file
+	PDFURL                          string // the printable certificate; "" when there is none (suspended)
 	Meta                            []MetaTag
 	CopyScript                      template.HTML // the copy-link script (allowed by the page's CSP)
 

@@ -27,7 +27,7 @@ const (
 )
 
 // credential serves GET /credentials/{id} and its siblings {id}.json,
-// {id}.jwt, {id}.png and {id}.svg.
+// {id}.jwt, {id}.png and {id}.svg, and the certificate {id}.pdf.
 func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 	id, ext := r.PathValue("id"), ""
 	if i := strings.LastIndexByte(id, '.'); i >= 0 {
@@ -38,7 +38,7 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch ext {
-	case "", ".json", ".jwt", ".png", ".svg":
+	case "", ".json", ".jwt", ".png", ".svg", ".pdf":
 	default:
 		p.NotFound(w, r)
 		return
@@ -55,6 +55,8 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 		p.credentialJWT(w, r, aw)
 	case ".png", ".svg":
 		p.baked(w, r, aw, ext)
+	case ".pdf":
+		p.certificatePDF(w, r, aw)
 	default:
 		addVary(w.Header(), "Accept")
 		switch ct := negotiate(r.Header.Get("Accept"), typeHTML, typeVC, typeLD, typeJSON); ct {
@@ -371,6 +373,9 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 		since = aw.UpdatedAt // the state's change is the award's last
 	}
 	pg.SetStateSince(string(aw.State), aw.StateReason, since, aw.ValidUntil, now)
+	if pg.Status != "Revoked" && pg.Status != "Suspended" {
+		pg.PDFURL = base + ".pdf"
+	}
 	pg.Report = p.verifier.Verify(ctx, bakePayload(aw))
 	pg.SetPlain(pg.Report)
 	pg.CheckedAt = now.UTC().Format("2 January 2006 at 15:04:05 MST")

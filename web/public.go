@@ -58,8 +58,12 @@ type Public struct {
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
-	counts     *ttlCache[int]       // holders of an achievement (see holders)
-	reprs      *reprCache           // JSON and JWT as served, by version
+	// certificates are rendered PDF certificates (see certificate.go);
+	// achievementOf the achievement of each award they were asked for.
+	certificates  *ttlCache[certificateFile]
+	achievementOf *ttlCache[string]
+	counts        *ttlCache[int] // holders of an achievement (see holders)
+	reprs         *reprCache     // JSON and JWT as served, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
 	// whether it is forced).
@@ -121,6 +125,8 @@ type PublicOptions struct {
 const (
 	maxCachedPages = 4096
 	maxCachedFiles = 512
+	// maxCachedCertificates bounds the PDFs kept (about 60 to 120 KB each).
+	maxCachedCertificates = 256
 )
 
 // NewPublic returns the public pages of what svc issues, read from
@@ -129,16 +135,18 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 	p := &Public{
 		svc: svc, store: svc.Store(), verifier: opts.Verifier, log: opts.Log, now: opts.Now,
 		ttl: opts.ReportTTL, siteName: opts.SiteName,
-		pageStore:  opts.Pages,
-		pathways:   opts.Pathways,
-		clr:        opts.CLR,
-		clrs:       newTTLCache[*issuing.CLR](maxCachedFiles),
-		mem:        newMemPages(maxCachedPages),
-		files:      newTTLCache[[]byte](maxCachedFiles),
-		bakedFiles: newTTLCache[bakedFile](maxCachedFiles),
-		counts:     newTTLCache[int](maxCachedFiles),
-		reprs:      newReprCache(maxCachedPages),
-		queued:     make(map[string]bool),
+		pageStore:     opts.Pages,
+		pathways:      opts.Pathways,
+		clr:           opts.CLR,
+		clrs:          newTTLCache[*issuing.CLR](maxCachedFiles),
+		mem:           newMemPages(maxCachedPages),
+		files:         newTTLCache[[]byte](maxCachedFiles),
+		bakedFiles:    newTTLCache[bakedFile](maxCachedFiles),
+		certificates:  newTTLCache[certificateFile](maxCachedCertificates),
+		achievementOf: newTTLCache[string](maxCachedPages),
+		counts:        newTTLCache[int](maxCachedFiles),
+		reprs:         newReprCache(maxCachedPages),
+		queued:        make(map[string]bool),
 	}
 	if p.pageStore == nil {
 		p.pageStore, _ = p.store.(cairn.PageStore)
@@ -179,7 +187,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 // URL's path: when the base URL has one (https://host/badges), mount mux
 // under it with http.StripPrefix.
 func (p *Public) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /credentials/{id}", p.credential) // also {id}.json, .jwt, .png, .svg
+	mux.HandleFunc("GET /credentials/{id}", p.credential) // also {id}.json, .jwt, .png, .svg, .pdf
 	mux.HandleFunc("GET /credentials/{id}/qr.svg", p.credentialQR)
 	mux.HandleFunc("GET /credentials/{id}/{file}", p.credentialCLR) // clr.json, clr.jwt
 	mux.HandleFunc("POST /credentials/{id}/verify", p.reverify)

@@ -124,6 +124,12 @@ func TestBrowserWalletClaim(t *testing.T) {
 		t.Errorf("addresses: %q", got)
 	}
 	shot("wallet-home.png")
+	// The card offers the printable certificate.
+	pdfURL, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#cards article[data-award='`+award.ID+`'] a.certificate").href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	getPDF(t, pdfURL)
 
 	// Staff see it claimed.
 	code, out = call("GET", "/api/v1/awards/"+award.ID, "")

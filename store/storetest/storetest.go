@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Team", testTeam},
 		{"LearnerProfiles", testLearnerProfiles},
 		{"LearnerImports", testLearnerImports},
+		{"CertificateTemplates", testCertificateTemplates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
