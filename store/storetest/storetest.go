@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Webhooks", testWebhooks},
 		{"Pathways", testPathways},
 		{"Learners", testLearners},
+		{"SSO", testSSO},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
