@@ -51,6 +51,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/web"
 	"github.com/cairn-badges/cairn/webhooks"
 )
@@ -69,6 +70,7 @@ type Handler struct {
 	webhooks   *webhooks.Service // nil: no webhooks page
 	pathways   *issuing.Pathways // nil: no pathway pages
 	jobs       *jobs.Service     // nil: no bulk issue pages
+	sso        *sso.Service      // nil: no single sign-on
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -93,6 +95,9 @@ type Options struct {
 	Pathways *issuing.Pathways
 	// Jobs, if set, adds the Bulk issue pages (award jobs).
 	Jobs *jobs.Service
+	// SSO, if set, adds single sign-on: "Sign in with …" on the login
+	// page, /login/sso/{orgSlug} and the owners' page /admin/sso.
+	SSO *sso.Service
 }
 
 // DefaultSessionLifetime is how long a login lasts unless Options say
@@ -102,7 +107,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs}
+		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs, sso: opts.SSO}
 	if st, ok := svc.Store().(mail.Store); ok && h.mail == nil {
 		h.mail = &mail.Mailer{Store: st, BaseURL: svc.BaseURL(), Log: opts.Log}
 	}
@@ -143,6 +148,7 @@ const (
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", h.loginForm)
 	mux.HandleFunc("POST /login", h.login)
+	h.registerSSO(mux)
 	mux.Handle("POST /logout", h.page("", h.logout))
 	mux.HandleFunc("GET /admin/assets/admin.css", h.stylesheet)
 	mux.HandleFunc("GET /admin/assets/jobs.js", h.script)

@@ -23,6 +23,7 @@ type loginPage struct {
 	Errors fieldErrors
 	Error  string // not about one field
 	Out    bool   // just logged out
+	SSO    ssoLogin
 }
 
 // loginCookie carries the login form's CSRF token (double submit): there
@@ -66,7 +67,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := loginPage{Next: h.safeNext(r.URL.Query().Get("next")), Token: h.loginToken(w, r), Out: r.URL.Query().Has("out")}
+	p := loginPage{Next: h.safeNext(r.URL.Query().Get("next")), Token: h.loginToken(w, r), Out: r.URL.Query().Has("out"), SSO: h.ssoLoginData(r.Context())}
 	h.render(w, r, http.StatusOK, "login.html", view{Title: "Log in", Data: p})
 }
 
@@ -81,7 +82,7 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	p := loginPage{Token: h.loginToken(w, r)}
+	p := loginPage{Token: h.loginToken(w, r), SSO: h.ssoLoginData(ctx)}
 	show := func(status int) {
 		h.render(w, r, status, "login.html", view{Title: "Log in", Data: p})
 	}
@@ -150,6 +151,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.limiter.Reset(email, addr)
+	if bs := h.ssoPasswordRefused(ctx, acct); bs != nil {
+		p.Error, p.SSO = "Your organization signs in with single sign-on, not with a password.", ssoLogin{On: true, Buttons: bs}
+		show(http.StatusForbidden)
+		return
+	}
 
 	// A new session at every login; the one the browser had ends.
 	if old, err := h.cookies.SessionHash(r); err == nil {

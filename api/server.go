@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/webhooks"
@@ -54,6 +55,9 @@ type Server struct {
 	// Wallet serves the learner API (/api/v1/learner/…); without it those
 	// routes answer 503.
 	Wallet *wallet.Service
+	// SSO serves /api/v1/sso and scopes login sessions (see sso.Scope);
+	// without it those routes answer 503.
+	SSO *sso.Service
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -142,6 +146,9 @@ func (s *Server) routes() []route {
 		{"GET", "/api-keys", cairn.ActionManageAPIKeys, 0, s.listAPIKeys},
 		{"POST", "/api-keys", cairn.ActionManageAPIKeys, 0, s.createAPIKey},
 		{"DELETE", "/api-keys/{id}", cairn.ActionManageAPIKeys, 0, s.revokeAPIKey},
+
+		{"GET", "/sso", cairn.ActionManageOrganization, 0, s.getSSO},
+		{"PUT", "/sso", cairn.ActionManageOrganization, 0, s.putSSO},
 
 		{"GET", "/webhooks", cairn.ActionManageWebhooks, 0, s.listWebhooks},
 		{"POST", "/webhooks", cairn.ActionManageWebhooks, 0, s.createWebhook},
@@ -246,6 +253,7 @@ var actionText = map[cairn.Action]string{
 	cairn.ActionManageIssuers:      "create or change issuers or rotate their keys",
 	cairn.ActionManageAPIKeys:      "list, create or revoke API keys",
 	cairn.ActionManageWebhooks:     "list, register, change or remove webhook endpoints",
+	cairn.ActionManageOrganization: "change the organization's settings (single sign-on)",
 }
 
 // notFound answers a path under /api/v1/ that no route serves: 405 with

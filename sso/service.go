@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -406,4 +407,33 @@ func discoveryProblem(issuer string, err error) string {
 	}
 	return "Cairn could not read the provider's discovery document at " + strings.TrimSuffix(issuer, "/") +
 		"/.well-known/openid-configuration: " + msg
+}
+
+// LoginChoices returns what the login page shows: whether any
+// organization signs in by single sign-on (to offer the email form), and
+// the buttons.
+func (s *Service) LoginChoices(ctx context.Context) (on bool, buttons []Button, err error) {
+	cs, err := s.st.SSOConfigs(ctx)
+	if err != nil {
+		return false, nil, err
+	}
+	for _, c := range cs {
+		on = on || c.Enabled
+	}
+	if !on {
+		return false, nil, nil
+	}
+	buttons, err = s.Buttons(ctx)
+	return on, buttons, err
+}
+
+// StartSession stores s as a session started by orgID's single sign-on:
+// it acts in that organization only.
+func (s *Service) StartSession(ctx context.Context, sess *cairn.Session, orgID string) error {
+	return s.st.CreateSSOSession(ctx, sess, orgID)
+}
+
+// LoginURL is the link that signs in to an organization directly.
+func (s *Service) LoginURL(orgSlug string) string {
+	return s.opts.BaseURL + "/login/sso/" + url.PathEscape(orgSlug)
 }
