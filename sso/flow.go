@@ -295,6 +295,7 @@ func (s *Service) apply(ctx context.Context, org *cairn.Organization, c *Config,
 			org.Name, strings.Join(c.EmailDomains, ", "), email, domainOf(email), strings.Join(c.EmailDomains, ", "), org.Name)
 	}
 	var values []string
+	missing := false // the role claim is not there
 	if c.RoleClaim != "" {
 		var present bool
 		var err error
@@ -302,10 +303,7 @@ func (s *Service) apply(ctx context.Context, org *cairn.Organization, c *Config,
 		if err != nil {
 			return r(http.StatusForbidden, "Roles not readable", "%s. An owner should check the role claim in Cairn's single sign-on settings.", upperFirst(err.Error()))
 		}
-		if !present && c.DefaultRole == "" {
-			return r(http.StatusForbidden, "No access", "%s's sign-in service did not send the %s claim, from which Cairn reads your role, "+
-				"and %s gives no role by default. An owner should have the provider send %s for Cairn's client.", org.Name, c.RoleClaim, org.Name, c.RoleClaim)
-		}
+		missing = !present
 	}
 	role, _ := c.RoleFor(values)
 	name, _ := claims.String("name")
@@ -328,6 +326,9 @@ func (s *Service) apply(ctx context.Context, org *cairn.Organization, c *Config,
 		text := fmt.Sprintf("You signed in as %s, but %s gives you no role in Cairn", email, org.Name)
 		switch {
 		case c.RoleClaim == "":
+		case missing:
+			text += fmt.Sprintf(": its sign-in service did not send the %s claim, from which Cairn reads your role, and there is no default role. "+
+				"An owner should have the provider send %s for Cairn's client", c.RoleClaim, c.RoleClaim)
 		case len(values) == 0:
 			text += fmt.Sprintf(": the %s claim lists nothing", c.RoleClaim)
 		default:
