@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/cairn-badges/cairn"
-	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/sso"
+	"github.com/cairn-badges/cairn/store"
 )
 
 // testSSO: a set-up is kept per organization and replaced whole; a sign-in
