@@ -104,7 +104,7 @@ func (s *Server) putSSO(w http.ResponseWriter, r *http.Request, c *caller) error
 	switch in.DefaultRole {
 	case "", "none", string(cairn.RoleOwner), string(cairn.RoleIssuer), string(cairn.RoleViewer):
 	default:
-		return badRequest("defaultRole", "must be owner, issuer, viewer or none")
+		return cairn.Invalidf("defaultRole", "must be owner, issuer, viewer or none")
 	}
 	si := sso.Input{Enabled: in.Enabled, IssuerURL: in.IssuerURL, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
 		EmailDomains: in.EmailDomains, RoleClaim: in.RoleClaim, RoleMap: in.RoleMappings, DefaultRole: cairn.Role(in.DefaultRole),
