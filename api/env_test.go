@@ -14,12 +14,14 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
+	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/wallet"
@@ -54,6 +56,7 @@ func newEnv(t testing.TB) *env {
 	db.AwardMessages = wh.AwardMessages
 	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
 	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
+		SSO:    sso.New(db, kr, sso.Options{BaseURL: testBase, HashPassword: auth.HashPassword, Log: log}),
 		Wallet: wallet.New(db, testBase, wallet.Options{Log: log})}
 	mux := http.NewServeMux()
 	srv.Register(mux)
