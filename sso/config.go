@@ -29,7 +29,8 @@ type Config struct {
 	EmailDomains []string
 	// RoleClaim names the ID token claim that lists the account's groups
 	// or roles ("groups", "roles", or a dotted path such as
-	// "realm_access.roles"); "" gives every account DefaultRole.
+	// "realm_access.roles"); "" gives a new member DefaultRole and
+	// leaves existing members' roles as they are (managed in Cairn).
 	RoleClaim string
 	// RoleMap says which value of RoleClaim gives which role. When
 	// several values match, the most powerful role wins.

@@ -314,7 +314,8 @@ func (s *Service) apply(ctx context.Context, org *cairn.Organization, c *Config,
 			return nil, err
 		}
 	}
-	ap, err := s.st.ApplySSOLogin(ctx, Change{OrgID: org.ID, Email: email, Name: truncate(strings.TrimSpace(name), 200), PasswordHash: hash, Role: role})
+	ap, err := s.st.ApplySSOLogin(ctx, Change{OrgID: org.ID, Email: email, Name: truncate(strings.TrimSpace(name), 200), PasswordHash: hash, Role: role,
+		KeepExisting: c.RoleClaim == ""})
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,9 @@ type Change struct {
 	Name         string
 	PasswordHash string
 	Role         cairn.Role
+	// KeepExisting keeps a membership the account has: Role is only for
+	// a new member (no role claim: roles are managed in Cairn).
+	KeepExisting bool
 }
 
 // Applied is what ApplySSOLogin did.

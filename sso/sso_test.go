@@ -436,3 +436,35 @@ func TestChoices(t *testing.T) {
 		t.Fatalf("PasswordRefused with a password organization = %v, %v", bs, err)
 	}
 }
+
+// TestNoRoleClaimKeepsRoles: without a role claim a new member gets the
+// default role, and an existing member's role (managed in Cairn) stays.
+func TestNoRoleClaimKeepsRoles(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := e.input()
+	in.RoleClaim, in.RoleMap, in.DefaultRole = "", nil, cairn.RoleViewer
+	if _, err := e.svc.Put(ctx, e.org.ID, in, sso.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.signIn(ada())
+	if err != nil || l.Role != cairn.RoleViewer {
+		t.Fatalf("first sign-in: %+v, %v", l, err)
+	}
+	if err := e.db.SetMembership(ctx, cairn.Membership{OrgID: e.org.ID, AccountID: l.Account.ID, Role: cairn.RoleIssuer}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := e.signIn(ada()); err != nil || l.Role != cairn.RoleIssuer || e.role("ada@tuni.example") != cairn.RoleIssuer {
+		t.Fatalf("second sign-in: %+v, %v; membership %q", l, err, e.role("ada@tuni.example"))
+	}
+	// No default: only existing members get in.
+	in.DefaultRole = ""
+	if _, err := e.svc.Put(ctx, e.org.ID, in, sso.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := e.signIn(ada()); err != nil || l.Role != cairn.RoleIssuer {
+		t.Fatalf("existing member without default: %+v, %v", l, err)
+	}
+	_, err = e.signIn(map[string]any{"email": "new@tuni.example", "email_verified": true})
+	refusal(t, err, http.StatusForbidden, "No access")
+}

@@ -141,6 +141,10 @@ func (db *DB) ApplySSOLogin(ctx context.Context, ch sso.Change) (*sso.Applied, e
 			return mapErr(err)
 		}
 		ap.Previous, ap.Role = cairn.Role(prev), ch.Role
+		if ch.KeepExisting && prev != "" {
+			ap.Role = ap.Previous
+			return nil
+		}
 		if ap.Previous == cairn.RoleOwner && ch.Role != cairn.RoleOwner {
 			rows, err := x.query(ctx, "SELECT account_id FROM memberships WHERE org_id = ? AND role = 'owner'"+x.d.forUpdate(), ch.OrgID)
 			if err != nil {
