@@ -11,6 +11,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/sso"
 )
 
@@ -210,7 +211,7 @@ type ssoRefusal struct {
 // a busy or internal error page.
 func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, err error) {
 	var rf *sso.Refusal
-	status := http.StatusServiceUnavailable
+	status := http.StatusInternalServerError
 	p := ssoRefusal{Heading: "Sign-in failed", Text: "Something went wrong on our side. Try again later."}
 	switch {
 	case errors.As(err, &rf):
@@ -220,9 +221,10 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, err error) 
 		}
 	case cairn.KindOf(err) == cairn.Unavailable:
 		w.Header().Set("Retry-After", "5")
-		p.Text = "The service is busy. Try again in a few seconds."
+		status, p.Text = http.StatusServiceUnavailable, "The service is busy. Try again in a few seconds."
 	default:
 		h.log.ErrorContext(r.Context(), "admin: single sign-on", "err", err)
+		fail500.Record(r, err)
 	}
 	h.render(w, r, status, "sso_refused.html", view{Title: p.Heading, Data: p})
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/internal/oidctest"
 )
 
@@ -132,6 +134,33 @@ func TestSSOEndToEnd(t *testing.T) {
 	r2.Body.Close()
 	if r2.StatusCode != 200 || !strings.Contains(string(me), `"role":"issuer"`) {
 		t.Fatalf("/api/v1/me with the single sign-on session: %d %s", r2.StatusCode, me)
+	}
+	// Grace also belongs to another organization, without single sign-on:
+	// this session, from My Organization's provider, does not reach it.
+	ctx := context.Background()
+	other := &cairn.Organization{Slug: "other", Name: "Other College"}
+	if err := a.db.CreateOrganization(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	grace, err := a.db.AccountByEmail(ctx, "grace@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.SetMembership(ctx, cairn.Membership{OrgID: other.ID, AccountID: grace.ID, Role: cairn.RoleOwner}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest("GET", base+"/api/v1/me", nil)
+	req.Header.Set("Cairn-Organization", other.ID)
+	r3, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r3.Body.Close()
+	if r3.StatusCode != 403 {
+		t.Fatalf("/api/v1/me in another organization with the single sign-on session: %d", r3.StatusCode)
+	}
+	if _, page := getWith(t, c, base+"/admin"); strings.Contains(page, "Other College") {
+		t.Fatalf("the single sign-on session shows the other organization")
 	}
 	// The issuer may not see the owners' page.
 	if resp, _ := getWith(t, c, base+"/admin/sso"); resp.StatusCode != 403 {
