@@ -51,6 +51,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/web"
 	"github.com/cairn-badges/cairn/webhooks"
@@ -72,6 +73,7 @@ type Handler struct {
 	jobs       *jobs.Service     // nil: no bulk issue pages
 	team       *team.Service     // nil: no team pages, no password reset, no idle timeout
 	idle       time.Duration
+	sso        *sso.Service // nil: no single sign-on
 }
 
 // Options configure a Handler. The zero value is usable.
@@ -102,6 +104,9 @@ type Options struct {
 	// IdleTimeout ends a session not used for this long (default
 	// DefaultIdleTimeout; needs Team, which records each session's use).
 	IdleTimeout time.Duration
+	// SSO, if set, adds single sign-on: "Sign in with …" on the login
+	// page, /login/sso/{orgSlug} and the owners' page /admin/sso.
+	SSO *sso.Service
 }
 
 // DefaultIdleTimeout ends a staff session unused for two hours.
@@ -115,7 +120,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
 		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs,
-		team: opts.Team, idle: opts.IdleTimeout}
+		team: opts.Team, idle: opts.IdleTimeout, sso: opts.SSO}
 	if h.idle <= 0 {
 		h.idle = DefaultIdleTimeout
 	}
@@ -159,6 +164,7 @@ const (
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", h.loginForm)
 	mux.HandleFunc("POST /login", h.login)
+	h.registerSSO(mux)
 	mux.Handle("POST /logout", h.page("", h.logout))
 	mux.HandleFunc("GET /admin/assets/admin.css", h.stylesheet)
 	mux.HandleFunc("GET /admin/assets/jobs.js", h.script)

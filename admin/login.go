@@ -24,6 +24,7 @@ type loginPage struct {
 	Error  string // not about one field
 	Out    bool   // just logged out
 	Reset  bool   // password resets are offered
+	SSO    ssoLogin
 }
 
 // loginCookie carries the login form's CSRF token (double submit): there
@@ -67,7 +68,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := loginPage{Next: h.safeNext(r.URL.Query().Get("next")), Token: h.loginToken(w, r), Out: r.URL.Query().Has("out"), Reset: h.team != nil}
+	p := loginPage{Next: h.safeNext(r.URL.Query().Get("next")), Token: h.loginToken(w, r), Out: r.URL.Query().Has("out"), Reset: h.team != nil, SSO: h.ssoLoginData(r.Context())}
 	h.render(w, r, http.StatusOK, "login.html", view{Title: "Log in", Data: p})
 }
 
@@ -82,7 +83,7 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	p := loginPage{Token: h.loginToken(w, r), Reset: h.team != nil}
+	p := loginPage{Token: h.loginToken(w, r), Reset: h.team != nil, SSO: h.ssoLoginData(ctx)}
 	show := func(status int) {
 		h.render(w, r, status, "login.html", view{Title: "Log in", Data: p})
 	}
@@ -151,6 +152,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.limiter.Reset(email, addr)
+	if bs := h.ssoPasswordRefused(ctx, acct); bs != nil {
+		p.Error, p.SSO = "Your organization signs in with single sign-on, not with a password.", ssoLogin{On: true, Buttons: bs}
+		show(http.StatusForbidden)
+		return
+	}
 
 	if err := h.startSession(w, r, acct); err != nil {
 		h.log.ErrorContext(ctx, "admin: creating a session", "err", err)

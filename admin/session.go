@@ -142,6 +142,9 @@ func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (*actor, error) 
 	}
 	a := &actor{session: s, Account: acct}
 	ms, err := h.store.AccountMemberships(ctx, acct.ID)
+	if err == nil {
+		ms, err = h.ssoScope(ctx, s, ms)
+	}
 	if err != nil {
 		return a, err
 	}

@@ -19,6 +19,7 @@ type caller struct {
 	role      cairn.Role
 	apiKey    *cairn.APIKey // nil for a session
 	accountID string        // "" for an API key
+	ssoOrgID  string        // the organization whose single sign-on started the session, if any
 }
 
 // OrgHeader chooses the organization of a session request when the
@@ -136,6 +137,10 @@ func (s *Server) sessionCaller(ctx context.Context, w http.ResponseWriter, r *ht
 		return nil, err
 	}
 	ms, err := s.Store.AccountMemberships(ctx, sess.AccountID)
+	var ssoOrg string
+	if err == nil {
+		ms, ssoOrg, err = s.ssoScope(ctx, sess.ID, sess.AccountID, ms)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -158,5 +163,5 @@ func (s *Server) sessionCaller(ctx context.Context, w http.ResponseWriter, r *ht
 	default:
 		return nil, badRequest(OrgHeader, "the account belongs to %d organizations: name one in the %s header", len(ms), OrgHeader)
 	}
-	return &caller{orgID: m.OrgID, role: m.Role, accountID: sess.AccountID}, nil
+	return &caller{orgID: m.OrgID, role: m.Role, accountID: sess.AccountID, ssoOrgID: ssoOrg}, nil
 }

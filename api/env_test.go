@@ -14,11 +14,13 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
+	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
@@ -59,6 +61,7 @@ func newEnv(t testing.TB) *env {
 	pf := wallet.NewPortfolio(wl, db, kr, wallet.PortfolioOptions{
 		Verify: func(ctx context.Context, c []byte) string { return string(v.Verify(ctx, c).Result) }})
 	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
+		SSO:    sso.New(db, kr, sso.Options{BaseURL: testBase, HashPassword: auth.HashPassword, Log: log}),
 		Wallet: wl, Portfolio: pf, Team: team.New(db, testBase, team.Options{Log: log})}
 	srv.Imports = wallet.NewImporter(db, v, wallet.ImportOptions{Fetcher: remote, Log: log})
 	mux := http.NewServeMux()

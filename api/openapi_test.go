@@ -240,6 +240,7 @@ func TestOpenAPISchemas(t *testing.T) {
 	check("RuleList", "/api/v1/rules")
 	check("Event", "/api/v1/events/"+f.eventID)
 	check("EventPage", "/api/v1/events")
+	check("SSOConfig", "/api/v1/sso")
 	var keys struct{ Items []map[string]json.RawMessage }
 	e.do("GET", "/api/v1/api-keys", f.org.key, nil).must(t, 200, &keys)
 	for k := range keys.Items[0] {

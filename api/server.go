@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/wallet"
@@ -66,6 +67,9 @@ type Server struct {
 	// /api/v1/learner/credentials and the routes of one imported
 	// credential); without it those routes answer 503.
 	Imports *wallet.Importer
+	// SSO serves /api/v1/sso and scopes login sessions (see sso.Scope);
+	// without it those routes answer 503.
+	SSO *sso.Service
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -165,6 +169,9 @@ func (s *Server) routes() []route {
 		{"GET", "/invitations", cairn.ActionManageMembers, 0, s.needTeam(s.listInvitations)},
 		{"POST", "/invitations", cairn.ActionManageMembers, 0, s.needTeam(s.createInvitation)},
 		{"DELETE", "/invitations/{id}", cairn.ActionManageMembers, 0, s.needTeam(s.deleteInvitation)},
+		{"GET", "/sso", cairn.ActionManageOrganization, 0, s.getSSO},
+		{"PUT", "/sso", cairn.ActionManageOrganization, 0, s.putSSO},
+
 		{"GET", "/webhooks", cairn.ActionManageWebhooks, 0, s.listWebhooks},
 		{"POST", "/webhooks", cairn.ActionManageWebhooks, 0, s.createWebhook},
 		{"GET", "/webhooks/{id}", cairn.ActionManageWebhooks, 0, s.getWebhook},
@@ -268,6 +275,7 @@ var actionText = map[cairn.Action]string{
 	cairn.ActionManageIssuers:      "create or change issuers or rotate their keys",
 	cairn.ActionManageAPIKeys:      "list, create or revoke API keys",
 	cairn.ActionManageWebhooks:     "list, register, change or remove webhook endpoints",
+	cairn.ActionManageOrganization: "change the organization's settings (single sign-on)",
 }
 
 // notFound answers a path under /api/v1/ that no route serves: 405 with

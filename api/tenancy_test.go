@@ -100,6 +100,10 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/api-keys":        {path: "/api/v1/api-keys", body: map[string]any{"name": "b", "role": "viewer"}},
 		"DELETE /api/v1/api-keys/{id}": {path: "/api/v1/api-keys/" + a.keyID, code: 404},
 
+		"GET /api/v1/sso": {path: "/api/v1/sso"},
+		"PUT /api/v1/sso": {path: "/api/v1/sso", body: map[string]any{"enabled": false, "issuerUrl": "https://idp.example.org", "clientId": "b",
+			"clientSecret": "b-secret", "emailDomains": []string{"b.example"}}},
+
 		"GET /api/v1/webhooks":                                     {path: "/api/v1/webhooks"},
 		"POST /api/v1/webhooks":                                    {path: "/api/v1/webhooks", body: map[string]any{"url": "https://hooks.example.org/b", "events": []string{"award.issued"}}},
 		"GET /api/v1/webhooks/{id}":                                {path: "/api/v1/webhooks/" + a.webhookID, code: 404},

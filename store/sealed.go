@@ -8,8 +8,9 @@ import (
 
 // SealedKey is a secret sealed by the keyring, as the database holds it:
 // an issuer signing key (IssuerID and Fragment set), the transparency
-// log's key (LogName set) or a webhook endpoint's signing secret
-// (WebhookID set), or the key a learner's wallet holds (LearnerID set).
+// log's key (LogName set), a webhook endpoint's signing secret
+// (WebhookID set), the key a learner's wallet holds (LearnerID set) or
+// an organization's single sign-on client secret (SSOOrgID set).
 type SealedKey struct {
 	ID        string // the issuer key's id; "log" for the log key; the endpoint's id
 	IssuerID  string
@@ -17,11 +18,12 @@ type SealedKey struct {
 	LogName   string
 	WebhookID string
 	LearnerID string
+	SSOOrgID  string
 	Sealed    []byte
 }
 
 // RewriteSealedKeys calls fn with every sealed private key (and webhook
-// secret) in the database, in one transaction whose rows are locked, and stores what fn
+// and single sign-on client secret) in the database, in one transaction whose rows are locked, and stores what fn
 // returns in place of the blob; nil leaves it as it is. An error from fn
 // rolls every change back. It returns how many blobs it replaced. It is
 // for master key rotation (see keyring.Keyring.Reseal).
@@ -95,6 +97,25 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 		if err := rows.Err(); err != nil {
 			return mapErr(err)
 		}
+		rows, err = x.query(ctx, "SELECT org_id, client_secret_sealed FROM sso_configs ORDER BY org_id"+x.d.forUpdate())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k SealedKey
+			if err := rows.Scan(&k.ID, bytesCol{&k.Sealed}); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			k.SSOOrgID = k.ID
+			all = append(all, &k)
+		}
+		if err := rows.Close(); err != nil {
+			return mapErr(err)
+		}
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
 		for _, k := range all {
 			if len(k.Sealed) == 0 {
 				continue // a public-only key: nothing sealed
@@ -113,6 +134,8 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 				_, err = x.exec(ctx, "UPDATE webhook_endpoints SET secret_sealed = ? WHERE id = ?", sealed, k.WebhookID)
 			case k.LearnerID != "":
 				_, err = x.exec(ctx, "UPDATE learner_keys SET private_sealed = ? WHERE learner_id = ?", sealed, k.LearnerID)
+			case k.SSOOrgID != "":
+				_, err = x.exec(ctx, "UPDATE sso_configs SET client_secret_sealed = ? WHERE org_id = ?", sealed, k.SSOOrgID)
 			default:
 				_, err = x.exec(ctx, "UPDATE issuer_keys SET private_sealed = ? WHERE id = ?", sealed, k.ID)
 			}

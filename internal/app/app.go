@@ -29,6 +29,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/admin"
 	"github.com/cairn-badges/cairn/api"
+	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
@@ -36,6 +37,7 @@ import (
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/throttle"
@@ -93,6 +95,11 @@ type Config struct {
 	// (CAIRN_WEBHOOKS_ALLOW_PRIVATE): for receivers on the operator's own
 	// network. Off, they are refused at registration and at each delivery.
 	WebhooksAllowPrivate bool
+	// SSOAllowPrivate lets organizations' OpenID providers be on private,
+	// loopback and link-local addresses, and plain http
+	// (CAIRN_SSO_ALLOW_PRIVATE): for a Keycloak on the operator's own
+	// network. Off, they are refused when saved and at each connection.
+	SSOAllowPrivate bool
 	// Jobs bound award jobs (bulk awards from CSV or XLSX files).
 	Jobs JobLimits
 
@@ -172,6 +179,7 @@ func ConfigFromEnv() Config {
 	c.Demo = truthy(env("CAIRN_DEMO"))
 	c.Pprof = truthy(env("CAIRN_PPROF"))
 	c.WebhooksAllowPrivate = truthy(env("CAIRN_WEBHOOKS_ALLOW_PRIVATE"))
+	c.SSOAllowPrivate = truthy(env("CAIRN_SSO_ALLOW_PRIVATE"))
 	c.parse("CAIRN_VERIFY_CONCURRENCY", func(v string) (err error) { c.Verify.Concurrency, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_QUEUE", func(v string) (err error) { c.Verify.Queue, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_TIMEOUT", func(v string) (err error) { c.Verify.Timeout, err = time.ParseDuration(v); return })
@@ -267,6 +275,7 @@ type App struct {
 	mail *mail.Mailer
 	// webhooks delivers events to the organizations' endpoints.
 	webhooks *webhooks.Service
+	sso      *sso.Service
 	// wallet keeps learners' accounts and the awards they claim.
 	wallet *wallet.Service
 	team   *team.Service
@@ -380,6 +389,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log.Warn("webhooks: loading the organizations with endpoints", "err", err)
 	}
 	a.registerEffect(a.webhooks.EventConsumer(), a.webhooks.AwardMessages)
+	a.sso = sso.New(a.db, kr, sso.Options{BaseURL: a.cfg.BaseURL, AllowPrivate: cfg.SSOAllowPrivate,
+		HashPassword: auth.HashPassword, Log: log})
 	a.registerEffect(a.webhooks.DeliveryConsumer(), nil)
 	// An award job that ends tells the organization's endpoints (job.done),
 	// in the transaction that ends it.
@@ -623,7 +634,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso}).Register(mux)
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
 	// credential page's .png serves it; the claim link it holds opens the
@@ -636,7 +647,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
 	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs,
-		Team: a.team, IdleTimeout: a.cfg.SessionIdle}).Register(mux)
+		Team: a.team, IdleTimeout: a.cfg.SessionIdle, SSO: a.sso}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/keyring"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/webhooks"
@@ -53,7 +54,8 @@ func newKeyring(cfg Config) (*keyring.Keyring, error) {
 }
 
 // ResealKeys re-seals, in one transaction, every private key in db (the
-// issuers' and the transparency log's) and every webhook secret that kr's current master key did not
+// issuers' and the transparency log's) and every webhook and single sign-on
+// client secret that kr's current master key did not
 // seal, under that key, and returns how many it re-sealed. A key kr cannot
 // open fails the call and changes nothing.
 func ResealKeys(ctx context.Context, db *store.DB, kr *keyring.Keyring) (int, error) {
@@ -67,6 +69,8 @@ func ResealKeys(ctx context.Context, db *store.DB, kr *keyring.Keyring) (int, er
 			aad, what = webhooks.SecretAAD(k.WebhookID), "the secret of webhook endpoint "+k.WebhookID
 		case k.LearnerID != "":
 			aad, what = wallet.LearnerKeyAAD(k.LearnerID), "the wallet key of learner "+k.LearnerID
+		case k.SSOOrgID != "":
+			aad, what = sso.SecretAAD(k.SSOOrgID), "the single sign-on client secret of organization "+k.SSOOrgID
 		case k.LogName == "":
 			aad, what = issuing.IssuerKeyAAD(k.IssuerID, k.Fragment), fmt.Sprintf("issuer %s key %s", k.IssuerID, k.Fragment)
 		}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"LearnerProfiles", testLearnerProfiles},
 		{"LearnerImports", testLearnerImports},
 		{"CertificateTemplates", testCertificateTemplates},
+		{"SSO", testSSO},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
