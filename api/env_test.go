@@ -9,17 +9,21 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
+	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
@@ -39,6 +43,7 @@ type env struct {
 	verifier *verify.Verifier
 	logs     *bytes.Buffer
 	jobs     *jobs.Service
+	review   *review.Service
 }
 
 func newEnv(t testing.TB) *env {
@@ -56,9 +61,11 @@ func newEnv(t testing.TB) *env {
 	jb := jobs.New(db, svc, jobs.Options{Log: log, BatchSize: 50})
 	srv := &api.Server{Service: svc, Store: db, Verifier: v, Log: log, Mail: &mail.Mailer{Store: db, BaseURL: testBase}, Webhooks: wh, Pathways: issuing.NewPathways(svc, db), Jobs: jb,
 		Wallet: wallet.New(db, testBase, wallet.Options{Log: log}), Team: team.New(db, testBase, team.Options{Log: log})}
+	// Fixtures apply from one address: the rate limit is tested apart.
+	srv.Review = review.New(db, svc, review.Options{Log: log, AnyoneLimiter: auth.NewLimiter(auth.LimiterConfig{Burst: 1000, Every: time.Millisecond})})
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb}
+	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb, review: srv.Review}
 }
 
 // org is an organization made for a test, with its owner's API key.
@@ -186,6 +193,8 @@ type fixture struct {
 	recognitionID string
 	jobID         string // an award job (queued; the tests run no workers unless they say so)
 	invitationID  string // a pending invitation
+	applicationID string // a submitted application (anyone with the link) with one file
+	appFileID     string // its file
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -241,6 +250,14 @@ func (e *env) makeFixture(o org) fixture {
 	var inv struct{ ID string }
 	e.do("POST", "/api/v1/invitations", o.key, map[string]any{"email": "invited." + o.slug + "@example.org", "role": "viewer"}).must(e.t, 201, &inv)
 	f.invitationID = inv.ID
+	e.do("PUT", "/api/v1/achievements/"+f.achievementID+"/applications", o.key, map[string]any{"open": true, "anyone": true}).must(e.t, 200, nil)
+	app, err := e.review.Submit(context.Background(), f.achievementID, review.Submission{Name: "Applicant of " + o.slug,
+		Email: "applicant." + o.slug + "@example.org", Statement: "I did the work.", URLs: []string{"https://example.org/portfolio"},
+		Files: []review.Upload{{Name: "report.txt", Data: []byte("My report.\n")}}}, netip.MustParseAddr("192.0.2.1"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	f.applicationID, f.appFileID = app.ID, app.Files[0].ID
 	return f
 }
 

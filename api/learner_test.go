@@ -358,5 +358,6 @@ func learnerTenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/learner/claims":                {path: "/api/v1/learner/claims", body: map[string]any{"token": "x"}, code: 401},
 		"GET /api/v1/learner/credentials":            {path: "/api/v1/learner/credentials", code: 401},
 		"GET /api/v1/learner/credentials/{id}":       {path: "/api/v1/learner/credentials/" + a.awardID, code: 401},
+		"GET /api/v1/learner/applications":           {path: "/api/v1/learner/applications", code: 401},
 	}
 }
