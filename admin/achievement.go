@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/badgeimg"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/store"
 )
 
 // achievementForm is the data of the achievement form: the choices and
@@ -46,6 +47,11 @@ type achievementForm struct {
 	Types    []string
 
 	ResultTypes, AlignmentTypes, Languages []string
+
+	// Apps are the achievement's application settings (nil: the server
+	// runs no applications); ApplyURL is its apply page.
+	Apps     *store.ApplicationSettings
+	ApplyURL string
 }
 
 // designForm is a generated badge design as typed in the form.
@@ -132,7 +138,14 @@ func (h *Handler) achievementEdit(w http.ResponseWriter, r *http.Request, a *act
 	}
 	p := badgeimg.Palettes[0]
 	f.Design = designForm{Shape: string(badgeimg.Hexagon), Primary: p.Primary, Secondary: p.Secondary, Icon: string(badgeimg.Star)}
-	notice := map[string]string{"created": "The achievement is created.", "saved": "The changes are saved. Awards issued before keep what they were signed with; re-issue one to sign the new version."}[r.URL.Query().Get("done")]
+	if h.review != nil {
+		if f.Apps, err = h.review.Settings(r.Context(), a.Org.ID, ach.ID); err != nil {
+			h.fail(w, r, a, err)
+			return
+		}
+		f.ApplyURL = h.review.ApplyURL(ach.ID)
+	}
+	notice := map[string]string{"applications": "The application settings are saved.", "created": "The achievement is created.", "saved": "The changes are saved. Awards issued before keep what they were signed with; re-issue one to sign the new version."}[r.URL.Query().Get("done")]
 	h.showAchievementForm(w, r, a, http.StatusOK, f, notice)
 }
 

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"math"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -230,26 +229,8 @@ func (s *Server) getApplicationFile(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	ServeEvidenceFile(w, f)
+	review.ServeFile(w, f)
 	return nil
-}
-
-// ServeEvidenceFile writes an evidence file safely: its sniffed type,
-// nosniff, no script (CSP sandbox), and as an attachment unless it is an
-// image.
-func ServeEvidenceFile(w http.ResponseWriter, f *store.ApplicationFile) {
-	h := w.Header()
-	h.Set("Content-Type", f.ContentType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Content-Length", strconv.FormatInt(int64(len(f.Data)), 10))
-	disp := "attachment"
-	if review.Inline(f.ContentType) {
-		disp = "inline"
-	}
-	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": f.Name}))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(f.Data)
 }
 
 // reviewer names who decides: the account's email, or the API key.
