@@ -25,4 +25,3 @@ func ServeFile(w http.ResponseWriter, f *store.ApplicationFile) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(f.Data)
 }
-

@@ -34,6 +34,7 @@ import (
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/throttle"
@@ -268,6 +269,7 @@ type App struct {
 	// wallet keeps learners' accounts and the awards they claim.
 	wallet *wallet.Service
 	team   *team.Service
+	review *review.Service
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -358,6 +360,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.registerEffect(a.team.Consumer(), nil)
 	}
 	a.wallet = wallet.New(a.db, a.cfg.BaseURL, wallet.Options{Mail: a.mail.Config, Log: log})
+	a.review = review.New(a.db, a.svc, review.Options{Log: log})
 	if a.mail.Config != nil {
 		a.registerEffect(a.wallet.Consumer(), nil)
 	} else {
@@ -573,7 +576,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 
 	v := a.verifier()
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Team: a.team}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Team: a.team, Review: a.review}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
@@ -581,13 +584,13 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// wallet's claim page (/claim/{token}), which also offers the
 	// credential page.
 	a.mail.Badge = a.public.BakedPNG
-	webui.New(a.wallet, a.log).Register(mux)
+	webui.New(a.wallet, a.log).WithReview(a.review).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
 	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs,
-		Team: a.team, IdleTimeout: a.cfg.SessionIdle}).Register(mux)
+		Team: a.team, IdleTimeout: a.cfg.SessionIdle, Review: a.review}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()

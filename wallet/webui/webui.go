@@ -26,6 +26,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/internal/fail500"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/web"
@@ -37,6 +38,7 @@ type Handler struct {
 	secure   bool
 	basePath string
 	log      *slog.Logger
+	review   *review.Service // nil: no applications pages
 }
 
 // New returns the pages of the wallet w.
@@ -73,6 +75,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /wallet/delete", h.post(h.deleteAccount))
 	mux.HandleFunc("GET /claim/{token}", h.claimPage)
 	mux.Handle("POST /claim/{token}", h.post(h.claim))
+	h.registerApplications(mux)
 	mux.HandleFunc("/wallet/", h.notFound)
 }
 
@@ -460,6 +463,8 @@ type homePage struct {
 	NewEmail    string
 	EmailError  string
 	DeleteError string
+	// Applications are the learner's latest applications.
+	Applications []appItem
 }
 
 // notices are the confirmations shown after a form, by ?done=.
@@ -499,6 +504,10 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request, p *wallet.Pri
 		return
 	}
 	hp.Profile, hp.Credentials = prof, cs
+	if hp.Applications, err = h.recentApplications(r, p, 5); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
 	for _, e := range prof.Emails {
 		hp.AnyVerified = hp.AnyVerified || e.VerifiedAt != nil
 	}
