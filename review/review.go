@@ -258,13 +258,13 @@ func checkEvidence(sub *Submission, kept int) ([]*store.ApplicationFile, error) 
 		name := cleanName(f.Name)
 		switch {
 		case f.Size > MaxFileSize || len(f.Data) > MaxFileSize:
-			return nil, cairn.Invalidf(field, "%s is larger than %d MiB", name, MaxFileSize>>20)
+			return nil, cairn.Invalidf(field, "the file %s is larger than %d MiB", name, MaxFileSize>>20)
 		case len(f.Data) == 0:
-			return nil, cairn.Invalidf(field, "%s is empty", name)
+			return nil, cairn.Invalidf(field, "the file %s is empty", name)
 		}
 		ctype := Sniff(f.Data)
 		if ctype == "" {
-			return nil, cairn.Invalidf(field, "%s is not a PDF, PNG, JPEG or plain text file", name)
+			return nil, cairn.Invalidf(field, "the file %s is not a PDF, PNG, JPEG or plain text file", name)
 		}
 		if name == "" {
 			name = "evidence-" + strconv.Itoa(i+1) + Extension(ctype)
