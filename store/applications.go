@@ -413,8 +413,8 @@ func (db *DB) oneApplication(ctx context.Context, col, owner, id string) (*Appli
 	return a, err
 }
 
-// Applications lists applications, most recently changed first, without
-// their files. It answers the cursor of the next page ("" at the end).
+// Applications lists applications, most recently changed first, with
+// their files' metadata. It answers the cursor of the next page ("" at the end).
 func (db *DB) Applications(ctx context.Context, f ApplicationFilter) ([]*Application, string, error) {
 	var where []string
 	var args []any
@@ -472,7 +472,29 @@ func (db *DB) Applications(ctx context.Context, f ApplicationFilter) ([]*Applica
 		last := out[limit-1]
 		next = base64.RawURLEncoding.EncodeToString([]byte(last.UpdatedAt.UTC().Format(time.RFC3339Nano) + "|" + last.ID))
 	}
-	return out, next, nil
+	if len(out) == 0 {
+		return out, next, nil
+	}
+	byID := map[string]*Application{}
+	ids := make([]any, 0, len(out))
+	for _, a := range out {
+		byID[a.ID] = a
+		ids = append(ids, a.ID)
+	}
+	frows, err := db.read().query(ctx, `SELECT id, application_id, org_id, name, content_type, size, sha256, created_at
+		FROM application_files WHERE application_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY created_at, id`, ids...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer frows.Close()
+	for frows.Next() {
+		var f ApplicationFile
+		if err := frows.Scan(&f.ID, &f.ApplicationID, &f.OrgID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, timeCol{&f.CreatedAt}); err != nil {
+			return nil, "", mapErr(err)
+		}
+		byID[f.ApplicationID].Files = append(byID[f.ApplicationID].Files, &f)
+	}
+	return out, next, mapErr(frows.Err())
 }
 
 // ApplicationFile returns one file of an application of the organization,
