@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cairn-badges/cairn/store/storetest"
 )
 
 // TestApplyForm posts the public anyone-can-apply form as a client would:
@@ -17,7 +20,16 @@ import (
 // refused (403), and past five applications from one address the form
 // answers 429 with Retry-After.
 func TestApplyForm(t *testing.T) {
-	a, stop := bootWith(t, Config{})
+	testApplyForm(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true})
+}
+
+// TestApplyFormPostgres is the same on PostgreSQL (CAIRN_TEST_POSTGRES).
+func TestApplyFormPostgres(t *testing.T) {
+	testApplyForm(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: storetest.PostgresSchema(t), Offline: true})
+}
+
+func testApplyForm(t *testing.T, cfg Config) {
+	a, stop := bootConfig(t, cfg)
 	defer stop()
 	base, fr := a.BaseURL(), a.FirstRun
 	achID := rubricAchievement(t, base, fr)
@@ -88,6 +100,30 @@ func TestApplyForm(t *testing.T) {
 	code, out := appAPI(t, base, fr.APIKey, "GET", "/api/v1/applications?achievementId="+achID, "")
 	if code != 200 || strings.Count(string(out), `"notes.txt"`) != 5 {
 		t.Fatalf("queue: %d %s", code, out)
+	}
+	// One approved (the file published with consent: no), one rejected.
+	var queue struct {
+		Items []struct {
+			ID    string
+			Files []struct{ ID string }
+		}
+	}
+	json.Unmarshal(out, &queue)
+	code, out = appAPI(t, base, fr.APIKey, "POST", "/api/v1/applications/"+queue.Items[0].ID+"/approve",
+		`{"results":[{"resultDescription":"urn:cairn:result-description:1","value":"B"},{"resultDescription":"urn:cairn:result-description:2","value":"71.5"}]}`)
+	if code != 200 || !strings.Contains(string(out), `"state":"approved"`) {
+		t.Fatalf("approve: %d %s", code, out)
+	}
+	if code, _ := get(t, base+"/evidence/"+queue.Items[0].Files[0].ID); code != 404 {
+		t.Fatalf("an unconsented file is public: %d", code)
+	}
+	code, out = appAPI(t, base, fr.APIKey, "POST", "/api/v1/applications/"+queue.Items[1].ID+"/reject", `{"reason":"Not enough."}`)
+	if code != 200 || !strings.Contains(string(out), `"state":"rejected"`) {
+		t.Fatalf("reject: %d %s", code, out)
+	}
+	code, out = appAPI(t, base, fr.APIKey, "GET", "/api/v1/applications?state=submitted", "")
+	if code != 200 || strings.Count(string(out), `"notes.txt"`) != 3 {
+		t.Fatalf("still submitted: %d %s", code, out)
 	}
 	// A closed achievement's page says so.
 	appAPI(t, base, fr.APIKey, "PUT", "/api/v1/achievements/"+achID+"/applications", `{"open":false}`)
