@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/badgeimg"
 	"github.com/cairn-badges/cairn/issuing"
+	"github.com/cairn-badges/cairn/store"
 )
 
 // achievementForm is the data of the achievement form: the choices and
@@ -49,6 +50,10 @@ type achievementForm struct {
 
 	// Cert is the certificate design form (existing achievements only).
 	Cert *certificateForm
+	// Apps are the achievement's application settings (nil: the server
+	// runs no applications); ApplyURL is its apply page.
+	Apps     *store.ApplicationSettings
+	ApplyURL string
 }
 
 // designForm is a generated badge design as typed in the form.
@@ -119,7 +124,8 @@ func (h *Handler) achievementEdit(w http.ResponseWriter, r *http.Request, a *act
 		return
 	}
 	notice := map[string]string{"created": "The achievement is created.", "saved": "The changes are saved. Awards issued before keep what they were signed with; re-issue one to sign the new version.",
-		"certificate": "The certificate design is saved. Every certificate downloaded from now on, of awards old and new, shows it."}[r.URL.Query().Get("done")]
+		"certificate":  "The certificate design is saved. Every certificate downloaded from now on, of awards old and new, shows it.",
+		"applications": "The application settings are saved."}[r.URL.Query().Get("done")]
 	h.showAchievementForm(w, r, a, http.StatusOK, f, notice)
 }
 
@@ -150,6 +156,12 @@ func (h *Handler) editForm(ctx context.Context, a *actor, ach *cairn.Achievement
 	}
 	p := badgeimg.Palettes[0]
 	f.Design = designForm{Shape: string(badgeimg.Hexagon), Primary: p.Primary, Secondary: p.Secondary, Icon: string(badgeimg.Star)}
+	if h.review != nil {
+		if f.Apps, err = h.review.Settings(ctx, a.Org.ID, ach.ID); err != nil {
+			return nil, err
+		}
+		f.ApplyURL = h.review.ApplyURL(ach.ID)
+	}
 	return f, nil
 }
 

@@ -51,6 +51,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/web"
@@ -72,6 +73,7 @@ type Handler struct {
 	pathways   *issuing.Pathways // nil: no pathway pages
 	jobs       *jobs.Service     // nil: no bulk issue pages
 	team       *team.Service     // nil: no team pages, no password reset, no idle timeout
+	review     *review.Service   // nil: no applications pages
 	idle       time.Duration
 	sso        *sso.Service // nil: no single sign-on
 }
@@ -101,6 +103,9 @@ type Options struct {
 	// Team, if set, adds the Team pages (invitations, roles), password
 	// resets by email, and ends sessions idle for IdleTimeout.
 	Team *team.Service
+	// Review, if set, adds the applications pages (the review queue, the
+	// review page) and the achievement page's applications card.
+	Review *review.Service
 	// IdleTimeout ends a session not used for this long (default
 	// DefaultIdleTimeout; needs Team, which records each session's use).
 	IdleTimeout time.Duration
@@ -120,7 +125,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
 		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs,
-		team: opts.Team, idle: opts.IdleTimeout, sso: opts.SSO}
+		team: opts.Team, idle: opts.IdleTimeout, sso: opts.SSO, review: opts.Review}
 	if h.idle <= 0 {
 		h.idle = DefaultIdleTimeout
 	}
@@ -179,6 +184,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/achievements/{id}", h.upload(h.page(cairn.ActionManageAchievements, h.achievementUpdate)))
 	mux.Handle("POST /admin/achievements/{id}/certificate", h.upload(h.page(cairn.ActionManageAchievements, h.certificateSave)))
 	mux.Handle("GET /admin/achievements/{id}/certificate.pdf", h.page(cairn.ActionRead, h.certificatePreview))
+
+	if h.review != nil {
+		mux.Handle("GET /admin/applications", h.page(cairn.ActionRead, h.applicationList))
+		mux.Handle("GET /admin/applications/{id}", h.page(cairn.ActionRead, h.applicationShow))
+		mux.Handle("GET /admin/applications/{id}/files/{file}", h.page(cairn.ActionRead, h.applicationFile))
+		mux.Handle("POST /admin/applications/{id}/{decision}", h.page(cairn.ActionIssue, h.applicationDecide))
+		mux.Handle("POST /admin/achievements/{id}/applications", h.page(cairn.ActionManageAchievements, h.achievementApplications))
+	}
 
 	mux.Handle("GET /admin/issuers", h.page(cairn.ActionRead, h.issuerList))
 	mux.Handle("GET /admin/issuers/new", h.page(cairn.ActionManageIssuers, h.issuerNew))
@@ -370,12 +383,14 @@ type view struct {
 	Script bool
 	// Team: the server has the Team pages.
 	Team bool
+	// Review: the server has the applications pages.
+	Review bool
 }
 
 // render writes a page. It renders into a buffer first, so a template
 // error is a clean 500, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	v.Base, v.Team = h.basePath, h.team != nil
+	v.Base, v.Team, v.Review = h.basePath, h.team != nil, h.review != nil
 	if v.Actor != nil {
 		v.CSRF = v.Actor.session.CSRFToken
 	}

@@ -9,8 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/api"
@@ -20,6 +22,7 @@ import (
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/team"
@@ -41,6 +44,7 @@ type env struct {
 	logs     *bytes.Buffer
 	jobs     *jobs.Service
 	remote   *remoteHosts // what the importer may fetch (learner_imports_test.go)
+	review   *review.Service
 }
 
 func newEnv(t testing.TB) *env {
@@ -64,9 +68,11 @@ func newEnv(t testing.TB) *env {
 		SSO:    sso.New(db, kr, sso.Options{BaseURL: testBase, HashPassword: auth.HashPassword, Log: log}),
 		Wallet: wl, Portfolio: pf, Team: team.New(db, testBase, team.Options{Log: log})}
 	srv.Imports = wallet.NewImporter(db, v, wallet.ImportOptions{Fetcher: remote, Log: log})
+	// Fixtures apply from one address: the rate limit is tested apart.
+	srv.Review = review.New(db, svc, review.Options{Log: log, AnyoneLimiter: auth.NewLimiter(auth.LimiterConfig{Burst: 1000, Every: time.Millisecond})})
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb, remote: remote}
+	return &env{t: t, db: db, svc: svc, srv: srv, h: mux, verifier: v, logs: logs, jobs: jb, remote: remote, review: srv.Review}
 }
 
 // org is an organization made for a test, with its owner's API key.
@@ -194,6 +200,8 @@ type fixture struct {
 	recognitionID string
 	jobID         string // an award job (queued; the tests run no workers unless they say so)
 	invitationID  string // a pending invitation
+	applicationID string // a submitted application (anyone with the link) with one file
+	appFileID     string // its file
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an
@@ -249,6 +257,14 @@ func (e *env) makeFixture(o org) fixture {
 	var inv struct{ ID string }
 	e.do("POST", "/api/v1/invitations", o.key, map[string]any{"email": "invited." + o.slug + "@example.org", "role": "viewer"}).must(e.t, 201, &inv)
 	f.invitationID = inv.ID
+	e.do("PUT", "/api/v1/achievements/"+f.achievementID+"/applications", o.key, map[string]any{"open": true, "anyone": true}).must(e.t, 200, nil)
+	app, err := e.review.Submit(context.Background(), f.achievementID, review.Submission{Name: "Applicant of " + o.slug,
+		Email: "applicant." + o.slug + "@example.org", Statement: "I did the work.", URLs: []string{"https://example.org/portfolio"},
+		Files: []review.Upload{{Name: "report.txt", Data: []byte("My report.\n")}}}, netip.MustParseAddr("192.0.2.1"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	f.applicationID, f.appFileID = app.ID, app.Files[0].ID
 	return f
 }
 

@@ -43,6 +43,7 @@ func (s *Server) learnerRoutes() []route {
 		{"POST", "/learner/claims", "", 0, in(s.learnerClaim)},
 		{"GET", "/learner/credentials", "", 0, in(s.learnerCredentials)},
 		{"GET", "/learner/credentials/{id}", "", 0, in(s.learnerCredential)},
+		{"GET", "/learner/applications", "", 0, in(s.learnerApplications)},
 	}
 }
 

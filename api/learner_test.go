@@ -366,5 +366,6 @@ func learnerTenancyCases(a fixture) map[string]tenancyCase {
 		"PUT /api/v1/learner/profile":                  {path: "/api/v1/learner/profile", body: map[string]any{"handle": "ada"}, code: 401},
 		"PATCH /api/v1/learner/credentials/{id}":       {path: "/api/v1/learner/credentials/" + a.awardID, body: map[string]any{"public": true}, code: 401},
 		"GET /api/v1/learner/export":                   {path: "/api/v1/learner/export", code: 401},
+		"GET /api/v1/learner/applications":             {path: "/api/v1/learner/applications", code: 401},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
@@ -70,6 +71,11 @@ type Server struct {
 	// SSO serves /api/v1/sso and scopes login sessions (see sso.Scope);
 	// without it those routes answer 503.
 	SSO *sso.Service
+	// Review runs applications and their evidence review
+	// (/api/v1/applications, PUT /api/v1/achievements/{id}/applications,
+	// GET /api/v1/learner/applications); without it those routes answer
+	// 503.
+	Review *review.Service
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -200,7 +206,7 @@ func (s *Server) allRoutes() []route {
 	for _, g := range []struct {
 		prefix string
 		routes []route
-	}{{Prefix, s.routes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.portfolioRoutes()}, {Prefix, s.learnerImportRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
+	}{{Prefix, s.routes()}, {Prefix, s.applicationRoutes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.portfolioRoutes()}, {Prefix, s.learnerImportRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
 		for _, rt := range g.routes {
 			rt.path = g.prefix + rt.path
 			all = append(all, rt)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/webhooks"
 )
 
@@ -113,6 +114,14 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"GET /api/v1/webhooks/{id}/deliveries":                     {path: "/api/v1/webhooks/" + a.webhookID + "/deliveries", code: 404},
 		"POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry": {path: "/api/v1/webhooks/" + a.webhookID + "/deliveries/" + a.deliveryID + "/retry", code: 404},
 
+		"PUT /api/v1/achievements/{id}/applications":   {path: "/api/v1/achievements/" + a.achievementID + "/applications", body: map[string]any{"open": false}, code: 404},
+		"GET /api/v1/applications":                     {path: "/api/v1/applications?achievementId=" + a.achievementID},
+		"GET /api/v1/applications/{id}":                {path: "/api/v1/applications/" + a.applicationID, code: 404},
+		"GET /api/v1/applications/{id}/files/{fileId}": {path: "/api/v1/applications/" + a.applicationID + "/files/" + a.appFileID, code: 404},
+		"POST /api/v1/applications/{id}/approve":       {path: "/api/v1/applications/" + a.applicationID + "/approve", body: map[string]any{"results": []map[string]any{{"resultDescription": "urn:cairn:result-description:1", "value": "A"}}}, code: 404},
+		"POST /api/v1/applications/{id}/return":        {path: "/api/v1/applications/" + a.applicationID + "/return", body: map[string]any{"comment": "More."}, code: 404},
+		"POST /api/v1/applications/{id}/reject":        {path: "/api/v1/applications/" + a.applicationID + "/reject", body: map[string]any{"reason": "No."}, code: 404},
+
 		// B cannot sign as A's issuer; the verifiers answer anyone.
 		"POST /vc-api/credentials/issue": {path: "/vc-api/credentials/issue", body: map[string]any{"credential": map[string]any{
 			"@context": []string{"https://www.w3.org/ns/credentials/v2"}, "type": []string{"VerifiableCredential"},
@@ -146,6 +155,9 @@ type snapshot struct {
 	event       *cairn.Event
 	webhook     *webhooks.Endpoint
 	deliveries  []*webhooks.Delivery
+	application *store.Application
+	settings    *store.ApplicationSettings
+	appFile     *store.ApplicationFile
 }
 
 func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
@@ -184,6 +196,12 @@ func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
 	check(err)
 	s.deliveries, err = e.db.WebhookDeliveries(ctx, a.org.id, a.webhookID, 100)
 	check(err)
+	s.application, err = e.db.Application(ctx, a.org.id, a.applicationID)
+	check(err)
+	s.settings, err = e.db.ApplicationSettings(ctx, a.org.id, a.achievementID)
+	check(err)
+	s.appFile, err = e.db.ApplicationFile(ctx, a.org.id, a.applicationID, a.appFileID)
+	check(err)
 	return s
 }
 
@@ -198,7 +216,7 @@ func TestTenancy(t *testing.T) {
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID, a.jobID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID, a.jobID, a.applicationID, a.appFileID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {

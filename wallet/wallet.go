@@ -493,7 +493,8 @@ func SafeNext(next string) string {
 		strings.ContainsAny(next, "\\\r\n") || len(next) > 300 {
 		return ""
 	}
-	if u.Path == "/wallet" || strings.HasPrefix(u.Path, "/wallet/") || strings.HasPrefix(u.Path, "/claim/") {
+	if u.Path == "/wallet" || strings.HasPrefix(u.Path, "/wallet/") || strings.HasPrefix(u.Path, "/claim/") ||
+		strings.HasPrefix(u.Path, "/achievements/") && strings.HasSuffix(u.Path, "/apply") {
 		return next
 	}
 	return ""

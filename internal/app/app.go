@@ -37,6 +37,7 @@ import (
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/team"
@@ -285,6 +286,7 @@ type App struct {
 	keyring *keyring.Keyring
 	// imports imports credentials into wallets and re-verifies them.
 	imports *wallet.Importer
+	review  *review.Service
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
 	// what the newcomer needs to start.
@@ -376,6 +378,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.registerEffect(a.team.Consumer(), nil)
 	}
 	a.wallet = wallet.New(a.db, a.cfg.BaseURL, wallet.Options{Mail: a.mail.Config, Log: log})
+	a.review = review.New(a.db, a.svc, review.Options{Log: log})
 	if a.mail.Config != nil {
 		a.registerEffect(a.wallet.Consumer(), nil)
 	} else {
@@ -634,20 +637,20 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso, Review: a.review}).Register(mux)
 	a.public.Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
 	// credential page's .png serves it; the claim link it holds opens the
 	// wallet's claim page (/claim/{token}), which also offers the
 	// credential page.
 	a.mail.Badge = a.public.BakedPNG
-	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).Register(mux)
+	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
 	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs,
-		Team: a.team, IdleTimeout: a.cfg.SessionIdle, SSO: a.sso}).Register(mux)
+		Team: a.team, IdleTimeout: a.cfg.SessionIdle, SSO: a.sso, Review: a.review}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()

@@ -26,6 +26,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/internal/fail500"
+	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/wallet"
 	"github.com/cairn-badges/cairn/web"
@@ -39,6 +40,7 @@ type Handler struct {
 	basePath string
 	log      *slog.Logger
 	imports  *wallet.Importer // nil: no imports (imports.go)
+	review   *review.Service  // nil: no applications pages
 }
 
 // New returns the pages of the wallet w.
@@ -77,6 +79,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /claim/{token}", h.post(h.claim))
 	h.registerPortfolio(mux)
 	h.registerImports(mux)
+	h.registerApplications(mux)
 	mux.HandleFunc("/wallet/", h.notFound)
 }
 
@@ -473,6 +476,8 @@ type homePage struct {
 	NewEmail    string
 	EmailError  string
 	DeleteError string
+	// Applications are the learner's latest applications.
+	Applications []appItem
 }
 
 // notices are the confirmations shown after a form, by ?done=.
@@ -514,6 +519,10 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request, p *wallet.Pri
 	}
 	hp.Profile, hp.Credentials = prof, cs
 	if err := h.loadImports(ctx, p, &hp); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	if hp.Applications, err = h.recentApplications(r, p, 5); err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
