@@ -25,6 +25,10 @@ type Award struct {
 	// CreditsAvailable is the achievement's, counted when CreditsEarned
 	// is nil.
 	CreditsAvailable *float64
+	// FromPathway is set when a pathway gave the award (the store has
+	// its record): a learner none of whose awards has it holds no
+	// pathway award.
+	FromPathway bool
 }
 
 // Credits returns the credits the award counts for: CreditsEarned, else
