@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -429,9 +430,10 @@ func (p *Pathways) handleRecord(ctx context.Context, m outbox.Message) error {
 // Consumers returns the outbox consumers of the pathway service.
 func (p *Pathways) Consumers() []outbox.Consumer {
 	return []outbox.Consumer{
-		// 16 at a time: a bulk job makes one message per award, and each
-		// claim is a write transaction shared by the round.
-		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, Backoff: pathwayBackoff, Concurrency: 16},
+		// In batches: one claim and one finish per batch, and a learner
+		// with several messages in it is evaluated once.
+		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, HandleBatch: p.handleEvaluateBatch, BatchSize: evalBatch,
+			Backoff: pathwayBackoff, Concurrency: 4},
 		{Kind: KindPathwaySweep, Handle: p.handleSweep, Concurrency: 1, Timeout: 10 * time.Minute},
 		{Kind: KindPathwayRecord, Handle: p.handleRecord, Backoff: pathwayBackoff},
 	}
@@ -453,6 +455,76 @@ func (p *Pathways) handleEvaluate(ctx context.Context, m outbox.Message) error {
 	}
 	return p.Reevaluate(ctx, pl.OrgID, pl.Recipient, pl.AchievementID)
 }
+
+// evalBatch is how many KindPathwayEvaluate messages one batch holds: a
+// bulk job makes one per award.
+const evalBatch = 200
+
+// handleEvaluateBatch handles KindPathwayEvaluate messages in a batch:
+// grouped by learner, each learner's pathways that involve any of the
+// batch's achievements (or all of the organization's) are evaluated once,
+// up to Concurrency learners at a time. A learner's error is that of each
+// of the learner's messages (retried; the evaluation is idempotent).
+func (p *Pathways) handleEvaluateBatch(ctx context.Context, ms []outbox.Message) []error {
+	errs := make([]error, len(ms))
+	type learner struct {
+		orgID, recipient string
+		achs             []string
+		all              bool // a message asked for every pathway
+		msgs             []int
+	}
+	var order []*learner
+	byKey := map[string]*learner{}
+	for i, m := range ms {
+		var pl evalPayload
+		if err := json.Unmarshal(m.Payload, &pl); err != nil || pl.OrgID == "" || pl.Recipient == "" {
+			errs[i] = outbox.Permanent(fmt.Errorf("pathway: bad message payload %q", m.Payload))
+			continue
+		}
+		k := pl.OrgID + "\x00" + pl.Recipient
+		l := byKey[k]
+		if l == nil {
+			l = &learner{orgID: pl.OrgID, recipient: pl.Recipient}
+			byKey[k] = l
+			order = append(order, l)
+		}
+		l.msgs = append(l.msgs, i)
+		switch {
+		case pl.AchievementID == "":
+			l.all = true
+		case !slices.Contains(l.achs, pl.AchievementID):
+			l.achs = append(l.achs, pl.AchievementID)
+		}
+	}
+	work := make(chan *learner)
+	var wg sync.WaitGroup
+	for range min(evalWorkers, len(order)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range work {
+				var err error
+				if l.all {
+					err = p.Reevaluate(ctx, l.orgID, l.recipient, "")
+				} else {
+					err = p.reevaluate(ctx, l.orgID, l.recipient, l.achs)
+				}
+				for _, i := range l.msgs {
+					errs[i] = err
+				}
+			}
+		}()
+	}
+	for _, l := range order {
+		work <- l
+	}
+	close(work)
+	wg.Wait()
+	return errs
+}
+
+// evalWorkers is how many learners of a batch are evaluated at once.
+const evalWorkers = 4
 
 func (p *Pathways) handleSweep(ctx context.Context, m outbox.Message) error {
 	var pl sweepPayload
@@ -509,20 +581,32 @@ func (p *Pathways) orgPathways(ctx context.Context, orgID string) (map[string]*p
 // issues, suspends or reinstates their awards accordingly. It is
 // idempotent: running it twice issues nothing twice.
 func (p *Pathways) Reevaluate(ctx context.Context, orgID, recipient, achievementID string) error {
-	var ps []*pathway.Pathway
-	var err error
-	if achievementID == "" {
-		ps, err = p.st.Pathways(ctx, orgID)
-	} else {
-		ps, err = p.involving(ctx, achievementID)
+	if achievementID != "" {
+		return p.reevaluate(ctx, orgID, recipient, []string{achievementID})
 	}
+	ps, err := p.st.Pathways(ctx, orgID)
 	if err != nil {
 		return err
 	}
-	mine := make([]*pathway.Pathway, 0, len(ps)) // ps may be the cache's: not filtered in place
-	for _, pw := range ps {
-		if pw.OrgID == orgID {
-			mine = append(mine, pw)
+	if len(ps) == 0 {
+		return nil
+	}
+	return p.evaluate(ctx, orgID, recipient, ps)
+}
+
+// reevaluate evaluates, for one learner, the pathways of the organization
+// that involve any of achievementIDs, each once.
+func (p *Pathways) reevaluate(ctx context.Context, orgID, recipient string, achievementIDs []string) error {
+	var mine []*pathway.Pathway // the cache's lists are not changed
+	for i, id := range achievementIDs {
+		ps, err := p.involving(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, pw := range ps {
+			if pw.OrgID == orgID && (i == 0 || !slices.ContainsFunc(mine, func(q *pathway.Pathway) bool { return q.ID == pw.ID })) {
+				mine = append(mine, pw)
+			}
 		}
 	}
 	if len(mine) == 0 {
@@ -533,14 +617,18 @@ func (p *Pathways) Reevaluate(ctx context.Context, orgID, recipient, achievement
 
 func (p *Pathways) evaluate(ctx context.Context, orgID, recipient string, ps []*pathway.Pathway) error {
 	defer p.lock(orgID, recipient)()
-	facts, err := p.Facts(ctx, orgID, recipient)
+	facts, err := p.facts(ctx, orgID, recipient, needsRecords(ps))
 	if err != nil {
 		return err
 	}
 	// The learner's pathway awards in one query when there are several
-	// pathways (with 100 of them, one lookup each was most of the cost).
+	// pathways (with 100 of them, one lookup each was most of the cost),
+	// and none when none of the learner's awards is a pathway's (that
+	// query reads the same awards).
 	var earned map[string]*pathway.Earned
-	if len(ps) > 1 {
+	if !slices.ContainsFunc(facts.Awards, func(a pathway.Award) bool { return a.FromPathway }) {
+		earned = map[string]*pathway.Earned{}
+	} else if len(ps) > 1 {
 		list, err := p.st.LearnerPathwayAwards(ctx, orgID, recipient)
 		if err != nil {
 			return err
@@ -563,16 +651,24 @@ func (p *Pathways) evaluate(ctx context.Context, orgID, recipient string, ps []*
 // recognitions, external badges, and the organization's pathways for
 // {"pathway": ID} rules (loaded only if a rule asks).
 func (p *Pathways) Facts(ctx context.Context, orgID, recipient string) (*pathway.Facts, error) {
+	return p.facts(ctx, orgID, recipient, true)
+}
+
+// facts is Facts, leaving out the learner's recognitions and external
+// badges unless records is set.
+func (p *Pathways) facts(ctx context.Context, orgID, recipient string, records bool) (*pathway.Facts, error) {
 	f := &pathway.Facts{Now: p.svc.clock()}
 	var err error
 	if f.Awards, err = p.st.LearnerAwards(ctx, orgID, recipient); err != nil {
 		return nil, err
 	}
-	if f.Recognitions, err = p.st.LearnerRecognitions(ctx, orgID, recipient); err != nil {
-		return nil, err
-	}
-	if f.External, err = p.st.ExternalBadges(ctx, orgID, recipient); err != nil {
-		return nil, err
+	if records {
+		if f.Recognitions, err = p.st.LearnerRecognitions(ctx, orgID, recipient); err != nil {
+			return nil, err
+		}
+		if f.External, err = p.st.ExternalBadges(ctx, orgID, recipient); err != nil {
+			return nil, err
+		}
 	}
 	var once sync.Once
 	var all map[string]*pathway.Pathway
@@ -589,6 +685,33 @@ func (p *Pathways) Facts(ctx context.Context, orgID, recipient string) (*pathway
 		return pw.AchievementID, pw.Rule, true
 	}
 	return f, nil
+}
+
+// needsRecords reports whether a rule of ps may look at the learner's
+// recognitions or external badges: it names one, or names a pathway (whose
+// rule, read at evaluation time, might). Without them, a rule's outcome
+// does not depend on those records.
+func needsRecords(ps []*pathway.Pathway) bool {
+	var walk func(r *pathway.Rule) bool
+	walk = func(r *pathway.Rule) bool {
+		switch r.Kind() {
+		case pathway.KindRecognition, pathway.KindExternal, pathway.KindPathway:
+			return true
+		}
+		kids := r.Children()
+		for i := range kids {
+			if walk(&kids[i]) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, pw := range ps {
+		if pw.Rule != nil && walk(pw.Rule) {
+			return true
+		}
+	}
+	return false
 }
 
 // IdempotencyKey is the key of the award a pathway version gives a
@@ -615,13 +738,12 @@ func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient str
 		}
 	}
 	if earned == nil {
-		if !pw.AutoAward {
+		// The fast check first: most award changes complete nothing, and
+		// for those the evaluation tree is never built.
+		if !pw.AutoAward || !pathway.Holds(pw.Rule, facts) {
 			return nil
 		}
 		o := pathway.Evaluate(pw.Rule, facts)
-		if !o.Satisfied {
-			return nil
-		}
 		return p.issue(ctx, pw, recipient, &o)
 	}
 	aw, err := p.svc.store.Award(ctx, pw.OrgID, earned.AwardID)
@@ -633,14 +755,15 @@ func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient str
 	}
 	// The award holds if the rule it was earned under holds, or the
 	// current one does.
-	o := pathway.Evaluate(pw.Rule, facts)
-	if !o.Satisfied && earned.Version != pw.Version {
+	rule := pw.Rule
+	holds := pathway.Holds(rule, facts)
+	if !holds && earned.Version != pw.Version {
 		if old, err := p.st.PathwayVersion(ctx, pw.OrgID, pw.ID, earned.Version); err == nil {
-			o = pathway.Evaluate(old.Rule, facts)
+			rule, holds = old.Rule, pathway.Holds(old.Rule, facts)
 		}
 	}
 	switch {
-	case aw.State == cairn.StateActive && !o.Satisfied:
+	case aw.State == cairn.StateActive && !holds:
 		reason := p.suspendReason(ctx, pw, earned, facts)
 		if err := p.st.UpdatePathwayAward(ctx, aw.ID, true, nil); err != nil {
 			return err
@@ -649,7 +772,8 @@ func (p *Pathways) apply(ctx context.Context, pw *pathway.Pathway, recipient str
 			return err
 		}
 		p.log.Info("pathway: award suspended", "pathway", pw.ID, "award", aw.ID, "reason", reason)
-	case aw.State == cairn.StateSuspended && earned.SuspendedByPathway && o.Satisfied:
+	case aw.State == cairn.StateSuspended && earned.SuspendedByPathway && holds:
+		o := pathway.Evaluate(rule, facts)
 		if _, err := p.svc.SetState(ctx, pw.OrgID, aw.ID, cairn.StateActive, "The pathway's requirements are met again."); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package issuing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -186,5 +187,71 @@ func TestPathwayVersions(t *testing.T) {
 	}
 	if n := len(f.countAwards(t, micro.ID)); n != 1 {
 		t.Fatalf("the second learner got the award under the new rule without meeting it (%d awards)", n)
+	}
+}
+
+// TestPathwayBatchCrash: the re-evaluation messages are handled in
+// batches. A worker that dies part way through a batch (having handled
+// some learners, not the others, and recorded nothing) leaves the whole
+// batch to another worker when its lease ends: every learner ends with
+// exactly one pathway award, and a learner with two messages in one batch
+// is evaluated once.
+func TestPathwayBatchCrash(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pws, micro, pw := f.pathways(t)
+	learners := []string{"l0@example.org", "l1@example.org", "l2@example.org", "l3@example.org", "l4@example.org"}
+	for _, l := range append(learners, learners[0]) { // l0 twice: two messages
+		if _, _, err := f.svc.Award(ctx, f.org.ID, AwardInput{AchievementID: f.ach.ID, Recipient: RecipientInput{Email: l}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const lease = 300 * time.Millisecond
+	ms, err := f.db.Claim(ctx, "doomed", []string{KindPathwayEvaluate}, 100, lease)
+	if err != nil || len(ms) != 6 {
+		t.Fatalf("claim: %v, %d messages, want 6", err, len(ms))
+	}
+	// The doomed worker handles the first three messages, then dies.
+	if errs := pws.handleEvaluateBatch(ctx, ms[:3]); errors.Join(errs...) != nil {
+		t.Fatal(errs)
+	}
+	if n := len(f.countAwards(t, micro.ID)); n == 0 || n > 3 {
+		t.Fatalf("%d pathway awards after the partial batch, want 1 to 3", n)
+	}
+	w := outbox.NewWorker(f.db, "survivor", nil)
+	for _, c := range pws.Consumers() {
+		w.Register(c)
+	}
+	if n := w.RunOnce(ctx, KindPathwayEvaluate); n != 0 {
+		t.Fatalf("another worker claimed %d messages during the lease", n)
+	}
+	time.Sleep(lease + 50*time.Millisecond)
+	for w.RunOnce(ctx, KindPathwayEvaluate) > 0 {
+	}
+	aws := f.countAwards(t, micro.ID)
+	if len(aws) != len(learners) {
+		t.Fatalf("%d pathway awards, want one for each of %d learners", len(aws), len(learners))
+	}
+	seen := map[string]bool{}
+	for _, a := range aws {
+		if seen[a.Recipient.Identity] {
+			t.Errorf("%s has two pathway awards", a.Recipient.Identity)
+		}
+		seen[a.Recipient.Identity] = true
+		if _, err := f.db.PathwayAward(ctx, f.org.ID, pw.ID, a.Recipient.Identity); err != nil {
+			t.Errorf("%s: no record: %v", a.Recipient.Identity, err)
+		}
+	}
+	list, err := f.db.OutboxMessages(ctx, f.org.ID, KindPathwayEvaluate, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.State != outbox.Done {
+			t.Errorf("message %s: %s (%s)", m.Key, m.State, m.LastError)
+		}
+	}
+	if err := f.db.FinishAll(ctx, "doomed", []outbox.Outcome{{ID: ms[0].ID, State: outbox.Done}}); cairn.KindOf(err) != cairn.Conflict {
+		t.Errorf("the dead worker's late FinishAll: %v, want Conflict", err)
 	}
 }

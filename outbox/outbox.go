@@ -78,6 +78,24 @@ type Store interface {
 	Finish(ctx context.Context, id int64, owner string, state State, retryAt time.Time, reason string) error
 }
 
+// Outcome is how the handling of one message ended, for [BatchFinisher].
+type Outcome struct {
+	ID      int64
+	State   State
+	RetryAt time.Time // when State is Pending
+	Reason  string
+}
+
+// BatchFinisher is a [Store] that records the outcomes of many messages in
+// one transaction. The worker uses it, when the store has it, for the
+// consumers that handle messages in batches.
+type BatchFinisher interface {
+	// FinishAll ends owner's leases on the messages of outcomes, as Finish
+	// does for each, in one transaction. Errors: Conflict when the lease
+	// of one or more is no longer owner's (the others are recorded).
+	FinishAll(ctx context.Context, owner string, outcomes []Outcome) error
+}
+
 // Validate checks a message before it is stored.
 func (m *Message) Validate() error {
 	switch {
@@ -122,10 +140,25 @@ func Combine(fs ...AwardMessagesFunc) AwardMessagesFunc {
 // error to give up at once, or another error to be retried.
 type Handler func(ctx context.Context, m Message) error
 
+// BatchHandler carries out a batch of messages at once (e.g. grouping
+// those about one learner). It returns one error per message, in order, as
+// a [Handler] does for one; a nil or short slice means nil for the rest.
+// Like a Handler, it may see a message again after a crash, and must be
+// idempotent.
+type BatchHandler func(ctx context.Context, ms []Message) []error
+
 // Consumer handles the messages of one kind.
 type Consumer struct {
 	Kind   string
 	Handle Handler
+	// HandleBatch, when set, is used instead of Handle: each round claims
+	// up to BatchSize messages (one claim), hands them over in one call,
+	// and records their outcomes together (one transaction, when the
+	// store is a [BatchFinisher]).
+	HandleBatch BatchHandler
+	// BatchSize is the most messages of one HandleBatch call (default
+	// 100).
+	BatchSize int
 	// MaxAttempts before the message is dead (default 12).
 	MaxAttempts int
 	// Backoff gives the delay before attempt n+1 after attempt n failed
@@ -203,6 +236,9 @@ func (w *Worker) Register(c Consumer) {
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second
 	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 100
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.consumers[c.Kind] = &c
@@ -276,12 +312,22 @@ func (w *Worker) RunOnce(ctx context.Context, kind string) int {
 	if c == nil {
 		return 0
 	}
-	ms, err := w.store.Claim(ctx, w.owner, []string{kind}, c.Concurrency, 2*c.Timeout)
+	n := c.Concurrency
+	if c.HandleBatch != nil {
+		n = c.BatchSize
+	}
+	ms, err := w.store.Claim(ctx, w.owner, []string{kind}, n, 2*c.Timeout)
 	if err != nil {
 		if ctx.Err() == nil {
 			w.log.Warn("outbox: cannot claim messages", "kind", kind, "err", err)
 		}
 		return 0
+	}
+	if c.HandleBatch != nil {
+		if len(ms) > 0 {
+			w.handleBatch(ctx, c, ms)
+		}
+		return len(ms)
 	}
 	var wg sync.WaitGroup
 	for _, m := range ms {
@@ -306,19 +352,74 @@ func (w *Worker) handle(ctx context.Context, c *Consumer, m Message) {
 	// its effect is not repeated.
 	ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	state, at, reason := Done, time.Time{}, ""
+	o := w.outcome(c, m, err)
+	if err := w.store.Finish(ctx, m.ID, w.owner, o.State, o.RetryAt, o.Reason); err != nil {
+		w.log.Warn("outbox: cannot record the outcome of a message", "kind", m.Kind, "id", m.ID, "err", err)
+	}
+}
+
+// outcome is what becomes of message m whose handling returned err.
+func (w *Worker) outcome(c *Consumer, m Message, err error) Outcome {
+	o := Outcome{ID: m.ID, State: Done}
 	switch {
 	case err == nil:
 	case IsPermanent(err) || m.Attempts >= c.MaxAttempts:
-		state, reason = Dead, err.Error()
+		o.State, o.Reason = Dead, err.Error()
 		w.log.Warn("outbox: message given up", "kind", m.Kind, "id", m.ID, "attempts", m.Attempts, "err", err)
 	default:
-		state, at, reason = Pending, w.Now().Add(c.Backoff(m.Attempts)), err.Error()
-		w.log.Info("outbox: message will be retried", "kind", m.Kind, "id", m.ID, "attempt", m.Attempts, "at", at, "err", err)
+		o.State, o.RetryAt, o.Reason = Pending, w.Now().Add(c.Backoff(m.Attempts)), err.Error()
+		w.log.Info("outbox: message will be retried", "kind", m.Kind, "id", m.ID, "attempt", m.Attempts, "at", o.RetryAt, "err", err)
 	}
-	if err := w.store.Finish(ctx, m.ID, w.owner, state, at, reason); err != nil {
-		w.log.Warn("outbox: cannot record the outcome of a message", "kind", m.Kind, "id", m.ID, "err", err)
+	return o
+}
+
+// handleBatch hands ms to c.HandleBatch and records the outcomes in one
+// transaction (when the store is a BatchFinisher). If the worker stops in
+// the middle, only the messages handled without error are recorded; the
+// others' leases end and they are claimed again.
+func (w *Worker) handleBatch(ctx context.Context, c *Consumer, ms []Message) {
+	hctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	errs := safeHandleBatch(hctx, c.HandleBatch, ms)
+	cancel()
+	stopped := ctx.Err() != nil
+	ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	outcomes := make([]Outcome, 0, len(ms))
+	for i, m := range ms {
+		var err error
+		if i < len(errs) {
+			err = errs[i]
+		}
+		if err != nil && stopped {
+			continue
+		}
+		outcomes = append(outcomes, w.outcome(c, m, err))
 	}
+	if bf, ok := w.store.(BatchFinisher); ok {
+		if err := bf.FinishAll(ctx, w.owner, outcomes); err != nil {
+			w.log.Warn("outbox: cannot record the outcomes of a batch", "kind", c.Kind, "messages", len(outcomes), "err", err)
+		}
+		return
+	}
+	for _, o := range outcomes {
+		if err := w.store.Finish(ctx, o.ID, w.owner, o.State, o.RetryAt, o.Reason); err != nil {
+			w.log.Warn("outbox: cannot record the outcome of a message", "kind", c.Kind, "id", o.ID, "err", err)
+		}
+	}
+}
+
+// safeHandleBatch runs h, turning a panic into an error for every message.
+func safeHandleBatch(ctx context.Context, h BatchHandler, ms []Message) (errs []error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("outbox: handler panicked: %v", r)
+			errs = make([]error, len(ms))
+			for i := range errs {
+				errs[i] = err
+			}
+		}
+	}()
+	return h(ctx, ms)
 }
 
 // safeHandle runs h, turning a panic into an error so that one bad

@@ -3,11 +3,14 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/store"
 )
@@ -159,4 +162,121 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestWorkerBatch: a batch consumer gets up to BatchSize messages per
+// call, and each message's error decides its fate as for Handle; a panic
+// fails the whole batch; a worker stopped in the middle of a batch records
+// only what was handled, and the rest is claimed again after the lease.
+func TestWorkerBatch(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	var msgs []outbox.Message
+	for i := range 25 {
+		msgs = append(msgs, outbox.Message{Kind: "b", Key: fmt.Sprint("m", i)})
+	}
+	msgs = append(msgs, outbox.Message{Kind: "b", Key: "flaky"}, outbox.Message{Kind: "b", Key: "bad"})
+	must(t, db.Enqueue(ctx, msgs...))
+	var sizes []int
+	calls := map[string]int{}
+	w := outbox.NewWorker(db, "test", nil)
+	w.Register(outbox.Consumer{Kind: "b", BatchSize: 10, MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 },
+		HandleBatch: func(_ context.Context, ms []outbox.Message) []error {
+			sizes = append(sizes, len(ms))
+			errs := make([]error, len(ms))
+			for i, m := range ms {
+				calls[m.Key]++
+				switch m.Key {
+				case "flaky":
+					if m.Attempts < 2 {
+						errs[i] = errors.New("try again")
+					}
+				case "bad":
+					errs[i] = outbox.Permanent(errors.New("no"))
+				}
+			}
+			return errs
+		}})
+	for w.RunOnce(ctx, "b") > 0 {
+	}
+	if !slices.Equal(sizes, []int{10, 10, 7, 1}) {
+		t.Errorf("batch sizes %v, want [10 10 7 1] (the flaky one retried alone)", sizes)
+	}
+	got := states(t, db, "b")
+	for _, m := range msgs {
+		want := outbox.Done
+		if m.Key == "bad" {
+			want = outbox.Dead
+		}
+		if got[m.Key] != want {
+			t.Errorf("%s: %s, want %s", m.Key, got[m.Key], want)
+		}
+	}
+	if calls["flaky"] != 2 || calls["m3"] != 1 || calls["bad"] != 1 {
+		t.Errorf("calls %v", calls)
+	}
+
+	// A panic fails every message of the batch (retried).
+	must(t, db.Enqueue(ctx, outbox.Message{Kind: "p", Key: "1"}, outbox.Message{Kind: "p", Key: "2"}))
+	n := 0
+	w.Register(outbox.Consumer{Kind: "p", Backoff: func(int) time.Duration { return 0 },
+		HandleBatch: func(_ context.Context, ms []outbox.Message) []error {
+			n++
+			if n == 1 {
+				panic("boom")
+			}
+			return nil
+		}})
+	w.RunOnce(ctx, "p")
+	if s := states(t, db, "p"); s["1"] != outbox.Pending || s["2"] != outbox.Pending {
+		t.Fatalf("after a panic: %v, want both pending", s)
+	}
+	w.RunOnce(ctx, "p")
+	if s := states(t, db, "p"); s["1"] != outbox.Done || s["2"] != outbox.Done {
+		t.Fatalf("after the retry: %v, want both done", s)
+	}
+
+	// Stopped in the middle: the handled message is recorded, the other
+	// is claimed again once its lease ends.
+	must(t, db.Enqueue(ctx, outbox.Message{Kind: "s", Key: "quick"}, outbox.Message{Kind: "s", Key: "stuck"}))
+	sctx, cancel := context.WithCancel(ctx)
+	w1 := outbox.NewWorker(db, "first", nil)
+	w1.Register(outbox.Consumer{Kind: "s", Timeout: 300 * time.Millisecond,
+		HandleBatch: func(hctx context.Context, ms []outbox.Message) []error {
+			errs := make([]error, len(ms))
+			for i, m := range ms {
+				if m.Key == "stuck" {
+					cancel()
+					<-hctx.Done()
+					errs[i] = hctx.Err()
+				}
+			}
+			return errs
+		}})
+	w1.RunOnce(sctx, "s")
+	if s := states(t, db, "s"); s["quick"] != outbox.Done || s["stuck"] != outbox.Pending {
+		t.Fatalf("after the stop: %v, want quick done, stuck pending", s)
+	}
+	w2 := outbox.NewWorker(db, "second", nil)
+	w2.Register(outbox.Consumer{Kind: "s", HandleBatch: func(context.Context, []outbox.Message) []error { return nil }})
+	if n := w2.RunOnce(ctx, "s"); n != 0 {
+		t.Fatalf("claimed %d while the lease holds", n)
+	}
+	time.Sleep(700 * time.Millisecond)
+	if n := w2.RunOnce(ctx, "s"); n != 1 {
+		t.Fatalf("the second worker claimed %d, want the stuck one", n)
+	}
+	if s := states(t, db, "s"); s["stuck"] != outbox.Done {
+		t.Fatalf("stuck = %s, want done", s["stuck"])
+	}
+	// FinishAll on a lease that is not the owner's: Conflict.
+	must(t, db.Enqueue(ctx, outbox.Message{Kind: "c", Key: "1"}))
+	ms, err := db.Claim(ctx, "a", []string{"c"}, 10, time.Minute)
+	if err != nil || len(ms) != 1 {
+		t.Fatal(ms, err)
+	}
+	if err := db.FinishAll(ctx, "b", []outbox.Outcome{{ID: ms[0].ID, State: outbox.Done}}); cairn.KindOf(err) != cairn.Conflict {
+		t.Fatalf("FinishAll by another owner: %v, want a conflict", err)
+	}
+	must(t, db.FinishAll(ctx, "a", []outbox.Outcome{{ID: ms[0].ID, State: outbox.Done}}))
 }

@@ -25,6 +25,10 @@ type Award struct {
 	// CreditsAvailable is the achievement's, counted when CreditsEarned
 	// is nil.
 	CreditsAvailable *float64
+	// FromPathway is set when a pathway gave the award (the store has
+	// its record): a learner none of whose awards has it holds no
+	// pathway award.
+	FromPathway bool
 }
 
 // Credits returns the credits the award counts for: CreditsEarned, else
@@ -188,7 +192,13 @@ func (c *contrib) total() float64 {
 // fails: what cannot hold (an unknown pathway, a nesting too deep) is a
 // node that does not hold, with its reason.
 func Evaluate(r *Rule, f *Facts) Outcome {
-	e := evaluator{f: f, byAch: map[string][]*Award{}}
+	e := newEvaluator(f)
+	n, c := e.eval(r, "rule", 0)
+	return Outcome{Satisfied: n.Satisfied, Credits: c.total(), Awards: c.awards, Recognitions: c.recs, External: c.exts, Tree: n}
+}
+
+func newEvaluator(f *Facts) *evaluator {
+	e := &evaluator{f: f, byAch: map[string][]*Award{}}
 	for i := range f.Awards {
 		a := &f.Awards[i]
 		e.byAch[a.AchievementID] = append(e.byAch[a.AchievementID], a)
@@ -197,8 +207,7 @@ func Evaluate(r *Rule, f *Facts) Outcome {
 		// Newest first: the newest qualifying award is the one that counts.
 		slices.SortStableFunc(list, func(a, b *Award) int { return b.AwardedDate.Compare(a.AwardedDate) })
 	}
-	n, c := e.eval(r, "rule", 0)
-	return Outcome{Satisfied: n.Satisfied, Credits: c.total(), Awards: c.awards, Recognitions: c.recs, External: c.exts, Tree: n}
+	return e
 }
 
 type evaluator struct {
@@ -340,32 +349,71 @@ func (e *evaluator) pick(r *Rule) (*Award, string) {
 	return nil, reason
 }
 
-// fails says why award a does not satisfy rule r, or "".
-func (e *evaluator) fails(r *Rule, a *Award) string {
-	now := e.f.Now
+// Why an award does not satisfy a rule (see failure).
+const (
+	failNone = iota
+	failBadDuration
+	failRevoked
+	failSuspended
+	failNotActive
+	failNotYetValid
+	failExpired
+	failTooOld
+	failNoScore
+	failLowScore
+)
+
+// failure says why award a does not satisfy rule r at now, as one of the
+// fail constants (failNone: it does). Evaluate and Holds both decide by it.
+func failure(r *Rule, a *Award, now time.Time) int {
 	within := r.within
 	if r.Within != "" && within.text != r.Within {
 		var err error
 		if within, err = ParseDuration(r.Within); err != nil {
-			return "bad duration " + r.Within
+			return failBadDuration
 		}
 	}
 	switch {
 	case a.State == cairn.StateRevoked:
-		return "revoked"
+		return failRevoked
 	case a.State == cairn.StateSuspended:
-		return "suspended"
+		return failSuspended
 	case a.State != cairn.StateActive:
-		return "not active"
+		return failNotActive
 	case a.ValidFrom.After(now):
-		return "not valid yet"
+		return failNotYetValid
 	case r.NotExpired && a.ValidUntil != nil && !a.ValidUntil.After(now):
-		return "expired"
+		return failExpired
 	case r.Within != "" && a.AwardedDate.Before(within.Before(now)):
-		return "awarded more than " + r.Within + " ago"
+		return failTooOld
 	case r.MinScore != nil && a.Score == nil:
-		return fmt.Sprintf("no score recorded (%v needed)", *r.MinScore)
+		return failNoScore
 	case r.MinScore != nil && *a.Score+epsilon < *r.MinScore:
+		return failLowScore
+	}
+	return failNone
+}
+
+// fails says why award a does not satisfy rule r, or "".
+func (e *evaluator) fails(r *Rule, a *Award) string {
+	switch failure(r, a, e.f.Now) {
+	case failBadDuration:
+		return "bad duration " + r.Within
+	case failRevoked:
+		return "revoked"
+	case failSuspended:
+		return "suspended"
+	case failNotActive:
+		return "not active"
+	case failNotYetValid:
+		return "not valid yet"
+	case failExpired:
+		return "expired"
+	case failTooOld:
+		return "awarded more than " + r.Within + " ago"
+	case failNoScore:
+		return fmt.Sprintf("no score recorded (%v needed)", *r.MinScore)
+	case failLowScore:
 		return fmt.Sprintf("score %v is below %v", *a.Score, *r.MinScore)
 	}
 	return ""

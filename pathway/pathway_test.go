@@ -281,6 +281,9 @@ func TestEvaluate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := Evaluate(mustParse(t, tc.rule), tc.facts)
+			if h := Holds(mustParse(t, tc.rule), tc.facts); h != o.Satisfied {
+				t.Errorf("Holds = %v, Evaluate says %v", h, o.Satisfied)
+			}
 			if o.Satisfied != tc.ok {
 				t.Errorf("satisfied = %v, want %v; tree %+v", o.Satisfied, tc.ok, o.Tree)
 			}
@@ -329,6 +332,9 @@ func TestEvaluateExternalAndRecognition(t *testing.T) {
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			o := Evaluate(mustParse(t, tc.rule), f)
+			if h := Holds(mustParse(t, tc.rule), f); h != o.Satisfied {
+				t.Errorf("Holds = %v, Evaluate says %v", h, o.Satisfied)
+			}
 			if o.Satisfied != tc.ok {
 				t.Fatalf("satisfied = %v, want %v (%+v)", o.Satisfied, tc.ok, o.Tree)
 			}

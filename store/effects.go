@@ -171,6 +171,13 @@ func sortMessages(ms []outbox.Message) {
 	}
 }
 
+const (
+	qFinishEnd = `UPDATE outbox SET state = ?, lease_owner = '', lease_until = NULL, last_error = ?, ended_at = ?
+		WHERE id = ? AND lease_owner = ? AND state = 'pending'`
+	qFinishRetry = `UPDATE outbox SET lease_owner = '', lease_until = NULL, last_error = ?, next_at = ?
+		WHERE id = ? AND lease_owner = ? AND state = 'pending'`
+)
+
 // Finish implements [outbox.Store.Finish].
 func (db *DB) Finish(ctx context.Context, id int64, owner string, state outbox.State, retryAt time.Time, reason string) error {
 	now := db.now()
@@ -181,15 +188,13 @@ func (db *DB) Finish(ctx context.Context, id int64, owner string, state outbox.S
 	args := []any{}
 	switch state {
 	case outbox.Done, outbox.Dead:
-		query = `UPDATE outbox SET state = ?, lease_owner = '', lease_until = NULL, last_error = ?, ended_at = ?
-			WHERE id = ? AND lease_owner = ? AND state = 'pending'`
+		query = qFinishEnd
 		args = append(args, string(state), reason, now, id, owner)
 	case outbox.Pending:
 		if retryAt.Before(now) {
 			retryAt = now
 		}
-		query = `UPDATE outbox SET lease_owner = '', lease_until = NULL, last_error = ?, next_at = ?
-			WHERE id = ? AND lease_owner = ? AND state = 'pending'`
+		query = qFinishRetry
 		args = append(args, reason, retryAt, id, owner)
 	default:
 		return cairn.Invalidf("state", "%q is not an outbox state", state)
@@ -204,6 +209,56 @@ func (db *DB) Finish(ctx context.Context, id int64, owner string, state outbox.S
 	}
 	if n == 0 {
 		return cairn.Errorf(cairn.Conflict, "outbox message %d is not leased to %s any more", id, owner)
+	}
+	return nil
+}
+
+var _ outbox.BatchFinisher = (*DB)(nil)
+
+// FinishAll implements [outbox.BatchFinisher.FinishAll].
+func (db *DB) FinishAll(ctx context.Context, owner string, outcomes []outbox.Outcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	now := db.now()
+	for _, o := range outcomes {
+		if o.State != outbox.Done && o.State != outbox.Dead && o.State != outbox.Pending {
+			return cairn.Invalidf("state", "%q is not an outbox state", o.State)
+		}
+	}
+	lost := 0
+	err := db.write(ctx, func(x q) error {
+		lost = 0
+		for _, o := range outcomes {
+			reason := o.Reason
+			if len(reason) > 2000 {
+				reason = reason[:2000]
+			}
+			var n int64
+			var err error
+			if o.State == outbox.Pending {
+				at := o.RetryAt
+				if at.Before(now) {
+					at = now
+				}
+				n, err = x.pexecN(ctx, qFinishRetry, reason, at, o.ID, owner)
+			} else {
+				n, err = x.pexecN(ctx, qFinishEnd, string(o.State), reason, now, o.ID, owner)
+			}
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				lost++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if lost > 0 {
+		return cairn.Errorf(cairn.Conflict, "%d of %d outbox messages are not leased to %s any more", lost, len(outcomes), owner)
 	}
 	return nil
 }

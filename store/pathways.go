@@ -283,7 +283,7 @@ func (db *DB) InvolvedAchievements(ctx context.Context) ([]string, error) {
 // credentials.
 func (db *DB) LearnerAwards(ctx context.Context, orgID, recipient string) ([]pathway.Award, error) {
 	rows, err := db.read().pquery(ctx, `SELECT a.id, a.achievement_id, a.state, a.awarded_date, a.valid_from, a.valid_until, a.results,
-		a.credits_earned, c.credits_available
+		a.credits_earned, c.credits_available, EXISTS (SELECT 1 FROM pathway_awards pa WHERE pa.award_id = a.id)
 		FROM awards a JOIN achievements c ON c.id = a.achievement_id
 		WHERE a.org_id = ? AND a.recipient_identity = ?`, orgID, recipient)
 	if err != nil {
@@ -295,7 +295,7 @@ func (db *DB) LearnerAwards(ctx context.Context, orgID, recipient string) ([]pat
 		var a pathway.Award
 		var state, results string
 		if err := rows.Scan(&a.ID, &a.AchievementID, &state, timeCol{&a.AwardedDate}, timeCol{&a.ValidFrom}, nullTimeCol{&a.ValidUntil},
-			&results, nullFloatCol{&a.CreditsEarned}, nullFloatCol{&a.CreditsAvailable}); err != nil {
+			&results, nullFloatCol{&a.CreditsEarned}, nullFloatCol{&a.CreditsAvailable}, &a.FromPathway); err != nil {
 			return nil, mapErr(err)
 		}
 		a.State = cairn.AwardState(state)
