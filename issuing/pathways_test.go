@@ -206,7 +206,10 @@ func TestPathwayBatchCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const lease = 300 * time.Millisecond
+	// Long enough for the partial batch to be handled inside the lease
+	// under the race detector on a loaded machine.
+	const lease = 5 * time.Second
+	claimed := time.Now()
 	ms, err := f.db.Claim(ctx, "doomed", []string{KindPathwayEvaluate}, 100, lease)
 	if err != nil || len(ms) != 6 {
 		t.Fatalf("claim: %v, %d messages, want 6", err, len(ms))
@@ -225,7 +228,7 @@ func TestPathwayBatchCrash(t *testing.T) {
 	if n := w.RunOnce(ctx, KindPathwayEvaluate); n != 0 {
 		t.Fatalf("another worker claimed %d messages during the lease", n)
 	}
-	time.Sleep(lease + 50*time.Millisecond)
+	time.Sleep(time.Until(claimed.Add(lease + 50*time.Millisecond)))
 	for w.RunOnce(ctx, KindPathwayEvaluate) > 0 {
 	}
 	aws := f.countAwards(t, micro.ID)

@@ -204,15 +204,21 @@ func mustAbs(t *testing.T, p string) string {
 }
 
 // waitFor evaluates the JavaScript condition until it holds (a page that
-// navigates meanwhile is retried), or fails the test after 15 s.
+// navigates meanwhile is retried), or fails the test after 15 s (times
+// raceScale under the race detector: an import verifies, and signing and
+// verifying are about ten times slower there).
 func waitFor(t *testing.T, ctx context.Context, cond string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	limit := 15 * time.Second
+	if raceScale > 1 {
+		limit *= raceScale
+	}
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond)); err == nil && ok {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("waited 15 s for %s", cond)
+	t.Fatalf("waited %s for %s", limit, cond)
 }
