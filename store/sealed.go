@@ -59,62 +59,24 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 		case !errors.Is(err, sql.ErrNoRows):
 			return mapErr(err)
 		}
-		rows, err = x.query(ctx, "SELECT id, secret_sealed FROM webhook_endpoints ORDER BY id"+x.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k SealedKey
-			if err := rows.Scan(&k.ID, bytesCol{&k.Sealed}); err != nil {
-				rows.Close()
-				return mapErr(err)
+		// The other sealed secrets: an id and the sealed bytes, each table
+		// naming its owner in its own field of SealedKey.
+		for _, t := range []struct {
+			query string
+			owner func(*SealedKey) *string
+		}{
+			{"SELECT id, secret_sealed FROM webhook_endpoints ORDER BY id", func(k *SealedKey) *string { return &k.WebhookID }},
+			{"SELECT learner_id, private_sealed FROM learner_keys ORDER BY learner_id", func(k *SealedKey) *string { return &k.LearnerID }},
+			{"SELECT org_id, client_secret_sealed FROM sso_configs ORDER BY org_id", func(k *SealedKey) *string { return &k.SSOOrgID }},
+		} {
+			ks, err := sealedRows(ctx, x, t.query)
+			if err != nil {
+				return err
 			}
-			k.WebhookID = k.ID
-			all = append(all, &k)
-		}
-		if err := rows.Close(); err != nil {
-			return mapErr(err)
-		}
-		if err := rows.Err(); err != nil {
-			return mapErr(err)
-		}
-		rows, err = x.query(ctx, "SELECT learner_id, private_sealed FROM learner_keys ORDER BY learner_id"+x.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k SealedKey
-			if err := rows.Scan(&k.ID, bytesCol{&k.Sealed}); err != nil {
-				rows.Close()
-				return mapErr(err)
+			for _, k := range ks {
+				*t.owner(k) = k.ID
 			}
-			k.LearnerID = k.ID
-			all = append(all, &k)
-		}
-		if err := rows.Close(); err != nil {
-			return mapErr(err)
-		}
-		if err := rows.Err(); err != nil {
-			return mapErr(err)
-		}
-		rows, err = x.query(ctx, "SELECT org_id, client_secret_sealed FROM sso_configs ORDER BY org_id"+x.d.forUpdate())
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k SealedKey
-			if err := rows.Scan(&k.ID, bytesCol{&k.Sealed}); err != nil {
-				rows.Close()
-				return mapErr(err)
-			}
-			k.SSOOrgID = k.ID
-			all = append(all, &k)
-		}
-		if err := rows.Close(); err != nil {
-			return mapErr(err)
-		}
-		if err := rows.Err(); err != nil {
-			return mapErr(err)
+			all = append(all, ks...)
 		}
 		for _, k := range all {
 			if len(k.Sealed) == 0 {
@@ -147,4 +109,23 @@ func (db *DB) RewriteSealedKeys(ctx context.Context, fn func(k *SealedKey) ([]by
 		return nil
 	})
 	return n, err
+}
+
+// sealedRows reads (id, sealed) rows, locked for the rotation's
+// transaction.
+func sealedRows(ctx context.Context, x q, query string) ([]*SealedKey, error) {
+	rows, err := x.query(ctx, query+x.d.forUpdate())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*SealedKey
+	for rows.Next() {
+		var k SealedKey
+		if err := rows.Scan(&k.ID, bytesCol{&k.Sealed}); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, &k)
+	}
+	return out, mapErr(rows.Err())
 }
