@@ -1,8 +1,12 @@
 package i18n
 
+import "fmt"
+
 // dict holds the translations, keyed by the English text. A key is a
 // fmt format where the page passes arguments. Every key has every
-// language: TestCatalogComplete fails otherwise.
+// language: TestCatalogComplete fails otherwise. Other files of the
+// package add their parts (the staff console's, the wallet's) with
+// `var _ = merge(part)`.
 var dict = map[string]map[Lang]string{
 	// The public pages' frame.
 	"Verifiable Open Badges 3.0": {Korean: "검증 가능한 오픈 배지 3.0", Thai: "Open Badges 3.0 ที่ตรวจสอบได้", Vietnamese: "Open Badges 3.0 có thể xác minh",
@@ -107,4 +111,22 @@ func (p *Printer) TypeName(t string) string {
 		return tr
 	}
 	return t
+}
+
+// merge adds part to dict. A key already there must carry the same
+// translations: two parts must not disagree on a message.
+func merge(part map[string]map[Lang]string) bool {
+	for key, tr := range part {
+		if old, ok := dict[key]; ok {
+			for l, s := range tr {
+				if o, ok := old[l]; ok && o != s {
+					panic(fmt.Sprintf("i18n: %q in %s is %q in one part and %q in another", key, l, o, s))
+				}
+				old[l] = s
+			}
+			continue
+		}
+		dict[key] = tr
+	}
+	return true
 }
