@@ -33,10 +33,14 @@ import (
 
 // Organization is a tenant: an institution that issues badges.
 type Organization struct {
-	ID        string
-	Slug      string // unique, URL-safe short name
-	Name      string
-	CreatedAt time.Time
+	ID   string
+	Slug string // unique, URL-safe short name
+	Name string
+	// DefaultLanguage is the language of the organization's pages, mails
+	// and certificates when the reader's is unknown: a tag package i18n
+	// speaks ("th", "ko"), or "" for English.
+	DefaultLanguage string
+	CreatedAt       time.Time
 }
 
 // Account is a person who can log in. Email is unique, compared as stored
@@ -410,7 +414,8 @@ type OrgStore interface {
 	Organization(ctx context.Context, id string) (*Organization, error)
 	// OrganizationBySlug returns an organization by slug. Errors: NotFound.
 	OrganizationBySlug(ctx context.Context, slug string) (*Organization, error)
-	// UpdateOrganization changes the name and slug of org.ID. Errors:
+	// UpdateOrganization changes the name, slug and default language of
+	// org.ID. Errors:
 	// Invalid, NotFound, Conflict (slug taken).
 	UpdateOrganization(ctx context.Context, org *Organization) error
 	// CountOrganizations returns how many organizations exist (0 on first run).

@@ -177,6 +177,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /admin", h.page(cairn.ActionRead, h.dashboard))
 	mux.Handle("GET /admin/{$}", h.page(cairn.ActionRead, h.dashboard))
 	mux.Handle("POST /admin/organization", h.page("", h.switchOrg))
+	mux.Handle("GET /admin/settings", h.page(cairn.ActionManageOrganization, h.settingsShow))
+	mux.Handle("POST /admin/settings", h.page(cairn.ActionManageOrganization, h.settingsSave))
 
 	mux.Handle("GET /admin/achievements/new", h.page(cairn.ActionManageAchievements, h.achievementNew))
 	mux.Handle("POST /admin/achievements/new", h.upload(h.page(cairn.ActionManageAchievements, h.achievementCreate)))

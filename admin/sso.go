@@ -21,7 +21,7 @@ import (
 
 func init() {
 	if _, ok := actionText[cairn.ActionManageOrganization]; !ok {
-		actionText[cairn.ActionManageOrganization] = "change the organization's settings (single sign-on)"
+		actionText[cairn.ActionManageOrganization] = "change the organization's settings (name, language, single sign-on)"
 	}
 }
 

@@ -457,3 +457,30 @@ func TestListParams(t *testing.T) {
 		t.Fatalf("one award: %s %v", r.body, r.hdr)
 	}
 }
+
+// The organization's default language: owners set it, a viewer cannot,
+// and a language Cairn does not speak is a 422 naming the field.
+func TestOrganizationLanguage(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("lang")
+	var v struct{ ID, Name, DefaultLanguage string }
+	e.do("GET", "/api/v1/organization", o.key, nil).must(t, 200, &v)
+	if v.ID != o.id || v.DefaultLanguage != "en" {
+		t.Fatalf("organization: %+v", v)
+	}
+	e.do("PATCH", "/api/v1/organization", o.key, map[string]any{"defaultLanguage": "th"}).must(t, 200, &v)
+	if v.DefaultLanguage != "th" {
+		t.Fatalf("after PATCH: %+v", v)
+	}
+	if p := e.do("PATCH", "/api/v1/organization", o.key, map[string]any{"defaultLanguage": "fr"}).problem(t, 422); p.Field != "defaultLanguage" {
+		t.Errorf("unknown language: field %q", p.Field)
+	}
+	e.do("PATCH", "/api/v1/organization", e.keyFor(o, cairn.RoleViewer), map[string]any{"defaultLanguage": "ko"}).problem(t, 403)
+	var me struct {
+		Organization struct{ DefaultLanguage string }
+	}
+	e.do("GET", "/api/v1/me", o.key, nil).must(t, 200, &me)
+	if me.Organization.DefaultLanguage != "th" {
+		t.Errorf("me after a refused PATCH: %+v", me)
+	}
+}

@@ -106,6 +106,8 @@ func (s *Server) routes() []route {
 		{"GET", "/openapi.json", "", 0, s.openAPI},
 		{"POST", "/verify", "", verify.MaxInputBytes, s.verify},
 		{"GET", "/me", cairn.ActionRead, 0, s.me},
+		{"GET", "/organization", cairn.ActionRead, 0, s.getOrganization},
+		{"PATCH", "/organization", cairn.ActionManageOrganization, 0, s.patchOrganization},
 
 		{"GET", "/issuers", cairn.ActionRead, 0, s.listIssuers},
 		{"POST", "/issuers", cairn.ActionManageIssuers, 0, s.createIssuer},

@@ -29,9 +29,11 @@ type tenancyCase struct {
 func tenancyCases(a fixture) map[string]tenancyCase {
 	newAward := awardBody(a.achievementID, "intruder@example.com")
 	cases := map[string]tenancyCase{
-		"GET /api/v1/openapi.json": {path: "/api/v1/openapi.json"},
-		"POST /api/v1/verify":      {path: "/api/v1/verify", body: `{"not":"a credential"}`, code: 422},
-		"GET /api/v1/me":           {path: "/api/v1/me"},
+		"GET /api/v1/openapi.json":   {path: "/api/v1/openapi.json"},
+		"POST /api/v1/verify":        {path: "/api/v1/verify", body: `{"not":"a credential"}`, code: 422},
+		"GET /api/v1/me":             {path: "/api/v1/me"},
+		"GET /api/v1/organization":   {path: "/api/v1/organization"},
+		"PATCH /api/v1/organization": {path: "/api/v1/organization", body: map[string]any{"defaultLanguage": "th"}},
 
 		"GET /api/v1/members":             {path: "/api/v1/members"},
 		"PATCH /api/v1/members/{id}":      {path: "/api/v1/members/" + a.org.ownerID, body: map[string]any{"role": "viewer"}, code: 404},

@@ -87,6 +87,18 @@ func Parse(s string) (Lang, bool) {
 	return English, false
 }
 
+// Tags lists the supported languages' tags, for error messages: "en, ko, …".
+func Tags() string {
+	var b strings.Builder
+	for i, l := range Langs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(l.Lang))
+	}
+	return b.String()
+}
+
 // CookieName is the cookie the switcher sets.
 const CookieName = "cairn_lang"
 

@@ -6,12 +6,21 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 )
 
 // Organizations
 
 func validOrg(org *cairn.Organization) error {
-	return required("slug", org.Slug, "name", org.Name)
+	if err := required("slug", org.Slug, "name", org.Name); err != nil {
+		return err
+	}
+	if l := org.DefaultLanguage; l != "" {
+		if got, ok := i18n.Parse(l); !ok || string(got) != l {
+			return cairn.Invalidf("defaultLanguage", "%q is not a language Cairn speaks (%s)", l, i18n.Tags())
+		}
+	}
+	return nil
 }
 
 func (db *DB) insertOrg(ctx context.Context, x q, org *cairn.Organization) error {
@@ -22,8 +31,8 @@ func (db *DB) insertOrg(ctx context.Context, x q, org *cairn.Organization) error
 		org.ID = newID()
 	}
 	org.CreatedAt = db.now()
-	_, err := x.exec(ctx, "INSERT INTO organizations (id, slug, name, created_at) VALUES (?, ?, ?, ?)",
-		org.ID, org.Slug, org.Name, org.CreatedAt)
+	_, err := x.exec(ctx, "INSERT INTO organizations (id, slug, name, default_lang, created_at) VALUES (?, ?, ?, ?, ?)",
+		org.ID, org.Slug, org.Name, org.DefaultLanguage, org.CreatedAt)
 	return err
 }
 
@@ -65,11 +74,11 @@ func (db *DB) CreateOrganization(ctx context.Context, org *cairn.Organization) e
 	return db.write(ctx, func(x q) error { return db.insertOrg(ctx, x, org) })
 }
 
-const orgColumns = "id, slug, name, created_at"
+const orgColumns = "id, slug, name, default_lang, created_at"
 
 func scanOrg(s scanner) (*cairn.Organization, error) {
 	var o cairn.Organization
-	err := s.Scan(&o.ID, &o.Slug, &o.Name, timeCol{&o.CreatedAt})
+	err := s.Scan(&o.ID, &o.Slug, &o.Name, &o.DefaultLanguage, timeCol{&o.CreatedAt})
 	return &o, err
 }
 
@@ -91,7 +100,8 @@ func (db *DB) UpdateOrganization(ctx context.Context, org *cairn.Organization) e
 		return err
 	}
 	return db.write(ctx, func(x q) error {
-		n, err := x.execN(ctx, "UPDATE organizations SET slug = ?, name = ? WHERE id = ?", org.Slug, org.Name, org.ID)
+		n, err := x.execN(ctx, "UPDATE organizations SET slug = ?, name = ?, default_lang = ? WHERE id = ?",
+			org.Slug, org.Name, org.DefaultLanguage, org.ID)
 		if err != nil {
 			return err
 		}
