@@ -38,6 +38,7 @@ type PathwayStore interface {
 	PathwaysInvolving(ctx context.Context, achievementID string) ([]*pathway.Pathway, error)
 	InvolvedAchievements(ctx context.Context) ([]string, error)
 	LearnerAwards(ctx context.Context, orgID, recipient string) ([]pathway.Award, error)
+	LearnersAwards(ctx context.Context, orgID string, recipients []string) (map[string][]pathway.Award, error)
 	LearnerRecognitions(ctx context.Context, orgID, recipient string) ([]pathway.Recognition, error)
 	ExternalBadges(ctx context.Context, orgID, recipient string) ([]pathway.ExternalBadge, error)
 	AwardByIdempotencyKey(ctx context.Context, orgID, key string) (*cairn.Award, error)
@@ -78,7 +79,9 @@ const (
 // Award changes reach it through the outbox: AwardMessages runs in each
 // award change's transaction and writes a KindPathwayEvaluate message when
 // the award's achievement may be involved in a pathway, and Handle (the
-// consumer) evaluates. It knows which achievements pathways involve from
+// consumer) evaluates; new awards stored together in one transaction (a
+// bulk job's batch) write one KindPathwayEvaluateBatch message for the
+// batch instead (AwardBatchMessages). It knows which achievements pathways involve from
 // an in-memory set, refreshed by Run every RefreshEvery and at once after
 // this process changes a pathway. Another replica's change reaches the set
 // within RefreshEvery; meanwhile an award change of a newly involved
@@ -353,15 +356,29 @@ func EvaluateMessage(orgID, recipient, achievementID, cause string) outbox.Messa
 // it.
 func (p *Pathways) AwardMessages(_ context.Context, prev, cur *cairn.Award) ([]outbox.Message, error) {
 	var msgs []outbox.Message
-	if prev == nil && strings.HasPrefix(cur.IdempotencyKey, pathwayKeyPrefix) {
-		payload, _ := json.Marshal(recordPayload{OrgID: cur.OrgID, AwardID: cur.ID})
-		msgs = append(msgs, outbox.Message{Kind: KindPathwayRecord, OrgID: cur.OrgID, Key: cur.ID, Payload: payload})
+	if m, ok := recordMessage(prev, cur); ok {
+		msgs = append(msgs, m)
 	}
 	if set := p.involved.Load(); set != nil && !(*set)[cur.AchievementID] {
 		return msgs, nil
 	}
-	return append(msgs, EvaluateMessage(cur.OrgID, cur.Recipient.Identity, cur.AchievementID,
-		strconv.FormatInt(cur.UpdatedAt.UnixMicro(), 10))), nil
+	return append(msgs, awardEvaluateMessage(cur)), nil
+}
+
+// awardEvaluateMessage is the KindPathwayEvaluate message of an award
+// change.
+func awardEvaluateMessage(cur *cairn.Award) outbox.Message {
+	return EvaluateMessage(cur.OrgID, cur.Recipient.Identity, cur.AchievementID, strconv.FormatInt(cur.UpdatedAt.UnixMicro(), 10))
+}
+
+// recordMessage returns the KindPathwayRecord message of a new award made
+// under a pathway's idempotency key, if cur is one.
+func recordMessage(prev, cur *cairn.Award) (outbox.Message, bool) {
+	if prev != nil || !strings.HasPrefix(cur.IdempotencyKey, pathwayKeyPrefix) {
+		return outbox.Message{}, false
+	}
+	payload, _ := json.Marshal(recordPayload{OrgID: cur.OrgID, AwardID: cur.ID})
+	return outbox.Message{Kind: KindPathwayRecord, OrgID: cur.OrgID, Key: cur.ID, Payload: payload}, true
 }
 
 type recordPayload struct {
@@ -434,6 +451,10 @@ func (p *Pathways) Consumers() []outbox.Consumer {
 		// with several messages in it is evaluated once.
 		{Kind: KindPathwayEvaluate, Handle: p.handleEvaluate, HandleBatch: p.handleEvaluateBatch, BatchSize: evalBatch,
 			Backoff: pathwayBackoff, Concurrency: 4},
+		// One message per batch of new awards (a bulk job's): up to
+		// 2×maxBatchLearners learners at a time.
+		{Kind: KindPathwayEvaluateBatch, Handle: p.handleEvaluateMany, Backoff: pathwayBackoff, Concurrency: 2,
+			Timeout: 2 * time.Minute},
 		{Kind: KindPathwaySweep, Handle: p.handleSweep, Concurrency: 1, Timeout: 10 * time.Minute},
 		{Kind: KindPathwayRecord, Handle: p.handleRecord, Backoff: pathwayBackoff},
 	}
@@ -597,20 +618,9 @@ func (p *Pathways) Reevaluate(ctx context.Context, orgID, recipient, achievement
 // reevaluate evaluates, for one learner, the pathways of the organization
 // that involve any of achievementIDs, each once.
 func (p *Pathways) reevaluate(ctx context.Context, orgID, recipient string, achievementIDs []string) error {
-	var mine []*pathway.Pathway // the cache's lists are not changed
-	for i, id := range achievementIDs {
-		ps, err := p.involving(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, pw := range ps {
-			if pw.OrgID == orgID && (i == 0 || !slices.ContainsFunc(mine, func(q *pathway.Pathway) bool { return q.ID == pw.ID })) {
-				mine = append(mine, pw)
-			}
-		}
-	}
-	if len(mine) == 0 {
-		return nil
+	mine, err := p.orgInvolving(ctx, orgID, achievementIDs)
+	if err != nil || len(mine) == 0 {
+		return err
 	}
 	return p.evaluate(ctx, orgID, recipient, mine)
 }

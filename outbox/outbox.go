@@ -136,6 +136,51 @@ func Combine(fs ...AwardMessagesFunc) AwardMessagesFunc {
 	}
 }
 
+// AwardBatchMessagesFunc returns the messages that a batch of new awards,
+// stored together in one transaction (a bulk job's batch, or concurrent
+// single awards sharing a commit), causes: it may write one message for
+// the whole batch where an [AwardMessagesFunc] writes one per award. Like
+// that, it runs inside the store's transaction, must be quick, must not
+// touch the store, and an error aborts the batch.
+type AwardBatchMessagesFunc func(ctx context.Context, created []*cairn.Award) ([]Message, error)
+
+// Effect is what award changes cause for one consumer: Award gives the
+// messages of one change; Batch, if set, those of a batch of new awards,
+// in place of Award's for each of them.
+type Effect struct {
+	Award AwardMessagesFunc
+	Batch AwardBatchMessagesFunc
+}
+
+// CombineBatch returns an AwardBatchMessagesFunc that returns, in order,
+// each effect's messages for a batch of new awards: its Batch's, or its
+// Award's for each award when it has no Batch. Effects without either are
+// skipped.
+func CombineBatch(effects ...Effect) AwardBatchMessagesFunc {
+	return func(ctx context.Context, created []*cairn.Award) ([]Message, error) {
+		var all []Message
+		for _, e := range effects {
+			switch {
+			case e.Batch != nil:
+				ms, err := e.Batch(ctx, created)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, ms...)
+			case e.Award != nil:
+				for _, a := range created {
+					ms, err := e.Award(ctx, nil, a)
+					if err != nil {
+						return nil, err
+					}
+					all = append(all, ms...)
+				}
+			}
+		}
+		return all, nil
+	}
+}
+
 // Handler carries out one message. It returns nil when done, a [Permanent]
 // error to give up at once, or another error to be retried.
 type Handler func(ctx context.Context, m Message) error

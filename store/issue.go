@@ -549,11 +549,14 @@ func (db *DB) commitBatch(items []*pendingInsert) {
 	s.mu.Unlock()
 }
 
-// insertBatch inserts the awards of items, their log events and their
-// lists' used counts in transaction x, setting each item's result. An
+// insertBatch inserts the awards of items, their log events, their outbox
+// messages (db.AwardBatchMessages' for the batch, or db.AwardMessages' for
+// each) and their lists' used counts in transaction x, setting each item's
+// result. An
 // error fails the whole transaction (the caller retries per award).
 func (db *DB) insertBatch(ctx context.Context, x q, items []*pendingInsert) error {
 	used := map[string]int{}
+	var created []*cairn.Award // when db.AwardBatchMessages is set
 	for _, it := range items {
 		it.res, it.prev = cairn.InsertResult{}, nil
 		n, err := x.pexecN(ctx, qInsertAward, it.args...)
@@ -566,11 +569,28 @@ func (db *DB) insertBatch(ctx context.Context, x q, items []*pendingInsert) erro
 			}
 			continue
 		}
-		if err := db.writeOutbox(ctx, x, nil, it.a); err != nil {
+		if db.AwardBatchMessages != nil {
+			err = db.writeAwardEvent(ctx, x, nil, it.a)
+			created = append(created, it.a)
+		} else {
+			err = db.writeOutbox(ctx, x, nil, it.a)
+		}
+		if err != nil {
 			return err
 		}
 		used[it.a.StatusListID]++
 		it.res.Created = true
+	}
+	if len(created) > 0 {
+		// The batch's messages, after its awards' (one per batch where an
+		// effect can say so).
+		msgs, err := db.AwardBatchMessages(ctx, created)
+		if err != nil {
+			return err
+		}
+		if _, err := db.writeMessages(ctx, x, msgs); err != nil {
+			return err
+		}
 	}
 	// Lists in a fixed order, so that concurrent transactions (other
 	// processes on PostgreSQL) lock them in the same order; last, so that

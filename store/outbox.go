@@ -22,6 +22,12 @@ func (db *DB) writeOutbox(ctx context.Context, x q, prev, cur *cairn.Award) erro
 	if _, err := db.writeAwardMessages(ctx, x, prev, cur); err != nil {
 		return err
 	}
+	return db.writeAwardEvent(ctx, x, prev, cur)
+}
+
+// writeAwardEvent records the log event of an award change in the log's
+// outbox, in the change's transaction x.
+func (db *DB) writeAwardEvent(ctx context.Context, x q, prev, cur *cairn.Award) error {
 	if db.AwardEvent == nil {
 		return nil
 	}

@@ -282,21 +282,57 @@ func (db *DB) InvolvedAchievements(ctx context.Context) ([]string, error) {
 // achievement's creditsAvailable: one indexed query, without the signed
 // credentials.
 func (db *DB) LearnerAwards(ctx context.Context, orgID, recipient string) ([]pathway.Award, error) {
-	rows, err := db.read().pquery(ctx, `SELECT a.id, a.achievement_id, a.state, a.awarded_date, a.valid_from, a.valid_until, a.results,
-		a.credits_earned, c.credits_available, EXISTS (SELECT 1 FROM pathway_awards pa WHERE pa.award_id = a.id)
-		FROM awards a JOIN achievements c ON c.id = a.achievement_id
-		WHERE a.org_id = ? AND a.recipient_identity = ?`, orgID, recipient)
+	var out []pathway.Award
+	err := db.learnerAwards(ctx, qLearnerAwards+" = ?", []any{orgID, recipient}, func(_ string, a pathway.Award) {
+		out = append(out, a)
+	})
+	return out, err
+}
+
+const qLearnerAwards = `SELECT a.recipient_identity, a.id, a.achievement_id, a.state, a.awarded_date, a.valid_from, a.valid_until, a.results,
+	a.credits_earned, c.credits_available, EXISTS (SELECT 1 FROM pathway_awards pa WHERE pa.award_id = a.id)
+	FROM awards a JOIN achievements c ON c.id = a.achievement_id
+	WHERE a.org_id = ? AND a.recipient_identity`
+
+// learnersChunk is how many learners one query of LearnersAwards reads
+// (a fixed IN list, padded, so that it is one prepared statement).
+const learnersChunk = 100
+
+// LearnersAwards is LearnerAwards for many learners of the organization
+// at once (a bulk job's batch): their awards by recipient, in queries of
+// learnersChunk learners on the same index. A learner without awards has
+// no entry.
+func (db *DB) LearnersAwards(ctx context.Context, orgID string, recipients []string) (map[string][]pathway.Award, error) {
+	out := make(map[string][]pathway.Award, len(recipients))
+	add := func(r string, a pathway.Award) { out[r] = append(out[r], a) }
+	query := qLearnerAwards + " IN (?" + strings.Repeat(", ?", learnersChunk-1) + ")"
+	args := make([]any, 1+learnersChunk)
+	args[0] = orgID
+	for len(recipients) > 0 {
+		n := min(len(recipients), learnersChunk)
+		for i := range learnersChunk {
+			args[1+i] = recipients[min(i, n-1)] // padded with the last
+		}
+		if err := db.learnerAwards(ctx, query, args, add); err != nil {
+			return nil, err
+		}
+		recipients = recipients[n:]
+	}
+	return out, nil
+}
+
+func (db *DB) learnerAwards(ctx context.Context, query string, args []any, add func(recipient string, a pathway.Award)) error {
+	rows, err := db.read().pquery(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []pathway.Award
 	for rows.Next() {
 		var a pathway.Award
-		var state, results string
-		if err := rows.Scan(&a.ID, &a.AchievementID, &state, timeCol{&a.AwardedDate}, timeCol{&a.ValidFrom}, nullTimeCol{&a.ValidUntil},
+		var recipient, state, results string
+		if err := rows.Scan(&recipient, &a.ID, &a.AchievementID, &state, timeCol{&a.AwardedDate}, timeCol{&a.ValidFrom}, nullTimeCol{&a.ValidUntil},
 			&results, nullFloatCol{&a.CreditsEarned}, nullFloatCol{&a.CreditsAvailable}, &a.FromPathway); err != nil {
-			return nil, mapErr(err)
+			return mapErr(err)
 		}
 		a.State = cairn.AwardState(state)
 		if results != "" && results != "null" && results != "[]" {
@@ -305,9 +341,9 @@ func (db *DB) LearnerAwards(ctx context.Context, orgID, recipient string) ([]pat
 				a.Score = pathway.Score(rs)
 			}
 		}
-		out = append(out, a)
+		add(recipient, a)
 	}
-	return out, mapErr(rows.Err())
+	return mapErr(rows.Err())
 }
 
 // AwardByIdempotencyKey returns the organization's award created with the

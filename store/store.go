@@ -75,7 +75,12 @@ type DB struct {
 	// are written in the change's transaction, like AwardEvent's event,
 	// and OutboxWake, if set, is called after the commit.
 	AwardMessages outbox.AwardMessagesFunc
-	OutboxWake    func()
+	// AwardBatchMessages, if set before use, gives the messages of the
+	// new awards that one InsertAwards transaction stores, in place of
+	// AwardMessages' for each of them (so that an effect may write one
+	// message per batch); it is written in that transaction.
+	AwardBatchMessages outbox.AwardBatchMessagesFunc
+	OutboxWake         func()
 	// JobEnded, if set before use, gives the messages of an award job that
 	// ends (done, failed or cancelled), written in the transaction that
 	// ends it.

@@ -270,7 +270,7 @@ type App struct {
 	// webhooks …); effects lists what award changes cause (see
 	// registerEffect).
 	outbox  *outbox.Worker
-	effects []outbox.AwardMessagesFunc
+	effects []outbox.Effect
 	// mail sends learners their awards and reminders (off without
 	// Config.SMTPURL).
 	mail *mail.Mailer
@@ -370,17 +370,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			a.closeEarly()
 			return nil, fmt.Errorf("CAIRN_SMTP_URL: %w", err)
 		}
-		a.registerEffect(a.mail.Consumer(), a.mail.AwardMessages)
+		a.registerEffect(a.mail.Consumer(), outbox.Effect{Award: a.mail.AwardMessages})
 		log.Info("mail to learners is on", "smtp", a.mail.Config.String())
 	}
 	a.team = team.New(a.db, a.cfg.BaseURL, team.Options{Mail: a.mail.Config, Log: log})
 	if a.mail.Config != nil {
-		a.registerEffect(a.team.Consumer(), nil)
+		a.registerEffect(a.team.Consumer(), outbox.Effect{})
 	}
 	a.wallet = wallet.New(a.db, a.cfg.BaseURL, wallet.Options{Mail: a.mail.Config, Log: log})
 	a.review = review.New(a.db, a.svc, review.Options{Log: log})
 	if a.mail.Config != nil {
-		a.registerEffect(a.wallet.Consumer(), nil)
+		a.registerEffect(a.wallet.Consumer(), outbox.Effect{})
 	} else {
 		log.Warn("mail is off (CAIRN_SMTP_URL is not set): learners' email verification links are written to this log instead of mailed")
 	}
@@ -391,10 +391,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		// which the fan-out drops for those without endpoints.
 		log.Warn("webhooks: loading the organizations with endpoints", "err", err)
 	}
-	a.registerEffect(a.webhooks.EventConsumer(), a.webhooks.AwardMessages)
+	a.registerEffect(a.webhooks.EventConsumer(), outbox.Effect{Award: a.webhooks.AwardMessages})
 	a.sso = sso.New(a.db, kr, sso.Options{BaseURL: a.cfg.BaseURL, AllowPrivate: cfg.SSOAllowPrivate,
 		HashPassword: auth.HashPassword, Log: log})
-	a.registerEffect(a.webhooks.DeliveryConsumer(), nil)
+	a.registerEffect(a.webhooks.DeliveryConsumer(), outbox.Effect{})
 	// An award job that ends tells the organization's endpoints (job.done),
 	// in the transaction that ends it.
 	a.db.JobEnded = func(_ context.Context, j *cairn.AwardJob) ([]outbox.Message, error) {
@@ -408,11 +408,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Pathways: every award change of an achievement a pathway involves
 	// re-evaluates the learner's pathways (outbox kind pathway.evaluate).
 	a.pathways = issuing.NewPathways(a.svc, a.db)
+	// A batch of new awards stored together (a bulk job's) gives one
+	// message (pathway.evaluate-batch) in place of one per award.
 	for i, c := range a.pathways.Consumers() {
 		if i == 0 {
-			a.registerEffect(c, a.pathways.AwardMessages)
+			a.registerEffect(c, outbox.Effect{Award: a.pathways.AwardMessages, Batch: a.pathways.AwardBatchMessages})
 		} else {
-			a.registerEffect(c, nil)
+			a.registerEffect(c, outbox.Effect{})
 		}
 	}
 	witnesses, err := issuing.ParseWitnesses(cfg.Witnesses)
@@ -434,7 +436,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.closeEarly()
 		return nil, err
 	}
-	a.db.AwardMessages = outbox.Combine(a.effects...)
+	var each []outbox.AwardMessagesFunc
+	for _, e := range a.effects {
+		each = append(each, e.Award)
+	}
+	a.db.AwardMessages = outbox.Combine(each...)
+	a.db.AwardBatchMessages = outbox.CombineBatch(a.effects...)
 	handler, metrics := a.handler()
 	a.server = newServer(handler)
 	if cfg.MetricsAddr != "" {
@@ -454,13 +461,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// registerEffect adds a consumer of outbox messages and, when f is not
-// nil, the messages that award changes give it. Call it in New before the
-// handler is built.
-func (a *App) registerEffect(c outbox.Consumer, f outbox.AwardMessagesFunc) {
+// registerEffect adds a consumer of outbox messages and, when e has
+// functions, the messages that award changes give it. Call it in New
+// before the handler is built.
+func (a *App) registerEffect(c outbox.Consumer, e outbox.Effect) {
 	a.outbox.Register(c)
-	if f != nil {
-		a.effects = append(a.effects, f)
+	if e.Award != nil || e.Batch != nil {
+		a.effects = append(a.effects, e)
 	}
 }
 

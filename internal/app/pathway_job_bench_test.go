@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/outbox"
@@ -101,27 +103,33 @@ func benchJobPathways(b *testing.B, pathways int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	jobDone := time.Since(start)
-	evaluated := 0
+	// Every pathway message handled: one per award (pathway.evaluate) or
+	// one per batch of the job (pathway.evaluate-batch), which lists its
+	// learners.
+	evaluated, messages := 0, 0
 	for {
-		pending, total := 0, 0
-		for before := int64(0); ; {
-			ms, err := a.db.OutboxMessages(ctx, fr.OrgID, issuing.KindPathwayEvaluate, before, 500)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, m := range ms {
-				if m.State == outbox.Pending {
-					pending++
+		pending, learners, total := 0, 0, 0
+		for _, kind := range []string{issuing.KindPathwayEvaluate, issuing.KindPathwayEvaluateBatch} {
+			for before := int64(0); ; {
+				ms, err := a.db.OutboxMessages(ctx, fr.OrgID, kind, before, 500)
+				if err != nil {
+					b.Fatal(err)
 				}
-				before = m.ID
-			}
-			total += len(ms)
-			if len(ms) < 500 || pending > 0 {
-				break
+				for _, m := range ms {
+					if m.State == outbox.Pending {
+						pending++
+					}
+					before = m.ID
+					learners += batchLearners(b, m.Message)
+				}
+				total += len(ms)
+				if len(ms) < 500 || pending > 0 {
+					break
+				}
 			}
 		}
 		if pending == 0 {
-			evaluated = total
+			evaluated, messages = learners, total
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -129,11 +137,95 @@ func benchJobPathways(b *testing.B, pathways int) {
 	settled, cpu := time.Since(start), cpuTime()-cpu0
 	b.StopTimer()
 	if pathways > 0 && evaluated != b.N {
-		b.Fatalf("%d pathway evaluations, want %d", evaluated, b.N)
+		b.Fatalf("%d pathway evaluations (learners in %d messages), want %d", evaluated, messages, b.N)
 	}
 	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) }
 	b.ReportMetric(per(jobDone), "job-ns/award")
 	b.ReportMetric(per(cpu), "cpu-ns/award")
 	b.ReportMetric(float64(evaluated), "evaluations")
+	b.ReportMetric(float64(messages), "messages")
 	_ = settled
+}
+
+// batchLearners returns how many learners a pathway message is about.
+func batchLearners(b *testing.B, m outbox.Message) int {
+	if m.Kind != issuing.KindPathwayEvaluateBatch {
+		return 1
+	}
+	var pl struct {
+		Learners []json.RawMessage `json:"learners"`
+	}
+	if err := json.Unmarshal(m.Payload, &pl); err != nil {
+		b.Fatal(err)
+	}
+	return len(pl.Learners)
+}
+
+// TestAwardJobPathways: an award job whose awards complete a pathway (its
+// rule is "all of [the job's badge]"), in batches of the job (one
+// re-evaluation message per batch): every learner of the job ends with
+// exactly one award of the pathway, recorded as the pathway's.
+func TestAwardJobPathways(t *testing.T) {
+	a, stop := bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true})
+	defer stop()
+	ctx := context.Background()
+	fr := a.FirstRun
+	mk := func(name string) string {
+		ach, err := a.svc.CreateAchievement(ctx, fr.OrgID, issuing.AchievementInput{IssuerID: fr.IssuerID, Name: name,
+			Description: name + ".", CriteriaNarrative: "Pass."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ach.ID
+	}
+	badge, goal := mk("Bulk badge"), mk("Goal")
+	pw, err := a.pathways.Create(ctx, fr.OrgID, issuing.PathwayInput{Name: "Pathway", AchievementID: goal,
+		Rule: []byte(fmt.Sprintf(`{"all":[{"achievement":%q}]}`, badge)), AutoAward: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300 // two batches of the job
+	var file strings.Builder
+	file.WriteString("email\n")
+	for i := range n {
+		fmt.Fprintf(&file, "learner%d@example.org\n", i)
+	}
+	job, _, err := a.jobs.Create(ctx, fr.OrgID, jobs.Upload{Body: strings.NewReader(file.String()), AchievementID: badge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		aws, _, err := a.db.Awards(ctx, cairn.AwardFilter{OrgID: fr.OrgID, AchievementID: goal, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(aws) >= n || time.Now().After(deadline) {
+			seen := map[string]bool{}
+			for _, aw := range aws {
+				if seen[aw.Recipient.Identity] {
+					t.Errorf("%s has two awards of the pathway", aw.Recipient.Identity)
+				}
+				seen[aw.Recipient.Identity] = true
+			}
+			if len(seen) != n {
+				j, _ := a.jobs.Job(ctx, fr.OrgID, job.ID)
+				t.Fatalf("%d of %d learners have the pathway's award (job %+v)", len(seen), n, j)
+			}
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, l := range []string{"learner0@example.org", fmt.Sprintf("learner%d@example.org", n-1)} {
+		if _, err := a.db.PathwayAward(ctx, fr.OrgID, pw.ID, l); err != nil {
+			t.Errorf("%s: no record of the pathway award: %v", l, err)
+		}
+	}
+	ms, err := a.db.OutboxMessages(ctx, fr.OrgID, issuing.KindPathwayEvaluateBatch, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 {
+		t.Error("no batch message: the job's awards were re-evaluated one message each")
+	}
 }

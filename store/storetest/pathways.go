@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,6 +155,36 @@ func testPathways(t *testing.T, db *store.DB) {
 	must(t, "PathwayCompletions", err)
 	if counts[inner.ID][cairn.StateActive] != 1 {
 		t.Errorf("PathwayCompletions = %v", counts)
+	}
+
+	// Many learners' awards at once (a bulk job's batch): more learners
+	// than one query reads, one without awards, a pathway award.
+	recipients := []string{"ada@example.org", "nobody@example.org", "bob@example.org"}
+	for i := range 110 {
+		r := fmt.Sprintf("many%03d@example.org", i)
+		createAward(t, db, newAward(tn, r))
+		recipients = append(recipients, r)
+	}
+	many, err := db.LearnersAwards(ctx, tn.org.ID, recipients)
+	must(t, "LearnersAwards", err)
+	if len(many) != len(recipients)-1 || many["nobody@example.org"] != nil {
+		t.Errorf("LearnersAwards: %d learners, want %d (without nobody@)", len(many), len(recipients)-1)
+	}
+	for _, r := range recipients {
+		one, err := db.LearnerAwards(ctx, tn.org.ID, r)
+		must(t, "LearnerAwards", err)
+		got := many[r]
+		slices.SortFunc(got, func(x, y pathway.Award) int { return strings.Compare(x.ID, y.ID) })
+		slices.SortFunc(one, func(x, y pathway.Award) int { return strings.Compare(x.ID, y.ID) })
+		if !reflect.DeepEqual(got, one) {
+			t.Errorf("LearnersAwards[%s] = %+v, LearnerAwards = %+v", r, got, one)
+		}
+	}
+	if ada := many["ada@example.org"]; len(ada) != 2 || !slices.ContainsFunc(ada, func(x pathway.Award) bool { return x.ID == pa.ID && x.FromPathway }) {
+		t.Errorf("LearnersAwards of ada = %+v, want her badge and her pathway award", ada)
+	}
+	if m, err := db.LearnersAwards(ctx, other.org.ID, recipients); err != nil || len(m) != 0 {
+		t.Errorf("LearnersAwards in another organization = %v, %v", m, err)
 	}
 
 	// Recognitions and external badges, each with its message.
