@@ -517,35 +517,43 @@ func (p *Pathways) handleEvaluateBatch(ctx context.Context, ms []outbox.Message)
 			l.achs = append(l.achs, pl.AchievementID)
 		}
 	}
-	work := make(chan *learner)
-	var wg sync.WaitGroup
-	for range min(evalWorkers, len(order)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for l := range work {
-				var err error
-				if l.all {
-					err = p.Reevaluate(ctx, l.orgID, l.recipient, "")
-				} else {
-					err = p.reevaluate(ctx, l.orgID, l.recipient, l.achs)
-				}
-				for _, i := range l.msgs {
-					errs[i] = err
-				}
-			}
-		}()
-	}
-	for _, l := range order {
-		work <- l
-	}
-	close(work)
-	wg.Wait()
+	eachLearner(order, func(l *learner) {
+		var err error
+		if l.all {
+			err = p.Reevaluate(ctx, l.orgID, l.recipient, "")
+		} else {
+			err = p.reevaluate(ctx, l.orgID, l.recipient, l.achs)
+		}
+		for _, i := range l.msgs {
+			errs[i] = err
+		}
+	})
 	return errs
 }
 
 // evalWorkers is how many learners of a batch are evaluated at once.
 const evalWorkers = 4
+
+// eachLearner calls f on each of ls, evalWorkers at a time, and returns
+// when every call has.
+func eachLearner[L any](ls []L, f func(L)) {
+	work := make(chan L)
+	var wg sync.WaitGroup
+	for range min(evalWorkers, len(ls)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range work {
+				f(l)
+			}
+		}()
+	}
+	for _, l := range ls {
+		work <- l
+	}
+	close(work)
+	wg.Wait()
+}
 
 func (p *Pathways) handleSweep(ctx context.Context, m outbox.Message) error {
 	var pl sweepPayload

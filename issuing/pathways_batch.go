@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/outbox"
@@ -171,22 +170,7 @@ func (p *Pathways) handleEvaluateMany(ctx context.Context, m outbox.Message) err
 			todo = append(todo, l)
 		}
 	}
-	work := make(chan *learner)
-	var wg sync.WaitGroup
-	for range min(evalWorkers, len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for l := range work {
-				l.err = p.evaluate(ctx, pl.OrgID, l.recipient, l.ps)
-			}
-		}()
-	}
-	for _, l := range todo {
-		work <- l
-	}
-	close(work)
-	wg.Wait()
+	eachLearner(todo, func(l *learner) { l.err = p.evaluate(ctx, pl.OrgID, l.recipient, l.ps) })
 	var retry []outbox.Message
 	var errs []error
 	for _, l := range todo {

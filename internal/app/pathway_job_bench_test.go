@@ -41,14 +41,7 @@ func benchJobPathways(b *testing.B, pathways int) {
 	defer stop()
 	ctx := context.Background()
 	fr := a.FirstRun
-	mk := func(name string) string {
-		ach, err := a.svc.CreateAchievement(ctx, fr.OrgID, issuing.AchievementInput{IssuerID: fr.IssuerID, Name: name,
-			Description: name + ".", CriteriaNarrative: "Pass."})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return ach.ID
-	}
+	mk := func(name string) string { return firstRunAchievement(b, a, name) }
 	badge := mk("Bulk badge")
 	for i := range pathways {
 		other, goal := mk(fmt.Sprintf("Other %d", i)), mk(fmt.Sprintf("Goal %d", i))
@@ -170,14 +163,7 @@ func TestAwardJobPathways(t *testing.T) {
 	defer stop()
 	ctx := context.Background()
 	fr := a.FirstRun
-	mk := func(name string) string {
-		ach, err := a.svc.CreateAchievement(ctx, fr.OrgID, issuing.AchievementInput{IssuerID: fr.IssuerID, Name: name,
-			Description: name + ".", CriteriaNarrative: "Pass."})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ach.ID
-	}
+	mk := func(name string) string { return firstRunAchievement(t, a, name) }
 	badge, goal := mk("Bulk badge"), mk("Goal")
 	pw, err := a.pathways.Create(ctx, fr.OrgID, issuing.PathwayInput{Name: "Pathway", AchievementID: goal,
 		Rule: []byte(fmt.Sprintf(`{"all":[{"achievement":%q}]}`, badge)), AutoAward: true})
@@ -228,4 +214,17 @@ func TestAwardJobPathways(t *testing.T) {
 	if len(ms) == 0 {
 		t.Error("no batch message: the job's awards were re-evaluated one message each")
 	}
+}
+
+// firstRunAchievement creates an achievement named name under the first
+// run's issuer and returns its id.
+func firstRunAchievement(tb testing.TB, a *App, name string) string {
+	tb.Helper()
+	fr := a.FirstRun
+	ach, err := a.svc.CreateAchievement(context.Background(), fr.OrgID, issuing.AchievementInput{IssuerID: fr.IssuerID, Name: name,
+		Description: name + ".", CriteriaNarrative: "Pass."})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ach.ID
 }
