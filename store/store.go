@@ -29,6 +29,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -155,6 +156,12 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	return newDB(postgresDialect, db, db), nil
 }
 
+// writerCacheKiB is the page cache of SQLite's one write connection (its
+// default is 2 MiB): a bulk job's batches update rows and indexes spread
+// over tens of megabytes, and with the default cache most of those pages
+// were read back from the file on every batch.
+const writerCacheKiB = 64 << 10
+
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.Contains(path, "?") {
 		return nil, cairn.Invalidf("database", "SQLite needs a file path without options, not %q", path)
@@ -165,7 +172,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	wparams := maps.Clone(params)
+	wparams.Add("_pragma", "cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+wparams.Encode())
 	if err != nil {
 		return nil, cairn.Wrapf(cairn.Invalid, err, "cannot open SQLite database %s", path)
 	}
