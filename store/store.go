@@ -162,6 +162,10 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // were read back from the file on every batch.
 const writerCacheKiB = 64 << 10
 
+// readerCacheKiB is the page cache of each read connection: a first view
+// of a credential page reads the award's row and its stored page.
+const readerCacheKiB = 16 << 10
+
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.Contains(path, "?") {
 		return nil, cairn.Invalidf("database", "SQLite needs a file path without options, not %q", path)
@@ -192,6 +196,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 
 	params.Set("_txlock", "deferred")
 	params.Add("_pragma", "query_only(1)")
+	params.Add("_pragma", "cache_size(-"+strconv.Itoa(readerCacheKiB)+")")
 	r, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
 	if err != nil {
 		w.Close()
