@@ -44,6 +44,9 @@ type fastExpander struct {
 	// copies), instead of an allocation each.
 	anys []any
 	strs []string
+	// values and refs are slabs of the expanded values (expandValue).
+	values []valueObject
+	refs   []nodeRef
 }
 
 // one returns the array [v], cut from a slab.
@@ -120,7 +123,7 @@ func (e *fastExpander) elementIn(active *fctx, prop string, el any, insideIndex 
 	if prop == "" || prop == "@graph" {
 		return nil, nil
 	}
-	return active.expandValue(prop, el)
+	return e.expandValue(active, prop, el)
 }
 
 func (c *fctx) container(prop string) uint8 {
@@ -132,24 +135,82 @@ func (c *fctx) container(prop string) uint8 {
 
 // expandValue is value expansion
 // (https://www.w3.org/TR/json-ld11-api/#value-expansion) without language
-// or direction (the fast path has neither).
-func (c *fctx) expandValue(prop string, v any) (any, error) {
+// or direction (the fast path has neither). Its results are the two
+// kinds of expanded value the fast path makes, cut from slabs: a
+// *valueObject ({"@value": v} with its "@type") or a *nodeRef ({"@id":
+// id}); rdfConv reads them as it reads those objects (plain reports them
+// as maps).
+func (e *fastExpander) expandValue(c *fctx, prop string, v any) (any, error) {
 	td := c.terms[prop]
 	if td != nil && (td.typ == "@id" || td.typ == "@vocab") {
 		s, ok := v.(string)
 		if !ok {
-			return map[string]any{"@value": v}, nil
+			return e.value(v, ""), nil
 		}
 		id, err := c.expandIRI(s, td.typ == "@vocab")
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"@id": id}, nil
+		if len(e.refs) == 0 {
+			e.refs = make([]nodeRef, 32)
+		}
+		r := &e.refs[0]
+		e.refs = e.refs[1:]
+		r.id = id
+		return r, nil
 	}
 	if td != nil && td.typ != "" && td.typ != "@none" {
-		return map[string]any{"@value": v, "@type": td.typ}, nil
+		return e.value(v, td.typ), nil
 	}
-	return map[string]any{"@value": v}, nil
+	return e.value(v, ""), nil
+}
+
+// value returns the value object of v with datatype typ ("" for none).
+func (e *fastExpander) value(v any, typ string) *valueObject {
+	if len(e.values) == 0 {
+		e.values = make([]valueObject, 32)
+	}
+	o := &e.values[0]
+	e.values = e.values[1:]
+	o.value, o.typ = v, typ
+	return o
+}
+
+// valueObject is an expanded value object {"@value": value, "@type": typ}
+// (no "@type" when typ is "").
+type valueObject struct {
+	value any
+	typ   string
+}
+
+// nodeRef is an expanded node reference {"@id": id}.
+type nodeRef struct{ id string }
+
+// plain returns the expanded form v with every *valueObject and *nodeRef
+// written as the map JSON-LD gives it, for comparisons and reports.
+func plain(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = plain(e)
+		}
+		return out
+	case *valueObject:
+		if x.typ != "" {
+			return map[string]any{"@value": x.value, "@type": x.typ}
+		}
+		return map[string]any{"@value": x.value}
+	case *nodeRef:
+		return map[string]any{"@id": x.id}
+	}
+	return v
 }
 
 func sortedKeys(m map[string]any, skipContext bool) []string {

@@ -423,6 +423,15 @@ var validLanguage = regexp.MustCompile(`^[a-zA-Z]+(-[a-zA-Z0-9]+)*$`)
 // json-gold's objectToRDF does, except that what json-gold drops silently
 // (relative IRIs, malformed IRIs and language tags) is an error here.
 func (c *rdfConv) object(item any, g term) (term, error) {
+	switch x := item.(type) {
+	case *valueObject:
+		return literal(x.value, x.typ, x.typ != "", "", false)
+	case *nodeRef:
+		if err := c.ticker.tick(); err != nil {
+			return term{}, err
+		}
+		return c.resource(x.id)
+	}
 	m, ok := item.(map[string]any)
 	if !ok {
 		s, ok := item.(string)
@@ -477,6 +486,14 @@ func valueTerm(value any, m map[string]any) (term, error) {
 	if _, ok := m["@type"]; ok && !hasType {
 		return term{}, fmt.Errorf("%w: @type of a value must be a string", errInvalid)
 	}
+	lang, hasLang := m["@language"]
+	ls, _ := lang.(string)
+	return literal(value, dt, hasType, ls, hasLang)
+}
+
+// literal converts the value object of value, with datatype dt when
+// hasType and language tag lang when hasLang, to a literal.
+func literal(value any, dt string, hasType bool, lang string, hasLang bool) (term, error) {
 	if hasType {
 		if dt == "@json" {
 			return term{}, errJSONLiteral
@@ -506,12 +523,11 @@ func valueTerm(value any, m map[string]any) (term, error) {
 		}
 		isNum = true
 	case string:
-		if lang, ok := m["@language"]; ok {
-			ls, _ := lang.(string)
-			if !validLanguage.MatchString(ls) {
-				return term{}, fmt.Errorf("%w: language tag %q", errInvalid, ls)
+		if hasLang {
+			if !validLanguage.MatchString(lang) {
+				return term{}, fmt.Errorf("%w: language tag %q", errInvalid, lang)
 			}
-			t := term{kind: kindLiteral, value: v, datatype: rdfLangString, lang: ls}
+			t := term{kind: kindLiteral, value: v, datatype: rdfLangString, lang: lang}
 			if hasType {
 				t.datatype = dt
 			}
