@@ -60,24 +60,34 @@ type Role string
 const (
 	RoleOwner  Role = "owner"  // everything, including members, API keys, issuer keys and webhooks
 	RoleIssuer Role = "issuer" // define achievements, issue, revoke, suspend
-	RoleViewer Role = "viewer" // read only
+	// RoleAssessor reads the organization's data and decides applications
+	// (approve with the rubric, return, reject); approving issues that
+	// application's award, and nothing else.
+	RoleAssessor Role = "assessor"
+	RoleViewer   Role = "viewer" // read only
 )
 
 // Valid reports whether r is one of the defined roles.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleOwner, RoleIssuer, RoleViewer:
+	case RoleOwner, RoleIssuer, RoleAssessor, RoleViewer:
 		return true
 	}
 	return false
 }
 
-// Rank orders the roles by power: owner 3, issuer 2, viewer 1, else 0.
+// Roles lists the roles from least to most powerful, as forms offer them.
+var Roles = []Role{RoleViewer, RoleAssessor, RoleIssuer, RoleOwner}
+
+// Rank orders the roles by power: owner 4, issuer 3, assessor 2, viewer
+// 1, else 0.
 func (r Role) Rank() int {
 	switch r {
 	case RoleOwner:
-		return 3
+		return 4
 	case RoleIssuer:
+		return 3
+	case RoleAssessor:
 		return 2
 	case RoleViewer:
 		return 1
@@ -99,6 +109,8 @@ const (
 	ActionManageAPIKeys      Action = "manage-api-keys"     // create and revoke API keys
 	ActionManageOrganization Action = "manage-organization" // rename the organization
 	ActionManageWebhooks     Action = "manage-webhooks"     // register, change and remove webhook endpoints
+	ActionReview             Action = "review"              // decide applications (approving issues their award)
+	ActionEndorse            Action = "endorse"             // endorse others' achievements and profiles, revoke endorsements
 )
 
 // Can reports whether r allows the action. Unknown roles and actions are
@@ -108,14 +120,17 @@ func (r Role) Can(a Action) bool {
 	case RoleOwner:
 		switch a {
 		case ActionRead, ActionIssue, ActionRevoke, ActionManageAchievements, ActionManageIssuers,
-			ActionManageMembers, ActionManageAPIKeys, ActionManageOrganization, ActionManageWebhooks:
+			ActionManageMembers, ActionManageAPIKeys, ActionManageOrganization, ActionManageWebhooks,
+			ActionReview, ActionEndorse:
 			return true
 		}
 	case RoleIssuer:
 		switch a {
-		case ActionRead, ActionIssue, ActionRevoke, ActionManageAchievements:
+		case ActionRead, ActionIssue, ActionRevoke, ActionManageAchievements, ActionReview, ActionEndorse:
 			return true
 		}
+	case RoleAssessor:
+		return a == ActionRead || a == ActionReview
 	case RoleViewer:
 		return a == ActionRead
 	}

@@ -191,7 +191,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.Handle("GET /admin/applications", h.page(cairn.ActionRead, h.applicationList))
 		mux.Handle("GET /admin/applications/{id}", h.page(cairn.ActionRead, h.applicationShow))
 		mux.Handle("GET /admin/applications/{id}/files/{file}", h.page(cairn.ActionRead, h.applicationFile))
-		mux.Handle("POST /admin/applications/{id}/{decision}", h.page(cairn.ActionIssue, h.applicationDecide))
+		mux.Handle("POST /admin/applications/{id}/{decision}", h.page(cairn.ActionReview, h.applicationDecide))
 		mux.Handle("POST /admin/achievements/{id}/applications", h.page(cairn.ActionManageAchievements, h.achievementApplications))
 	}
 

@@ -27,7 +27,7 @@ func (h *Handler) showAPIKeys(w http.ResponseWriter, r *http.Request, a *actor, 
 		h.fail(w, r, a, err)
 		return
 	}
-	p.Roles = []cairn.Role{cairn.RoleViewer, cairn.RoleIssuer, cairn.RoleOwner}
+	p.Roles = cairn.Roles
 	if p.Role == "" {
 		p.Role = string(cairn.RoleIssuer)
 	}

@@ -250,7 +250,7 @@ const ssoBlankRows = 3
 
 func (h *Handler) ssoFormOf(a *actor, c *sso.Config) ssoForm {
 	f := ssoForm{RedirectURI: h.sso.RedirectURI(), LoginLink: h.sso.LoginURL(a.Org.Slug), PasswordLogin: true, LoginButton: true,
-		Roles: []cairn.Role{cairn.RoleOwner, cairn.RoleIssuer, cairn.RoleViewer}, RoleClaim: "groups"}
+		Roles: []cairn.Role{cairn.RoleOwner, cairn.RoleIssuer, cairn.RoleAssessor, cairn.RoleViewer}, RoleClaim: "groups"}
 	if c != nil {
 		f.Enabled, f.PasswordLogin, f.LoginButton = c.Enabled, c.PasswordLogin, c.LoginButton
 		f.IssuerURL, f.ClientID, f.SecretSet = c.IssuerURL, c.ClientID, len(c.SecretSealed) > 0

@@ -30,7 +30,7 @@ type teamPage struct {
 	Self            string // the actor's account id
 }
 
-var teamRoles = []cairn.Role{cairn.RoleViewer, cairn.RoleIssuer, cairn.RoleOwner}
+var teamRoles = cairn.Roles
 
 func (h *Handler) loadTeam(r *http.Request, a *actor, p *teamPage) error {
 	ctx := r.Context()

@@ -63,7 +63,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c *caller)
 		return cairn.Invalidf("name", "contains a control character")
 	}
 	if !in.Role.Valid() {
-		return cairn.Invalidf("role", "%q: want owner, issuer or viewer", in.Role)
+		return cairn.Invalidf("role", "%q: want owner, issuer, assessor or viewer", in.Role)
 	}
 	// The 40-bit lookup prefix is unique in practice; on the rare clash,
 	// make another key.

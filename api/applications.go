@@ -25,9 +25,9 @@ func (s *Server) applicationRoutes() []route {
 		{"GET", "/applications", cairn.ActionRead, 0, s.needReview(s.listApplications)},
 		{"GET", "/applications/{id}", cairn.ActionRead, 0, s.needReview(s.getApplication)},
 		{"GET", "/applications/{id}/files/{fileId}", cairn.ActionRead, 0, s.needReview(s.getApplicationFile)},
-		{"POST", "/applications/{id}/approve", cairn.ActionIssue, 0, s.needReview(s.approveApplication)},
-		{"POST", "/applications/{id}/return", cairn.ActionIssue, 0, s.needReview(s.returnApplication)},
-		{"POST", "/applications/{id}/reject", cairn.ActionIssue, 0, s.needReview(s.rejectApplication)},
+		{"POST", "/applications/{id}/approve", cairn.ActionReview, 0, s.needReview(s.approveApplication)},
+		{"POST", "/applications/{id}/return", cairn.ActionReview, 0, s.needReview(s.returnApplication)},
+		{"POST", "/applications/{id}/reject", cairn.ActionReview, 0, s.needReview(s.rejectApplication)},
 	}
 }
 

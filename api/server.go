@@ -284,6 +284,8 @@ var actionText = map[cairn.Action]string{
 	cairn.ActionManageAPIKeys:      "list, create or revoke API keys",
 	cairn.ActionManageWebhooks:     "list, register, change or remove webhook endpoints",
 	cairn.ActionManageOrganization: "change the organization's settings (single sign-on)",
+	cairn.ActionReview:             "approve, return or reject applications",
+	cairn.ActionEndorse:            "endorse achievements or profiles, or revoke endorsements",
 }
 
 // notFound answers a path under /api/v1/ that no route serves: 405 with

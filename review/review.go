@@ -10,10 +10,12 @@
 //
 // # Who reviews
 //
-// Reviewing is issuing: an application is approved, returned or rejected
-// by staff whose role may issue (cairn.ActionIssue: issuers and owners).
-// A separate assessor role would need the memberships CHECK constraint
-// changed; the issuer role assesses instead.
+// An application is approved, returned or rejected by staff whose role
+// may review (cairn.ActionReview): assessors, issuers and owners. An
+// assessor reads the organization's data and decides applications, and
+// may do nothing else: approving issues the application's award, but an
+// assessor cannot issue otherwise, nor manage achievements, keys or the
+// team. Applicants are told of each decision by mail (see MailKind).
 //
 // # Files
 //
@@ -45,6 +47,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/issuing"
+	cmail "github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/store"
 )
@@ -81,6 +84,8 @@ type Service struct {
 	// anyone limits anyone-with-the-link submissions per client address;
 	// learners limits a signed-in learner's submissions.
 	anyone, learners *auth.Limiter
+	mail             *cmail.Config // nil: applicants are not mailed
+	sender           cmail.Sender
 }
 
 // Options configure a Service. The zero value is usable.
@@ -93,11 +98,19 @@ type Options struct {
 	LearnerLimiter *auth.Limiter
 	Log            *slog.Logger
 	Now            func() time.Time
+	// Mail, when not nil, tells applicants of decisions by mail (through
+	// the outbox: register Consumer). Sender defaults to SMTP with Mail.
+	Mail   *cmail.Config
+	Sender cmail.Sender
 }
 
 // New returns the service over db, issuing approved awards with svc.
 func New(db *store.DB, svc *issuing.Service, o Options) *Service {
-	s := &Service{db: db, svc: svc, log: o.Log, now: o.Now, anyone: o.AnyoneLimiter, learners: o.LearnerLimiter}
+	s := &Service{db: db, svc: svc, log: o.Log, now: o.Now, anyone: o.AnyoneLimiter, learners: o.LearnerLimiter,
+		mail: o.Mail, sender: o.Sender}
+	if s.sender == nil && s.mail != nil {
+		s.sender = &cmail.SMTP{Config: s.mail}
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -580,7 +593,8 @@ func (s *Service) Approve(ctx context.Context, orgID, id, by string, scores []Sc
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err = s.db.DecideApplication(ctx, orgID, id, store.Decision{State: store.AppApproved, By: by, Comment: comment, Results: results, AwardID: aw.ID})
+	a, err = s.db.DecideApplication(ctx, orgID, id, store.Decision{State: store.AppApproved, By: by, Comment: comment, Results: results, AwardID: aw.ID,
+		Messages: s.decisionMail(ctx, a, store.AppApproved, comment, aw.ID)})
 	if err != nil {
 		if cairn.KindOf(err) == cairn.Conflict {
 			// Decided otherwise meanwhile: the award must not stand.
@@ -646,5 +660,10 @@ func (s *Service) decide(ctx context.Context, orgID, id, by, text string, state 
 	if err := checkText(field, text, MaxCommentLen); err != nil {
 		return nil, err
 	}
-	return s.db.DecideApplication(ctx, orgID, id, store.Decision{State: state, By: by, Comment: text})
+	a, err := s.db.Application(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.DecideApplication(ctx, orgID, id, store.Decision{State: state, By: by, Comment: text,
+		Messages: s.decisionMail(ctx, a, state, text, "")})
 }

@@ -153,7 +153,7 @@ func (in *Input) validate(old *Config, allowPrivate bool) error {
 		case len(m.Value) > MaxValueLen:
 			return cairn.Invalidf("roleMappings", "entry %d: the value is longer than %d bytes", i+1, MaxValueLen)
 		case !m.Role.Valid():
-			return cairn.Invalidf("roleMappings", "entry %d (%q): the role must be owner, issuer or viewer", i+1, m.Value)
+			return cairn.Invalidf("roleMappings", "entry %d (%q): the role must be owner, issuer, assessor or viewer", i+1, m.Value)
 		case seen[m.Value]:
 			return cairn.Invalidf("roleMappings", "the value %q is mapped twice", m.Value)
 		}
@@ -227,18 +227,8 @@ func validDomain(d string) bool {
 	return true
 }
 
-// rank orders roles by power: owner 3, issuer 2, viewer 1, none 0.
-func rank(r cairn.Role) int {
-	switch r {
-	case cairn.RoleOwner:
-		return 3
-	case cairn.RoleIssuer:
-		return 2
-	case cairn.RoleViewer:
-		return 1
-	}
-	return 0
-}
+// rank orders roles by power (cairn.Role.Rank): none is 0.
+func rank(r cairn.Role) int { return r.Rank() }
 
 // RoleFor returns the role the claim values give under c: the most
 // powerful mapped one, else DefaultRole ("" for no access). matched is

@@ -189,7 +189,7 @@ func (db *DB) UpdateAccount(ctx context.Context, a *cairn.Account) error {
 // SetMembership implements cairn.AccountStore.
 func (db *DB) SetMembership(ctx context.Context, m cairn.Membership) error {
 	if !m.Role.Valid() {
-		return cairn.Invalidf("role", "must be owner, issuer or viewer")
+		return cairn.Invalidf("role", "must be owner, issuer, assessor or viewer")
 	}
 	return db.write(ctx, func(x q) error {
 		var one int
@@ -349,7 +349,7 @@ func validAPIKey(k *cairn.APIKey) error {
 		return err
 	}
 	if !k.Role.Valid() {
-		return cairn.Invalidf("role", "must be owner, issuer or viewer")
+		return cairn.Invalidf("role", "must be owner, issuer, assessor or viewer")
 	}
 	return nil
 }

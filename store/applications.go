@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/ob"
+	"github.com/cairn-badges/cairn/outbox"
 )
 
 // Applications and evidence review (package review): an achievement open
@@ -335,6 +336,9 @@ type Decision struct {
 	Comment string
 	Results []ob.Result // approved
 	AwardID string      // approved
+	// Messages are outbox messages (the applicant's mail) written in the
+	// decision's transaction.
+	Messages []outbox.Message
 }
 
 // DecideApplication records a decision on an application of the
@@ -342,6 +346,7 @@ type Decision struct {
 // submitted: decided already, or returned).
 func (db *DB) DecideApplication(ctx context.Context, orgID, id string, d Decision) (*Application, error) {
 	var a *Application
+	var stored bool
 	err := db.write(ctx, func(x q) error {
 		var err error
 		a, err = scanApplication(x.row(ctx, "SELECT "+applicationColumns+" FROM applications WHERE id = ? AND org_id = ?", id, orgID))
@@ -363,9 +368,15 @@ func (db *DB) DecideApplication(ctx context.Context, orgID, id string, d Decisio
 			WHERE id = ?`, string(a.State), a.Comment, a.ReviewedBy, results, a.AwardID, history, now, a.ID); err != nil {
 			return err
 		}
+		if stored, err = db.writeMessages(ctx, x, d.Messages); err != nil {
+			return err
+		}
 		a.Files, err = listFiles(ctx, x, a.ID)
 		return err
 	})
+	if err == nil && stored {
+		db.wakeOutbox()
+	}
 	return a, err
 }
 

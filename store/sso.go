@@ -111,7 +111,7 @@ func (db *DB) ApplySSOLogin(ctx context.Context, ch sso.Change) (*sso.Applied, e
 		return nil, err
 	}
 	if ch.Role != "" && !ch.Role.Valid() {
-		return nil, cairn.Invalidf("role", "must be owner, issuer or viewer")
+		return nil, cairn.Invalidf("role", "must be owner, issuer, assessor or viewer")
 	}
 	var ap *sso.Applied
 	err := db.write(ctx, func(x q) error {

@@ -41,7 +41,7 @@ func (db *DB) CreateInvitation(ctx context.Context, in *Invitation) error {
 		return err
 	}
 	if !in.Role.Valid() {
-		return cairn.Invalidf("role", "must be owner, issuer or viewer")
+		return cairn.Invalidf("role", "must be owner, issuer, assessor or viewer")
 	}
 	return db.write(ctx, func(x q) error {
 		if err := checkOrg(ctx, x, in.OrgID); err != nil {
@@ -149,7 +149,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash string, acct *cair
 // owner. Errors: NotFound (not a member), Invalid (bad role), Conflict.
 func (db *DB) ChangeMembership(ctx context.Context, orgID, accountID string, role *cairn.Role) error {
 	if role != nil && !role.Valid() {
-		return cairn.Invalidf("role", "must be owner, issuer or viewer")
+		return cairn.Invalidf("role", "must be owner, issuer, assessor or viewer")
 	}
 	return db.write(ctx, func(x q) error {
 		var cur cairn.Role

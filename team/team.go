@@ -105,7 +105,7 @@ func (s *Service) Invite(ctx context.Context, org *cairn.Organization, inviter *
 		return nil, "", err
 	}
 	if !role.Valid() {
-		return nil, "", cairn.Invalidf("role", "must be owner, issuer or viewer, not %q", role)
+		return nil, "", cairn.Invalidf("role", "must be owner, issuer, assessor or viewer, not %q", role)
 	}
 	if acct, err := s.db.AccountByEmail(ctx, e); err == nil {
 		if _, err := s.db.Membership(ctx, org.ID, acct.ID); err == nil {
@@ -133,7 +133,7 @@ func (s *Service) Invite(ctx context.Context, org *cairn.Organization, inviter *
 }
 
 func article(r cairn.Role) string {
-	if r == cairn.RoleOwner || r == cairn.RoleIssuer {
+	if r == cairn.RoleOwner || r == cairn.RoleIssuer || r == cairn.RoleAssessor {
 		return "an"
 	}
 	return "a"
@@ -362,7 +362,7 @@ func (s *Service) Withdraw(ctx context.Context, orgID, id string) error {
 // (the last owner).
 func (s *Service) SetRole(ctx context.Context, orgID, accountID string, role cairn.Role) error {
 	if !role.Valid() {
-		return cairn.Invalidf("role", "must be owner, issuer or viewer, not %q", role)
+		return cairn.Invalidf("role", "must be owner, issuer, assessor or viewer, not %q", role)
 	}
 	return s.db.ChangeMembership(ctx, orgID, accountID, &role)
 }

@@ -378,7 +378,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.registerEffect(a.team.Consumer(), outbox.Effect{})
 	}
 	a.wallet = wallet.New(a.db, a.cfg.BaseURL, wallet.Options{Mail: a.mail.Config, Log: log})
-	a.review = review.New(a.db, a.svc, review.Options{Log: log})
+	a.review = review.New(a.db, a.svc, review.Options{Log: log, Mail: a.mail.Config})
+	if a.mail.Config != nil {
+		a.registerEffect(a.review.Consumer(), outbox.Effect{})
+	}
 	if a.mail.Config != nil {
 		a.registerEffect(a.wallet.Consumer(), outbox.Effect{})
 	} else {
