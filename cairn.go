@@ -271,8 +271,34 @@ type Achievement struct {
 	// learner is reminded by mail (e.g. [30, 7]), largest first; none
 	// for no reminders.
 	ReminderDays []int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// EvidenceRequirements are what an applicant must submit (see package
+	// review); Cairn's own, not part of the OB 3.0 Achievement.
+	EvidenceRequirements []EvidenceRequirement
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// EvidenceKind is what an evidence requirement asks for.
+type EvidenceKind string
+
+// The evidence kinds: a file upload, a link, or a text.
+const (
+	EvidenceFile EvidenceKind = "file"
+	EvidenceURL  EvidenceKind = "url"
+	EvidenceText EvidenceKind = "text"
+)
+
+// Valid reports whether k is one of the kinds.
+func (k EvidenceKind) Valid() bool { return k == EvidenceFile || k == EvidenceURL || k == EvidenceText }
+
+// EvidenceRequirement is one item an applicant submits for an achievement
+// open to applications: e.g. "The report" (a file, required).
+type EvidenceRequirement struct {
+	ID          string       `json:"id"` // short, unique within the achievement (e.g. "report")
+	Label       string       `json:"label"`
+	Kind        EvidenceKind `json:"kind"`
+	Required    bool         `json:"required"`
+	Description string       `json:"description,omitempty"`
 }
 
 // RecipientType says how a recipient is identified.

@@ -39,6 +39,8 @@ type achievementForm struct {
 	// Details: skills, results, credits and the OB 3.0 descriptors.
 	Aligns                                   []alignRow
 	Results                                  []resultRow
+	Evidence                                 []evidenceRow
+	EvidenceKinds                            []string
 	Credits, FieldOfStudy, Language, Version string
 
 	Shapes   []badgeimg.Shape
@@ -75,7 +77,8 @@ var achievementFields = map[string]string{
 
 func (h *Handler) newAchievementForm(ctx context.Context, a *actor) (*achievementForm, error) {
 	f := &achievementForm{Shapes: badgeimg.Shapes, Icons: badgeimg.Icons, Palettes: badgeimg.Palettes, Types: achievementTypes,
-		ResultTypes: resultTypes, AlignmentTypes: alignmentTypes, Languages: languages}
+		EvidenceKinds: []string{"file", "url", "text"},
+		ResultTypes:   resultTypes, AlignmentTypes: alignmentTypes, Languages: languages}
 	var err error
 	f.Issuers, err = h.store.Issuers(ctx, a.Org.ID)
 	return f, err

@@ -27,6 +27,12 @@ type alignRow struct{ I, Name, URL, Framework, Code, Type, Description string }
 // alignments, required level) is kept.
 type resultRow struct{ I, ID, Name, Type, Allowed, Required, Min, Max string }
 
+// evidenceRow is one evidence requirement as typed.
+type evidenceRow struct {
+	I, ID, Label, Kind, Description string
+	Required                        bool
+}
+
 // resultTypes are OB 3.0's result types.
 var resultTypes = []string{"GradePointAverage", "LetterGrade", "Percent", "PerformanceLevel", "PredictedScore", "RawScore",
 	"Result", "RubricCriterion", "RubricCriterionLevel", "RubricScore", "ScaledScore", "Status"}
@@ -53,6 +59,14 @@ func init() {
 			achievementFields[p+"."+field] = form + strconv.Itoa(i)
 		}
 	}
+	for i := range issuing.MaxEvidenceItems {
+		p := fmt.Sprintf("evidenceRequirements[%d]", i)
+		achievementFields[p] = "evidenceLabel" + strconv.Itoa(i)
+		for field, form := range map[string]string{"id": "evidenceId", "label": "evidenceLabel", "kind": "evidenceKind", "description": "evidenceDescription"} {
+			achievementFields[p+"."+field] = form + strconv.Itoa(i)
+		}
+	}
+	achievementFields["evidenceRequirements"] = "evidenceLabel0"
 	for field, form := range map[string]string{"creditsAvailable": "credits", "fieldOfStudy": "fieldOfStudy",
 		"inLanguage": "language", "version": "version", "alignment": "alignName0", "resultDescription": "resultName0"} {
 		achievementFields[field] = form
@@ -72,6 +86,9 @@ func fillDetails(f *achievementForm, ach *cairn.Achievement) {
 	if ach.CreditsAvailable != nil {
 		f.Credits = strconv.FormatFloat(*ach.CreditsAvailable, 'f', -1, 64)
 	}
+	for _, e := range ach.EvidenceRequirements {
+		f.Evidence = append(f.Evidence, evidenceRow{ID: e.ID, Label: e.Label, Kind: string(e.Kind), Required: e.Required, Description: e.Description})
+	}
 	f.FieldOfStudy, f.Language, f.Version = ach.FieldOfStudy, ach.InLanguage, ach.Version
 	padRows(f, blankRows)
 }
@@ -86,6 +103,12 @@ func padRows(f *achievementForm, n int) {
 		if len(f.Results) < issuing.MaxResultDescs {
 			f.Results = append(f.Results, resultRow{})
 		}
+		if len(f.Evidence) < issuing.MaxEvidenceItems {
+			f.Evidence = append(f.Evidence, evidenceRow{Kind: "file", Required: true})
+		}
+	}
+	for i := range f.Evidence {
+		f.Evidence[i].I = strconv.Itoa(i)
 	}
 	for i := range f.Aligns {
 		f.Aligns[i].I = strconv.Itoa(i)
@@ -149,6 +172,18 @@ func readDetails(r *http.Request, f *achievementForm, in *issuing.AchievementInp
 			}
 		}
 		in.ResultDescriptions = append(in.ResultDescriptions, rd)
+	}
+	f.Evidence = nil
+	for i := range min(rows("evidence"), issuing.MaxEvidenceItems) {
+		s := strconv.Itoa(i)
+		row := evidenceRow{ID: v("evidenceId" + s), Label: v("evidenceLabel" + s), Kind: v("evidenceKind" + s),
+			Description: v("evidenceDescription" + s), Required: r.PostFormValue("evidenceRequired"+s) != ""}
+		if row.Label == "" && row.Description == "" {
+			continue // a blank row (its kind and checkbox have defaults)
+		}
+		f.Evidence = append(f.Evidence, row)
+		in.EvidenceRequirements = append(in.EvidenceRequirements, cairn.EvidenceRequirement{ID: row.ID, Label: row.Label,
+			Kind: cairn.EvidenceKind(row.Kind), Required: row.Required, Description: row.Description})
 	}
 	more := 0
 	if r.PostFormValue("more") != "" {

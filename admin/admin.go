@@ -356,14 +356,15 @@ var funcs = template.FuncMap{
 
 // pages holds one template set per page file, each with the layout.
 var pages = func() map[string]*template.Template {
-	layout := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	// Files named _*.html are parts that every page may use.
+	layout := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))
 	names, err := templateFS.ReadDir("templates")
 	if err != nil {
 		panic(err)
 	}
 	m := make(map[string]*template.Template)
 	for _, e := range names {
-		if e.Name() == "layout.html" {
+		if e.Name() == "layout.html" || strings.HasPrefix(e.Name(), "_") {
 			continue
 		}
 		m[e.Name()] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+e.Name()))

@@ -27,7 +27,7 @@ func (s *Server) achievementView(a *cairn.Achievement) achievementView {
 			CriteriaNarrative: a.CriteriaNarrative, CriteriaURL: a.CriteriaURL, AchievementType: a.AchievementType,
 			Alignments: a.Alignments, ResultDescriptions: a.ResultDescriptions, CreditsAvailable: a.CreditsAvailable,
 			Tags: a.Tags, FieldOfStudy: a.FieldOfStudy, InLanguage: a.InLanguage, Version: a.Version,
-			ImageID: a.ImageID, ValidForMonths: a.ValidFor, ReminderDays: a.ReminderDays,
+			ImageID: a.ImageID, ValidForMonths: a.ValidFor, ReminderDays: a.ReminderDays, EvidenceRequirements: a.EvidenceRequirements,
 		},
 		URL: s.Service.AchievementURL(a.ID), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}

@@ -47,6 +47,58 @@ type AchievementInput struct {
 	// learner is reminded by mail, e.g. [30, 7]; none by default. At most
 	// MaxReminders, each from 1 to MaxReminderDays.
 	ReminderDays []int `json:"reminderDays,omitempty"`
+	// EvidenceRequirements are what an applicant must submit when the
+	// achievement is open to applications: at most MaxEvidenceItems, each
+	// with a label, a kind (file, url or text) and whether it is
+	// required. Kept by Cairn, not put in the credential.
+	EvidenceRequirements []cairn.EvidenceRequirement `json:"evidenceRequirements,omitempty"`
+}
+
+// Limits on evidence requirements.
+const (
+	MaxEvidenceItems    = 20
+	MaxEvidenceLabelLen = 200
+	MaxEvidenceDescLen  = 2000
+)
+
+// checkEvidenceRequirements checks the items and gives those without an
+// id one from their position (item-1, item-2, …).
+func checkEvidenceRequirements(reqs []cairn.EvidenceRequirement) error {
+	const field = "evidenceRequirements"
+	if len(reqs) > MaxEvidenceItems {
+		return cairn.Invalidf(field, "has %d entries; the limit is %d", len(reqs), MaxEvidenceItems)
+	}
+	seen := map[string]bool{}
+	for i := range reqs {
+		r := &reqs[i]
+		f := fmt.Sprintf("%s[%d]", field, i)
+		r.Label, r.ID, r.Description = strings.TrimSpace(r.Label), strings.TrimSpace(r.ID), strings.TrimSpace(r.Description)
+		if r.ID == "" {
+			r.ID = fmt.Sprintf("item-%d", i+1)
+		}
+		if len(r.ID) > 40 || strings.IndexFunc(r.ID, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')
+		}) >= 0 {
+			return cairn.Invalidf(f+".id", "%q: use up to 40 letters, digits, - or _", r.ID)
+		}
+		if seen[r.ID] {
+			return cairn.Invalidf(f+".id", "%q is given twice", r.ID)
+		}
+		seen[r.ID] = true
+		if err := checkText(f+".label", r.Label, 1, MaxEvidenceLabelLen); err != nil {
+			return err
+		}
+		if r.Kind == "" {
+			return cairn.Invalidf(f+".kind", "is required: file, url or text")
+		}
+		if !r.Kind.Valid() {
+			return cairn.Invalidf(f+".kind", "%q: want file, url or text", r.Kind)
+		}
+		if err := checkText(f+".description", r.Description, 0, MaxEvidenceDescLen); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // achievementTypes are the OB 3.0 AchievementType enumeration; "ext:Name"
@@ -161,7 +213,7 @@ func (in *AchievementInput) validate() error {
 		seen[d] = true
 	}
 	slices.SortFunc(in.ReminderDays, func(a, b int) int { return b - a })
-	return nil
+	return checkEvidenceRequirements(in.EvidenceRequirements)
 }
 
 // checkAlignments checks the alignments of an achievement, a result
@@ -192,6 +244,7 @@ func (in *AchievementInput) apply(a *cairn.Achievement) {
 	a.Tags, a.FieldOfStudy, a.InLanguage, a.Version = in.Tags, in.FieldOfStudy, in.InLanguage, in.Version
 	a.ImageID, a.ValidFor = in.ImageID, in.ValidForMonths
 	a.ReminderDays = in.ReminderDays
+	a.EvidenceRequirements = in.EvidenceRequirements
 }
 
 // CreateAchievement creates an achievement of one of the organization's
