@@ -751,4 +751,5 @@ type Store interface {
 	AwardStore
 	StatusListStore
 	RuleStore
+	EndorsementStore
 }

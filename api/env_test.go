@@ -202,6 +202,7 @@ type fixture struct {
 	invitationID  string // a pending invitation
 	applicationID string // a submitted application (anyone with the link) with one file
 	appFileID     string // its file
+	endorsementID string // set by TestTenancy: an endorsement A gave a third organization
 }
 
 // makeFixture creates an issuer, an image, an achievement, an award and an

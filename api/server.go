@@ -208,7 +208,7 @@ func (s *Server) allRoutes() []route {
 	for _, g := range []struct {
 		prefix string
 		routes []route
-	}{{Prefix, s.routes()}, {Prefix, s.applicationRoutes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.portfolioRoutes()}, {Prefix, s.learnerImportRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
+	}{{Prefix, s.routes()}, {Prefix, s.applicationRoutes()}, {Prefix, s.learnerRoutes()}, {Prefix, s.portfolioRoutes()}, {Prefix, s.learnerImportRoutes()}, {Prefix, s.endorsementRoutes()}, {VCAPIPrefix, s.vcRoutes()}} {
 		for _, rt := range g.routes {
 			rt.path = g.prefix + rt.path
 			all = append(all, rt)

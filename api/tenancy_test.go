@@ -124,6 +124,12 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"POST /api/v1/applications/{id}/return":        {path: "/api/v1/applications/" + a.applicationID + "/return", body: map[string]any{"comment": "More."}, code: 404},
 		"POST /api/v1/applications/{id}/reject":        {path: "/api/v1/applications/" + a.applicationID + "/reject", body: map[string]any{"reason": "No."}, code: 404},
 
+		// B may endorse A's achievement, but not as A's issuer.
+		"GET /api/v1/endorsements":              {path: "/api/v1/endorsements"},
+		"POST /api/v1/endorsements":             {path: "/api/v1/endorsements", body: map[string]any{"issuerId": a.issuerID, "achievementId": a.achievementID, "comment": "Fine work."}, code: 422, field: "issuerId"},
+		"GET /api/v1/endorsements/{id}":         {path: "/api/v1/endorsements/" + a.endorsementID, code: 404},
+		"POST /api/v1/endorsements/{id}/revoke": {path: "/api/v1/endorsements/" + a.endorsementID + "/revoke", code: 404},
+
 		// B cannot sign as A's issuer; the verifiers answer anyone.
 		"POST /vc-api/credentials/issue": {path: "/vc-api/credentials/issue", body: map[string]any{"credential": map[string]any{
 			"@context": []string{"https://www.w3.org/ns/credentials/v2"}, "type": []string{"VerifiableCredential"},
@@ -160,6 +166,7 @@ type snapshot struct {
 	application *store.Application
 	settings    *store.ApplicationSettings
 	appFile     *store.ApplicationFile
+	endorsement *cairn.Endorsement
 }
 
 func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
@@ -204,6 +211,8 @@ func takeSnapshot(t *testing.T, e *env, a fixture) snapshot {
 	check(err)
 	s.appFile, err = e.db.ApplicationFile(ctx, a.org.id, a.applicationID, a.appFileID)
 	check(err)
+	s.endorsement, err = e.db.Endorsement(ctx, a.org.id, a.endorsementID)
+	check(err)
 	return s
 }
 
@@ -217,8 +226,14 @@ func TestTenancy(t *testing.T) {
 	b := e.makeFixture(e.newOrg("b"))
 	viewerB := e.keyFor(b.org, cairn.RoleViewer)
 	issuerB := e.keyFor(b.org, cairn.RoleIssuer)
+	// A endorses a third organization's issuer: B sees neither end of it.
+	c := e.newOrg("c")
+	var cIssuer, end struct{ ID string }
+	e.do("POST", "/api/v1/issuers", c.key, map[string]any{"name": "Issuer C"}).must(t, 201, &cIssuer)
+	e.do("POST", "/api/v1/endorsements", a.org.key, map[string]any{"issuerId": a.issuerID, "profileId": cIssuer.ID, "comment": "Good."}).must(t, 201, &end)
+	a.endorsementID = end.ID
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID, a.jobID, a.applicationID, a.appFileID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID, a.jobID, a.applicationID, a.appFileID, a.endorsementID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {

@@ -39,8 +39,10 @@ type AchievementPage struct {
 	Tags                    []string
 	ValidFor                int // months; 0 for no expiry
 	L                       *i18n.Printer
-	Pathways                []PathwayLink // the pathways it counts toward
-	Holders                 int           // credentials in force; -1 when unknown
+	Pathways                []PathwayLink     // the pathways it counts toward
+	Holders                 int               // credentials in force; -1 when unknown
+	Evidence                []EvidenceItem    // what an applicant submits
+	Endorsements            []EndorsementItem // received, in force
 }
 
 // IssuerPage is what the issuer profile page shows.
@@ -55,6 +57,7 @@ type IssuerPage struct {
 	DID, DIDURL                       string
 	Keys                              []KeyItem
 	Achievements                      []OfferedItem // what the issuer offers
+	Endorsements                      []EndorsementItem
 	L                                 *i18n.Printer
 }
 
@@ -179,6 +182,10 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 	pg.Title = pg.L.T("%s, by %s", a.Name, is.Name)
 	pg.Pathways = p.pathwaysOf(ctx, a.ID)
 	pg.Holders = p.holders(ctx, a.OrgID, a.ID)
+	pg.Endorsements = p.endorsementsOf(ctx, cairn.EndorseAchievement, a.ID, pg.L)
+	for _, e := range a.EvidenceRequirements {
+		pg.Evidence = append(pg.Evidence, EvidenceItem{Label: e.Label, Kind: string(e.Kind), Description: e.Description, Required: e.Required})
+	}
 	for _, al := range a.Alignments {
 		pg.Alignments = append(pg.Alignments, AlignmentItem{Name: al.TargetName, URL: al.TargetURL, Framework: al.TargetFramework, Code: al.TargetCode})
 	}
@@ -272,6 +279,7 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 		pg.ImageURL = p.path("/images/" + is.ImageID)
 		imageAbs = p.svc.ImageURL(is.ImageID)
 	}
+	pg.Endorsements = p.endorsementsOf(ctx, cairn.EndorseProfile, is.ID, pg.L)
 	for _, k := range ks {
 		item := KeyItem{Fragment: "#" + k.Fragment, Type: k.Type, Created: pg.L.Date(k.CreatedAt)}
 		if k.RetiredAt != nil {

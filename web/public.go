@@ -197,8 +197,9 @@ func (p *Public) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /status/{id}", p.statusList)
 	mux.HandleFunc("GET /images/{id}", p.image)
 	mux.HandleFunc("GET /pathways/{id}", p.pathway)
+	mux.HandleFunc("GET /endorsements/{id}", p.endorsement)
 	p.registerOB2(mux)
-	for _, prefix := range []string{"/credentials/", "/achievements/", "/issuers/", "/status/", "/images/", "/pathways/"} {
+	for _, prefix := range []string{"/credentials/", "/achievements/", "/issuers/", "/status/", "/images/", "/pathways/", "/endorsements/"} {
 		mux.HandleFunc("GET "+prefix, p.NotFound)
 	}
 }

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"context"
+	"github.com/cairn-badges/cairn/i18n"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-badges/cairn"
+)
+
+// EndorsementItem is an endorsement listed on the page of what it
+// endorses: "Endorsed by X: comment", with the signed credential to
+// verify.
+type EndorsementItem struct {
+	Endorser, EndorserURL string
+	Comment, Date         string
+	URL                   string // the endorsement's signed JSON
+	Credential            string // the same, for the page's Verify button
+	VerifyURL             string // the verifier the button posts it to
+}
+
+// EvidenceItem is one evidence requirement as the achievement page lists
+// it under "How to earn it".
+type EvidenceItem struct {
+	Label, Kind, Description string
+	Required                 bool
+}
+
+// endorsementsOf lists the active endorsements of an achievement or an
+// issuer profile; a store error leaves the list out (and is logged).
+func (p *Public) endorsementsOf(ctx context.Context, typ cairn.EndorsementSubjectType, id string, l *i18n.Printer) []EndorsementItem {
+	es, err := p.store.EndorsementsOf(ctx, typ, id)
+	if err != nil {
+		p.log.Warn("listing endorsements", "subject", id, "err", err)
+		return nil
+	}
+	var out []EndorsementItem
+	for _, e := range es {
+		out = append(out, EndorsementItem{Endorser: e.EndorserName, EndorserURL: p.path("/issuers/" + e.IssuerID),
+			Comment: e.Comment, Date: l.Date(e.CreatedAt), URL: p.path("/endorsements/" + e.ID), Credential: string(e.CredentialJSON), VerifyURL: p.path("/verify")})
+	}
+	return out
+}
+
+// endorsement serves GET /endorsements/{id}: the signed
+// EndorsementCredential, byte for byte as issued (its id is this URL);
+// 410 Gone once its endorser revoked it.
+func (p *Public) endorsement(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimSuffix(r.PathValue("id"), ".json")
+	if !validID(id) {
+		p.NotFound(w, r)
+		return
+	}
+	e, err := p.store.PublicEndorsement(r.Context(), id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if e.State == cairn.EndorsementRevoked {
+		p.writeError(w, r, http.StatusGone, "This endorsement was revoked by its endorser.")
+		return
+	}
+	ct := negotiate(r.Header.Get("Accept"), typeVC, typeLD, typeJSON)
+	setJSONHeaders(w.Header(), ct)
+	w.Header().Set("Cache-Control", pageCache)
+	w.Header().Set("Content-Length", strconv.Itoa(len(e.CredentialJSON)))
+	_, _ = w.Write(e.CredentialJSON)
+}
