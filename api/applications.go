@@ -108,30 +108,36 @@ type applicationEventView struct {
 }
 
 type applicationView struct {
-	ID            string                 `json:"id"`
-	AchievementID string                 `json:"achievementId"`
-	State         string                 `json:"state"`
-	Applicant     applicantView          `json:"applicant"`
-	Statement     string                 `json:"statement"`
-	URLs          []string               `json:"urls"`
-	Files         []applicationFileView  `json:"files"`
-	Consent       bool                   `json:"consent"`
-	Comment       string                 `json:"comment,omitempty"`
-	Results       []review.Score         `json:"results"`
-	History       []applicationEventView `json:"history"`
-	AwardID       string                 `json:"awardId,omitempty"`
-	ReviewedBy    string                 `json:"reviewedBy,omitempty"`
-	CreatedAt     time.Time              `json:"createdAt"`
-	SubmittedAt   time.Time              `json:"submittedAt"`
-	UpdatedAt     time.Time              `json:"updatedAt"`
+	ID            string                `json:"id"`
+	AchievementID string                `json:"achievementId"`
+	State         string                `json:"state"`
+	Applicant     applicantView         `json:"applicant"`
+	Statement     string                `json:"statement"`
+	URLs          []string              `json:"urls"`
+	Files         []applicationFileView `json:"files"`
+	// Items are what was given for the achievement's evidence
+	// requirements: the link, the text, or the file's name.
+	Items       []store.ApplicationItem `json:"items"`
+	Consent     bool                    `json:"consent"`
+	Comment     string                  `json:"comment,omitempty"`
+	Results     []review.Score          `json:"results"`
+	History     []applicationEventView  `json:"history"`
+	AwardID     string                  `json:"awardId,omitempty"`
+	ReviewedBy  string                  `json:"reviewedBy,omitempty"`
+	CreatedAt   time.Time               `json:"createdAt"`
+	SubmittedAt time.Time               `json:"submittedAt"`
+	UpdatedAt   time.Time               `json:"updatedAt"`
 }
 
 // applicationViewOf is the JSON of an application; staff see who
 // reviewed it and the files' API URLs.
 func (s *Server) applicationViewOf(a *store.Application, staff bool) applicationView {
+	if a.Items == nil {
+		a.Items = []store.ApplicationItem{}
+	}
 	v := applicationView{ID: a.ID, AchievementID: a.AchievementID, State: string(a.State),
 		Applicant: applicantView{Name: a.Name, Email: a.Email, EmailVerified: a.EmailVerified, Wallet: a.LearnerID != ""},
-		Statement: a.Statement, URLs: a.URLs, Files: []applicationFileView{}, Consent: a.Consent, Comment: a.Comment,
+		Statement: a.Statement, URLs: a.URLs, Files: []applicationFileView{}, Items: a.Items, Consent: a.Consent, Comment: a.Comment,
 		Results: []review.Score{}, History: []applicationEventView{}, AwardID: a.AwardID,
 		CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
 	if v.URLs == nil {

@@ -1,7 +1,12 @@
 package api_test
 
 import (
+	"context"
+	"net/netip"
 	"testing"
+
+	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/review"
 )
 
 // Evidence requirements round-trip through the achievement JSON (an item
@@ -52,5 +57,58 @@ func TestEvidenceRequirements(t *testing.T) {
 				t.Fatalf("problem %+v, want field %s", p, tc.field)
 			}
 		})
+	}
+}
+
+// An application for an achievement with evidence requirements must give
+// the required items (field items.ID); what it gives is kept with the
+// application and shown to staff.
+func TestApplicationEvidenceItems(t *testing.T) {
+	e := newEnv(t)
+	f := e.makeFixture(e.newOrg("items"))
+	body := achievementBody(f.issuerID, "")
+	body["evidenceRequirements"] = []map[string]any{
+		{"id": "report", "label": "The report", "kind": "file", "required": true},
+		{"id": "code", "label": "The code", "kind": "url", "required": true},
+		{"id": "notes", "label": "Notes", "kind": "text"},
+	}
+	var ach struct{ ID string }
+	e.do("POST", "/api/v1/achievements", f.org.key, body).must(t, 201, &ach)
+	e.do("PUT", "/api/v1/achievements/"+ach.ID+"/applications", f.org.key, map[string]any{"open": true, "anyone": true}).must(t, 200, nil)
+	ctx := context.Background()
+	addr := netip.MustParseAddr("198.51.100.9")
+	pdf := review.Upload{Name: "report.pdf", Data: []byte("%PDF-1.4 a report"), Size: 17}
+	for _, tc := range []struct {
+		name  string
+		sub   review.Submission
+		field string
+	}{
+		{"no file", review.Submission{Items: map[string]string{"code": "https://code.example.org"}}, "items.report"},
+		{"no link", review.Submission{ItemFiles: map[string]review.Upload{"report": pdf}}, "items.code"},
+		{"bad link", review.Submission{ItemFiles: map[string]review.Upload{"report": pdf}, Items: map[string]string{"code": "javascript:alert(1)"}}, "items.code"},
+		{"bad file", review.Submission{ItemFiles: map[string]review.Upload{"report": {Name: "x.pdf", Data: []byte("<script>"), Size: 8}},
+			Items: map[string]string{"code": "https://code.example.org"}}, "items.report"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.sub.Name, tc.sub.Email = "Di", "di@example.org"
+			_, err := e.review.Submit(ctx, ach.ID, tc.sub, addr)
+			if cairn.KindOf(err) != cairn.Invalid || cairn.FieldOf(err) != tc.field {
+				t.Fatalf("error %v (field %q), want one naming %s", err, cairn.FieldOf(err), tc.field)
+			}
+		})
+	}
+	a, err := e.review.Submit(ctx, ach.ID, review.Submission{Name: "Di", Email: "di@example.org",
+		ItemFiles: map[string]review.Upload{"report": pdf}, Items: map[string]string{"code": "https://code.example.org", "notes": " "}}, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Items []struct{ ID, Label, Kind, Value string }
+		Files []struct{ Name string }
+	}
+	e.do("GET", "/api/v1/applications/"+a.ID, f.org.key, nil).must(t, 200, &got)
+	if len(got.Items) != 2 || got.Items[0].ID != "report" || got.Items[0].Value != "report.pdf" || got.Items[1].Value != "https://code.example.org" ||
+		len(got.Files) != 1 || got.Files[0].Name != "report.pdf" {
+		t.Fatalf("application %+v", got)
 	}
 }

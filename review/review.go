@@ -214,6 +214,75 @@ type Submission struct {
 	// when resubmitting.
 	Keep    []string
 	Consent bool
+	// Items are the links and texts given for the achievement's evidence
+	// requirements, ItemFiles the files, by requirement id.
+	Items     map[string]string
+	ItemFiles map[string]Upload
+}
+
+// checkItems checks what a submission gives for the achievement's
+// evidence requirements: each required item must be there (field
+// items.ID), a link must be http(s), a file must be of a kind Cairn keeps.
+// Item files join sub.Files. When resubmitting, an item left empty keeps
+// its previous value (for a file, if the file is kept: keptNames).
+func checkItems(reqs []cairn.EvidenceRequirement, sub *Submission, prev []store.ApplicationItem, keptNames map[string]bool) ([]store.ApplicationItem, error) {
+	var items []store.ApplicationItem
+	previous := func(id string) *store.ApplicationItem {
+		for i := range prev {
+			if prev[i].ID == id {
+				return &prev[i]
+			}
+		}
+		return nil
+	}
+	for _, rq := range reqs {
+		field := "items." + rq.ID
+		it := store.ApplicationItem{ID: rq.ID, Label: rq.Label, Kind: rq.Kind}
+		switch rq.Kind {
+		case cairn.EvidenceFile:
+			u := sub.ItemFiles[rq.ID]
+			if u.Name != "" || u.Size > 0 || len(u.Data) > 0 {
+				name := cleanName(u.Name)
+				if u.Size > MaxFileSize || len(u.Data) > MaxFileSize {
+					return nil, cairn.Invalidf(field, "the file %s is larger than %d MiB", name, MaxFileSize>>20)
+				}
+				if len(u.Data) == 0 {
+					return nil, cairn.Invalidf(field, "the file %s is empty", name)
+				}
+				if Sniff(u.Data) == "" {
+					return nil, cairn.Invalidf(field, "the file %s is not a PDF, PNG, JPEG or plain text file", name)
+				}
+				if name == "" {
+					name = rq.ID + Extension(Sniff(u.Data))
+				}
+				u.Name, it.Value = name, name
+				sub.Files = append(sub.Files, u)
+			} else if p := previous(rq.ID); p != nil && keptNames[p.Value] {
+				it.Value = p.Value
+			}
+		case cairn.EvidenceURL:
+			it.Value = strings.TrimSpace(sub.Items[rq.ID])
+			if it.Value != "" {
+				p, err := url.Parse(it.Value)
+				if len(it.Value) > MaxURLLen || err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil {
+					return nil, cairn.Invalidf(field, "%s: give an http or https link", rq.Label)
+				}
+			}
+		default:
+			it.Value = strings.TrimSpace(sub.Items[rq.ID])
+			if err := checkText(field, it.Value, MaxStatementLen); err != nil {
+				return nil, err
+			}
+		}
+		if it.Value == "" {
+			if rq.Required {
+				return nil, cairn.Invalidf(field, "%s is required", rq.Label)
+			}
+			continue
+		}
+		items = append(items, it)
+	}
+	return items, nil
 }
 
 // checkText refuses text over max characters or with NUL bytes.
@@ -230,7 +299,7 @@ func checkText(field, v string, max int) error {
 // checkEvidence validates the statement, URLs and files of a submission
 // and returns the files to store. Field names: statement, urls[i],
 // files[i] (the error names the file), evidence.
-func checkEvidence(sub *Submission, kept int) ([]*store.ApplicationFile, error) {
+func checkEvidence(sub *Submission, kept int, items int) ([]*store.ApplicationFile, error) {
 	sub.Statement = strings.TrimSpace(sub.Statement)
 	if err := checkText("statement", sub.Statement, MaxStatementLen); err != nil {
 		return nil, err
@@ -285,7 +354,7 @@ func checkEvidence(sub *Submission, kept int) ([]*store.ApplicationFile, error) 
 		sum := sha256.Sum256(f.Data)
 		files = append(files, &store.ApplicationFile{Name: name, ContentType: ctype, Data: f.Data, SHA256: hex.EncodeToString(sum[:])})
 	}
-	if sub.Statement == "" && len(urls) == 0 && len(files) == 0 && kept == 0 {
+	if sub.Statement == "" && len(urls) == 0 && len(files) == 0 && kept == 0 && items == 0 {
 		return nil, cairn.Invalidf("evidence", "give some evidence: a statement, a link or a file")
 	}
 	return files, nil
@@ -375,10 +444,15 @@ func (s *Service) Submit(ctx context.Context, achievementID string, sub Submissi
 		}
 		a.Email = e
 	}
-	files, err := checkEvidence(&sub, 0)
+	items, err := checkItems(op.Achievement.EvidenceRequirements, &sub, nil, nil)
 	if err != nil {
 		return nil, err
 	}
+	files, err := checkEvidence(&sub, 0, len(items))
+	if err != nil {
+		return nil, err
+	}
+	a.Items = items
 	if err := s.limit(&sub, addr); err != nil {
 		return nil, err
 	}
@@ -402,16 +476,27 @@ func (s *Service) Resubmit(ctx context.Context, learner *store.Learner, id strin
 		return nil, cairn.Errorf(cairn.Conflict, "this application is %s: only a returned application can be submitted again", a.State)
 	}
 	kept := 0
-	keep := map[string]bool{}
+	keep, keptNames := map[string]bool{}, map[string]bool{}
 	for _, k := range sub.Keep {
 		keep[k] = true
 	}
 	for _, f := range a.Files {
 		if keep[f.ID] {
 			kept++
+			keptNames[f.Name] = true
 		}
 	}
-	files, err := checkEvidence(&sub, kept)
+	var reqs []cairn.EvidenceRequirement
+	if ach, err := s.db.PublicAchievement(ctx, a.AchievementID); err == nil {
+		reqs = ach.EvidenceRequirements
+	} else if cairn.KindOf(err) != cairn.NotFound {
+		return nil, err
+	}
+	items, err := checkItems(reqs, &sub, a.Items, keptNames)
+	if err != nil {
+		return nil, err
+	}
+	files, err := checkEvidence(&sub, kept, len(items))
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +504,7 @@ func (s *Service) Resubmit(ctx context.Context, learner *store.Learner, id strin
 		return nil, err
 	}
 	return s.db.ResubmitApplication(ctx, learner.ID, id, store.Resubmission{Statement: sub.Statement, URLs: sub.URLs,
-		Consent: sub.Consent, Keep: sub.Keep, Add: files, MaxFiles: MaxFiles})
+		Consent: sub.Consent, Keep: sub.Keep, Add: files, MaxFiles: MaxFiles, Items: items})
 }
 
 // List lists applications (of f.OrgID, or of f.LearnerID).

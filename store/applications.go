@@ -83,6 +83,19 @@ type Application struct {
 	UpdatedAt   time.Time
 	// Files are the evidence files, without their data.
 	Files []*ApplicationFile
+	// Items are what the applicant gave for the achievement's evidence
+	// requirements (cairn.EvidenceRequirement), in their order.
+	Items []ApplicationItem
+}
+
+// ApplicationItem is what an applicant gave for one evidence requirement:
+// the link or the text, or the name of the file (one of the
+// application's files).
+type ApplicationItem struct {
+	ID    string             `json:"id"` // the requirement's
+	Label string             `json:"label"`
+	Kind  cairn.EvidenceKind `json:"kind"`
+	Value string             `json:"value"`
 }
 
 // ApplicationFile is one evidence file. Data is only read by
@@ -112,13 +125,16 @@ type ApplicationFilter struct {
 }
 
 const applicationColumns = "id, org_id, achievement_id, COALESCE(learner_id, ''), name, email, email_verified, statement, urls, consent, " +
-	"state, comment, results, history, reviewed_by, award_id, created_at, submitted_at, updated_at"
+	"state, comment, results, history, reviewed_by, award_id, created_at, submitted_at, updated_at, items"
 
 func scanApplication(s scanner) (*Application, error) {
 	var a Application
 	err := s.Scan(&a.ID, &a.OrgID, &a.AchievementID, &a.LearnerID, &a.Name, &a.Email, &a.EmailVerified, &a.Statement,
 		jsonCol{&a.URLs}, &a.Consent, &a.State, &a.Comment, jsonCol{&a.Results}, jsonCol{&a.History}, &a.ReviewedBy, &a.AwardID,
-		timeCol{&a.CreatedAt}, timeCol{&a.SubmittedAt}, timeCol{&a.UpdatedAt})
+		timeCol{&a.CreatedAt}, timeCol{&a.SubmittedAt}, timeCol{&a.UpdatedAt}, jsonCol{&a.Items})
+	if len(a.Items) == 0 {
+		a.Items = nil
+	}
 	return &a, err
 }
 
@@ -230,15 +246,16 @@ func insertApplication(ctx context.Context, x q, a *Application) error {
 	urls, _ := jsonArg(nonNil(a.URLs))
 	results, _ := jsonArg(nonNil(a.Results))
 	history, _ := jsonArg(a.History)
+	items, _ := jsonArg(nonNil(a.Items))
 	var learner any
 	if a.LearnerID != "" {
 		learner = a.LearnerID
 	}
 	_, err := x.exec(ctx, `INSERT INTO applications (id, org_id, achievement_id, learner_id, name, email, email_verified, statement, urls,
-		consent, state, comment, results, history, reviewed_by, award_id, created_at, submitted_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		consent, state, comment, results, history, reviewed_by, award_id, created_at, submitted_at, updated_at, items)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.AchievementID, learner, a.Name, a.Email, a.EmailVerified, a.Statement, urls, a.Consent,
-		string(a.State), a.Comment, results, history, a.ReviewedBy, a.AwardID, a.CreatedAt, a.SubmittedAt, a.UpdatedAt)
+		string(a.State), a.Comment, results, history, a.ReviewedBy, a.AwardID, a.CreatedAt, a.SubmittedAt, a.UpdatedAt, items)
 	return err
 }
 
@@ -275,6 +292,7 @@ type Resubmission struct {
 	Keep      []string // IDs of the files to keep; the others are deleted
 	Add       []*ApplicationFile
 	MaxFiles  int // the files kept and added may be at most this many
+	Items     []ApplicationItem
 }
 
 // ResubmitApplication resubmits a returned application of the learner:
@@ -319,11 +337,13 @@ func (db *DB) ResubmitApplication(ctx context.Context, learnerID, id string, rs 
 			return err
 		}
 		a.Statement, a.URLs, a.Consent, a.State, a.SubmittedAt, a.UpdatedAt = rs.Statement, rs.URLs, rs.Consent, AppSubmitted, now, now
+		a.Items = rs.Items
 		a.History = append(a.History, ApplicationEvent{At: now, State: AppSubmitted})
 		urls, _ := jsonArg(nonNil(a.URLs))
 		history, _ := jsonArg(a.History)
-		_, err = x.exec(ctx, `UPDATE applications SET statement = ?, urls = ?, consent = ?, state = ?, history = ?, submitted_at = ?, updated_at = ?
-			WHERE id = ?`, a.Statement, urls, a.Consent, string(a.State), history, now, now, a.ID)
+		items, _ := jsonArg(nonNil(a.Items))
+		_, err = x.exec(ctx, `UPDATE applications SET statement = ?, urls = ?, consent = ?, state = ?, history = ?, submitted_at = ?, updated_at = ?, items = ?
+			WHERE id = ?`, a.Statement, urls, a.Consent, string(a.State), history, now, now, items, a.ID)
 		return err
 	})
 	return a, err

@@ -58,10 +58,17 @@ type applyPage struct {
 	Error   string
 	Max     struct{ Files, MiB, URLs int }
 	Done    *store.Application // submitted: the confirmation
+	// Reqs are the achievement's evidence requirements, ItemValues what
+	// was given for them (by requirement id).
+	Reqs       []cairn.EvidenceRequirement
+	ItemValues map[string]string
 }
 
 func (h *Handler) newApplyPage(op *review.Opening) *applyPage {
-	ap := &applyPage{Opening: op, Errors: map[string]string{}, Keep: map[string]bool{}}
+	ap := &applyPage{Opening: op, Errors: map[string]string{}, Keep: map[string]bool{}, ItemValues: map[string]string{}}
+	if op != nil {
+		ap.Reqs = op.Achievement.EvidenceRequirements
+	}
 	ap.Max.Files, ap.Max.MiB, ap.Max.URLs = review.MaxFiles, review.MaxFileSize>>20, review.MaxURLs
 	return ap
 }
@@ -183,6 +190,30 @@ func readPart(fh *multipart.FileHeader) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, review.MaxFileSize+1))
 }
 
+// readItems reads the form's fields for the evidence requirements
+// (item-ID), keeping the links and texts in ap to show again.
+func readItems(r *http.Request, ap *applyPage, sub *review.Submission) error {
+	sub.Items, sub.ItemFiles = map[string]string{}, map[string]review.Upload{}
+	for _, rq := range ap.Reqs {
+		name := "item-" + rq.ID
+		if rq.Kind != cairn.EvidenceFile {
+			sub.Items[rq.ID] = r.PostFormValue(name)
+			ap.ItemValues[rq.ID] = sub.Items[rq.ID]
+			continue
+		}
+		if r.MultipartForm == nil || len(r.MultipartForm.File[name]) == 0 {
+			continue
+		}
+		fh := r.MultipartForm.File[name][0]
+		data, err := readPart(fh)
+		if err != nil {
+			return err
+		}
+		sub.ItemFiles[rq.ID] = review.Upload{Name: fh.Filename, Data: data, Size: fh.Size}
+	}
+	return nil
+}
+
 // splitURLs splits the links field: one per line (or space).
 func splitURLs(s string) []string { return strings.Fields(s) }
 
@@ -245,6 +276,11 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub := review.Submission{Name: ap.Name, Email: ap.Email, Statement: ap.Text, URLs: splitURLs(ap.URLs), Files: files, Consent: ap.Consent}
+	if err := readItems(r, ap, &sub); err != nil {
+		ap.Errors["files"] = "A file could not be read. Choose it again."
+		h.showApply(w, r, http.StatusBadRequest, p, ap)
+		return
+	}
 	if p != nil {
 		sub.Learner = p.Learner
 	}
@@ -351,6 +387,12 @@ func (h *Handler) showApplicationPage(w http.ResponseWriter, r *http.Request, p 
 	}
 	if d.Form != nil {
 		d.Form.Token, d.Form.App = p.Session.CSRFToken, a
+		d.Form.Reqs = d.Item.Achievement.EvidenceRequirements
+		for _, it := range a.Items {
+			if _, ok := d.Form.ItemValues[it.ID]; !ok {
+				d.Form.ItemValues[it.ID] = it.Value
+			}
+		}
 	}
 	h.render(w, r, status, "application.html", p, view{Title: "Application for " + d.Item.Achievement.Name, Notice: notice, Data: d})
 }
@@ -405,8 +447,14 @@ func (h *Handler) resubmit(w http.ResponseWriter, r *http.Request) {
 		h.showApplicationPage(w, r, p, http.StatusBadRequest, a, form, "")
 		return
 	}
-	_, err = h.review.Resubmit(r.Context(), p.Learner, a.ID, review.Submission{Statement: form.Text, URLs: splitURLs(form.URLs),
-		Files: files, Keep: keep, Consent: form.Consent})
+	sub := review.Submission{Statement: form.Text, URLs: splitURLs(form.URLs), Files: files, Keep: keep, Consent: form.Consent}
+	form.Reqs = h.appItem(r, a).Achievement.EvidenceRequirements
+	if err := readItems(r, form, &sub); err != nil {
+		form.Errors["files"] = "A file could not be read. Choose it again."
+		h.showApplicationPage(w, r, p, http.StatusBadRequest, a, form, "")
+		return
+	}
+	_, err = h.review.Resubmit(r.Context(), p.Learner, a.ID, sub)
 	if err != nil {
 		if status, again := h.submissionError(w, r, p, form, err); again {
 			h.showApplicationPage(w, r, p, status, a, form, "")
