@@ -211,6 +211,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/awards/{id}/renew", h.page(cairn.ActionIssue, h.awardRenew))
 	mux.Handle("POST /admin/awards/{id}/claim-link", h.page(cairn.ActionIssue, h.awardClaimLink))
 
+	mux.Handle("GET /admin/endorsements", h.page(cairn.ActionRead, h.endorsementList))
+	mux.Handle("POST /admin/endorsements", h.page(cairn.ActionEndorse, h.endorsementCreate))
+	mux.Handle("POST /admin/endorsements/{id}/revoke", h.page(cairn.ActionEndorse, h.endorsementRevoke))
 	mux.Handle("GET /admin/rules", h.page(cairn.ActionRead, h.rulesList))
 	mux.Handle("POST /admin/rules", h.page(cairn.ActionManageAchievements, h.ruleCreate))
 	mux.Handle("GET /admin/rules/{id}", h.page(cairn.ActionRead, h.ruleEdit))
