@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -54,15 +56,7 @@ func TestEndorsements(t *testing.T) {
 		t.Fatalf("credential %s", out.Credential)
 	}
 	mustVerify(t, e, out.Credential, verify.Verified)
-	if p := os.Getenv("CAIRN_VC_VERIFY"); p != "" {
-		f := filepath.Join(t.TempDir(), "endorsement.json")
-		if err := os.WriteFile(f, out.Credential, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if o, err := exec.Command(p, f).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", p, err, o)
-		}
-	}
+	vcVerify(t, e, bi.ID, out.Credential)
 
 	// A profile endorsement: the subject is the issuer's DID.
 	var prof endorsementOut
@@ -119,4 +113,38 @@ func TestEndorsements(t *testing.T) {
 			}
 		})
 	}
+}
+
+// vcVerify has the independent verifier (CAIRN_VC_VERIFY, the vc-verify
+// folder) verify a credential signed by an issuer of this server, with
+// the issuer's DID document given in a map; it skips without the tool.
+func vcVerify(t *testing.T, e *env, issuerID string, cred []byte) {
+	t.Helper()
+	dir := os.Getenv("CAIRN_VC_VERIFY")
+	if dir == "" {
+		t.Log("not checked with vc-verify: set CAIRN_VC_VERIFY to its folder")
+		return
+	}
+	doc, err := e.svc.DIDDocument(context.Background(), issuerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	credFile, mapFile := filepath.Join(tmp, "endorsement.json"), filepath.Join(tmp, "map.json")
+	m, _ := json.Marshal(map[string]any{doc.ID: doc})
+	if err := os.WriteFile(credFile, cred, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mapFile, m, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("node", filepath.Join(dir, "verify.mjs"), "--map", mapFile, credFile).CombinedOutput()
+	var line struct {
+		Verified bool
+		Errors   []string
+	}
+	if jerr := json.Unmarshal(bytes.TrimSpace(out), &line); jerr != nil || err != nil || !line.Verified {
+		t.Fatalf("vc-verify: %v %v\n%s", err, jerr, out)
+	}
+	t.Logf("vc-verify: verified")
 }
