@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"github.com/cairn-badges/cairn/i18n"
 	"net/http"
 	"strconv"
@@ -42,6 +43,36 @@ func (p *Public) endorsementsOf(ctx context.Context, typ cairn.EndorsementSubjec
 			Comment: e.Comment, Date: l.Date(e.CreatedAt), URL: p.path("/endorsements/" + e.ID), Credential: string(e.CredentialJSON), VerifyURL: p.path("/verify")})
 	}
 	return out
+}
+
+// withEndorsements is withContext(v) for an Achievement or a Profile,
+// with the signed endorsements it received in force as its endorsement
+// list (OB 3.0 allows endorsement on both), each the signed JSON as
+// issued (encoding/json may escape &, < and > in strings: same values).
+func (p *Public) withEndorsements(ctx context.Context, v any, typ cairn.EndorsementSubjectType, id string) ([]byte, error) {
+	es, err := p.store.EndorsementsOf(ctx, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 {
+		return withContext(v)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, cairn.Wrapf(cairn.Internal, err, "encoding %T", v)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, cairn.Wrapf(cairn.Internal, err, "encoding %T", v)
+	}
+	list := make([]json.RawMessage, len(es))
+	for i, e := range es {
+		list[i] = e.CredentialJSON
+	}
+	if m["endorsement"], err = json.Marshal(list); err != nil {
+		return nil, cairn.Wrapf(cairn.Internal, err, "encoding the endorsements")
+	}
+	return withContext(m)
 }
 
 // endorsement serves GET /endorsements/{id}: the signed

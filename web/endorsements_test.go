@@ -59,6 +59,11 @@ func TestEndorsementPages(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("messages missing from the catalog: %v", missing)
 	}
+	// The achievement's OB JSON carries its endorsement.
+	if body := get(t, e.mux, "/achievements/"+ach.ID, "Accept", "application/ld+json").Body.String(); !strings.Contains(body, `"endorsement":[`+string(ea.CredentialJSON)+`]`) ||
+		!strings.HasPrefix(body, jsonLDPrefix) {
+		t.Errorf("achievement JSON: %s", body)
+	}
 	w := get(t, e.mux, "/endorsements/"+ea.ID, "Accept", "application/json")
 	if w.Code != 200 || w.Body.String() != string(ea.CredentialJSON) || w.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("GET endorsement: %d %s %s", w.Code, w.Header().Get("Content-Type"), w.Body)

@@ -160,7 +160,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 	oa := p.svc.OBAchievement(a, is)
 	w.Header().Add("Vary", "Accept")
 	if ct := jsonOffer(r); ct != typeHTML {
-		data, err := withContext(oa)
+		data, err := p.withEndorsements(ctx, oa, cairn.EndorseAchievement, a.ID)
 		if err != nil {
 			p.fail(w, r, err)
 			return
@@ -233,7 +233,7 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 	prof := p.svc.PublicProfile(is)
 	w.Header().Add("Vary", "Accept")
 	if ct := jsonOffer(r); ct != typeHTML {
-		data, err := withContext(prof)
+		data, err := p.withEndorsements(ctx, prof, cairn.EndorseProfile, is.ID)
 		if err != nil {
 			p.fail(w, r, err)
 			return
