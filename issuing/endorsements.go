@@ -2,6 +2,7 @@ package issuing
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/cairn-badges/cairn/keys"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/proof"
+	"github.com/cairn-badges/cairn/translog"
 )
 
 // MaxEndorsementCommentLen caps an endorsement's comment, in bytes.
@@ -116,6 +118,23 @@ func (s *Service) Endorse(ctx context.Context, orgID string, in EndorsementInput
 		return nil, err
 	}
 	return e, nil
+}
+
+// EndorsementEvent returns the transparency log event of an endorsement
+// issued (state active) or revoked, for the store to write to the log's
+// outbox in the change's transaction: like an award's, its digest is the
+// SHA-256 of the exact signed credential, and its credential id the
+// endorsement's URL.
+func (s *Service) EndorsementEvent(_ context.Context, e *cairn.Endorsement) (*translog.Event, error) {
+	t, at := translog.Issued, e.CreatedAt
+	if e.State == cairn.EndorsementRevoked {
+		t, at = translog.Revoked, e.UpdatedAt
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	return &translog.Event{CredentialID: s.EndorsementURL(e.ID), Issuer: s.IssuerDID(&cairn.Issuer{ID: e.IssuerID}),
+		CredentialDigest: sha256.Sum256(e.CredentialJSON), Type: t, Time: at}, nil
 }
 
 // RevokeEndorsement revokes an endorsement the organization gave: its

@@ -38,8 +38,29 @@ func (db *DB) CreateEndorsement(ctx context.Context, e *cairn.Endorsement) error
 			e.ID, e.OrgID, e.IssuerID, e.EndorserID, e.EndorserName, e.SubjectID, string(e.SubjectType), e.SubjectOrgID,
 			e.AchievementID, e.SubjectIssuerID, e.Comment, e.CredentialJSON, string(e.State), e.StateReason,
 			e.ValidFrom, e.CreatedAt, e.UpdatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.writeEndorsementEvent(ctx, x, e)
 	})
+}
+
+// writeEndorsementEvent records the log event of an endorsement in the
+// log's outbox, in the transaction x.
+func (db *DB) writeEndorsementEvent(ctx context.Context, x q, e *cairn.Endorsement) error {
+	if db.EndorsementEvent == nil {
+		return nil
+	}
+	ev, err := db.EndorsementEvent(ctx, e)
+	if err != nil || ev == nil {
+		return err
+	}
+	data, err := ev.Marshal()
+	if err != nil {
+		return cairn.Wrapf(cairn.Internal, err, "the log event of endorsement %s cannot be encoded", e.ID)
+	}
+	_, err = x.exec(ctx, qInsertOutbox, ev.CredentialID, data, db.now())
+	return err
 }
 
 // Endorsement implements cairn.EndorsementStore.
@@ -110,9 +131,11 @@ func (db *DB) RevokeEndorsement(ctx context.Context, orgID, id, reason string) (
 			return cairn.Errorf(cairn.Conflict, "the endorsement is revoked already")
 		}
 		e.State, e.StateReason, e.UpdatedAt = cairn.EndorsementRevoked, reason, db.now()
-		_, err = x.exec(ctx, "UPDATE endorsements SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?",
-			string(e.State), reason, e.UpdatedAt, id)
-		return err
+		if _, err = x.exec(ctx, "UPDATE endorsements SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?",
+			string(e.State), reason, e.UpdatedAt, id); err != nil {
+			return err
+		}
+		return db.writeEndorsementEvent(ctx, x, e)
 	})
 	if err != nil {
 		return nil, err

@@ -121,3 +121,8 @@ func (s *LogStorage) CreateLogKey(ctx context.Context, name string, public, seal
 	}
 	return s.LogKey(ctx)
 }
+
+// EndorsementEventFunc returns the transparency log event of an
+// endorsement issued or revoked (e.State says which). Like AwardEventFunc,
+// it runs inside the store's transaction and must not touch the store.
+type EndorsementEventFunc func(ctx context.Context, e *cairn.Endorsement) (*translog.Event, error)

@@ -70,6 +70,10 @@ type DB struct {
 	// the event it returns to the log outbox in their own transaction, so
 	// no award change commits without its event (see [LogStorage.Outbox]).
 	AwardEvent AwardEventFunc
+	// EndorsementEvent, if set before use, gives the transparency log
+	// event of an endorsement issued here (CreateEndorsement) or revoked
+	// (RevokeEndorsement), written to the log outbox in that transaction.
+	EndorsementEvent EndorsementEventFunc
 
 	// AwardMessages, if set before use, gives the messages (package
 	// outbox) of each award change's other effects: mail, webhooks … They

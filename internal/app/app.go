@@ -356,6 +356,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every award change writes its transparency log event in its own
 	// transaction; the log worker (background) appends them.
 	a.db.AwardEvent = a.svc.AwardEvent
+	a.db.EndorsementEvent = a.svc.EndorsementEvent
 	// Their other effects are outbox messages written in the same
 	// transaction; the outbox worker (background) carries them out.
 	a.outbox = outbox.NewWorker(a.db, "cairn-"+uuid.NewString(), log)
