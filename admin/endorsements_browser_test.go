@@ -116,4 +116,14 @@ func TestBrowserEndorse(t *testing.T) {
 	if banner := run(t, bctx, chromedp.Text(chromedp.CSS("#result"))); !strings.Contains(banner, "Verified") {
 		t.Errorf("the endorsement does not verify: %q", banner)
 	}
+
+	// The console page on a phone.
+	if err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1)),
+		chromedp.Navigate(srv.URL+"/admin/endorsements"),
+		chromedp.WaitVisible(chromedp.CSS("#given table")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shot("given-phone")
 }
