@@ -19,8 +19,9 @@ import (
 	"github.com/cairn-badges/cairn/web"
 )
 
-// TestBrowserEndorse: an owner pastes another organization's public
-// achievement link into the Endorse form (a missing comment first), signs
+// TestBrowserEndorse: an owner follows the "Endorse it" link of another
+// organization's public achievement page to the Endorse form, filled in
+// with the achievement (a missing comment first), signs
 // the endorsement, finds it under Given; the endorsed achievement's public
 // page lists it, and its Verify button verifies it. Screenshots of each
 // step (CAIRN_SCREENSHOTS=DIR keeps them).
@@ -74,7 +75,18 @@ func TestBrowserEndorse(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#endorse-form")),
-		chromedp.SendKeys(chromedp.CSS("#target"), achURL),
+		// The achievement's public page links to the form, filled in.
+		chromedp.Navigate(achURL),
+		chromedp.WaitVisible(chromedp.CSS("#endorse-it a")),
+		chromedp.Click(chromedp.CSS("#endorse-it a")),
+		chromedp.WaitVisible(chromedp.CSS("#endorse-form")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, bctx, chromedp.Value(chromedp.CSS("#target"))); got != achURL {
+		t.Errorf("the form's target is %q, want %q", got, achURL)
+	}
+	if err := chromedp.Do(bctx,
 		chromedp.Click(chromedp.CSS("#endorse")),
 		chromedp.WaitVisible(chromedp.CSS("#comment.invalid")),
 	); err != nil {
@@ -96,8 +108,10 @@ func TestBrowserEndorse(t *testing.T) {
 		t.Errorf("Given does not list the endorsement:\n%s", given)
 	}
 
+	// (Another URL of the page: the browser keeps the one it saw for a
+	// minute, as pages are cached.)
 	if err := chromedp.Do(bctx,
-		chromedp.Navigate(achURL),
+		chromedp.Navigate(achURL+"?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS("#endorsed-by")),
 	); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -46,7 +47,7 @@ func TestEndorsementPages(t *testing.T) {
 	for _, l := range i18n.Langs {
 		body := get(t, e.mux, "/achievements/"+ach.ID+"?lang="+string(l.Lang)).Body.String()
 		for _, want := range []string{"The Surveyors&#39; Guild", "Meets the guild&#39;s standard.", `href="/endorsements/` + ea.ID + `"`,
-			`name="credential"`, "The report", "As a PDF.", "Photos"} {
+			`name="credential"`, "The report", "As a PDF.", "Photos", `href="/admin/endorsements?target=` + url.QueryEscape(e.svc.AchievementURL(ach.ID)) + `"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: achievement page lacks %q", l.Lang, want)
 			}

@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ type AchievementPage struct {
 	Holders                 int               // credentials in force; -1 when unknown
 	Evidence                []EvidenceItem    // what an applicant submits
 	Endorsements            []EndorsementItem // received, in force
+	EndorseURL              string            // the staff console's Endorse form, filled in
 }
 
 // IssuerPage is what the issuer profile page shows.
@@ -58,6 +60,7 @@ type IssuerPage struct {
 	Keys                              []KeyItem
 	Achievements                      []OfferedItem // what the issuer offers
 	Endorsements                      []EndorsementItem
+	EndorseURL                        string
 	L                                 *i18n.Printer
 }
 
@@ -183,6 +186,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 	pg.Pathways = p.pathwaysOf(ctx, a.ID)
 	pg.Holders = p.holders(ctx, a.OrgID, a.ID)
 	pg.Endorsements = p.endorsementsOf(ctx, cairn.EndorseAchievement, a.ID, pg.L)
+	pg.EndorseURL = p.path("/admin/endorsements?target=" + url.QueryEscape(oa.ID))
 	for _, e := range a.EvidenceRequirements {
 		pg.Evidence = append(pg.Evidence, EvidenceItem{Label: e.Label, Kind: string(e.Kind), Description: e.Description, Required: e.Required})
 	}
@@ -280,6 +284,7 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 		imageAbs = p.svc.ImageURL(is.ImageID)
 	}
 	pg.Endorsements = p.endorsementsOf(ctx, cairn.EndorseProfile, is.ID, pg.L)
+	pg.EndorseURL = p.path("/admin/endorsements?target=" + url.QueryEscape(pageURL))
 	for _, k := range ks {
 		item := KeyItem{Fragment: "#" + k.Fragment, Type: k.Type, Created: pg.L.Date(k.CreatedAt)}
 		if k.RetiredAt != nil {
