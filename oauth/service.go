@@ -599,4 +599,6 @@ func (s *Service) Disconnect(ctx context.Context, learnerID, grantID string) err
 }
 
 // Sweep removes expired codes and tokens.
-func (s *Service) Sweep(ctx context.Context) (int, error) { return s.st.DeleteExpiredOAuthTokens(ctx, s.now()) }
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	return s.st.DeleteExpiredOAuthTokens(ctx, s.now())
+}

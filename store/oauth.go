@@ -202,7 +202,9 @@ type prependScans struct {
 	first []any
 }
 
-func (p prependScans) Scan(dest ...any) error { return p.s.Scan(append(append([]any{}, p.first...), dest...)...) }
+func (p prependScans) Scan(dest ...any) error {
+	return p.s.Scan(append(append([]any{}, p.first...), dest...)...)
+}
 
 // DeleteOAuthGrant removes one grant of the learner, with its codes and
 // tokens: the application is disconnected. Errors: NotFound.
