@@ -36,6 +36,8 @@ import (
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/oauth"
+	"github.com/cairn-badges/cairn/ob3api"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
@@ -651,7 +653,13 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// wallet's claim page (/claim/{token}), which also offers the
 	// credential page.
 	a.mail.Badge = a.public.BakedPNG
-	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).Register(mux)
+	// The OB 3.0 API host (package ob3api): other platforms register,
+	// ask the learner on the wallet's consent page, and read with the
+	// learner's token.
+	ob3 := oauth.New(a.db, a.cfg.BaseURL, oauth.Options{Log: a.log})
+	base := strings.TrimRight(a.cfg.BaseURL, "/")
+	(&ob3api.Handler{OAuth: ob3, Store: a.db, BaseURL: base, AuthorizeURL: base + webui.AuthorizePath, Log: a.log}).Register(mux)
+	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).WithOAuth(ob3).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
