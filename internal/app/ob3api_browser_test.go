@@ -124,4 +124,27 @@ func TestBrowserOB3Consent(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "grace@example.org") {
 		t.Fatalf("profile: %d %s", resp.StatusCode, b)
 	}
+
+	// The learner sees the application among the connected ones and
+	// disconnects it: its token stops working.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/wallet"), chromedp.WaitVisible(chromedp.CSS("#nav-apps")),
+		chromedp.Click(chromedp.CSS("#nav-apps")), chromedp.WaitVisible(chromedp.CSS("#apps"))); err != nil {
+		t.Fatal(err)
+	}
+	if text := pageText(t, ctx, "#apps"); !strings.Contains(text, "Other Badge Wallet") || !strings.Contains(text, "See your name") {
+		t.Errorf("connected applications: %q", text)
+	}
+	screenshot(t, ctx, "ob3-apps.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#apps form button")), chromedp.WaitVisible(chromedp.CSS("#no-apps"))); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "ob3-apps-disconnected.png")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("profile after disconnect: %d", resp.StatusCode)
+	}
 }

@@ -3,6 +3,8 @@ package webui
 import (
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
 
 	"github.com/cairn-badges/cairn/oauth"
 	"github.com/cairn-badges/cairn/wallet"
@@ -26,6 +28,63 @@ func (h *Handler) registerOAuth(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET "+AuthorizePath, h.consentPage)
 	mux.Handle("POST "+AuthorizePath, h.post(h.consent))
+	mux.HandleFunc("GET /wallet/apps", h.appsPage)
+	mux.Handle("POST /wallet/apps/disconnect", h.post(h.disconnect))
+}
+
+type appsPage struct {
+	Apps []connectedApp
+}
+
+type connectedApp struct {
+	GrantID, Name, URI string
+	Scopes             []string
+	Since              time.Time
+	LastUsed           time.Time // zero: never
+}
+
+// appsPage lists the applications the learner allowed, each with a
+// Disconnect button.
+func (h *Handler) appsPage(w http.ResponseWriter, r *http.Request) {
+	p := h.signedIn(w, r)
+	if p == nil {
+		return
+	}
+	gs, err := h.oauth.Connections(r.Context(), p.Learner.ID)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	var v appsPage
+	for _, g := range gs {
+		a := connectedApp{GrantID: g.ID, Since: g.CreatedAt}
+		if g.LastUsedAt != nil {
+			a.LastUsed = *g.LastUsedAt
+		}
+		if g.Client != nil {
+			a.Name, a.URI = g.Client.Name, g.Client.URI
+		}
+		for _, s := range strings.Fields(g.Scope) {
+			if t := oauth.ScopeText[s]; t != "" {
+				a.Scopes = append(a.Scopes, t)
+			}
+		}
+		v.Apps = append(v.Apps, a)
+	}
+	view := view{Title: "Connected applications", Data: v}
+	if r.URL.Query().Get("done") == "disconnected" {
+		view.Notice = "Disconnected: the application can no longer use your wallet."
+	}
+	h.render(w, r, http.StatusOK, "apps.html", p, view)
+}
+
+// disconnect revokes one grant with all its tokens.
+func (h *Handler) disconnect(w http.ResponseWriter, r *http.Request, p *wallet.Principal) {
+	if err := h.oauth.Disconnect(r.Context(), p.Learner.ID, r.PostForm.Get("grant")); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	h.redirect(w, r, "/wallet/apps?done=disconnected")
 }
 
 type consentPage struct {
