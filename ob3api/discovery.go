@@ -38,7 +38,7 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 		},
 		"servers": []map[string]string{{"url": h.BaseURL + BasePath}},
 		"paths": map[string]any{
-			"/credentials": map[string]any{"get": op("getCredentials", oauth.ScopeCredentialRead)},
+			"/credentials": map[string]any{"get": op("getCredentials", oauth.ScopeCredentialRead), "post": op("upsertCredential", oauth.ScopeCredentialUpsert)},
 			"/profile":     map[string]any{"get": op("getProfile", oauth.ScopeProfileRead)},
 		},
 		"components": map[string]any{

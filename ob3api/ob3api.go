@@ -13,6 +13,7 @@
 //	POST /oauth/ob3/revoke      RFC 7009
 //	GET  /ims/ob/v3p0/discovery the service description document
 //	GET  /ims/ob/v3p0/credentials  getCredentials (scope credential.readonly)
+//	POST /ims/ob/v3p0/credentials  upsertCredential (scope credential.upsert)
 //	GET  /ims/ob/v3p0/profile      getProfile (scope profile.readonly)
 //
 // Every API route takes a bearer access token and checks its scope; an
@@ -35,12 +36,15 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/oauth"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/wallet"
 )
 
 // Limits.
 const (
 	// MaxOAuthBody bounds a registration, token or revocation request's body.
 	MaxOAuthBody = 16 << 10
+	// MaxUpsertBody bounds an upsertCredential body.
+	MaxUpsertBody = 1 << 20
 	// DefaultLimit and MaxLimit bound getCredentials' page size.
 	DefaultLimit = 50
 	MaxLimit     = 200
@@ -53,11 +57,21 @@ type Store interface {
 	LearnerImports(ctx context.Context, learnerID string, withCredential bool) ([]*store.LearnerImport, error)
 }
 
+// Importer verifies and keeps a credential in a learner's wallet
+// (*wallet.Importer). Errors: Invalid, Conflict (the wallet is full),
+// *wallet.FailedError, *wallet.RateLimitError.
+type Importer interface {
+	Import(ctx context.Context, learnerID string, in wallet.ImportInput) (*wallet.Imported, bool, error)
+}
+
 // Handler serves the API. BaseURL is the server's public URL, without a
 // trailing slash.
 type Handler struct {
-	OAuth   *oauth.Service
-	Store   Store
+	OAuth *oauth.Service
+	Store Store
+	// Imports is where upsertCredential puts credentials; nil: the route
+	// answers 501.
+	Imports Importer
 	BaseURL string
 	// AuthorizeURL is the consent page's address (the authorization
 	// endpoint), named by the discovery document.
@@ -80,6 +94,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/ob3/revoke", h.revoke)
 	mux.HandleFunc("GET "+BasePath+"/discovery", h.discovery)
 	mux.HandleFunc("GET "+BasePath+"/credentials", h.scoped(oauth.ScopeCredentialRead, h.getCredentials))
+	mux.HandleFunc("POST "+BasePath+"/credentials", h.scoped(oauth.ScopeCredentialUpsert, h.upsertCredential))
 	mux.HandleFunc("GET "+BasePath+"/profile", h.scoped(oauth.ScopeProfileRead, h.getProfile))
 }
 
@@ -345,4 +360,66 @@ func (h *Handler) getProfile(w http.ResponseWriter, r *http.Request, acc *oauth.
 		"name":     l.Name,
 		"email":    l.Email,
 	})
+}
+
+// upsertCredential (§6.2.3) verifies the credential in the body (OB 3.0
+// JSON, or a VC-JWT as text/plain) as the wallet's imports are, and keeps
+// it: 201 when new, 200 when it replaced or matched one the learner held.
+// A credential that fails verification is refused (400).
+func (h *Handler) upsertCredential(w http.ResponseWriter, r *http.Request, acc *oauth.Access) {
+	if h.Imports == nil {
+		apiFail(w, http.StatusNotImplemented, "unsupported", "this server does not accept credentials")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUpsertBody))
+	if err != nil {
+		apiFail(w, http.StatusRequestEntityTooLarge, "invalid_data", "the body is unreadable or longer than 1 MiB")
+		return
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(strings.ToLower(mt))
+	if mt != "application/json" && mt != "text/plain" && mt != "application/vc+ld+json" {
+		apiFail(w, http.StatusUnsupportedMediaType, "invalid_data", "the body must be application/json (a credential) or text/plain (a compact JWS)")
+		return
+	}
+	if mt == "text/plain" && !strings.HasPrefix(strings.TrimSpace(string(body)), "ey") {
+		apiFail(w, http.StatusBadRequest, "invalid_data", "a text/plain body must be a compact JWS")
+		return
+	}
+	out, created, err := h.Imports.Import(r.Context(), acc.LearnerID, wallet.ImportInput{Data: body, OnFailure: wallet.RefuseFailed, Upsert: true})
+	var fe *wallet.FailedError
+	var rl *wallet.RateLimitError
+	switch {
+	case errors.As(err, &fe):
+		apiFail(w, http.StatusBadRequest, "invalid_data", fe.Error())
+		return
+	case errors.As(err, &rl):
+		w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds()+0.999)))
+		apiFail(w, http.StatusTooManyRequests, "server_busy", "too many credentials at once; try again later")
+		return
+	case cairn.KindOf(err) == cairn.Invalid:
+		apiFail(w, http.StatusBadRequest, "invalid_data", err.Error())
+		return
+	case cairn.KindOf(err) == cairn.Conflict:
+		apiFail(w, http.StatusConflict, "invalid_data", err.Error())
+		return
+	case err != nil:
+		h.Log.ErrorContext(r.Context(), "ob3api: upsertCredential", "err", err)
+		apiFail(w, http.StatusInternalServerError, "internal_server_error", "the server failed; try again later")
+		return
+	}
+	st := http.StatusOK
+	if created {
+		st = http.StatusCreated
+	}
+	c := strings.TrimSpace(string(out.Credential))
+	if strings.HasPrefix(c, "{") {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(st)
+	_, _ = io.WriteString(w, c)
 }

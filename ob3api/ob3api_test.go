@@ -2,7 +2,9 @@ package ob3api_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +17,8 @@ import (
 	"github.com/cairn-badges/cairn/oauth"
 	"github.com/cairn-badges/cairn/ob3api"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/verify"
+	"github.com/cairn-badges/cairn/wallet"
 )
 
 const credJSON = `{"@context":["https://www.w3.org/ns/credentials/v2"],"id":"urn:uuid:1","type":["VerifiableCredential","OpenBadgeCredential"]}`
@@ -29,6 +33,29 @@ type env struct {
 	secret   string
 	redirect string
 	verifier string
+	imports  *fakeImporter
+}
+
+// fakeImporter keeps what it is given, unverified, through the store's
+// upsert; a body containing "FAIL" fails verification.
+type fakeImporter struct {
+	db   *store.DB
+	seen []wallet.ImportInput
+}
+
+func (f *fakeImporter) Import(ctx context.Context, learnerID string, in wallet.ImportInput) (*wallet.Imported, bool, error) {
+	f.seen = append(f.seen, in)
+	if strings.Contains(string(in.Data), "FAIL") {
+		return nil, false, &wallet.FailedError{Report: &verify.Report{Result: verify.Failed}}
+	}
+	var c struct{ ID string }
+	_ = json.Unmarshal(in.Data, &c)
+	out, existed, err := f.db.UpsertLearnerImport(ctx, &store.LearnerImport{LearnerID: learnerID, Digest: fmt.Sprintf("%x", sha256.Sum256(in.Data)),
+		Format: "ob3", Credential: in.Data, CredentialID: c.ID, IssuerID: "did:example:issuer", Report: []byte(`{}`), Result: "verified"}, 100)
+	if err != nil {
+		return nil, false, err
+	}
+	return &wallet.Imported{LearnerImport: out}, !existed, nil
 }
 
 func newEnv(t *testing.T) *env {
@@ -46,7 +73,8 @@ func newEnv(t *testing.T) *env {
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	e.svc = oauth.New(db, e.srv.URL, oauth.Options{})
-	(&ob3api.Handler{OAuth: e.svc, Store: db, BaseURL: e.srv.URL, AuthorizeURL: e.srv.URL + "/oauth/ob3/authorize"}).Register(mux)
+	e.imports = &fakeImporter{db: db}
+	(&ob3api.Handler{OAuth: e.svc, Store: db, Imports: e.imports, BaseURL: e.srv.URL, AuthorizeURL: e.srv.URL + "/oauth/ob3/authorize"}).Register(mux)
 	return e
 }
 
@@ -292,5 +320,44 @@ func TestDiscovery(t *testing.T) {
 	if s.Registration != e.srv.URL+"/oauth/ob3/register" || f.TokenURL != e.srv.URL+"/oauth/ob3/token" || f.AuthorizationURL == "" ||
 		len(f.Scopes) != 4 || f.Scopes[oauth.ScopeCredentialUpsert] == "" {
 		t.Fatalf("%s", b)
+	}
+}
+
+func TestUpsertCredential(t *testing.T) {
+	e := newEnv(t)
+	e.register(oauth.ScopeCredentialRead + " " + oauth.ScopeCredentialUpsert)
+	ada := e.learner("ada@example.org")
+	read, _ := e.tokens(ada, oauth.ScopeCredentialRead)
+	up, _ := e.tokens(ada, oauth.ScopeCredentialUpsert)
+
+	post := func(tok, ctype, body string) (int, string) {
+		resp, b := e.do("POST", "/ims/ob/v3p0/credentials", ctype, body, bearer(tok))
+		return resp.StatusCode, string(b)
+	}
+	if st, b := post(read, "application/json", credJSON); st != 403 {
+		t.Fatalf("read-only token: %d %s", st, b)
+	}
+	if st, b := post(up, "application/json", credJSON); st != 201 || b != credJSON {
+		t.Fatalf("first upsert: %d %s", st, b)
+	}
+	if !e.imports.seen[0].Upsert || e.imports.seen[0].OnFailure != wallet.RefuseFailed {
+		t.Fatalf("import input: %+v", e.imports.seen[0])
+	}
+	changed := strings.Replace(credJSON, `"id":"urn:uuid:1",`, `"id":"urn:uuid:1","name":"v2",`, 1)
+	if st, b := post(up, "application/json", changed); st != 200 {
+		t.Fatalf("second upsert: %d %s", st, b)
+	}
+	resp, b := e.do("GET", "/ims/ob/v3p0/credentials", "", "", bearer(read))
+	if resp.Header.Get("X-Total-Count") != "1" || !strings.Contains(string(b), `"v2"`) {
+		t.Fatalf("after the upserts: %v %s", resp.Header, b)
+	}
+	if st, b := post(up, "application/json", `{"FAIL":1}`); st != 400 || !strings.Contains(b, "invalid_data") {
+		t.Fatalf("failed credential: %d %s", st, b)
+	}
+	if st, _ := post(up, "image/png", "x"); st != 415 {
+		t.Fatalf("media type: %d", st)
+	}
+	if st, _ := post(up, "application/json", strings.Repeat(" ", ob3api.MaxUpsertBody+1)); st != 413 {
+		t.Fatalf("oversized: %d", st)
 	}
 }

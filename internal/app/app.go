@@ -658,7 +658,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// learner's token.
 	ob3 := oauth.New(a.db, a.cfg.BaseURL, oauth.Options{Log: a.log})
 	base := strings.TrimRight(a.cfg.BaseURL, "/")
-	(&ob3api.Handler{OAuth: ob3, Store: a.db, BaseURL: base, AuthorizeURL: base + webui.AuthorizePath, Log: a.log}).Register(mux)
+	(&ob3api.Handler{OAuth: ob3, Store: a.db, Imports: a.imports, BaseURL: base, AuthorizeURL: base + webui.AuthorizePath, Log: a.log}).Register(mux)
 	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).WithOAuth(ob3).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
