@@ -64,7 +64,7 @@ var ScopeText = map[string]string{
 	ScopeCredentialRead:   "See the badges and credentials in your wallet",
 	ScopeCredentialUpsert: "Add badges and credentials to your wallet (each is verified, and you can delete it)",
 	ScopeProfileRead:      "See your name and email address",
-	ScopeProfileUpdate:    "Change your name, and add an email address (only after you confirm it)",
+	ScopeProfileUpdate:    "Change the name your wallet shows",
 	ScopeOfflineAccess:    "Keep this access while you are away, until you disconnect it",
 }
 

@@ -39,7 +39,7 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 		"servers": []map[string]string{{"url": h.BaseURL + BasePath}},
 		"paths": map[string]any{
 			"/credentials": map[string]any{"get": op("getCredentials", oauth.ScopeCredentialRead), "post": op("upsertCredential", oauth.ScopeCredentialUpsert)},
-			"/profile":     map[string]any{"get": op("getProfile", oauth.ScopeProfileRead)},
+			"/profile":     map[string]any{"get": op("getProfile", oauth.ScopeProfileRead), "put": op("putProfile", oauth.ScopeProfileUpdate)},
 		},
 		"components": map[string]any{
 			"securitySchemes": map[string]any{

@@ -15,6 +15,7 @@
 //	GET  /ims/ob/v3p0/credentials  getCredentials (scope credential.readonly)
 //	POST /ims/ob/v3p0/credentials  upsertCredential (scope credential.upsert)
 //	GET  /ims/ob/v3p0/profile      getProfile (scope profile.readonly)
+//	PUT  /ims/ob/v3p0/profile      putProfile (scope profile.update; the name only)
 //
 // Every API route takes a bearer access token and checks its scope; an
 // API error is an Imsx_StatusInfo document (OB 3.0 §6.3).
@@ -32,6 +33,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/oauth"
@@ -43,6 +45,9 @@ import (
 const (
 	// MaxOAuthBody bounds a registration, token or revocation request's body.
 	MaxOAuthBody = 16 << 10
+	// MaxProfileBody bounds a putProfile body, MaxName the name in it.
+	MaxProfileBody = 64 << 10
+	MaxName        = 200
 	// MaxUpsertBody bounds an upsertCredential body.
 	MaxUpsertBody = 1 << 20
 	// DefaultLimit and MaxLimit bound getCredentials' page size.
@@ -55,6 +60,8 @@ type Store interface {
 	// Learner errors: NotFound.
 	Learner(ctx context.Context, id string) (*store.Learner, error)
 	LearnerImports(ctx context.Context, learnerID string, withCredential bool) ([]*store.LearnerImport, error)
+	// UpdateLearnerName errors: NotFound.
+	UpdateLearnerName(ctx context.Context, id, name string) error
 }
 
 // Importer verifies and keeps a credential in a learner's wallet
@@ -96,6 +103,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+BasePath+"/credentials", h.scoped(oauth.ScopeCredentialRead, h.getCredentials))
 	mux.HandleFunc("POST "+BasePath+"/credentials", h.scoped(oauth.ScopeCredentialUpsert, h.upsertCredential))
 	mux.HandleFunc("GET "+BasePath+"/profile", h.scoped(oauth.ScopeProfileRead, h.getProfile))
+	mux.HandleFunc("PUT "+BasePath+"/profile", h.scoped(oauth.ScopeProfileUpdate, h.putProfile))
 }
 
 func clientAddr(r *http.Request) netip.Addr {
@@ -353,13 +361,60 @@ func (h *Handler) getProfile(w http.ResponseWriter, r *http.Request, acc *oauth.
 		apiFail(w, http.StatusInternalServerError, "internal_server_error", "the server failed; try again later")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	writeJSON(w, http.StatusOK, profileOf(l))
+}
+
+func profileOf(l *store.Learner) map[string]any {
+	return map[string]any{
 		"@context": []string{"https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"},
 		"id":       "urn:uuid:" + l.ID,
 		"type":     "Profile",
 		"name":     l.Name,
 		"email":    l.Email,
-	})
+	}
+}
+
+// putProfile (§6.2.5) takes a Profile and changes the learner's name. The
+// sign-in address cannot change this way: a Profile whose email is not
+// the learner's is refused (a new address must be confirmed by mail, in
+// the wallet). Other members are ignored.
+func (h *Handler) putProfile(w http.ResponseWriter, r *http.Request, acc *oauth.Access) {
+	var p struct {
+		Name  *string `json:"name"`
+		Email *string `json:"email"`
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxProfileBody))
+	if err != nil {
+		apiFail(w, http.StatusRequestEntityTooLarge, "invalid_data", "the body is unreadable or longer than 64 KiB")
+		return
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		apiFail(w, http.StatusBadRequest, "invalid_data", "the body must be a Profile (JSON)")
+		return
+	}
+	if p.Name == nil || strings.TrimSpace(*p.Name) == "" || len(*p.Name) > MaxName || !utf8.ValidString(*p.Name) {
+		apiFail(w, http.StatusBadRequest, "invalid_data", "name is required: 1 to 200 characters")
+		return
+	}
+	l, err := h.Store.Learner(r.Context(), acc.LearnerID)
+	if err == nil && p.Email != nil && !strings.EqualFold(*p.Email, l.Email) {
+		apiFail(w, http.StatusBadRequest, "invalid_data", "email cannot be changed through the API; the learner adds addresses in the wallet")
+		return
+	}
+	if err == nil {
+		err = h.Store.UpdateLearnerName(r.Context(), l.ID, strings.TrimSpace(*p.Name))
+	}
+	if cairn.KindOf(err) == cairn.NotFound {
+		apiFail(w, http.StatusNotFound, "unknownobject", "the learner is gone")
+		return
+	}
+	if err != nil {
+		h.Log.ErrorContext(r.Context(), "ob3api: putProfile", "err", err)
+		apiFail(w, http.StatusInternalServerError, "internal_server_error", "the server failed; try again later")
+		return
+	}
+	l.Name = strings.TrimSpace(*p.Name)
+	writeJSON(w, http.StatusOK, profileOf(l))
 }
 
 // upsertCredential (§6.2.3) verifies the credential in the body (OB 3.0

@@ -361,3 +361,29 @@ func TestUpsertCredential(t *testing.T) {
 		t.Fatalf("oversized: %d", st)
 	}
 }
+
+func TestPutProfile(t *testing.T) {
+	e := newEnv(t)
+	e.register(oauth.ScopeProfileRead + " " + oauth.ScopeProfileUpdate)
+	ada := e.learner("ada@example.org")
+	read, _ := e.tokens(ada, oauth.ScopeProfileRead)
+	upd, _ := e.tokens(ada, oauth.ScopeProfileUpdate)
+	put := func(tok, body string) (int, string) {
+		resp, b := e.do("PUT", "/ims/ob/v3p0/profile", "application/json", body, bearer(tok))
+		return resp.StatusCode, string(b)
+	}
+	if st, _ := put(read, `{"name":"Ada Lovelace"}`); st != 403 {
+		t.Fatalf("read-only token: %d", st)
+	}
+	if st, b := put(upd, `{"type":"Profile","name":"Ada Lovelace","email":"ADA@example.org"}`); st != 200 || !strings.Contains(b, `"name":"Ada Lovelace"`) {
+		t.Fatalf("put: %d %s", st, b)
+	}
+	if _, b := e.do("GET", "/ims/ob/v3p0/profile", "", "", bearer(read)); !strings.Contains(string(b), `"name":"Ada Lovelace"`) {
+		t.Fatalf("after put: %s", b)
+	}
+	for _, body := range []string{`{"name":"x","email":"eve@example.org"}`, `{"name":""}`, `{}`, `[`} {
+		if st, b := put(upd, body); st != 400 || !strings.Contains(b, "invalid_data") {
+			t.Errorf("%s: %d %s", body, st, b)
+		}
+	}
+}
