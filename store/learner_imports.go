@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -43,6 +45,11 @@ type LearnerImport struct {
 	IssuedAt     *time.Time
 	ValidUntil   *time.Time
 	Skills       []string // the names of its alignments
+	// Addressed says whether the credential's subject is one of the
+	// learner's verified identities: "you", "other" or "" (it names none
+	// the wallet can compare); AddressedTo is what it names, for display.
+	Addressed   string
+	AddressedTo string
 	// Image is the badge image to show (a PNG as received, or a sanitized
 	// SVG) with its media type; nil in lists, and when it has none.
 	Image     []byte
@@ -58,14 +65,15 @@ type LearnerImport struct {
 }
 
 const learnerImportListColumns = `id, learner_id, digest, format, source_url, original_type, credential_id, name, description,
-	issuer_id, issuer_name, issued_at, valid_until, skills, image_type, image IS NOT NULL, result, report, checked_at, next_check_at, created_at`
+	issuer_id, issuer_name, issued_at, valid_until, skills, addressed, addressed_to, image_type, image IS NOT NULL, result, report,
+	checked_at, next_check_at, created_at`
 
 func scanLearnerImport(s scanner, extra ...any) (*LearnerImport, error) {
 	var li LearnerImport
 	var skills string
 	dest := []any{&li.ID, &li.LearnerID, &li.Digest, &li.Format, &li.SourceURL, &li.OriginalType, &li.CredentialID, &li.Name,
 		&li.Description, &li.IssuerID, &li.IssuerName, nullTimeCol{&li.IssuedAt}, nullTimeCol{&li.ValidUntil}, &skills,
-		&li.ImageType, &li.HasImage, &li.Result, &li.Report, timeCol{&li.CheckedAt}, timeCol{&li.NextCheckAt}, timeCol{&li.CreatedAt}}
+		&li.Addressed, &li.AddressedTo, &li.ImageType, &li.HasImage, &li.Result, &li.Report, timeCol{&li.CheckedAt}, timeCol{&li.NextCheckAt}, timeCol{&li.CreatedAt}}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -124,11 +132,11 @@ func (db *DB) CreateLearnerImport(ctx context.Context, li *LearnerImport, max in
 		c.IssuedAt, c.ValidUntil = normp(c.IssuedAt), normp(c.ValidUntil)
 		c.HasImage = c.Image != nil
 		if _, err := x.exec(ctx, `INSERT INTO learner_imports (id, learner_id, digest, format, source_url, credential, original, original_type,
-			credential_id, name, description, issuer_id, issuer_name, issued_at, valid_until, skills, image, image_type, result, report,
-			checked_at, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			credential_id, name, description, issuer_id, issuer_name, issued_at, valid_until, skills, addressed, addressed_to, image, image_type,
+			result, report, checked_at, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.LearnerID, c.Digest, c.Format, c.SourceURL, c.Credential, nilIfEmpty(c.Original), c.OriginalType,
 			c.CredentialID, c.Name, c.Description, c.IssuerID, c.IssuerName, c.IssuedAt, c.ValidUntil, string(skills),
-			nilIfEmpty(c.Image), c.ImageType, c.Result, c.Report, c.CheckedAt, c.NextCheckAt, c.CreatedAt); err != nil {
+			c.Addressed, c.AddressedTo, nilIfEmpty(c.Image), c.ImageType, c.Result, c.Report, c.CheckedAt, c.NextCheckAt, c.CreatedAt); err != nil {
 			return err
 		}
 		out, created = &c, true
@@ -265,4 +273,96 @@ func (db *DB) LeaseLearnerImportCheck(ctx context.Context, id string, due, until
 		return err
 	})
 	return n == 1, err
+}
+
+// sameCredentialID compares issuer or credential IDs as the OB 3.0
+// credential equality algorithm does: after trimming white space and
+// unescaping percent-encoded characters.
+func sameCredentialID(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.TrimSpace(s)
+		if u, err := url.PathUnescape(s); err == nil {
+			return u
+		}
+		return s
+	}
+	return a != "" && b != "" && norm(a) == norm(b)
+}
+
+// UpsertLearnerImport stores li for its learner as CreateLearnerImport
+// does, unless the learner holds the same credential already: the same
+// bytes (Digest), or, by the OB 3.0 credential equality algorithm
+// (https://www.imsglobal.org/spec/ob/v3p0/#credential-equality-and-comparison-algorithm),
+// one with the same issuer and credential IDs. That one is replaced by li
+// (keeping its ID, creation time and visibility) unless it was issued
+// later than li, and true is returned. Errors: as CreateLearnerImport.
+func (db *DB) UpsertLearnerImport(ctx context.Context, li *LearnerImport, max int) (*LearnerImport, bool, error) {
+	if err := required("learner_id", li.LearnerID, "digest", li.Digest, "format", li.Format, "result", li.Result); err != nil {
+		return nil, false, err
+	}
+	var match string
+	var matchIssued *time.Time
+	err := db.readTx(ctx, func(x q) error {
+		rows, err := x.query(ctx, `SELECT id, digest, issuer_id, credential_id, issued_at FROM learner_imports
+			WHERE learner_id = ? AND (digest = ? OR credential_id <> '') ORDER BY created_at, id`, li.LearnerID, li.Digest)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, dg, iss, cid string
+			var issued *time.Time
+			if err := rows.Scan(&id, &dg, &iss, &cid, nullTimeCol{&issued}); err != nil {
+				return err
+			}
+			if dg == li.Digest {
+				match, matchIssued = id, nil
+				return nil
+			}
+			if match == "" && sameCredentialID(iss, li.IssuerID) && sameCredentialID(cid, li.CredentialID) {
+				match, matchIssued = id, issued
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, false, mapErr(err)
+	}
+	if match == "" {
+		out, _, err := db.CreateLearnerImport(ctx, li, max)
+		return out, false, err
+	}
+	old, err := db.LearnerImport(ctx, li.LearnerID, match)
+	if err != nil {
+		return nil, false, err
+	}
+	if old.Digest == li.Digest || matchIssued != nil && li.IssuedAt != nil && li.IssuedAt.Before(*matchIssued) {
+		return old, true, nil // the same, or the one held is newer: kept
+	}
+	skills, err := json.Marshal(append([]string{}, li.Skills...))
+	if err != nil {
+		return nil, false, err
+	}
+	c := *li
+	c.ID, c.CreatedAt = old.ID, old.CreatedAt
+	c.CheckedAt, c.NextCheckAt = norm(c.CheckedAt), norm(c.NextCheckAt)
+	c.IssuedAt, c.ValidUntil = normp(c.IssuedAt), normp(c.ValidUntil)
+	c.HasImage = c.Image != nil
+	err = db.write(ctx, func(x q) error {
+		n, err := x.execN(ctx, `UPDATE learner_imports SET digest = ?, format = ?, source_url = ?, credential = ?, original = ?, original_type = ?,
+			credential_id = ?, name = ?, description = ?, issuer_id = ?, issuer_name = ?, issued_at = ?, valid_until = ?, skills = ?,
+			addressed = ?, addressed_to = ?, image = ?, image_type = ?, result = ?, report = ?, checked_at = ?, next_check_at = ?
+			WHERE id = ? AND learner_id = ?`,
+			c.Digest, c.Format, c.SourceURL, c.Credential, nilIfEmpty(c.Original), c.OriginalType, c.CredentialID, c.Name, c.Description,
+			c.IssuerID, c.IssuerName, c.IssuedAt, c.ValidUntil, string(skills), c.Addressed, c.AddressedTo, nilIfEmpty(c.Image),
+			c.ImageType, c.Result, c.Report, c.CheckedAt, c.NextCheckAt, c.ID, c.LearnerID)
+		if err == nil && n == 0 {
+			err = notFound("credential")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return &c, true, nil
 }

@@ -190,6 +190,8 @@ func deleteLearner(ctx context.Context, x q, id string) error {
 		"DELETE FROM learner_profiles WHERE learner_id = ?",
 		"DELETE FROM learner_credential_visibility WHERE learner_id = ?",
 		"DELETE FROM learner_keys WHERE learner_id = ?",
+		"DELETE FROM oauth_tokens WHERE grant_id IN (SELECT id FROM oauth_grants WHERE learner_id = ?)",
+		"DELETE FROM oauth_grants WHERE learner_id = ?",
 		"DELETE FROM learners WHERE id = ?",
 	} {
 		if _, err := x.exec(ctx, s, id); err != nil {

@@ -86,6 +86,7 @@ const (
 // implements it.
 type ImportStore interface {
 	CreateLearnerImport(ctx context.Context, li *store.LearnerImport, max int) (*store.LearnerImport, bool, error)
+	UpsertLearnerImport(ctx context.Context, li *store.LearnerImport, max int) (*store.LearnerImport, bool, error)
 	LearnerImports(ctx context.Context, learnerID string, withCredential bool) ([]*store.LearnerImport, error)
 	LearnerImport(ctx context.Context, learnerID, id string) (*store.LearnerImport, error)
 	LearnerImportImage(ctx context.Context, learnerID, id string) ([]byte, string, error)
@@ -159,6 +160,11 @@ type ImportInput struct {
 	URL         string
 	// OnFailure is KeepFailed ("" too) or RefuseFailed.
 	OnFailure string
+	// Upsert replaces the learner's credential equal to this one by the
+	// OB 3.0 credential equality (same issuer and credential id), unless
+	// the one held was issued later (store.UpsertLearnerImport); the OB
+	// 3.0 API's upsertCredential.
+	Upsert bool
 }
 
 // FailedError refuses a credential that failed verification (OnFailure
@@ -260,6 +266,14 @@ func (im *Importer) Import(ctx context.Context, learnerID string, in ImportInput
 	li.Image, li.ImageType = im.image(ctx, f, d.image)
 	if err := im.setReport(li, rep, now); err != nil {
 		return nil, false, err
+	}
+	if in.Upsert {
+		out, existed, err := im.st.UpsertLearnerImport(ctx, li, MaxImports)
+		if err != nil {
+			return nil, false, err
+		}
+		im.log.InfoContext(ctx, "wallet: credential upserted", "learner", learnerID, "import", out.ID, "existed", existed, "result", out.Result)
+		return ReportOf(out), !existed, nil
 	}
 	out, created, err := im.st.CreateLearnerImport(ctx, li, MaxImports)
 	if err != nil {

@@ -485,12 +485,16 @@ func (s *Service) VerifyURL(token, next string) string {
 	return u
 }
 
+// MaxNext bounds the length of a next path: long enough for an OB 3.0
+// API authorization request (its state may be 2,048 characters).
+const MaxNext = 4096
+
 // SafeNext returns next when it is a path of this site's wallet or claim
 // pages (/wallet…, /claim/…), else "": where to go after signing in.
 func SafeNext(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || strings.HasPrefix(next, "//") ||
-		strings.ContainsAny(next, "\\\r\n") || len(next) > 300 {
+		strings.ContainsAny(next, "\\\r\n") || len(next) > MaxNext {
 		return ""
 	}
 	if u.Path == "/wallet" || strings.HasPrefix(u.Path, "/wallet/") || strings.HasPrefix(u.Path, "/claim/") ||

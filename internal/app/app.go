@@ -36,6 +36,8 @@ import (
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/logserver"
 	"github.com/cairn-badges/cairn/notify/mail"
+	"github.com/cairn-badges/cairn/oauth"
+	"github.com/cairn-badges/cairn/ob3api"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
@@ -286,6 +288,7 @@ type App struct {
 	keyring *keyring.Keyring
 	// imports imports credentials into wallets and re-verifies them.
 	imports *wallet.Importer
+	ob3     *oauth.Service // the OB 3.0 API's authorization server; set by handler
 	review  *review.Service
 
 	// FirstRun is set when New bootstrapped an empty database; it holds
@@ -655,7 +658,14 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// wallet's claim page (/claim/{token}), which also offers the
 	// credential page.
 	a.mail.Badge = a.public.BakedPNG
-	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).Register(mux)
+	// The OB 3.0 API host (package ob3api): other platforms register,
+	// ask the learner on the wallet's consent page, and read with the
+	// learner's token.
+	a.ob3 = oauth.New(a.db, a.cfg.BaseURL, oauth.Options{Log: a.log})
+	ob3 := a.ob3
+	base := strings.TrimRight(a.cfg.BaseURL, "/")
+	(&ob3api.Handler{OAuth: ob3, Store: a.db, Imports: a.imports, BaseURL: base, AuthorizeURL: base + webui.AuthorizePath, Log: a.log}).Register(mux)
+	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).WithOAuth(ob3).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.
@@ -869,6 +879,11 @@ func (a *App) background(ctx context.Context) {
 			lastPrune = time.Now()
 			if _, err := a.db.PruneOutbox(ctx, lastPrune.Add(-outboxRetention)); err != nil && ctx.Err() == nil {
 				a.log.Warn("pruning the outbox", "err", err)
+			}
+			if a.ob3 != nil {
+				if _, err := a.ob3.Sweep(ctx); err != nil && ctx.Err() == nil {
+					a.log.Warn("sweeping expired OB 3.0 API codes and tokens", "err", err)
+				}
 			}
 		}
 		if time.Since(lastRemind) > remindEvery {

@@ -26,6 +26,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/internal/fail500"
+	"github.com/cairn-badges/cairn/oauth"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/wallet"
@@ -41,6 +42,7 @@ type Handler struct {
 	log      *slog.Logger
 	imports  *wallet.Importer // nil: no imports (imports.go)
 	review   *review.Service  // nil: no applications pages
+	oauth    *oauth.Service   // nil: no OB 3.0 API consent page (oauth.go)
 }
 
 // New returns the pages of the wallet w.
@@ -80,6 +82,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerPortfolio(mux)
 	h.registerImports(mux)
 	h.registerApplications(mux)
+	h.registerOAuth(mux)
 	mux.HandleFunc("/wallet/", h.notFound)
 }
 
@@ -122,6 +125,7 @@ type view struct {
 	Notice  string
 	MailOff bool
 	Script  string // a script file of /wallet/assets/ the page runs (CSP script-src 'self')
+	FormTo  string // an origin besides 'self' the page's forms may end at (CSP form-action)
 	Data    any
 }
 
@@ -141,11 +145,14 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	if v.Script != "" {
-		hd.Set("Content-Security-Policy", csp+"; script-src 'self'")
-	} else {
-		hd.Set("Content-Security-Policy", csp)
+	policy := csp
+	if v.FormTo != "" {
+		policy = strings.Replace(policy, "form-action 'self'", "form-action 'self' "+v.FormTo, 1)
 	}
+	if v.Script != "" {
+		policy += "; script-src 'self'"
+	}
+	hd.Set("Content-Security-Policy", policy)
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
