@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -60,6 +61,8 @@ type Store interface {
 	// Learner errors: NotFound.
 	Learner(ctx context.Context, id string) (*store.Learner, error)
 	LearnerImports(ctx context.Context, learnerID string, withCredential bool) ([]*store.LearnerImport, error)
+	// ClaimedAwards: the Cairn awards the learner claimed, newest first.
+	ClaimedAwards(ctx context.Context, learnerID string, limit int) ([]store.LearnerAward, error)
 	// UpdateLearnerName errors: NotFound.
 	UpdateLearnerName(ctx context.Context, id, name string) error
 }
@@ -284,6 +287,37 @@ func pageParam(q url.Values, name string, def int) (int, bool) {
 	return n, err == nil && n >= 0
 }
 
+// credentials are the learner's OB 3.0 credentials, as issued: the Cairn
+// awards they claimed (newest claim first; the signed JSON, or the VC-JWT
+// of an award issued only as one; the unsigned JSON of such an award is
+// never given), then the OB 3.0 credentials they
+// imported or had pushed.
+func (h *Handler) credentials(ctx context.Context, learnerID string) ([]string, error) {
+	claimed, err := h.Store.ClaimedAwards(ctx, learnerID, 1000)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, la := range claimed {
+		switch aw := la.Award; {
+		case slices.Contains(aw.Formats, cairn.FormatDataIntegrity) && len(aw.CredentialJSON) > 0:
+			out = append(out, strings.TrimSpace(string(aw.CredentialJSON)))
+		case aw.CredentialJWT != "":
+			out = append(out, aw.CredentialJWT)
+		}
+	}
+	imports, err := h.Store.LearnerImports(ctx, learnerID, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, li := range imports {
+		if li.Format == "ob3" {
+			out = append(out, strings.TrimSpace(string(li.Credential)))
+		}
+	}
+	return out, nil
+}
+
 // getCredentials answers the learner's credentials (§6.2.2): the
 // wallet's OB 3.0 imports, JSON ones in credential, VC-JWTs in
 // compactJwsStrings, with X-Total-Count and RFC 8288 Link headers.
@@ -295,26 +329,19 @@ func (h *Handler) getCredentials(w http.ResponseWriter, r *http.Request, acc *oa
 		apiFail(w, http.StatusBadRequest, "invalid_selection_field", "limit must be 1 to 200 and offset a non-negative integer")
 		return
 	}
-	all, err := h.Store.LearnerImports(r.Context(), acc.LearnerID, true)
+	creds, err := h.credentials(r.Context(), acc.LearnerID)
 	if err != nil {
 		h.Log.ErrorContext(r.Context(), "ob3api: listing credentials", "err", err)
 		apiFail(w, http.StatusInternalServerError, "internal_server_error", "the server failed; try again later")
 		return
 	}
-	var ob3 []*store.LearnerImport
-	for _, li := range all {
-		if li.Format == "ob3" {
-			ob3 = append(ob3, li)
-		}
-	}
-	total := len(ob3)
-	page := ob3[min(offset, total):min(offset+limit, total)]
+	total := len(creds)
+	page := creds[min(offset, total):min(offset+limit, total)]
 	out := struct {
 		CompactJWS []string          `json:"compactJwsStrings"`
 		Credential []json.RawMessage `json:"credential"`
 	}{[]string{}, []json.RawMessage{}}
-	for _, li := range page {
-		c := strings.TrimSpace(string(li.Credential))
+	for _, c := range page {
 		if strings.HasPrefix(c, "{") {
 			out.Credential = append(out.Credential, json.RawMessage(c))
 		} else {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/oauth"
 	"github.com/cairn-badges/cairn/store"
 )
@@ -105,5 +107,24 @@ func TestOB3Upsert(t *testing.T) {
 	st, b, h := call("GET", "", "")
 	if st != 200 || h.Get("X-Total-Count") != "1" {
 		t.Fatalf("getCredentials: %d %v %s", st, h, b)
+	}
+
+	// A badge Cairn awarded her, once claimed, comes first, as signed.
+	fr := a.FirstRun
+	aw, _, err := a.svc.Award(ctx, fr.OrgID, issuing.AwardInput{AchievementID: fr.AchievementID, Recipient: issuing.RecipientInput{Email: l.Email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, b, h = call("GET", "", ""); h.Get("X-Total-Count") != "1" {
+		t.Fatalf("an award not claimed yet is listed: %d %v %s", st, h, b)
+	}
+	if _, _, err := a.db.ClaimAward(ctx, l.ID, aw.ID); err != nil {
+		t.Fatal(err)
+	}
+	st, b, h = call("GET", "", "")
+	var page struct{ Credential []json.RawMessage }
+	if err := json.Unmarshal([]byte(b), &page); st != 200 || h.Get("X-Total-Count") != "2" || err != nil || len(page.Credential) != 2 ||
+		!bytes.Equal(page.Credential[0], bytes.TrimSpace(aw.CredentialJSON)) {
+		t.Fatalf("getCredentials after the claim: %d %v %s", st, h, b)
 	}
 }
