@@ -70,18 +70,24 @@ func verificationOf(rep *verify.Report, at time.Time) *verificationView {
 
 // importedCredentialView is an imported credential in a learner's wallet.
 type importedCredentialView struct {
-	ID           string            `json:"id"`
-	Source       string            `json:"source"` // "import"
-	Format       string            `json:"format"` // ob3, clr, vc, ob2
-	URL          string            `json:"url,omitempty"`
-	CredentialID string            `json:"credentialId,omitempty"`
-	Name         string            `json:"name"`
-	Description  string            `json:"description,omitempty"`
-	Issuer       issuerRef         `json:"issuer"`
-	Image        string            `json:"image,omitempty"`
-	AwardedDate  *time.Time        `json:"awardedDate,omitempty"`
-	ValidUntil   *time.Time        `json:"validUntil,omitempty"`
-	Skills       []string          `json:"skills"`
+	ID           string     `json:"id"`
+	Source       string     `json:"source"` // "import"
+	Format       string     `json:"format"` // ob3, clr, vc, ob2
+	URL          string     `json:"url,omitempty"`
+	CredentialID string     `json:"credentialId,omitempty"`
+	Name         string     `json:"name"`
+	Description  string     `json:"description,omitempty"`
+	Issuer       issuerRef  `json:"issuer"`
+	Image        string     `json:"image,omitempty"`
+	AwardedDate  *time.Time `json:"awardedDate,omitempty"`
+	ValidUntil   *time.Time `json:"validUntil,omitempty"`
+	Skills       []string   `json:"skills"`
+	// Addressed is "you" when the credential's subject is one of the
+	// learner's verified emails or DIDs, "other" when it names someone
+	// else (AddressedTo says whom), absent when it names no subject the
+	// wallet can compare.
+	Addressed    string            `json:"addressed,omitempty"`
+	AddressedTo  string            `json:"addressedTo,omitempty"`
 	ImportedAt   time.Time         `json:"importedAt"`
 	Verification *verificationView `json:"verification"`
 	Credential   json.RawMessage   `json:"credential,omitempty"`
@@ -92,6 +98,7 @@ func (s *Server) importedView(im *wallet.Imported, full bool) importedCredential
 	v := importedCredentialView{ID: im.ID, Source: "import", Format: im.Format, URL: im.SourceURL, CredentialID: im.CredentialID,
 		Name: im.Name, Description: im.Description, Issuer: issuerRef{ID: im.IssuerID, Name: im.IssuerName},
 		AwardedDate: im.IssuedAt, ValidUntil: im.ValidUntil, Skills: im.Skills, ImportedAt: im.CreatedAt,
+		Addressed: im.Addressed, AddressedTo: im.AddressedTo,
 		Verification: verificationOf(im.Report, im.CheckedAt)}
 	if v.Skills == nil {
 		v.Skills = []string{}

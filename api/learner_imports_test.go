@@ -591,3 +591,55 @@ func countImports(t *testing.T, e *env) int {
 	}
 	return len(due)
 }
+
+// TestLearnerImportAddressed: an imported credential says whether its
+// subject is one of the learner's verified identities ("you"), someone
+// else ("other", naming whom), and the learner's wallet page says so.
+func TestLearnerImportAddressed(t *testing.T) {
+	e := newEnv(t)
+	tok := e.newLearner("learner@example.com", true)
+	e.serveControllers("foreign-ob3-didkey.json")
+	var it struct{ Addressed, AddressedTo string }
+	e.do("POST", "/api/v1/learner/credentials", tok, rawBody{"application/json", walletVector(t, "foreign-ob3-didkey.json")}).must(t, 201, &it)
+	if it.Addressed != wallet.AddressedToOther || it.AddressedTo != "did:example:learner-4711" {
+		t.Fatalf("someone else's credential: %+v", it)
+	}
+
+	// The same DID verified in the wallet (the store's side of the
+	// challenge; the proof is TestLearnerDIDs'): a new import is "you".
+	l, err := e.db.LearnerByEmail(context.Background(), "learner@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d = "did:example:learner-4711"
+	if err := e.db.PutLearnerDIDChallenge(context.Background(), l.ID, d, "h", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.VerifyLearnerDID(context.Background(), l.ID, d, "h"); err != nil {
+		t.Fatal(err)
+	}
+	tok2 := e.newLearner("other@example.com", true)
+	e.do("POST", "/api/v1/learner/credentials", tok2, rawBody{"application/json", walletVector(t, "foreign-ob3-didkey.json")}).must(t, 201, &it)
+	if it.Addressed != wallet.AddressedToOther {
+		t.Fatalf("another learner's wallet: %+v", it)
+	}
+	e.do("DELETE", "/api/v1/learner/credentials/"+e.firstImport(tok), tok, nil).must(t, 204, nil)
+	e.do("POST", "/api/v1/learner/credentials", tok, rawBody{"application/json", walletVector(t, "foreign-ob3-didkey.json")}).must(t, 201, &it)
+	if it.Addressed != wallet.AddressedToYou || it.AddressedTo != d {
+		t.Fatalf("the learner's own DID: %+v", it)
+	}
+}
+
+// firstImport is the id of the first imported credential in tok's wallet.
+func (e *env) firstImport(tok string) string {
+	e.t.Helper()
+	var list struct{ Items []walletItem }
+	e.do("GET", "/api/v1/learner/credentials", tok, nil).must(e.t, 200, &list)
+	for _, it := range list.Items {
+		if it.Source == "import" {
+			return it.ID
+		}
+	}
+	e.t.Fatal("no imported credential")
+	return ""
+}

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,7 @@ import (
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/badgeimg"
 	"github.com/cairn-badges/cairn/bake"
+	"github.com/cairn-badges/cairn/did"
 	"github.com/cairn-badges/cairn/fetch"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
@@ -94,6 +96,8 @@ type ImportStore interface {
 	UpdateLearnerImportCheck(ctx context.Context, id, result string, report []byte, checkedAt, next time.Time) error
 	LeaseLearnerImportCheck(ctx context.Context, id string, due, until time.Time) (bool, error)
 	DueLearnerImports(ctx context.Context, now time.Time, limit int) ([]*store.LearnerImport, error)
+	VerifiedLearnerEmails(ctx context.Context, learnerID string) ([]string, error)
+	VerifiedLearnerDIDs(ctx context.Context, learnerID string) ([]string, error)
 }
 
 // Importer imports credentials into wallets and keeps their verification
@@ -264,6 +268,10 @@ func (im *Importer) Import(ctx context.Context, learnerID string, in ImportInput
 		Name: d.name, Description: d.description, IssuerID: d.issuerID, IssuerName: d.issuerName,
 		IssuedAt: d.issued, ValidUntil: d.validUntil, Skills: d.skills}
 	li.Image, li.ImageType = im.image(ctx, f, d.image)
+	var err2 error
+	if li.Addressed, li.AddressedTo, err2 = im.addressed(ctx, learnerID, rep.Credential); err2 != nil {
+		return nil, false, err2
+	}
 	if err := im.setReport(li, rep, now); err != nil {
 		return nil, false, err
 	}
@@ -284,6 +292,69 @@ func (im *Importer) Import(ctx context.Context, learnerID string, in ImportInput
 		return &Imported{LearnerImport: out, Report: rep}, true, nil
 	}
 	return ReportOf(out), false, nil
+}
+
+// Whom an imported credential is addressed to (store.LearnerImport.Addressed).
+const (
+	AddressedToYou   = "you"   // one of the learner's verified emails or DIDs
+	AddressedToOther = "other" // someone else: a wallet may hold it, but it is not theirs
+)
+
+// addressed compares the subject of cred (an OB 3.0 or CLR credential: its
+// identifiers of type emailAddress, plain or hashed, and its DID) with the
+// learner's verified emails and DIDs. It returns AddressedToYou with the
+// identity that matched, AddressedToOther with what the credential names
+// ("a hashed email address" when it shows none), or "" when the
+// credential names no subject it can compare (OB 2.0 assertions, plain
+// VCs without one).
+func (im *Importer) addressed(ctx context.Context, learnerID string, cred map[string]any) (addressed, to string, err error) {
+	if cred == nil {
+		return "", "", nil
+	}
+	data, err := json.Marshal(cred)
+	if err != nil {
+		return "", "", cairn.Wrapf(cairn.Internal, err, "encoding the credential")
+	}
+	subj, err := subjectOf(data)
+	if err != nil {
+		return "", "", nil // no subject the wallet can read
+	}
+	for _, id := range subj.Identifier {
+		if id.IdentityType != "emailAddress" {
+			continue
+		}
+		if to == "" {
+			to = "a hashed email address"
+			if !id.Hashed {
+				to = id.IdentityHash
+			}
+		}
+		emails, err := im.st.VerifiedLearnerEmails(ctx, learnerID)
+		if err != nil {
+			return "", "", err
+		}
+		for _, e := range emails {
+			if id.Matches(e) {
+				return AddressedToYou, e, nil
+			}
+		}
+	}
+	if subj.ID != "" && did.Method(subj.ID) != "" {
+		dids, err := im.st.VerifiedLearnerDIDs(ctx, learnerID)
+		if err != nil {
+			return "", "", err
+		}
+		if slices.Contains(dids, subj.ID) {
+			return AddressedToYou, subj.ID, nil
+		}
+		if to == "" {
+			to = subj.ID
+		}
+	}
+	if to == "" {
+		return "", "", nil
+	}
+	return AddressedToOther, to, nil
 }
 
 // setReport records rep on li, checked at now.
