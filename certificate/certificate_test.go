@@ -15,6 +15,8 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/image/font/sfnt"
+
+	"github.com/cairn-badges/cairn/i18n"
 )
 
 func TestShapeThai(t *testing.T) {
@@ -355,5 +357,60 @@ func TestTextOnPage(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A certificate's own wording (captions, dates, the default title) is in
+// its language, every message of it in the catalog, for each language.
+func TestWordingInEveryLanguage(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed")
+	}
+	var missing []string
+	i18n.Missing = func(l i18n.Lang, key string) { missing = append(missing, string(l)+": "+key) }
+	defer func() { i18n.Missing = nil }()
+	layouts := []Layout{Classic, Modern, Minimal}
+	for i, info := range i18n.Langs {
+		for j, named := range []bool{true, false} {
+			c := samples(t)["classic-en"]
+			c.Lang, c.Design.Layout = info.Lang, layouts[(i+j)%len(layouts)]
+			if !named {
+				c.RecipientName = ""
+			}
+			pdf, err := Render(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "-", "-")
+			cmd.Stdin = bytes.NewReader(pdf)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("pdftotext: %v", err)
+			}
+			flat := strings.Join(strings.Fields(string(out)), "")
+			p := i18n.For(info.Lang)
+			want := []string{p.T(DefaultTitle), strings.ToUpper(p.T("Awarded")), strings.ToUpper(p.T("Valid until")), p.Date(c.Awarded),
+				p.Date(c.ValidUntil), p.T("Verify this certificate"), p.T("Scan the code or visit"), p.T("Issued by %s", c.IssuerName)}
+			if named {
+				want = append(want, p.T("This certifies that"), p.T("has earned the %s", strings.ToLower(p.TypeName(c.AchievementType))))
+			} else {
+				want = append(want, p.T("This certificate is awarded for"))
+			}
+			if c.Design.Layout != Classic {
+				want[0] = strings.ToUpper(want[0])
+			}
+			for _, s := range want {
+				if !strings.Contains(flat, strings.Join(strings.Fields(s), "")) {
+					t.Errorf("%s (%s, named %v): the text lacks %q:\n%s", info.Lang, c.Design.Layout, named, s, out)
+				}
+			}
+			if !bytes.Contains(pdf, []byte("/Lang ("+string(info.Lang)+")")) {
+				t.Errorf("%s: the PDF is not marked as %s", info.Lang, info.Lang)
+			}
+		}
+	}
+	for _, m := range missing {
+		t.Errorf("missing message %s", m)
 	}
 }
