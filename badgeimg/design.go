@@ -220,6 +220,7 @@ type scene struct {
 	gradID string
 	grad   fill
 	label  string
+	face   *face // the text's
 }
 
 // shapePath returns the outline of shape scaled by k (1 = full size).
@@ -371,7 +372,8 @@ func (d Design) layout() scene {
 	if d.Shape == Shield {
 		cy -= 22
 	}
-	fc := goBold()
+	fc := faceFor(d.Title, strings.ToUpper(d.Subtitle))
+	sc.face = fc
 	sc.label = d.Title
 	if d.Subtitle != "" {
 		if sc.label != "" {
@@ -599,9 +601,13 @@ func (d Design) SVG() []byte {
 	for _, l := range sc.layers {
 		fmt.Fprintf(&b, "  <path d=\"%s\"%s/>\n", l.p.d(), paint(l.f))
 	}
+	family := "'Go', 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif"
+	if sc.face != nil && sc.face.scripts != nil {
+		family = "'Noto Sans', 'Noto Sans Thai', 'Noto Sans KR', 'Noto Sans CJK KR', sans-serif"
+	}
 	for _, t := range sc.text {
-		fmt.Fprintf(&b, "  <text x=\"%d\" y=\"%s\" text-anchor=\"middle\" font-family=\"'Go', 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif\" font-weight=\"700\" font-size=\"%s\" textLength=\"%s\" lengthAdjust=\"spacingAndGlyphs\"%s>%s</text>\n",
-			center, num(t.y), num(t.size), num(t.width), paint(t.fill), esc(t.s))
+		fmt.Fprintf(&b, "  <text x=\"%d\" y=\"%s\" text-anchor=\"middle\" font-family=\"%s\" font-weight=\"700\" font-size=\"%s\" textLength=\"%s\" lengthAdjust=\"spacingAndGlyphs\"%s>%s</text>\n",
+			center, num(t.y), family, num(t.size), num(t.width), paint(t.fill), esc(t.s))
 	}
 	b.WriteString("</svg>\n")
 	return b.Bytes()
@@ -663,9 +669,8 @@ func (d Design) PNG(size int) ([]byte, error) {
 	for _, l := range sc.layers {
 		paint(l.p, l.f)
 	}
-	fc := goBold()
 	for _, t := range sc.text {
-		paint(fc.outline(t.s, center-t.width/2, t.y, t.size), t.fill)
+		paint(sc.face.outline(t.s, center-t.width/2, t.y, t.size), t.fill)
 	}
 	var out bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img); err != nil {

@@ -10,6 +10,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/cairn-badges/cairn/internal/fonts"
 )
 
 func TestDesignValidate(t *testing.T) {
@@ -51,9 +56,9 @@ func TestDesignLayout(t *testing.T) {
 			designs = append(designs, Design{Shape: s, Title: title, Subtitle: "Example University of Applied Sciences", Icon: Star})
 		}
 	}
-	fc := goBold()
 	for _, d := range designs {
 		sc := d.layout()
+		fc := sc.face
 		n := d.normalized()
 		k := 0.86
 		var content [][]point
@@ -182,6 +187,42 @@ func BenchmarkDesignPNG(b *testing.B) {
 	for b.Loop() {
 		if _, err := d.PNG(512); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Titles in Thai, Korean and Vietnamese are set in the Noto fonts, with a
+// glyph for every character (no empty boxes), and Latin-only ones in Go
+// Bold as before.
+func TestDesignScripts(t *testing.T) {
+	for _, d := range sampleDesigns {
+		fc := d.layout().face
+		latin := faceFor(d.Title, strings.ToUpper(d.Subtitle)) == goBold()
+		if latin != (fc == goBold()) {
+			t.Errorf("%q: the wrong face", d.Title)
+		}
+		if fc.scripts == nil {
+			continue
+		}
+		var b sfnt.Buffer
+		for _, s := range []string{d.Title, strings.ToUpper(d.Subtitle)} {
+			for _, r := range fonts.Runs(norm.NFC.String(s)) {
+				for _, c := range r.Shaped {
+					if g, err := fc.scripts[r.Script].f.GlyphIndex(&b, c); c != ' ' && (err != nil || g == 0) {
+						t.Errorf("%q: no glyph for %U in %s", s, c, r.Script.Family())
+					}
+				}
+			}
+		}
+	}
+	for _, s := range []string{"Teamwork", "Électricité & <Énergie>"} {
+		if faceFor(s) != goBold() {
+			t.Errorf("%q is not set in Go Bold", s)
+		}
+	}
+	for _, s := range []string{"สมชาย", "김민준", "Nguyễn"} {
+		if faceFor(s) != notoBold() {
+			t.Errorf("%q is not set in the Noto fonts", s)
 		}
 	}
 }

@@ -7,32 +7,79 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/cairn-badges/cairn/internal/fonts"
 )
 
-// face is the Go Bold font, measured in font units.
+// face is a font measured in font units: Go Bold, or the bold Noto fonts
+// of package fonts, one per script.
 type face struct {
 	f         *sfnt.Font
 	upem      float64
 	capHeight float64 // in em
+	// scripts, when not nil, makes the face a family: text is set run by
+	// run (fonts.Runs), each run in its script's face (f is Latin's).
+	scripts *[fonts.NumScripts]*face
 }
 
-var goBold = sync.OnceValue(func() *face {
-	f, err := sfnt.Parse(gobold.TTF)
+func parseFace(name string, ttf []byte) *face {
+	f, err := sfnt.Parse(ttf)
 	if err != nil {
-		panic("badgeimg: parsing Go Bold: " + err.Error())
+		panic("badgeimg: parsing " + name + ": " + err.Error())
 	}
 	upem := float64(f.UnitsPerEm())
 	m, err := f.Metrics(nil, fixed.I(int(upem)), font.HintingNone)
 	if err != nil {
-		panic("badgeimg: Go Bold metrics: " + err.Error())
+		panic("badgeimg: " + name + " metrics: " + err.Error())
 	}
 	return &face{f: f, upem: upem, capHeight: float64(m.CapHeight) / 64 / upem}
+}
+
+var goBold = sync.OnceValue(func() *face { return parseFace("Go Bold", gobold.TTF) })
+
+// notoBold is Noto Sans Bold with Noto Sans Thai Bold and Noto Sans CJK
+// KR Bold: Vietnamese, Thai and Korean, which Go Bold lacks.
+var notoBold = sync.OnceValue(func() *face {
+	var ss [fonts.NumScripts]*face
+	for s := range fonts.NumScripts {
+		ss[s] = parseFace(s.Family()+" Bold", fonts.TTF(s, true))
+	}
+	fc := *ss[fonts.Latin]
+	fc.scripts = &ss
+	return &fc
 })
+
+// faceFor returns Go Bold when it has every character of texts, else the
+// Noto family (so that a title is set in one design, not Go Bold with
+// Noto letters among it).
+func faceFor(texts ...string) *face {
+	g := goBold()
+	var b sfnt.Buffer
+	for _, s := range texts {
+		for _, r := range s {
+			if r == ' ' {
+				continue
+			}
+			if i, err := g.f.GlyphIndex(&b, r); err != nil || i == 0 {
+				return notoBold()
+			}
+		}
+	}
+	return g
+}
 
 func (fc *face) ppem() fixed.Int26_6 { return fixed.I(int(fc.upem)) }
 
 // width returns the advance width of s at size, with kerning.
 func (fc *face) width(s string, size float64) float64 {
+	if fc.scripts != nil {
+		w := 0.0
+		for _, r := range fonts.Runs(norm.NFC.String(s)) {
+			w += fc.scripts[r.Script].width(r.Shaped, size)
+		}
+		return w
+	}
 	var b sfnt.Buffer
 	var w fixed.Int26_6
 	prev := sfnt.GlyphIndex(0)
@@ -53,6 +100,15 @@ func (fc *face) width(s string, size float64) float64 {
 // outline returns the glyph outlines of s at size with its baseline
 // starting at (x, y), in design space.
 func (fc *face) outline(s string, x, y, size float64) path {
+	if fc.scripts != nil {
+		var p path
+		for _, r := range fonts.Runs(norm.NFC.String(s)) {
+			sub := fc.scripts[r.Script]
+			p = append(p, sub.outline(r.Shaped, x, y, size)...)
+			x += sub.width(r.Shaped, size)
+		}
+		return p
+	}
 	var b sfnt.Buffer
 	var p path
 	k := size / fc.upem / 64

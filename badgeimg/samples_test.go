@@ -23,6 +23,12 @@ var sampleDesigns = []Design{
 	{Shape: Shield, Primary: "#b4532a", Secondary: "#fbe4c8", Title: "Électricité & <Énergie>", Subtitle: "Niveau 1", Icon: Bolt},
 	{Shape: Shield, Title: "An Extraordinarily Long Achievement Title That Needs Three Lines Or More To Fit", Subtitle: "Example University of Applied Sciences", Icon: Star},
 	{Shape: Rosette, Primary: "#0f5e6b", Secondary: "#a8e0d5", Title: "Pneumonoultramicroscopicsilicovolcanoconiosis", Subtitle: "Example University of Applied Sciences"},
+	// Scripts Go Bold lacks: Thai (marks over tall consonants and upper
+	// vowels), Korean, Vietnamese (stacked marks, decomposed here).
+	{Shape: Hexagon, Primary: "#1f3a5f", Secondary: "#f2c14e", Title: "วิทยาศาสตร์ข้อมูล ปิ่นที่น้ำใจ", Subtitle: "มหาวิทยาลัยเชียงใหม่", Icon: Star},
+	{Shape: Circle, Primary: "#7a1f3d", Secondary: "#ebc58a", Title: "데이터 과학 입문", Subtitle: "서울대학교", Icon: Book},
+	{Shape: Shield, Primary: "#0f5e6b", Secondary: "#a8e0d5", Title: "Nhập môn Khoa học Dữ liệu", Subtitle: "Đại học Bách khoa Hà Nội", Icon: Check},
+	{Shape: Square, Primary: "#f5f0e1", Secondary: "#b4532a", Title: "Nguye\u0302\u0303n Thi\u0323 Tha\u0309o", Subtitle: "Kỹ năng số", Icon: Code},
 }
 
 // TestWriteSamples writes the sample designs when -samples is given:

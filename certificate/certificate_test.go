@@ -14,62 +14,9 @@ import (
 	"unicode/utf8"
 
 	"codeberg.org/go-pdf/fpdf"
-	"golang.org/x/image/font/sfnt"
+
+	"github.com/cairn-badges/cairn/i18n"
 )
-
-func TestShapeThai(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []rune
-	}{
-		{"กา", []rune("กา")},
-		{"ที่", []rune{'ท', 'ี', puaSmall | 0x48}},                    // tone mark raised above an upper vowel
-		{"น้ำ", []rune{'น', puaSmall | 0x49, 'ำ'}},                    // … and above sara am's nikhahit
-		{"ปิ่น", []rune{'ป', puaNarrow | 0x34, puaSmall | 0x48, 'น'}}, // upper vowel moved left of ป's ascender
-		{"ป่า", []rune{'ป', puaNarrow | 0x48, 'า'}},                   // tone mark moved left of it
-		{"ฎุ", []rune{'ฎ', puaSmall | 0x38}},                          // lower vowel under a descender
-		{"ญู", []rune{puaLess | 0x0D, 'ู'}},                           // descender dropped above a lower vowel
-		{"ก่ ป่", []rune{'ก', '่', ' ', 'ป', puaNarrow | 0x48}},
-		{"a่", []rune("a่")}, // a Thai mark after a Latin letter: left alone
-	} {
-		got, changed := shapeThai([]rune(tc.in))
-		if string(got) != string(tc.want) {
-			t.Errorf("shapeThai(%q) = %U, want %U", tc.in, got, tc.want)
-		}
-		if changed != (tc.in != string(tc.want)) {
-			t.Errorf("shapeThai(%q) changed = %v", tc.in, changed)
-		}
-	}
-}
-
-// The variants shapeThai picks are in the embedded font's cmap.
-func TestThaiVariantsInFont(t *testing.T) {
-	for _, bold := range []bool{false, true} {
-		f, err := sfnt.Parse(font(thai, bold))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b sfnt.Buffer
-		for _, r := range []rune{puaSmall | 0x48, puaSmall | 0x49, puaSmall | 0x4C, puaNarrow | 0x34, puaNarrow | 0x48, puaNarrow | 0x4D,
-			puaSmall | 0x38, puaSmall | 0x3A, puaLess | 0x0D, puaLess | 0x10} {
-			if g, err := f.GlyphIndex(&b, r); err != nil || g == 0 {
-				t.Errorf("the Thai font (bold %v) has no glyph for %U", bold, r)
-			}
-		}
-	}
-}
-
-func TestRuns(t *testing.T) {
-	got := runs("Nguyễn สมชาย 김민준 (2025)")
-	var parts []string
-	for _, r := range got {
-		parts = append(parts, strconv.Itoa(int(r.s))+":"+r.text)
-	}
-	want := []string{"0:Nguyễn ", "1:สมชาย ", "2:김민준 ", "0:(2025)"}
-	if strings.Join(parts, "|") != strings.Join(want, "|") {
-		t.Errorf("runs = %q, want %q", parts, want)
-	}
-}
 
 func TestClean(t *testing.T) {
 	// NFD Vietnamese becomes precomposed; white space and controls collapse.
@@ -150,8 +97,8 @@ func FuzzFit(f *testing.F) {
 
 var baseFont = regexp.MustCompile(`/Type /Font\s*/Subtype /Type0\s*/BaseFont /(\w+)`)
 
-// fonts returns the Type 0 fonts a PDF embeds.
-func fonts(pdf []byte) []string {
+// embeddedFonts returns the Type 0 fonts a PDF embeds.
+func embeddedFonts(pdf []byte) []string {
 	var out []string
 	for _, m := range baseFont.FindAllSubmatch(pdf, -1) {
 		out = append(out, string(m[1]))
@@ -176,7 +123,7 @@ func TestFontsEmbedded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := fonts(pdf)
+		got := embeddedFonts(pdf)
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s embeds %v, want %v", name, got, want)
 		}
@@ -355,5 +302,60 @@ func TestTextOnPage(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A certificate's own wording (captions, dates, the default title) is in
+// its language, every message of it in the catalog, for each language.
+func TestWordingInEveryLanguage(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed")
+	}
+	var missing []string
+	i18n.Missing = func(l i18n.Lang, key string) { missing = append(missing, string(l)+": "+key) }
+	defer func() { i18n.Missing = nil }()
+	layouts := []Layout{Classic, Modern, Minimal}
+	for i, info := range i18n.Langs {
+		for j, named := range []bool{true, false} {
+			c := samples(t)["classic-en"]
+			c.Lang, c.Design.Layout = info.Lang, layouts[(i+j)%len(layouts)]
+			if !named {
+				c.RecipientName = ""
+			}
+			pdf, err := Render(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "-", "-")
+			cmd.Stdin = bytes.NewReader(pdf)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("pdftotext: %v", err)
+			}
+			flat := strings.Join(strings.Fields(string(out)), "")
+			p := i18n.For(info.Lang)
+			want := []string{p.T(DefaultTitle), strings.ToUpper(p.T("Awarded")), strings.ToUpper(p.T("Valid until")), p.Date(c.Awarded),
+				p.Date(c.ValidUntil), p.T("Verify this certificate"), p.T("Scan the code or visit"), p.T("Issued by %s", c.IssuerName)}
+			if named {
+				want = append(want, p.T("This certifies that"), p.T("has earned the %s", strings.ToLower(p.TypeName(c.AchievementType))))
+			} else {
+				want = append(want, p.T("This certificate is awarded for"))
+			}
+			if c.Design.Layout != Classic {
+				want[0] = strings.ToUpper(want[0])
+			}
+			for _, s := range want {
+				if !strings.Contains(flat, strings.Join(strings.Fields(s), "")) {
+					t.Errorf("%s (%s, named %v): the text lacks %q:\n%s", info.Lang, c.Design.Layout, named, s, out)
+				}
+			}
+			if !bytes.Contains(pdf, []byte("/Lang ("+string(info.Lang)+")")) {
+				t.Errorf("%s: the PDF is not marked as %s", info.Lang, info.Lang)
+			}
+		}
+	}
+	for _, m := range missing {
+		t.Errorf("missing message %s", m)
 	}
 }

@@ -7,8 +7,8 @@
 //
 // # Fonts
 //
-// Text is set in fonts embedded in the package (see fonts/OFL.txt and
-// scripts/fonts/build.py): Noto Sans for Latin (with Vietnamese and the
+// Text is set in the fonts of package internal/fonts (see its OFL.txt
+// and scripts/fonts/build.py): Noto Sans for Latin (with Vietnamese and the
 // other Latin-script languages, Indonesian among them), Greek and
 // Cyrillic; Noto Sans Thai; Noto Sans CJK KR for Hangul. Each run of text
 // takes the font of its script, and only the fonts a certificate uses are
@@ -17,7 +17,7 @@
 // PDF's text layer still holds them, so they are copied and searched.
 //
 // The PDF writer places glyphs by their advance widths and reads no
-// OpenType layout tables, so text is shaped here as far as the scripts
+// OpenType layout tables, so text is shaped (by internal/fonts) as far as the scripts
 // need it: text is put in Unicode normalization form C (a Vietnamese
 // letter with two marks is one precomposed glyph), and Thai marks take the
 // font's positional variants (a tone mark above an upper vowel is raised,

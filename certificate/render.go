@@ -10,6 +10,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/share"
 )
 
@@ -61,8 +62,12 @@ type Certificate struct {
 	// (MaxImageBytes, MaxImageDimension) is left out.
 	Badge, Logo, Signature []byte
 
-	// Language is the BCP 47 tag of the certificate's text ("" for en).
+	// Language is the BCP 47 tag of the certificate's texts, the
+	// achievement's ("" for Lang's).
 	Language string
+	// Lang is the language of the certificate's own wording: its captions,
+	// its dates and, when Design has no title, its title ("" for English).
+	Lang i18n.Lang
 	// Created is the PDF's creation date (zero for Awarded), so that the
 	// same certificate gives the same bytes.
 	Created time.Time
@@ -97,6 +102,7 @@ type certificate struct {
 	*doc
 	c                      *Certificate
 	d                      Design
+	p                      *i18n.Printer // the wording's language
 	w, h                   float64
 	primary, accent        rgb
 	name, achievement      string
@@ -135,12 +141,15 @@ func Render(c *Certificate) ([]byte, error) {
 	}
 	d := c.Design.normalized()
 	x := &certificate{
-		doc: &doc{pdf: pdf}, c: c, d: d, w: w, h: h,
+		doc: &doc{pdf: pdf}, c: c, d: d, p: i18n.For(c.Lang), w: w, h: h,
 		primary: mustColor(d.Primary), accent: mustColor(d.Accent),
 		name:        cut(clean(c.RecipientName), MaxNameLength),
 		achievement: cut(clean(c.AchievementName), MaxNameLength),
 		description: cut(clean(c.Description), MaxDescriptionLength),
 		issuer:      cut(clean(c.IssuerName), MaxNameLength),
+	}
+	if strings.TrimSpace(c.Design.Title) == "" {
+		d.Title = x.p.T(DefaultTitle)
 	}
 	x.d.Title = cut(clean(d.Title), MaxTitleLength)
 	x.d.SignatoryName = cut(clean(d.SignatoryName), MaxSignatoryLength)
@@ -166,7 +175,7 @@ func Render(c *Certificate) ([]byte, error) {
 	pdf.SetProducer("Cairn", true)
 	lang := c.Language
 	if lang == "" {
-		lang = "en"
+		lang = x.p.Code()
 	}
 	pdf.SetLang(lang)
 	pdf.AddPage()
@@ -244,16 +253,23 @@ func (x *certificate) qr(m share.QRMatrix, qx, qy, size float64) {
 	x.pdf.LinkString(qx, qy, size, size, x.c.URL)
 }
 
-func dateText(t time.Time) string { return t.UTC().Format("2 January 2006") }
+// caption draws a one-line caption with its baseline at y, set smaller
+// (to 75%) when it is too wide for w, and cut at 75% if still too wide:
+// the captions' translations are longer than the English in some
+// languages.
+func (x *certificate) caption(lx, y, w float64, s string, st textStyle, a align) {
+	f := x.fit(s, st.bold, st.size, st.size*0.75, w, 1, 0)
+	x.drawFitted(lx, y, w, f, st, a)
+}
 
-// label draws a small caption and a value under it; it returns the y
+// labelled draws a small caption and a value under it; it returns the y
 // below them.
 func (x *certificate) labelled(lx, y, w float64, label, value string, a align, onColor bool) float64 {
 	lc, vc := gray, black
 	if onColor {
 		lc, vc = white, white
 	}
-	x.drawLine(lx, y, w, strings.ToUpper(label), textStyle{size: 7.5, color: lc}, a)
+	x.caption(lx, y, w, strings.ToUpper(label), textStyle{size: 7.5, color: lc}, a)
 	f := x.fit(value, true, 11, 8, w, 2, 0)
 	return x.drawFitted(lx, y+5, w, f, textStyle{bold: true, color: vc}, a) + 2
 }
@@ -261,10 +277,10 @@ func (x *certificate) labelled(lx, y, w float64, label, value string, a align, o
 // dates draws the dates and the note in a column; it returns the y below.
 func (x *certificate) dates(lx, y, w float64, a align, onColor bool) float64 {
 	if !x.c.Awarded.IsZero() {
-		y = x.labelled(lx, y, w, "Awarded", dateText(x.c.Awarded), a, onColor)
+		y = x.labelled(lx, y, w, x.p.T("Awarded"), x.p.Date(x.c.Awarded), a, onColor)
 	}
 	if !x.c.ValidUntil.IsZero() {
-		y = x.labelled(lx, y+1, w, "Valid until", dateText(x.c.ValidUntil), a, onColor)
+		y = x.labelled(lx, y+1, w, x.p.T("Valid until"), x.p.Date(x.c.ValidUntil), a, onColor)
 	}
 	if note := clean(x.c.Note); note != "" {
 		f := x.fit(note, true, 9, 7, w, 2, 0)
@@ -302,24 +318,25 @@ func (x *certificate) signatureBlock(cx, top, w float64, st rgb) {
 // verifyText draws the "verify" caption and the URL in a column; it
 // returns the y below.
 func (x *certificate) verifyText(lx, y, w float64, a align, c rgb) float64 {
-	x.drawLine(lx, y, w, "Verify this certificate", textStyle{bold: true, size: 8, color: c}, a)
-	x.drawLine(lx, y+3.6, w, "Scan the code or visit", textStyle{size: 7, color: c}, a)
+	x.caption(lx, y, w, x.p.T("Verify this certificate"), textStyle{bold: true, size: 8, color: c}, a)
+	x.caption(lx, y+3.6, w, x.p.T("Scan the code or visit"), textStyle{size: 7, color: c}, a)
 	f := x.fit(x.c.URL, false, 7, 5.5, w, 3, 0)
 	end := x.drawFitted(lx, y+7.2, w, f, textStyle{color: c}, a)
 	x.pdf.LinkString(lx, y+4.5, w, end-y-4.5, x.c.URL)
 	if x.c.CredentialID != "" && x.c.CredentialID != x.c.URL {
-		f := x.fit("ID "+x.c.CredentialID, false, 6, 5, w, 2, 0)
+		f := x.fit(x.p.T("ID %s", x.c.CredentialID), false, 6, 5, w, 2, 0)
 		end = x.drawFitted(lx, end+3, w, f, textStyle{color: c}, a)
 	}
 	return end
 }
 
-// introFor is the line between the title and the achievement.
+// earned is the line between the name and the achievement: "has earned
+// the micro credential", the type named in the wording's language.
 func (x *certificate) earned() string {
-	if t := strings.ToLower(clean(x.c.AchievementType)); t != "" && t != "badge" && t != "achievement" {
-		return "has earned the " + t
+	if t := clean(x.c.AchievementType); t != "" && !strings.EqualFold(t, "badge") && !strings.EqualFold(t, "achievement") {
+		return x.p.T("has earned the %s", strings.ToLower(x.p.TypeName(t)))
 	}
-	return "has earned"
+	return x.p.T("has earned")
 }
 
 // block is one text or image of a column of blocks.
@@ -379,9 +396,9 @@ func (x *certificate) text(s string, bold bool, max, min, w float64, lines int, 
 // fits in the height left.
 func (x *certificate) main(w, height float64, title block, nameMax, achMax float64, achColor rgb) []block {
 	bs := []block{title}
-	intro := "This certifies that"
+	intro := x.p.T("This certifies that")
 	if x.name == "" {
-		intro = "This certificate is awarded for"
+		intro = x.p.T("This certificate is awarded for")
 	}
 	bs = append(bs, x.text(intro, false, 11, 9, w, 1, 0, gray, 5))
 	if x.name != "" {
@@ -390,7 +407,7 @@ func (x *certificate) main(w, height float64, title block, nameMax, achMax float
 	}
 	bs = append(bs, x.text(x.achievement, true, achMax, 12, w, 2, achMax*ptToMM*0.7*(1+lineHeight), achColor, 2.5))
 	if x.issuer != "" {
-		bs = append(bs, x.text("Issued by "+x.issuer, false, 11, 8, w, 1, 0, black, 2))
+		bs = append(bs, x.text(x.p.T("Issued by %s", x.issuer), false, 11, 8, w, 1, 0, black, 2))
 	}
 	if x.description != "" {
 		used := 0.0

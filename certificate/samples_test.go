@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn/badgeimg"
+	"github.com/cairn-badges/cairn/i18n"
 )
 
 // samples are certificates of every layout in the scripts the fonts cover.
@@ -19,8 +20,8 @@ func samples(t testing.TB) map[string]*Certificate {
 	}
 	awarded := time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
 	url := "https://badges.example.edu/credentials/0b6c7f0e-5d1a-4c8e-9a57-3e1f2d4c5b6a"
-	base := func(layout Layout, name, achievement, issuer string) *Certificate {
-		return &Certificate{
+	base := func(layout Layout, lang i18n.Lang, name, achievement, issuer string) *Certificate {
+		return &Certificate{Lang: lang,
 			Design:          Design{Layout: layout, SignatoryName: "Dr Jane Roe", SignatoryTitle: "Dean of the Faculty of Science"},
 			RecipientName:   name,
 			AchievementName: achievement, AchievementType: "Micro Credential",
@@ -31,13 +32,15 @@ func samples(t testing.TB) map[string]*Certificate {
 		}
 	}
 	return map[string]*Certificate{
-		"classic-en":   base(Classic, "Ada Lovelace", "Introduction to Data Science", "Cairn University"),
-		"modern-th":    base(Modern, "สมชาย ใจดี ปิ่นทอง น้ำใจ ที่รัก", "หลักสูตรวิทยาศาสตร์ข้อมูลเบื้องต้น", "มหาวิทยาลัยเชียงใหม่"),
-		"minimal-ko":   base(Minimal, "김민준 이서연", "데이터 과학 입문", "서울대학교"),
-		"classic-vi":   base(Classic, "Nguyễn Thị Phương Thảo", "Nhập môn Khoa học Dữ liệu", "Trường Đại học Bách khoa Hà Nội"),
-		"modern-id":    base(Modern, "Siti Nurhaliza binti Abdullah", "Pengantar Ilmu Data", "Universitas Indonesia"),
-		"classic-long": base(Classic, "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine Maximilian Alexander Bartholomew Christopher Dominic Ezekiel Frederick Gerald", "A very long achievement name that goes on and on to test that the wrapping and the shrinking of the text keep it inside its box on the page", "The Board of Trustees of the Leland Stanford Junior University, Office of the Vice Provost"),
-		"minimal-anon": base(Minimal, "", "Introduction to Data Science", "Cairn University"),
+		"classic-en":   base(Classic, i18n.English, "Ada Lovelace", "Introduction to Data Science", "Cairn University"),
+		"modern-th":    base(Modern, i18n.Thai, "สมชาย ใจดี ปิ่นทอง น้ำใจ ที่รัก", "หลักสูตรวิทยาศาสตร์ข้อมูลเบื้องต้น", "มหาวิทยาลัยเชียงใหม่"),
+		"minimal-ko":   base(Minimal, i18n.Korean, "김민준 이서연", "데이터 과학 입문", "서울대학교"),
+		"classic-vi":   base(Classic, i18n.Vietnamese, "Nguyễn Thị Phương Thảo", "Nhập môn Khoa học Dữ liệu", "Trường Đại học Bách khoa Hà Nội"),
+		"modern-id":    base(Modern, i18n.Indonesian, "Siti Nurhaliza binti Abdullah", "Pengantar Ilmu Data", "Universitas Indonesia"),
+		"classic-long": base(Classic, i18n.English, "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine Maximilian Alexander Bartholomew Christopher Dominic Ezekiel Frederick Gerald", "A very long achievement name that goes on and on to test that the wrapping and the shrinking of the text keep it inside its box on the page", "The Board of Trustees of the Leland Stanford Junior University, Office of the Vice Provost"),
+		"minimal-ms":   base(Minimal, i18n.Malay, "Muhammad Hafiz bin Ismail", "Asas Sains Data", "Universiti Malaya"),
+		"classic-fil":  base(Classic, i18n.Filipino, "Maria Clara Santos dela Cruz", "Panimula sa Agham ng Datos", "Unibersidad ng Pilipinas"),
+		"minimal-anon": base(Minimal, i18n.English, "", "Introduction to Data Science", "Cairn University"),
 	}
 }
 

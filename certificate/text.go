@@ -7,6 +7,8 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/cairn-badges/cairn/internal/fonts"
 )
 
 // ptToMM converts a font size in points to millimetres.
@@ -21,7 +23,7 @@ const ellipsis = "…"
 // doc is a PDF being drawn, with the fonts registered so far.
 type doc struct {
 	pdf        *fpdf.Fpdf
-	registered [numScripts][2]bool
+	registered [fonts.NumScripts][2]bool
 	widths     map[widthKey]float64 // measured words, by font and size
 }
 
@@ -29,13 +31,6 @@ type widthKey struct {
 	text string
 	bold bool
 	size float64
-}
-
-// run is a stretch of text in one font family.
-type run struct {
-	s      script
-	text   string // as written (the PDF's ActualText when shaped differs)
-	shaped string // as drawn
 }
 
 // textStyle is how a text is drawn.
@@ -54,59 +49,17 @@ func clean(s string) string {
 	}), " ")
 }
 
-// runs splits s by font family; neutral runes (spaces, marks) join the
-// run before them (or after, at the start).
-func runs(s string) []run {
-	var out []run
-	var cur []rune
-	curScript, have := latin, false
-	flush := func() {
-		if len(cur) == 0 {
-			return
-		}
-		r := run{s: curScript, text: string(cur), shaped: string(cur)}
-		if curScript == thai {
-			if shaped, changed := shapeThai(cur); changed {
-				r.shaped = string(shaped)
-			}
-		}
-		out = append(out, r)
-		cur = cur[:0]
-	}
-	for _, r := range s {
-		sc, neutral := scriptOf(r)
-		switch {
-		case neutral && have:
-			// keeps the current family
-		case !have:
-			curScript, have = sc, !neutral
-			if neutral {
-				curScript = latin
-			}
-		case sc != curScript:
-			flush()
-			curScript = sc
-		}
-		if !neutral {
-			have = true
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return out
-}
-
 // setFont makes a family the current font, registering it on first use.
-func (d *doc) setFont(s script, bold bool, size float64) {
+func (d *doc) setFont(s fonts.Script, bold bool, size float64) {
 	b, st := 0, ""
 	if bold {
 		b, st = 1, "B"
 	}
 	if !d.registered[s][b] {
-		d.pdf.AddUTF8FontFromBytes(family[s], st, font(s, bold))
+		d.pdf.AddUTF8FontFromBytes(s.Family(), st, fonts.TTF(s, bold))
 		d.registered[s][b] = true
 	}
-	d.pdf.SetFont(family[s], st, size)
+	d.pdf.SetFont(s.Family(), st, size)
 }
 
 // maxCachedWidth is the longest text whose width is kept: words, not
@@ -120,9 +73,9 @@ func (d *doc) width(s string, bold bool, size float64) float64 {
 		return w
 	}
 	w := 0.0
-	for _, r := range runs(s) {
-		d.setFont(r.s, bold, size)
-		w += d.pdf.GetStringWidth(r.shaped)
+	for _, r := range fonts.Runs(s) {
+		d.setFont(r.Script, bold, size)
+		w += d.pdf.GetStringWidth(r.Shaped)
 	}
 	if len(s) <= maxCachedWidth {
 		if d.widths == nil {
@@ -136,16 +89,16 @@ func (d *doc) width(s string, bold bool, size float64) float64 {
 // draw writes s with its baseline starting at (x, y).
 func (d *doc) draw(x, y float64, s string, st textStyle) {
 	d.pdf.SetTextColor(int(st.color.r), int(st.color.g), int(st.color.b))
-	for _, r := range runs(s) {
-		d.setFont(r.s, st.bold, st.size)
-		if r.shaped != r.text {
-			d.pdf.RawWriteStr("/Span <</ActualText " + pdfText(r.text) + ">> BDC")
+	for _, r := range fonts.Runs(s) {
+		d.setFont(r.Script, st.bold, st.size)
+		if r.Shaped != r.Text {
+			d.pdf.RawWriteStr("/Span <</ActualText " + pdfText(r.Text) + ">> BDC")
 		}
-		d.pdf.Text(x, y, r.shaped)
-		if r.shaped != r.text {
+		d.pdf.Text(x, y, r.Shaped)
+		if r.Shaped != r.Text {
 			d.pdf.RawWriteStr("EMC")
 		}
-		x += d.pdf.GetStringWidth(r.shaped)
+		x += d.pdf.GetStringWidth(r.Shaped)
 	}
 }
 
@@ -186,7 +139,7 @@ func clusters(s string) []string {
 	var out []string
 	start := 0
 	for i, r := range s {
-		if i > start && !isMark(r) {
+		if i > start && !fonts.IsMark(r) {
 			out = append(out, s[start:i])
 			start = i
 		}

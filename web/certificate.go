@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/certificate"
+	"github.com/cairn-badges/cairn/i18n"
 )
 
 // typePDF is the media type of certificates.
@@ -60,7 +61,7 @@ func paperSize(r *http.Request) (size certificate.Size, fromLocale, ok bool) {
 // Certificates are cached per award version, design version, issuer
 // version and paper size.
 func (p *Public) certificatePDF(w http.ResponseWriter, r *http.Request, head *cairn.Award) {
-	size, fromLocale, ok := paperSize(r)
+	size, _, ok := paperSize(r)
 	if !ok {
 		p.writeError(w, r, http.StatusBadRequest, "size: use a4 or letter (or leave it out for the paper of your language's region).")
 		return
@@ -93,15 +94,20 @@ func (p *Public) certificatePDF(w http.ResponseWriter, r *http.Request, head *ca
 		p.fail(w, r, err)
 		return
 	}
+	lang, err := p.certificateLang(ctx, r, issuer)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	expired := head.ValidUntil != nil && !head.ValidUntil.After(now)
 	key := strings.Join([]string{version(head), string(size), strconv.FormatInt(tpl.UpdatedAt.UnixNano(), 36),
-		strconv.FormatInt(issuer.UpdatedAt.UnixNano(), 36), strconv.FormatBool(expired)}, "-")
+		strconv.FormatInt(issuer.UpdatedAt.UnixNano(), 36), strconv.FormatBool(expired), string(lang)}, "-")
 	f, err := p.certificates.get(key, now, func() (certificateFile, time.Time, error) {
 		aw, err := p.store.PublicAward(ctx, head.ID)
 		if err != nil {
 			return certificateFile{}, time.Time{}, err
 		}
-		data, err := p.renderCertificate(ctx, aw, tpl, issuer, size, now)
+		data, err := p.renderCertificate(ctx, aw, tpl, issuer, size, lang, now)
 		if err != nil {
 			return certificateFile{}, time.Time{}, err
 		}
@@ -114,15 +120,34 @@ func (p *Public) certificatePDF(w http.ResponseWriter, r *http.Request, head *ca
 		return
 	}
 	h := w.Header()
-	if fromLocale {
-		h.Add("Vary", "Accept-Language")
-	}
+	// The wording follows ?lang=, the cookie and Accept-Language; the
+	// paper follows Accept-Language too.
+	h.Add("Vary", "Accept-Language, Cookie")
 	h.Set("Content-Type", typePDF)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", bakedCache)
 	h.Set("Content-Disposition", f.disposition)
 	sum := sha256.Sum256([]byte(key))
 	serveBytes(w, r, `"pdf-`+hex.EncodeToString(sum[:12])+`"`, f.data)
+}
+
+// certificateLang is the language of a certificate's wording: the
+// reader's (see i18n.Negotiate), else the issuing organization's default.
+func (p *Public) certificateLang(ctx context.Context, r *http.Request, issuer *cairn.Issuer) (i18n.Lang, error) {
+	fallback := i18n.English
+	if issuer.OrgID != "" {
+		org, err := p.store.Organization(ctx, issuer.OrgID)
+		switch {
+		case cairn.KindOf(err) == cairn.NotFound:
+		case err != nil:
+			return "", err
+		default:
+			if l, ok := i18n.Parse(org.DefaultLanguage); ok {
+				fallback = l
+			}
+		}
+	}
+	return i18n.Negotiate(r, fallback), nil
 }
 
 // awardAchievement returns the achievement of an award, read once per
@@ -177,7 +202,8 @@ func (p *Public) pngImage(ctx context.Context, id string) ([]byte, error) {
 }
 
 // renderCertificate draws an award's certificate.
-func (p *Public) renderCertificate(ctx context.Context, aw *cairn.Award, tpl *cairn.CertificateTemplate, issuer *cairn.Issuer, size certificate.Size, now time.Time) ([]byte, error) {
+func (p *Public) renderCertificate(ctx context.Context, aw *cairn.Award, tpl *cairn.CertificateTemplate, issuer *cairn.Issuer, size certificate.Size,
+	lang i18n.Lang, now time.Time) ([]byte, error) {
 	c, err := parseCredential(aw)
 	if err != nil {
 		return nil, cairn.Wrapf(cairn.Internal, err, "the stored credential of award %s", aw.ID)
@@ -188,7 +214,7 @@ func (p *Public) renderCertificate(ctx context.Context, aw *cairn.Award, tpl *ca
 		AchievementName: a.Name, AchievementType: humanType(a.AchievementType), Description: a.Description,
 		IssuerName: firstNonEmpty(c.Issuer.Name, issuer.Name),
 		Awarded:    aw.AwardedDate, URL: p.svc.CredentialURL(aw.ID),
-		Language: a.InLanguage, Created: aw.UpdatedAt,
+		Language: a.InLanguage, Lang: lang, Created: aw.UpdatedAt,
 	}
 	if cert.Awarded.IsZero() {
 		cert.Awarded = aw.ValidFrom
@@ -196,7 +222,7 @@ func (p *Public) renderCertificate(ctx context.Context, aw *cairn.Award, tpl *ca
 	if aw.ValidUntil != nil {
 		cert.ValidUntil = *aw.ValidUntil
 		if !aw.ValidUntil.After(now) {
-			cert.Note = "This credential expired on " + aw.ValidUntil.UTC().Format("2 January 2006") + "."
+			cert.Note = i18n.For(lang).T("This credential expired on %s.", i18n.For(lang).Date(*aw.ValidUntil))
 		}
 	}
 	if aw.Recipient.ShowName {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/issuing"
 )
 
@@ -58,7 +60,7 @@ func TestCertificatePDF(t *testing.T) {
 		t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
 	}
 	wantHeader(t, w, "Content-Type", "application/pdf")
-	wantHeader(t, w, "Vary", "Accept-Language")
+	wantHeader(t, w, "Vary", "Accept-Language, Cookie")
 	if cd := w.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, "inline;") || !strings.Contains(cd, "certificate.pdf") {
 		t.Errorf("Content-Disposition = %q", cd)
 	}
@@ -192,5 +194,48 @@ func TestCertificatePDF_Expired(t *testing.T) {
 	}
 	if text := pdfText(t, w.Body.Bytes()); !strings.Contains(text, "This credential expired on "+aw.ValidUntil.UTC().Format("2 January 2006")) {
 		t.Errorf("an expired credential's certificate does not say so:\n%s", text)
+	}
+}
+
+// A certificate's wording is in the reader's language (?lang=, the
+// cookie, Accept-Language), else the organization's default, else
+// English; each language is cached apart.
+func TestCertificatePDF_Language(t *testing.T) {
+	var missing []string
+	i18n.Missing = func(l i18n.Lang, key string) { missing = append(missing, string(l)+": "+key) }
+	defer func() { i18n.Missing = nil }()
+	future := time.Now().AddDate(3, 0, 0)
+	e := newEnv(t, testBase, PublicOptions{Now: func() time.Time { return future }})
+	aw := e.award(t, e.ach, true)
+	path := "/credentials/" + aw.ID + ".pdf"
+	check := func(name string, w *httptest.ResponseRecorder, l i18n.Lang) {
+		t.Helper()
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, w.Code, w.Body)
+		}
+		p := i18n.For(l)
+		text := strings.ReplaceAll(pdfText(t, w.Body.Bytes()), " ", "")
+		for _, s := range []string{p.T("Verify this certificate"), p.T("has earned the %s", strings.ToLower(p.TypeName("Micro Credential"))),
+			p.Date(aw.AwardedDate), p.T("This credential expired on %s.", p.Date(*aw.ValidUntil))} {
+			if !strings.Contains(text, strings.ReplaceAll(s, " ", "")) {
+				t.Errorf("%s: the certificate lacks %q:\n%s", name, s, text)
+			}
+		}
+	}
+	for _, l := range i18n.Langs {
+		check("?lang="+string(l.Lang), get(t, e.mux, path+"?lang="+string(l.Lang)), l.Lang)
+		check("Accept-Language "+string(l.Lang), get(t, e.mux, path, "Accept-Language", string(l.Lang)), l.Lang)
+	}
+	check("cookie", get(t, e.mux, path, "Cookie", i18n.CookieName+"=ko"), i18n.Korean)
+	check("no preference", get(t, e.mux, path), i18n.English)
+
+	e.org.DefaultLanguage = "th"
+	if err := e.store.UpdateOrganization(context.Background(), e.org); err != nil {
+		t.Fatal(err)
+	}
+	check("organization's default", get(t, e.mux, path), i18n.Thai)
+	check("reader's language over the default", get(t, e.mux, path, "Accept-Language", "vi"), i18n.Vietnamese)
+	for _, m := range missing {
+		t.Errorf("missing message %s", m)
 	}
 }

@@ -3,6 +3,8 @@ package mail
 import (
 	"strings"
 	"testing"
+
+	"github.com/cairn-badges/cairn/i18n"
 )
 
 func TestParseURL(t *testing.T) {
@@ -71,7 +73,7 @@ func FuzzTemplate(f *testing.F) {
 		if strings.ContainsAny(s, "\r\n") {
 			t.Fatalf("subject %q holds a line break", s)
 		}
-		if _, err := HTML(s, b, "badge", "alt", SampleFields.ClaimURL); err != nil {
+		if _, err := HTML(i18n.Thai, s, b, "badge", "alt", SampleFields.ClaimURL); err != nil {
 			t.Fatal(err)
 		}
 	})

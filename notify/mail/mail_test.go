@@ -5,11 +5,13 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/notify/mail"
@@ -405,5 +407,99 @@ func TestMailOff(t *testing.T) {
 	}
 	if n, err := f.m.Remind(context.Background()); n != 0 || err != nil {
 		t.Errorf("remind with mail off: %d, %v", n, err)
+	}
+}
+
+// The default mails are in each language, every sentence in the catalog,
+// with the dates written as the language does.
+func TestDefaultsInEveryLanguage(t *testing.T) {
+	var missing []string
+	i18n.Missing = func(l i18n.Lang, key string) { missing = append(missing, string(l)+": "+key) }
+	defer func() { i18n.Missing = nil }()
+	f := mail.SampleFields
+	for _, info := range i18n.Langs {
+		p := i18n.For(info.Lang)
+		for _, kind := range mail.Kinds {
+			subject, body, err := mail.DefaultIn(kind, info.Lang).Render(f)
+			if err != nil {
+				t.Fatalf("%s %s: %v", info.Lang, kind, err)
+			}
+			wantSubject := p.T("You earned %s", f.AchievementName)
+			wantBody := []string{p.T("Hello %s,", f.LearnerName), p.T("%s awarded you the %s badge on %s.", f.IssuerName, f.AchievementName, f.AwardedDate),
+				p.T("It is valid until %s.", f.ValidUntil), p.T("Claim it, to keep it with your other badges: %s", f.ClaimURL)}
+			if kind == mail.KindReminder {
+				days := strconv.Itoa(f.DaysLeft)
+				wantSubject = p.T("Your %s badge expires in %s days", f.AchievementName, days)
+				wantBody = []string{p.T("your %s badge from %s is valid until %s, %s days from now.", f.AchievementName, f.IssuerName, f.ValidUntil, days),
+					p.T("To keep it, ask %s to renew it before then.", f.IssuerName)}
+			}
+			if subject != wantSubject {
+				t.Errorf("%s %s: subject %q, want %q", info.Lang, kind, subject, wantSubject)
+			}
+			for _, s := range wantBody {
+				if !strings.Contains(body, s) {
+					t.Errorf("%s %s: the body lacks %q:\n%s", info.Lang, kind, s, body)
+				}
+			}
+			html, err := mail.HTML(info.Lang, subject, body, "badge", "alt", f.ClaimURL)
+			if err != nil || !strings.Contains(html, `<html lang="`+string(info.Lang)+`">`) || !strings.Contains(html, p.T("Claim your badge")) {
+				t.Errorf("%s: the HTML part is not in the language (%v)", info.Lang, err)
+			}
+		}
+	}
+	if subject, _, _ := mail.Default(mail.KindAward).Render(f); subject != "You earned Analytical Engine Operator" {
+		t.Errorf("English subject %q", subject)
+	}
+	for _, m := range missing {
+		t.Errorf("missing message %s", m)
+	}
+}
+
+// An organization whose default language is Thai mails in Thai: the
+// subject, the sentences, the dates in the Buddhist era and the button,
+// sent through SMTP; its own template still wins, with Thai dates.
+func TestAwardMailInThai(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.org.DefaultLanguage = "th"
+	if err := f.db.UpdateOrganization(ctx, f.org); err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().AddDate(2, 0, 0)
+	aw := f.award(t, f.org, f.ach, "somchai@example.org", &until)
+	f.run()
+	got := f.smtp.Mail()
+	if len(got) != 1 {
+		t.Fatalf("%d mails, want 1", len(got))
+	}
+	p := i18n.For(i18n.Thai)
+	if s, _ := new(mime.WordDecoder).DecodeHeader(got[0].Header(t).Get("Subject")); s != "คุณได้รับ Data Structures" {
+		t.Errorf("subject %q", s)
+	}
+	bodies, _ := got[0].Parts(t)
+	text, html := string(bodies["text/plain"]), string(bodies["text/html"])
+	for _, s := range []string{"สวัสดี Grace Hopper", p.T("%s awarded you the %s badge on %s.", "School of uni", "Data Structures", p.Date(aw.AwardedDate)),
+		p.T("It is valid until %s.", p.Date(until)), strconv.Itoa(until.Year() + 543)} {
+		if !strings.Contains(text, s) {
+			t.Errorf("the Thai mail lacks %q:\n%s", s, text)
+		}
+	}
+	if !strings.Contains(html, `<html lang="th">`) || !strings.Contains(html, "รับเหรียญตรา") {
+		t.Errorf("the HTML part is not in Thai:\n%s", html)
+	}
+
+	if err := f.m.PutTemplate(ctx, f.org.ID, mail.KindAward, mail.Template{Subject: "Badge: {{.AchievementName}}", Body: "Awarded {{.AwardedDate}}."}); err != nil {
+		t.Fatal(err)
+	}
+	f.award(t, f.org, f.ach, "somying@example.org", nil)
+	f.run()
+	got = f.smtp.Mail()
+	if len(got) != 2 {
+		t.Fatalf("%d mails, want 2", len(got))
+	}
+	bodies, _ = got[1].Parts(t)
+	if s, _ := new(mime.WordDecoder).DecodeHeader(got[1].Header(t).Get("Subject")); s != "Badge: Data Structures" ||
+		!strings.Contains(string(bodies["text/plain"]), "Awarded "+p.Date(time.Now())) {
+		t.Errorf("the organization's own template: %q %q", s, bodies["text/plain"])
 	}
 }

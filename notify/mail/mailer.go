@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/store"
 )
@@ -199,20 +200,38 @@ func TokenHash(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// fields loads what a template shows about an award.
-func (m *Mailer) fields(ctx context.Context, aw *cairn.Award, claimURL string) (Fields, *cairn.Achievement, error) {
+// Lang returns the language of the organization's mails: its default
+// language, else English. Learners have no language of their own yet.
+func (m *Mailer) Lang(ctx context.Context, orgID string) (i18n.Lang, error) {
+	org, err := m.Store.Organization(ctx, orgID)
+	if err != nil {
+		return "", err
+	}
+	return orgLang(org), nil
+}
+
+func orgLang(org *cairn.Organization) i18n.Lang {
+	l, _ := i18n.Parse(org.DefaultLanguage)
+	return l
+}
+
+// fields loads what a template shows about an award, its dates written
+// in the organization's language, and returns that language.
+func (m *Mailer) fields(ctx context.Context, aw *cairn.Award, claimURL string) (Fields, *cairn.Achievement, i18n.Lang, error) {
 	ach, err := m.Store.Achievement(ctx, aw.OrgID, aw.AchievementID)
 	if err != nil {
-		return Fields{}, nil, err
+		return Fields{}, nil, "", err
 	}
 	is, err := m.Store.Issuer(ctx, aw.OrgID, aw.IssuerID)
 	if err != nil {
-		return Fields{}, nil, err
+		return Fields{}, nil, "", err
 	}
 	org, err := m.Store.Organization(ctx, aw.OrgID)
 	if err != nil {
-		return Fields{}, nil, err
+		return Fields{}, nil, "", err
 	}
+	lang := orgLang(org)
+	p := i18n.For(lang)
 	cred := m.BaseURL + "/credentials/" + aw.ID
 	if claimURL == "" {
 		claimURL = cred
@@ -222,24 +241,22 @@ func (m *Mailer) fields(ctx context.Context, aw *cairn.Award, claimURL string) (
 		AchievementName: ach.Name, AchievementDescription: ach.Description,
 		IssuerName: is.Name, OrganizationName: org.Name,
 		CredentialURL: cred, ClaimURL: claimURL,
-		AwardedDate: date(aw.AwardedDate),
+		AwardedDate: p.Date(aw.AwardedDate),
 	}
 	if f.LearnerName == "" {
 		f.LearnerName = aw.Recipient.Identity
 	}
 	if aw.ValidUntil != nil {
-		f.ValidUntil = date(*aw.ValidUntil)
+		f.ValidUntil = p.Date(*aw.ValidUntil)
 		f.DaysLeft = max(0, int(aw.ValidUntil.Sub(m.now()).Hours()/24))
 	}
-	return f, ach, nil
+	return f, ach, lang, nil
 }
-
-func date(t time.Time) string { return t.UTC().Format("2 January 2006") }
 
 // compose renders the mail of kind about aw with the organization's
 // template, and attaches the badge image.
 func (m *Mailer) compose(ctx context.Context, aw *cairn.Award, kind, claimURL string, days int) (*Message, error) {
-	f, ach, err := m.fields(ctx, aw, claimURL)
+	f, ach, lang, err := m.fields(ctx, aw, claimURL)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +285,7 @@ func (m *Mailer) compose(ctx context.Context, aw *cairn.Award, kind, claimURL st
 	if kind == KindAward {
 		button = f.ClaimURL
 	}
-	if out.HTML, err = HTML(subject, body, out.ImageCID, ach.Name, button); err != nil {
+	if out.HTML, err = HTML(lang, subject, body, out.ImageCID, ach.Name, button); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -313,8 +330,8 @@ func fileName(name string) string {
 }
 
 // Template returns the organization's template of kind, and whether it is
-// the organization's own (else the default). Errors: Invalid (unknown
-// kind).
+// the organization's own (else the default, in the organization's
+// language). Errors: Invalid (unknown kind).
 func (m *Mailer) Template(ctx context.Context, orgID, kind string) (Template, bool, error) {
 	if !ValidKind(kind) {
 		return Template{}, false, cairn.Invalidf("kind", "%q is not a kind of mail (want %s)", kind, strings.Join(Kinds, " or "))
@@ -322,7 +339,11 @@ func (m *Mailer) Template(ctx context.Context, orgID, kind string) (Template, bo
 	t, err := m.Store.MailTemplate(ctx, orgID, kind)
 	switch {
 	case cairn.KindOf(err) == cairn.NotFound:
-		return Default(kind), false, nil
+		l, err := m.Lang(ctx, orgID)
+		if err != nil {
+			return Template{}, false, err
+		}
+		return DefaultIn(kind, l), false, nil
 	case err != nil:
 		return Template{}, false, err
 	}
@@ -382,14 +403,19 @@ func (m *Mailer) Preview(ctx context.Context, orgID, kind string, t *Template, a
 	} else if !ValidKind(kind) {
 		return nil, cairn.Invalidf("kind", "%q is not a kind of mail (want %s)", kind, strings.Join(Kinds, " or "))
 	}
+	lang, err := m.Lang(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
 	f, img, alt := SampleFields, placeholderImage, SampleFields.AchievementName
+	f.AwardedDate, f.ValidUntil = i18n.For(lang).Date(sampleAwarded), i18n.For(lang).Date(sampleAwarded.AddDate(2, 0, 0))
 	if awardID != "" {
 		aw, err := m.Store.Award(ctx, orgID, awardID)
 		if err != nil {
 			return nil, &cairn.Error{Kind: cairn.KindOf(err), Field: "awardId", Message: "award not found", Err: err}
 		}
 		var ach *cairn.Achievement
-		if f, ach, err = m.fields(ctx, aw, ""); err != nil {
+		if f, ach, lang, err = m.fields(ctx, aw, ""); err != nil {
 			return nil, err
 		}
 		img, alt = m.BaseURL+"/credentials/"+aw.ID+".png", ach.Name
@@ -402,7 +428,7 @@ func (m *Mailer) Preview(ctx context.Context, orgID, kind string, t *Template, a
 	if kind == KindAward {
 		button = f.ClaimURL
 	}
-	html, err := HTML(subject, body, "badge", alt, button)
+	html, err := HTML(lang, subject, body, "badge", alt, button)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 )
 
 // The kinds of mail, each with its own template.
@@ -58,7 +60,11 @@ type Fields struct {
 var FieldNames = []string{"LearnerName", "LearnerEmail", "AchievementName", "AchievementDescription", "IssuerName",
 	"OrganizationName", "CredentialURL", "ClaimURL", "AwardedDate", "ValidUntil", "DaysLeft"}
 
-// SampleFields fill a preview when no award is chosen.
+// sampleAwarded is SampleFields' AwardedDate (ValidUntil is two years on).
+var sampleAwarded = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+
+// SampleFields fill a preview when no award is chosen (its dates written
+// in the organization's language).
 var SampleFields = Fields{
 	LearnerName: "Ada Lovelace", LearnerEmail: "ada@example.org",
 	AchievementName: "Analytical Engine Operator", AchievementDescription: "Operates the engine safely.",
@@ -69,34 +75,30 @@ var SampleFields = Fields{
 }
 
 // Default returns the template Cairn uses for kind when the organization
-// has none of its own.
-func Default(kind string) Template {
+// has none of its own, in English.
+func Default(kind string) Template { return DefaultIn(kind, i18n.English) }
+
+// DefaultIn returns the default template of kind in the language l: its
+// sentences are translated around the same fields.
+func DefaultIn(kind string, l i18n.Lang) Template {
+	p := i18n.For(l)
 	if kind == KindReminder {
 		return Template{
-			Subject: "Your {{.AchievementName}} badge expires in {{.DaysLeft}} days",
-			Body: `Hello {{.LearnerName}},
-
-your {{.AchievementName}} badge from {{.IssuerName}} is valid until {{.ValidUntil}}, {{.DaysLeft}} days from now.
-
-See it here: {{.CredentialURL}}
-
-To keep it, ask {{.IssuerName}} to renew it before then.
-`,
+			Subject: p.T("Your %s badge expires in %s days", "{{.AchievementName}}", "{{.DaysLeft}}"),
+			Body: p.T("Hello %s,", "{{.LearnerName}}") + "\n\n" +
+				p.T("your %s badge from %s is valid until %s, %s days from now.", "{{.AchievementName}}", "{{.IssuerName}}", "{{.ValidUntil}}", "{{.DaysLeft}}") + "\n\n" +
+				p.T("See it here: %s", "{{.CredentialURL}}") + "\n\n" +
+				p.T("To keep it, ask %s to renew it before then.", "{{.IssuerName}}") + "\n",
 		}
 	}
 	return Template{
-		Subject: "You earned {{.AchievementName}}",
-		Body: `Hello {{.LearnerName}},
-
-{{.IssuerName}} awarded you the {{.AchievementName}} badge on {{.AwardedDate}}.
-{{- if .ValidUntil}} It is valid until {{.ValidUntil}}.{{end}}
-
-See and share it: {{.CredentialURL}}
-
-Claim it, to keep it with your other badges: {{.ClaimURL}}
-
-The badge image attached holds the credential itself: anyone can check it at {{.CredentialURL}}.
-`,
+		Subject: p.T("You earned %s", "{{.AchievementName}}"),
+		Body: p.T("Hello %s,", "{{.LearnerName}}") + "\n\n" +
+			p.T("%s awarded you the %s badge on %s.", "{{.IssuerName}}", "{{.AchievementName}}", "{{.AwardedDate}}") + "\n" +
+			"{{- if .ValidUntil}} " + p.T("It is valid until %s.", "{{.ValidUntil}}") + "{{end}}\n\n" +
+			p.T("See and share it: %s", "{{.CredentialURL}}") + "\n\n" +
+			p.T("Claim it, to keep it with your other badges: %s", "{{.ClaimURL}}") + "\n\n" +
+			p.T("The badge image attached holds the credential itself: anyone can check it at %s.", "{{.CredentialURL}}") + "\n",
 	}
 }
 
@@ -187,23 +189,25 @@ var urlPattern = regexp.MustCompile(`https?://[^\s<>"]+[^\s<>".,;:!?)]`)
 // htmlPage lays out the HTML part: the badge image, the body's paragraphs
 // with their links, and a claim button.
 var htmlPage = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{{.Subject}}</title></head>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{{.Subject}}</title></head>
 <body style="margin:0;padding:24px;background:#f4f4f2;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1d1d1b">
 <div style="max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:24px">
 {{if .ImageCID}}<p style="text-align:center;margin:0 0 16px"><img src="cid:{{.ImageCID}}" alt="{{.Alt}}" width="160" height="160" style="width:160px;height:160px"></p>{{end}}
 {{range .Paragraphs}}<p style="line-height:1.5;margin:0 0 12px">{{.}}</p>
-{{end}}{{if .ClaimURL}}<p style="text-align:center;margin:20px 0 8px"><a href="{{.ClaimURL}}" style="background:#2d5b3f;color:#fff;text-decoration:none;padding:10px 18px;border-radius:6px;display:inline-block">Claim your badge</a></p>{{end}}
+{{end}}{{if .ClaimURL}}<p style="text-align:center;margin:20px 0 8px"><a href="{{.ClaimURL}}" style="background:#2d5b3f;color:#fff;text-decoration:none;padding:10px 18px;border-radius:6px;display:inline-block">{{.Claim}}</a></p>{{end}}
 </div></body></html>
 `))
 
-// HTML makes the HTML part from the rendered text body: each paragraph
-// escaped, its URLs made links, the image (by Content-ID, "" for none)
-// above and a claim button below when claimURL is not "".
-func HTML(subject, body, imageCID, alt, claimURL string) (string, error) {
+// HTML makes the HTML part, in the language l, from the rendered text
+// body: each paragraph escaped, its URLs made links, the image (by
+// Content-ID, "" for none) above and a claim button below when claimURL
+// is not "".
+func HTML(l i18n.Lang, subject, body, imageCID, alt, claimURL string) (string, error) {
 	paras := Paragraphs(body)
+	p := i18n.For(l)
 	var b bytes.Buffer
-	err := htmlPage.Execute(&b, map[string]any{"Subject": subject, "ImageCID": imageCID, "Alt": alt,
-		"Paragraphs": paras, "ClaimURL": claimURL})
+	err := htmlPage.Execute(&b, map[string]any{"Lang": p.Code(), "Subject": subject, "ImageCID": imageCID, "Alt": alt,
+		"Paragraphs": paras, "ClaimURL": claimURL, "Claim": p.T("Claim your badge")})
 	if err != nil {
 		return "", fmt.Errorf("mail: html part: %w", err)
 	}

@@ -6,14 +6,14 @@ Run from the repository root, on Debian or Ubuntu:
     apt-get install -y fonttools fonts-noto-core fonts-noto-cjk
     /usr/bin/python3 scripts/fonts/build.py
 
-It writes certificate/fonts/*.ttf.gz (gzip-compressed TrueType fonts): subsets of Noto Sans (Latin, Vietnamese,
+It writes internal/fonts/*.ttf.gz (gzip-compressed TrueType fonts): subsets of Noto Sans (Latin, Vietnamese,
 Greek, Cyrillic), Noto Sans Thai and Noto Sans CJK KR (Hangul only), each
 Regular and Bold, without hinting or OpenType layout tables (the PDF writer
 places glyphs by their advance widths and does not read them). Noto Sans CJK
 has CFF outlines; the PDF writer embeds TrueType (glyf) outlines only, so
 the Korean subset is converted to quadratic curves (fontTools cu2qu, at a
 tolerance of 1 font unit in 1000). The fonts are under the SIL Open Font
-License 1.1 (certificate/fonts/OFL.txt), which allows embedding them in
+License 1.1 (internal/fonts/OFL.txt), which allows embedding them in
 documents and redistributing them, modified, under the same licence; the
 subsets keep the fonts' names, copyright and licence in their name tables.
 """
@@ -27,7 +27,7 @@ from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTCollection, TTFont, newTable
 
-OUT = "certificate/fonts"
+OUT = "internal/fonts"
 NOTO = "/usr/share/fonts/truetype/noto"
 CJK = "/usr/share/fonts/opentype/noto"
 
@@ -69,8 +69,8 @@ def subset_font(font, ranges, glyphs=()):
 
 
 # Thai positional variants, reached through Private Use Area code points
-# (the PDF writer maps code points to glyphs through the cmap only; package
-# certificate's Thai shaping picks them, see certificate/thai.go):
+# (the PDF writer maps code points to glyphs through the cmap only; the
+# Thai shaping of internal/fonts/thai.go picks them):
 # U+F7xx is the .narrow variant of U+0Exx (an upper mark moved left, over a
 # tall consonant), U+F8xx the .small one (a tone mark raised above an upper
 # vowel; a lower vowel moved down below a consonant's descender), U+F9xx the

@@ -1,7 +1,7 @@
-package certificate
+package fonts
 
-// Thai shaping, as far as a PDF writer that places glyphs by advance width
-// needs it (see the package doc). The embedded Noto Sans Thai maps its
+// Thai shaping, as far as a writer that places glyphs by advance width
+// needs it. The embedded Noto Sans Thai maps its
 // positional variants to Private Use Area code points (scripts/fonts/build.py):
 // U+F7xx is the variant of U+0Exx moved left, U+F8xx the raised tone mark
 // or lowered lower vowel, U+F9xx the consonant without its descender.
@@ -31,10 +31,10 @@ func isTone(r rune) bool { return 0x0E48 <= r && r <= 0x0E4C }
 // lower vowels and phinthu: ุ ู ฺ.
 func isLowerVowel(r rune) bool { return 0x0E38 <= r && r <= 0x0E3A }
 
-// shapeThai returns s with Thai marks replaced by the positional variants
+// ShapeThai returns s with Thai marks replaced by the positional variants
 // their context needs, and whether it changed anything. Only runes of the
 // Thai block are read; everything else passes through.
-func shapeThai(s []rune) ([]rune, bool) {
+func ShapeThai(s []rune) ([]rune, bool) {
 	out := make([]rune, len(s))
 	copy(out, s)
 	changed := false
