@@ -127,7 +127,7 @@ func (h *Handler) awardClaimLink(w http.ResponseWriter, r *http.Request, a *acto
 }
 
 func (h *Handler) showAward(w http.ResponseWriter, r *http.Request, a *actor, status int, p *awardPage, notice string) {
-	h.render(w, r, status, "award.html", view{Title: p.Achievement.Name + " · " + h.t(r, a, "Award"), Actor: a, Nav: "awards", Notice: notice, Data: p})
+	h.render(w, r, status, "award.html", view{Title: p.Achievement.Name + " · " + h.t(r, a, "Issued award"), Actor: a, Nav: "awards", Notice: notice, Data: p})
 }
 
 // awardShow shows an award, with the forms that change it for roles that

@@ -180,6 +180,7 @@ var consoleMessages = map[string]map[Lang]string{
 		"Keluarkan banyak lencana sekali gus daripada hamparan: satu baris bagi setiap pelajar, dengan lajur %s (atau %s), dan, untuk mencampurkan pencapaian, %s.",
 		"Mag-isyu ng maraming badge nang sabay-sabay mula sa spreadsheet: isang hilera bawat mag-aaral, na may mga column na %s (o %s), at, para paghaluin ang mga tagumpay, %s."),
 	"Issue this badge": in6("이 배지 발급", "ออกเหรียญตรานี้", "Cấp huy hiệu này", "Terbitkan lencana ini", "Keluarkan lencana ini", "I-isyu ang badge na ito"),
+	"Issued award":     in6("수여 내역", "การมอบเหรียญตรา", "Lượt cấp", "Pemberian", "Penganugerahan", "Paggawad"),
 	"Issued":           in6("발급일", "ออกเมื่อ", "Ngày cấp", "Diterbitkan", "Dikeluarkan", "Naiisyu"),
 	"Issuer profile":   in6("발급 기관 프로필", "โปรไฟล์ผู้ออก", "Hồ sơ đơn vị cấp", "Profil penerbit", "Profil pengeluar", "Issuer profile"),
 	"Issuers":          in6("발급 기관", "ผู้ออก", "Đơn vị cấp", "Penerbit", "Pengeluar", "Mga nag-isyu"),
