@@ -12,16 +12,23 @@ import (
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/jobs"
+	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/web"
+	"github.com/cairn-badges/cairn/webhooks"
 )
 
-// withTeamAndJobs rewires e's handler with the Team and Bulk issue pages
-// (their services need the env's store, made by newEnv).
-func (e *env) withTeamAndJobs(t *testing.T) {
+// withEveryPage rewires e's handler with the Team, Bulk issue and
+// Webhooks pages (their services need the env's store, made by newEnv).
+func (e *env) withEveryPage(t *testing.T) {
 	t.Helper()
-	e.h = New(e.svc, Options{Team: team.New(e.db, testBase, team.Options{}), Jobs: jobs.New(e.db, e.svc, jobs.Options{})})
+	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := webhooks.New(e.db, kr, webhooks.Options{CredentialURL: e.svc.CredentialURL, ChangeType: e.svc.ChangeType})
+	e.h = New(e.svc, Options{Team: team.New(e.db, testBase, team.Options{}), Jobs: jobs.New(e.db, e.svc, jobs.Options{}), Webhooks: wh})
 	e.mux = http.NewServeMux()
 	e.h.Register(e.mux)
 	(&web.Handler{Verifier: verify.New(nil)}).Register(e.mux)
@@ -54,12 +61,13 @@ func withLang(path string, l i18n.Lang) string {
 var inviteLinkRE = regexp.MustCompile(`value="[^"]*/invite/([^"]+)"`)
 
 // Every page of the path "set up the institution, invite a colleague,
-// issue" renders in each language with no untranslated message, with its
+// issue" (and the API keys, webhooks and password reset pages) renders in
+// each language with no untranslated message, with its
 // <html lang> and a message of the page in that language.
 func TestConsoleInEveryLanguage(t *testing.T) {
 	missingMessages(t)
 	e := newEnv(t, testBase, Options{})
-	e.withTeamAndJobs(t)
+	e.withEveryPage(t)
 	aw := e.award(t, "ada@example.org")
 	owner := e.client(t)
 	owner.mustLogin(ownerEmail)
@@ -102,6 +110,8 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		{"/admin/team", "Invite a colleague", 200},
 		{"/admin/award-jobs", "Past jobs", 200},
 		{job, "Cancel the job", 200},
+		{"/admin/api-keys", "Create key", 200},
+		{"/admin/webhooks", "Add an endpoint", 200},
 		{"/admin/no-such-page", "There is nothing here, or it belongs to another organization.", 404},
 	}
 	for _, l := range i18n.Langs {
@@ -128,6 +138,8 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		anon := e.client(t)
 		check("/login", "Forgot your password?", 200, anon.get(withLang("/login", l.Lang)))
 		check(invite, "Create my account and join", 200, anon.get(withLang(invite, l.Lang)))
+		check("/password-reset", "Send me a link", 200, anon.get(withLang("/password-reset", l.Lang)))
+		check("/password-reset/bad", "This link cannot be used", http.StatusGone, anon.get(withLang("/password-reset/bad", l.Lang)))
 	}
 }
 

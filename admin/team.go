@@ -298,7 +298,7 @@ type resetPage struct {
 
 // resetRequestForm asks for the email to send a reset link to.
 func (h *Handler) resetRequestForm(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Reset your password", Data: &resetPage{Token: h.loginToken(w, r)}})
+	h.render(w, r, http.StatusOK, "reset.html", view{Title: h.t(r, nil, "Reset your password"), Data: &resetPage{Token: h.loginToken(w, r)}})
 }
 
 // resetRequest sends a reset link, answering the same whether or not the
@@ -306,7 +306,9 @@ func (h *Handler) resetRequestForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) resetRequest(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	p := &resetPage{Token: h.loginToken(w, r), Email: strings.TrimSpace(r.PostFormValue("email"))}
-	show := func(status int) { h.render(w, r, status, "reset.html", view{Title: "Reset your password", Data: p}) }
+	show := func(status int) {
+		h.render(w, r, status, "reset.html", view{Title: h.t(r, nil, "Reset your password"), Data: p})
+	}
 	if msg := h.checkPublicForm(r); msg != "" {
 		p.Error = msg
 		show(http.StatusForbidden)
@@ -346,8 +348,8 @@ func (h *Handler) resetAccount(w http.ResponseWriter, r *http.Request) (*cairn.A
 			status, text = http.StatusServiceUnavailable, "The link could not be checked. Try again in a few seconds."
 			h.log.ErrorContext(r.Context(), "admin: reset link", "err", err)
 		}
-		h.render(w, r, status, "message.html", view{Title: "Reset your password",
-			Data: message{Heading: "This link cannot be used", Text: text, Link: h.path("/password-reset"), LinkText: "Ask for a new link"}})
+		h.render(w, r, status, "message.html", view{Title: h.t(r, nil, "Reset your password"),
+			Data: message{Heading: h.t(r, nil, "This link cannot be used"), Text: h.t(r, nil, text), Link: h.path("/password-reset"), LinkText: h.t(r, nil, "Ask for a new link")}})
 		return nil, false
 	}
 	return acct, true
@@ -359,7 +361,7 @@ func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: &resetPage{Token: h.loginToken(w, r), For: acct.Email}})
+	h.render(w, r, http.StatusOK, "reset.html", view{Title: h.t(r, nil, "Choose a new password"), Data: &resetPage{Token: h.loginToken(w, r), For: acct.Email}})
 }
 
 // resetPost sets the new password and logs the browser in.
@@ -370,7 +372,9 @@ func (h *Handler) resetPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &resetPage{Token: h.loginToken(w, r), For: acct.Email}
-	show := func(status int) { h.render(w, r, status, "reset.html", view{Title: "Choose a new password", Data: p}) }
+	show := func(status int) {
+		h.render(w, r, status, "reset.html", view{Title: h.t(r, nil, "Choose a new password"), Data: p})
+	}
 	if msg := h.checkPublicForm(r); msg != "" {
 		p.Error = msg
 		show(http.StatusForbidden)

@@ -51,12 +51,12 @@ func (h *Handler) showWebhooks(w http.ResponseWriter, r *http.Request, a *actor,
 	if p.Events == nil {
 		p.Events = map[string]bool{}
 	}
-	h.render(w, r, status, "webhooks.html", view{Title: "Webhooks", Actor: a, Nav: "webhooks", Notice: notice, Data: p})
+	h.render(w, r, status, "webhooks.html", view{Title: h.t(r, a, "Webhooks"), Actor: a, Nav: "webhooks", Notice: notice, Data: p})
 }
 
 // webhookList lists the organization's endpoints, with the add form.
 func (h *Handler) webhookList(w http.ResponseWriter, r *http.Request, a *actor) {
-	h.showWebhooks(w, r, a, http.StatusOK, &webhooksPage{}, webhookNotices[r.URL.Query().Get("done")])
+	h.showWebhooks(w, r, a, http.StatusOK, &webhooksPage{}, h.t(r, a, webhookNotices[r.URL.Query().Get("done")]))
 }
 
 // formEvents returns the event types ticked in the form.
