@@ -137,10 +137,18 @@ func TestBrowserConsoleThai(t *testing.T) {
 				t.Errorf("state %q", got)
 			}
 			shot("award")
-			if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/admin/awards"), chromedp.WaitVisible(chromedp.CSS("#awards"))); err != nil {
-				t.Fatal(err)
+			for _, p := range []struct{ name, path, wait string }{
+				{"awards", "/admin/awards", "#awards"},
+				{"achievement", "/admin/achievements/" + e.ach.ID, "#achievement-form"},
+				{"issuer", "/admin/issuers/" + e.issuer.ID, "#issuer-form"},
+				{"settings", "/admin/settings", "#settings-form"},
+				{"rules", "/admin/rules", "#rule-form"},
+			} {
+				if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait))); err != nil {
+					t.Fatalf("%s: %v", p.name, err)
+				}
+				shot(p.name)
 			}
-			shot("awards")
 			if err := chromedp.Do(ctx,
 				chromedp.Click(chromedp.CSS("header form[action$='/logout'] button")),
 				chromedp.WaitVisible(chromedp.CSS("#email")),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/i18n"
+	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/team"
@@ -19,8 +20,8 @@ import (
 	"github.com/cairn-badges/cairn/webhooks"
 )
 
-// withEveryPage rewires e's handler with the Team, Bulk issue and
-// Webhooks pages (their services need the env's store, made by newEnv).
+// withEveryPage rewires e's handler with the Team, Bulk issue, Webhooks
+// and Pathways pages (their services need the env's store, made by newEnv).
 func (e *env) withEveryPage(t *testing.T) {
 	t.Helper()
 	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
@@ -28,7 +29,8 @@ func (e *env) withEveryPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	wh := webhooks.New(e.db, kr, webhooks.Options{CredentialURL: e.svc.CredentialURL, ChangeType: e.svc.ChangeType})
-	e.h = New(e.svc, Options{Team: team.New(e.db, testBase, team.Options{}), Jobs: jobs.New(e.db, e.svc, jobs.Options{}), Webhooks: wh})
+	e.h = New(e.svc, Options{Team: team.New(e.db, testBase, team.Options{}), Jobs: jobs.New(e.db, e.svc, jobs.Options{}), Webhooks: wh,
+		Pathways: issuing.NewPathways(e.svc, e.db)})
 	e.mux = http.NewServeMux()
 	e.h.Register(e.mux)
 	(&web.Handler{Verifier: verify.New(nil)}).Register(e.mux)
@@ -61,7 +63,8 @@ func withLang(path string, l i18n.Lang) string {
 var inviteLinkRE = regexp.MustCompile(`value="[^"]*/invite/([^"]+)"`)
 
 // Every page of the path "set up the institution, invite a colleague,
-// issue" (and the API keys, webhooks and password reset pages) renders in
+// issue" (and the API keys, webhooks, rules, events, pathways and password
+// reset pages) renders in
 // each language with no untranslated message, with its
 // <html lang> and a message of the page in that language.
 func TestConsoleInEveryLanguage(t *testing.T) {
@@ -91,6 +94,17 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		t.Fatalf("start: %d %q\n%s", res.StatusCode, job, res.body)
 	}
 
+	res = owner.post("/admin/rules", url.Values{"name": {"Finished CS101"}, "eventType": {"course.completed"}, "courseId": {"CS101"},
+		"achievement": {e.ach.ID}, "enabled": {"on"}})
+	rule := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rule: %d\n%s", res.StatusCode, res.body)
+	}
+	rules, err := e.db.Rules(t.Context(), e.org.ID)
+	if err != nil || len(rules) != 1 {
+		t.Fatalf("rules: %v %v (redirected to %s)", rules, err, rule)
+	}
+
 	pages := []struct {
 		path, key string // the page, and a message it shows
 		status    int
@@ -112,6 +126,11 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		{job, "Cancel the job", 200},
 		{"/admin/api-keys", "Create key", 200},
 		{"/admin/webhooks", "Add an endpoint", 200},
+		{"/admin/rules", "Issuing rules", 200},
+		{"/admin/rules?done=created", "The rule is created: events that match it from now on earn its achievement.", 200},
+		{"/admin/rules/" + rules[0].ID, "Event type", 200},
+		{"/admin/events", "Outcome", 200},
+		{"/admin/pathways", "New pathway", 200},
 		{"/admin/no-such-page", "There is nothing here, or it belongs to another organization.", 404},
 	}
 	for _, l := range i18n.Langs {

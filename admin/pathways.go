@@ -58,7 +58,7 @@ func (h *Handler) pathwayList(w http.ResponseWriter, r *http.Request, a *actor) 
 		rows = append(rows, pathwayRow{Pathway: p, Goal: names[p.AchievementID],
 			Active: c[cairn.StateActive], Suspended: c[cairn.StateSuspended], Revoked: c[cairn.StateRevoked]})
 	}
-	h.render(w, r, http.StatusOK, "pathways.html", view{Title: "Pathways", Actor: a, Nav: "pathways", Notice: r.URL.Query().Get("notice"), Data: rows})
+	h.render(w, r, http.StatusOK, "pathways.html", view{Title: h.t(r, a, "Pathways"), Actor: a, Nav: "pathways", Notice: r.URL.Query().Get("notice"), Data: rows})
 }
 
 // pathwayForm is the data of the pathway builder: pick the badges and the

@@ -103,7 +103,7 @@ func (h *Handler) showWebhook(w http.ResponseWriter, r *http.Request, a *actor, 
 			p.Events[t] = true
 		}
 	}
-	h.render(w, r, status, "webhook.html", view{Title: "Webhook " + p.Endpoint.URL, Actor: a, Nav: "webhooks", Notice: notice, Data: p})
+	h.render(w, r, status, "webhook.html", view{Title: h.t(r, a, "Webhook %s", p.Endpoint.URL), Actor: a, Nav: "webhooks", Notice: notice, Data: p})
 }
 
 func (h *Handler) loadWebhook(r *http.Request, a *actor) (*webhooks.Endpoint, error) {
@@ -121,7 +121,7 @@ func (h *Handler) webhookShow(w http.ResponseWriter, r *http.Request, a *actor) 
 		h.fail(w, r, a, err)
 		return
 	}
-	h.showWebhook(w, r, a, http.StatusOK, &webhookPage{Endpoint: e}, webhookNotices[r.URL.Query().Get("done")])
+	h.showWebhook(w, r, a, http.StatusOK, &webhookPage{Endpoint: e}, h.t(r, a, webhookNotices[r.URL.Query().Get("done")]))
 }
 
 // webhookUpdate saves an endpoint's URL, description, events and whether
