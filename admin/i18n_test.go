@@ -10,18 +10,21 @@ import (
 	"testing"
 
 	"github.com/cairn-badges/cairn/api"
+	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
+	"github.com/cairn-badges/cairn/review"
+	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/team"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/web"
 	"github.com/cairn-badges/cairn/webhooks"
 )
 
-// withEveryPage rewires e's handler with the Team, Bulk issue, Webhooks
-// and Pathways pages (their services need the env's store, made by newEnv).
+// withEveryPage rewires e's handler with the Team, Bulk issue, Webhooks,
+// Pathways, single sign-on and applications pages (their services need the env's store, made by newEnv).
 func (e *env) withEveryPage(t *testing.T) {
 	t.Helper()
 	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
@@ -30,7 +33,8 @@ func (e *env) withEveryPage(t *testing.T) {
 	}
 	wh := webhooks.New(e.db, kr, webhooks.Options{CredentialURL: e.svc.CredentialURL, ChangeType: e.svc.ChangeType})
 	e.h = New(e.svc, Options{Team: team.New(e.db, testBase, team.Options{}), Jobs: jobs.New(e.db, e.svc, jobs.Options{}), Webhooks: wh,
-		Pathways: issuing.NewPathways(e.svc, e.db)})
+		Pathways: issuing.NewPathways(e.svc, e.db), SSO: sso.New(e.db, kr, sso.Options{BaseURL: testBase, HashPassword: auth.HashPassword}),
+		Review: review.New(e.db, e.svc, review.Options{})})
 	e.mux = http.NewServeMux()
 	e.h.Register(e.mux)
 	(&web.Handler{Verifier: verify.New(nil)}).Register(e.mux)
@@ -63,8 +67,8 @@ func withLang(path string, l i18n.Lang) string {
 var inviteLinkRE = regexp.MustCompile(`value="[^"]*/invite/([^"]+)"`)
 
 // Every page of the path "set up the institution, invite a colleague,
-// issue" (and the API keys, webhooks, rules, events, pathways and password
-// reset pages) renders in
+// issue" (and the API keys, webhooks, rules, events, pathways, single
+// sign-on, applications and password reset pages) renders in
 // each language with no untranslated message, with its
 // <html lang> and a message of the page in that language.
 func TestConsoleInEveryLanguage(t *testing.T) {
@@ -131,6 +135,8 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		{"/admin/rules/" + rules[0].ID, "Event type", 200},
 		{"/admin/events", "Outcome", 200},
 		{"/admin/pathways", "New pathway", 200},
+		{"/admin/sso", "Allowed email domains", 200},
+		{"/admin/applications", "All applications", 200},
 		{"/admin/no-such-page", "There is nothing here, or it belongs to another organization.", 404},
 	}
 	for _, l := range i18n.Langs {
