@@ -135,6 +135,7 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		{"/admin/rules/" + rules[0].ID, "Event type", 200},
 		{"/admin/events", "Outcome", 200},
 		{"/admin/pathways", "New pathway", 200},
+		{"/admin/pathways/new", "Or the rule as JSON", 200},
 		{"/admin/sso", "Allowed email domains", 200},
 		{"/admin/applications", "All applications", 200},
 		{"/admin/no-such-page", "There is nothing here, or it belongs to another organization.", 404},

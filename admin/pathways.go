@@ -106,9 +106,9 @@ func (h *Handler) showPathwayForm(w http.ResponseWriter, r *http.Request, a *act
 		h.fail(w, r, a, err)
 		return
 	}
-	title := "New pathway"
+	title := h.t(r, a, "New pathway")
 	if f.ID != "" {
-		title = "Edit " + f.Name
+		title = h.t(r, a, "Edit %s", f.Name)
 	}
 	h.render(w, r, status, "pathway_new.html", view{Title: title, Actor: a, Nav: "pathways", Data: f})
 }
