@@ -85,7 +85,7 @@ func (h *Handler) newAchievementForm(ctx context.Context, a *actor) (*achievemen
 }
 
 func (h *Handler) showAchievementForm(w http.ResponseWriter, r *http.Request, a *actor, status int, f *achievementForm, notice string) {
-	title, nav := "New achievement", "new-achievement"
+	title, nav := h.t(r, a, "New achievement"), "new-achievement"
 	if f.ID != "" {
 		title, nav = f.Name, "dashboard"
 	}
@@ -129,7 +129,7 @@ func (h *Handler) achievementEdit(w http.ResponseWriter, r *http.Request, a *act
 	notice := map[string]string{"created": "The achievement is created.", "saved": "The changes are saved. Awards issued before keep what they were signed with; re-issue one to sign the new version.",
 		"certificate":  "The certificate design is saved. Every certificate downloaded from now on, of awards old and new, shows it.",
 		"applications": "The application settings are saved."}[r.URL.Query().Get("done")]
-	h.showAchievementForm(w, r, a, http.StatusOK, f, notice)
+	h.showAchievementForm(w, r, a, http.StatusOK, f, h.t(r, a, notice))
 }
 
 // editForm returns the form of an existing achievement, with its

@@ -47,6 +47,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
@@ -331,8 +332,25 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"join": strings.Join,
-	// formats names credential formats for people.
-	"formats": func(fs []string) string {
+	// humanType spells an achievement type as the catalog keys it
+	// ("MicroCredential" -> "Micro Credential"), for Printer.TypeName.
+	"humanType": func(t string) string {
+		t = strings.TrimPrefix(t, "ext:")
+		if t == "" {
+			return "Badge"
+		}
+		var b strings.Builder
+		for i, r := range t {
+			if i > 0 && 'A' <= r && r <= 'Z' {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	},
+	// formats names credential formats for people (in English: the
+	// page translates each).
+	"formats": func(fs []string) []string {
 		names := make([]string, 0, len(fs))
 		for _, f := range fs {
 			switch f {
@@ -344,7 +362,7 @@ var funcs = template.FuncMap{
 				names = append(names, f)
 			}
 		}
-		return strings.Join(names, ", ")
+		return names
 	},
 	// dict makes a map of key, value pairs, to pass several values to a
 	// template.
@@ -391,6 +409,30 @@ type view struct {
 	Team bool
 	// Review: the server has the applications pages.
 	Review bool
+	// L translates the page (set by render when the handler has not).
+	L *i18n.Printer
+}
+
+// printer returns the language of the console for r: ?lang=, the
+// switcher's cookie, Accept-Language, then the default language of the
+// signed-in user's organization.
+func (h *Handler) printer(r *http.Request, a *actor) *i18n.Printer {
+	var fallback i18n.Lang
+	if a != nil && a.Org != nil {
+		if l, ok := i18n.Parse(a.Org.DefaultLanguage); ok {
+			fallback = l
+		}
+	}
+	return i18n.For(i18n.Negotiate(r, fallback))
+}
+
+// t translates key (a fmt format with args) into the console's language
+// for r; the empty key stays empty (no notice).
+func (h *Handler) t(r *http.Request, a *actor, key string, args ...any) string {
+	if key == "" {
+		return ""
+	}
+	return h.printer(r, a).T(key, args...)
 }
 
 // render writes a page. It renders into a buffer first, so a template
@@ -399,6 +441,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	v.Base, v.Team, v.Review = h.basePath, h.team != nil, h.review != nil
 	if v.Actor != nil {
 		v.CSRF = v.Actor.session.CSRFToken
+	}
+	if v.L == nil {
+		v.L = h.printer(r, v.Actor)
 	}
 	var b bytes.Buffer
 	t := pages[name]
@@ -415,6 +460,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	setHeaders(w.Header())
+	i18n.Remember(w, r)
 	if v.Script {
 		w.Header().Set("Content-Security-Policy", cspScript)
 	}
@@ -467,8 +513,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *actor, err err
 		h.log.Error("admin", "path", r.URL.Path, "err", err)
 		fail500.Record(r, err)
 	}
+	if cairn.KindOf(err) != cairn.Invalid && cairn.KindOf(err) != cairn.Forbidden && cairn.KindOf(err) != cairn.Conflict &&
+		cairn.KindOf(err) != cairn.Unauthorized {
+		text = h.t(r, a, text)
+	}
+	heading = h.t(r, a, heading)
 	h.render(w, r, status, "message.html", view{Title: heading, Actor: a,
-		Data: message{Heading: heading, Text: text, Link: h.path("/admin"), LinkText: "Back to the dashboard"}})
+		Data: message{Heading: heading, Text: text, Link: h.path("/admin"), LinkText: h.t(r, a, "Back to the dashboard")}})
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, a *actor) {

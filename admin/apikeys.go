@@ -31,14 +31,14 @@ func (h *Handler) showAPIKeys(w http.ResponseWriter, r *http.Request, a *actor, 
 	if p.Role == "" {
 		p.Role = string(cairn.RoleIssuer)
 	}
-	h.render(w, r, status, "apikeys.html", view{Title: "API keys", Actor: a, Nav: "api-keys", Notice: notice, Data: p})
+	h.render(w, r, status, "apikeys.html", view{Title: h.t(r, a, "API keys"), Actor: a, Nav: "api-keys", Notice: notice, Data: p})
 }
 
 // apiKeys lists the organization's API keys.
 func (h *Handler) apiKeys(w http.ResponseWriter, r *http.Request, a *actor) {
 	notice := ""
 	if r.URL.Query().Get("done") == "revoke" {
-		notice = "The key is revoked: requests that use it are refused from now on."
+		notice = h.t(r, a, "The key is revoked: requests that use it are refused from now on.")
 	}
 	h.showAPIKeys(w, r, a, http.StatusOK, &apiKeysPage{}, notice)
 }

@@ -89,7 +89,7 @@ func (h *Handler) applicationList(w http.ResponseWriter, r *http.Request, a *act
 			p.First = h.path("/admin/applications?" + url.Values{"state": {p.State}, "achievement": {p.Achievement}}.Encode())
 		}
 	}
-	h.render(w, r, status, "applications.html", view{Title: "Applications", Actor: a, Nav: "applications", Data: p})
+	h.render(w, r, status, "applications.html", view{Title: h.t(r, a, "Applications"), Actor: a, Nav: "applications", Data: p})
 }
 
 // appPage is the data of an application's review page.

@@ -123,11 +123,11 @@ func (h *Handler) awardClaimLink(w http.ResponseWriter, r *http.Request, a *acto
 		return
 	}
 	p.ClaimLink = h.svc.URL("/claim/" + tok)
-	h.showAward(w, r, a, http.StatusOK, p, "A new claim link is below. Copy it now: it is not shown again.")
+	h.showAward(w, r, a, http.StatusOK, p, h.t(r, a, "A new claim link is below. Copy it now: it is not shown again."))
 }
 
 func (h *Handler) showAward(w http.ResponseWriter, r *http.Request, a *actor, status int, p *awardPage, notice string) {
-	h.render(w, r, status, "award.html", view{Title: p.Achievement.Name + " · award", Actor: a, Nav: "awards", Notice: notice, Data: p})
+	h.render(w, r, status, "award.html", view{Title: p.Achievement.Name + " · " + h.t(r, a, "Issued award"), Actor: a, Nav: "awards", Notice: notice, Data: p})
 }
 
 // awardShow shows an award, with the forms that change it for roles that
@@ -138,7 +138,7 @@ func (h *Handler) awardShow(w http.ResponseWriter, r *http.Request, a *actor) {
 		h.fail(w, r, a, err)
 		return
 	}
-	h.showAward(w, r, a, http.StatusOK, p, notices[r.URL.Query().Get("done")])
+	h.showAward(w, r, a, http.StatusOK, p, h.t(r, a, notices[r.URL.Query().Get("done")]))
 }
 
 // MaxReasonLen caps the reason of a state change.

@@ -109,13 +109,13 @@ func (h *Handler) awardList(w http.ResponseWriter, r *http.Request, a *actor) {
 		p.Errors = p.Errors.add("", "This page link is not valid: start from the first page.")
 	}
 	if p.Errors.Any() {
-		h.render(w, r, http.StatusBadRequest, "awards.html", view{Title: "Awards", Actor: a, Nav: "awards", Data: p})
+		h.render(w, r, http.StatusBadRequest, "awards.html", view{Title: h.t(r, a, "Awards"), Actor: a, Nav: "awards", Data: p})
 		return
 	}
 	awards, next, err := h.store.Awards(ctx, f)
 	if cairn.KindOf(err) == cairn.Invalid {
 		p.Errors = p.Errors.add("", "This page link is not valid: start from the first page.")
-		h.render(w, r, http.StatusBadRequest, "awards.html", view{Title: "Awards", Actor: a, Nav: "awards", Data: p})
+		h.render(w, r, http.StatusBadRequest, "awards.html", view{Title: h.t(r, a, "Awards"), Actor: a, Nav: "awards", Data: p})
 		return
 	}
 	if err != nil {
@@ -145,5 +145,5 @@ func (h *Handler) awardList(w http.ResponseWriter, r *http.Request, a *actor) {
 	if f.Cursor != "" {
 		p.First = link("")
 	}
-	h.render(w, r, http.StatusOK, "awards.html", view{Title: "Awards", Actor: a, Nav: "awards", Data: p})
+	h.render(w, r, http.StatusOK, "awards.html", view{Title: h.t(r, a, "Awards"), Actor: a, Nav: "awards", Data: p})
 }

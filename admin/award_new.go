@@ -45,7 +45,7 @@ func (h *Handler) showAwardForm(w http.ResponseWriter, r *http.Request, a *actor
 		h.fail(w, r, a, err)
 		return
 	}
-	h.render(w, r, status, "award_new.html", view{Title: "Issue a badge", Actor: a, Nav: "issue", Data: f})
+	h.render(w, r, status, "award_new.html", view{Title: h.t(r, a, "Issue a badge"), Actor: a, Nav: "issue", Data: f})
 }
 
 // awardCreate issues an award from the form and shows its public page.

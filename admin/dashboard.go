@@ -56,9 +56,9 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *actor) {
 	notice := ""
 	switch {
 	case r.URL.Query().Has("welcome"):
-		notice = "Welcome to " + a.Org.Name + ". Your role is " + string(a.Role) + "."
+		notice = h.t(r, a, "Welcome to %s. Your role is %s.", a.Org.Name, h.t(r, a, string(a.Role)))
 	case r.URL.Query().Get("done") == "password":
-		notice = "Your new password is set. Every other browser logged in to your account was logged out."
+		notice = h.t(r, a, "Your new password is set. Every other browser logged in to your account was logged out.")
 	}
 	h.render(w, r, http.StatusOK, "dashboard.html", view{Title: a.Org.Name, Actor: a, Nav: "dashboard", Notice: notice, Data: p})
 }

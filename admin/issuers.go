@@ -57,8 +57,8 @@ func (h *Handler) issuerList(w http.ResponseWriter, r *http.Request, a *actor) {
 	for _, is := range iss {
 		rows = append(rows, issuerRow{Issuer: is, Achievements: count[is.ID]})
 	}
-	notice := map[string]string{"created": "The issuer profile is created, with fresh signing keys."}[r.URL.Query().Get("done")]
-	h.render(w, r, http.StatusOK, "issuers.html", view{Title: "Issuers", Actor: a, Nav: "issuers", Notice: notice, Data: rows})
+	notice := h.t(r, a, map[string]string{"created": "The issuer profile is created, with fresh signing keys."}[r.URL.Query().Get("done")])
+	h.render(w, r, http.StatusOK, "issuers.html", view{Title: h.t(r, a, "Issuers"), Actor: a, Nav: "issuers", Notice: notice, Data: rows})
 }
 
 // issuerNew shows an empty issuer profile form.
@@ -71,7 +71,7 @@ func (h *Handler) issuerNew(w http.ResponseWriter, r *http.Request, a *actor) {
 }
 
 func (h *Handler) showIssuerForm(w http.ResponseWriter, r *http.Request, a *actor, status int, f *issuerForm, notice string) {
-	title := "New issuer profile"
+	title := h.t(r, a, "New issuer profile")
 	if f.ID != "" {
 		title = f.In.Name
 	}
@@ -114,7 +114,7 @@ func (h *Handler) issuerEdit(w http.ResponseWriter, r *http.Request, a *actor) {
 		"saved":   "The profile is saved. New credentials carry it; the public page shows it now.",
 		"rotated": "New signing keys are in use. The old ones are retired: they sign nothing new and still verify what they signed.",
 	}[r.URL.Query().Get("done")]
-	h.showIssuerForm(w, r, a, http.StatusOK, f, notice)
+	h.showIssuerForm(w, r, a, http.StatusOK, f, h.t(r, a, notice))
 }
 
 // readIssuerForm reads the posted form into f.

@@ -90,7 +90,7 @@ func (h *Handler) renderJobs(w http.ResponseWriter, r *http.Request, a *actor, s
 		p.Next = h.path("/admin/award-jobs?cursor=" + next)
 	}
 	p.MaxMiB = maxJobUploadUI >> 20
-	h.render(w, r, status, "jobs.html", view{Title: "Bulk issue", Actor: a, Nav: "jobs", Data: p})
+	h.render(w, r, status, "jobs.html", view{Title: h.t(r, a, "Bulk issue"), Actor: a, Nav: "jobs", Data: p})
 }
 
 // jobTemplate is a sample file with every column.
@@ -159,7 +159,7 @@ func (h *Handler) showPreview(w http.ResponseWriter, r *http.Request, a *actor, 
 	for _, ach := range achs {
 		names[ach.ID] = ach.Name
 	}
-	h.render(w, r, http.StatusOK, "job_preview.html", view{Title: "Preview of " + name, Actor: a, Nav: "jobs",
+	h.render(w, r, http.StatusOK, "job_preview.html", view{Title: h.t(r, a, "Preview: %s", name), Actor: a, Nav: "jobs",
 		Data: jobPreviewPage{Token: token, FileName: name, Achievement: achID, AchievementName: names[achID], Preview: pv, Names: names}})
 }
 
@@ -206,7 +206,7 @@ func (h *Handler) jobShow(w http.ResponseWriter, r *http.Request, a *actor) {
 		}
 		p.Failed, p.MoreFailed = rows, next > 0
 	}
-	h.render(w, r, http.StatusOK, "job.html", view{Title: "Bulk issue: " + job.FileName, Actor: a, Nav: "jobs", Data: p, Script: true})
+	h.render(w, r, http.StatusOK, "job.html", view{Title: h.t(r, a, "Bulk issue: %s", job.FileName), Actor: a, Nav: "jobs", Data: p, Script: true})
 }
 
 // jobProgress is the JSON the job page's script polls.

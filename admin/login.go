@@ -69,7 +69,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := loginPage{Next: h.safeNext(r.URL.Query().Get("next")), Token: h.loginToken(w, r), Out: r.URL.Query().Has("out"), Reset: h.team != nil, SSO: h.ssoLoginData(r.Context())}
-	h.render(w, r, http.StatusOK, "login.html", view{Title: "Log in", Data: p})
+	h.render(w, r, http.StatusOK, "login.html", view{Title: h.t(r, nil, "Log in"), Data: p})
 }
 
 // MaxEmailLen caps the email typed into the login form.
@@ -85,7 +85,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	p := loginPage{Token: h.loginToken(w, r), Reset: h.team != nil, SSO: h.ssoLoginData(ctx)}
 	show := func(status int) {
-		h.render(w, r, status, "login.html", view{Title: "Log in", Data: p})
+		h.render(w, r, status, "login.html", view{Title: h.t(r, nil, "Log in"), Data: p})
 	}
 	c, err := r.Cookie(h.loginCookie())
 	if err != nil {

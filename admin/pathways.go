@@ -58,7 +58,7 @@ func (h *Handler) pathwayList(w http.ResponseWriter, r *http.Request, a *actor) 
 		rows = append(rows, pathwayRow{Pathway: p, Goal: names[p.AchievementID],
 			Active: c[cairn.StateActive], Suspended: c[cairn.StateSuspended], Revoked: c[cairn.StateRevoked]})
 	}
-	h.render(w, r, http.StatusOK, "pathways.html", view{Title: "Pathways", Actor: a, Nav: "pathways", Notice: r.URL.Query().Get("notice"), Data: rows})
+	h.render(w, r, http.StatusOK, "pathways.html", view{Title: h.t(r, a, "Pathways"), Actor: a, Nav: "pathways", Notice: r.URL.Query().Get("notice"), Data: rows})
 }
 
 // pathwayForm is the data of the pathway builder: pick the badges and the
@@ -106,9 +106,9 @@ func (h *Handler) showPathwayForm(w http.ResponseWriter, r *http.Request, a *act
 		h.fail(w, r, a, err)
 		return
 	}
-	title := "New pathway"
+	title := h.t(r, a, "New pathway")
 	if f.ID != "" {
-		title = "Edit " + f.Name
+		title = h.t(r, a, "Edit %s", f.Name)
 	}
 	h.render(w, r, status, "pathway_new.html", view{Title: title, Actor: a, Nav: "pathways", Data: f})
 }

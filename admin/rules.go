@@ -79,7 +79,7 @@ func (h *Handler) showRules(w http.ResponseWriter, r *http.Request, a *actor, st
 		return
 	}
 	p.Events = eventRows(evs, names)
-	h.render(w, r, status, "rules.html", view{Title: "Rules", Actor: a, Nav: "rules", Notice: notice, Data: p})
+	h.render(w, r, status, "rules.html", view{Title: h.t(r, a, "Rules"), Actor: a, Nav: "rules", Notice: notice, Data: p})
 }
 
 func achievementNames(as []*cairn.Achievement) map[string]string {
@@ -98,7 +98,7 @@ func (h *Handler) rulesList(w http.ResponseWriter, r *http.Request, a *actor) {
 		"deleted": "The rule is deleted. Awards it made stay, and so does the record of the events it matched.",
 		"enabled": "The rule is enabled.", "disabled": "The rule is disabled: events no longer earn its achievement.",
 	}[r.URL.Query().Get("done")]
-	h.showRules(w, r, a, http.StatusOK, &rulesPage{Form: ruleForm{Enabled: true, EventType: eventTypes[0]}}, notice)
+	h.showRules(w, r, a, http.StatusOK, &rulesPage{Form: ruleForm{Enabled: true, EventType: eventTypes[0]}}, h.t(r, a, notice))
 }
 
 // ruleEdit shows a rule's form (read-only for viewers).
@@ -120,7 +120,7 @@ func (h *Handler) ruleEdit(w http.ResponseWriter, r *http.Request, a *actor) {
 	}
 	notice := ""
 	if r.URL.Query().Get("done") == "saved" {
-		notice = "The changes are saved. Events received before keep what they earned."
+		notice = h.t(r, a, "The changes are saved. Events received before keep what they earned.")
 	}
 	h.showRules(w, r, a, http.StatusOK, &rulesPage{Form: f}, notice)
 }
@@ -293,13 +293,13 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, a *actor) {
 		p.Errors = p.Errors.add("", "This page link is not valid: start from the first page.")
 	}
 	if p.Errors.Any() {
-		h.render(w, r, http.StatusBadRequest, "events.html", view{Title: "Events", Actor: a, Nav: "events", Data: p})
+		h.render(w, r, http.StatusBadRequest, "events.html", view{Title: h.t(r, a, "Events"), Actor: a, Nav: "events", Data: p})
 		return
 	}
 	evs, next, err := h.store.Events(ctx, f)
 	if cairn.KindOf(err) == cairn.Invalid {
 		p.Errors = p.Errors.add("", "This page link is not valid: start from the first page.")
-		h.render(w, r, http.StatusBadRequest, "events.html", view{Title: "Events", Actor: a, Nav: "events", Data: p})
+		h.render(w, r, http.StatusBadRequest, "events.html", view{Title: h.t(r, a, "Events"), Actor: a, Nav: "events", Data: p})
 		return
 	}
 	if err != nil {
@@ -331,5 +331,5 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, a *actor) {
 	if f.Cursor != "" {
 		p.First = link("")
 	}
-	h.render(w, r, http.StatusOK, "events.html", view{Title: "Events", Actor: a, Nav: "events", Data: p})
+	h.render(w, r, http.StatusOK, "events.html", view{Title: h.t(r, a, "Events"), Actor: a, Nav: "events", Data: p})
 }

@@ -26,9 +26,9 @@ func settingsFormOf(o *cairn.Organization) settingsForm {
 func (h *Handler) settingsShow(w http.ResponseWriter, r *http.Request, a *actor) {
 	notice := ""
 	if r.URL.Query().Has("saved") {
-		notice = "Settings saved."
+		notice = h.t(r, a, "Settings saved.")
 	}
-	h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Actor: a, Nav: "settings", Notice: notice, Data: settingsFormOf(a.Org)})
+	h.render(w, r, http.StatusOK, "settings.html", view{Title: h.t(r, a, "Settings"), Actor: a, Nav: "settings", Notice: notice, Data: settingsFormOf(a.Org)})
 }
 
 func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request, a *actor) {
@@ -49,5 +49,5 @@ func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request, a *actor)
 	}
 	f := settingsFormOf(&org)
 	f.Language, f.Errors = r.PostFormValue("language"), errs
-	h.render(w, r, http.StatusBadRequest, "settings.html", view{Title: "Settings", Actor: a, Nav: "settings", Data: f})
+	h.render(w, r, http.StatusBadRequest, "settings.html", view{Title: h.t(r, a, "Settings"), Actor: a, Nav: "settings", Data: f})
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // The owner sets the organization's default language in Settings; a bad
-// language is refused naming the field; a viewer cannot reach the page.
+// language is refused naming the field; the console then speaks it; a
+// viewer cannot reach the page.
 func TestSettings(t *testing.T) {
 	e := newEnv(t, testBase, Options{})
 	owner := e.client(t)
@@ -26,7 +27,9 @@ func TestSettings(t *testing.T) {
 	if res := owner.post("/admin/settings", form); res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "/admin/settings?saved=1") {
 		t.Errorf("save: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	if res := owner.get("/admin/settings?saved=1"); !strings.Contains(res.body, "Settings saved.") || !strings.Contains(res.body, `value="th" lang="th" selected`) {
+	// The console follows the organization's default language.
+	if res := owner.get("/admin/settings?saved=1"); !strings.Contains(res.body, `<html lang="th">`) || !strings.Contains(res.body, "บันทึกการตั้งค่าแล้ว") ||
+		!strings.Contains(res.body, `value="th" lang="th" selected`) {
 		t.Errorf("after saving:\n%s", res.body)
 	}
 	if o, _ := e.db.Organization(context.Background(), e.org.ID); o.DefaultLanguage != "th" {

@@ -127,7 +127,7 @@ func (h *Handler) ssoFind(w http.ResponseWriter, r *http.Request) {
 		p.Errors = p.Errors.add("sso-email", "This is not an email address.")
 	}
 	if p.Errors != nil {
-		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: "Log in", Data: p})
+		h.render(w, r, http.StatusBadRequest, "login.html", view{Title: h.t(r, nil, "Log in"), Data: p})
 		return
 	}
 	bs, err := h.sso.ForEmail(ctx, email)
@@ -138,10 +138,10 @@ func (h *Handler) ssoFind(w http.ResponseWriter, r *http.Request) {
 	if len(bs) == 0 {
 		p.Errors = p.Errors.add("sso-email", fmt.Sprintf("No organization on this server signs in %s addresses with single sign-on. Log in with your password.",
 			email[strings.LastIndexByte(email, '@')+1:]))
-		h.render(w, r, http.StatusNotFound, "login.html", view{Title: "Log in", Data: p})
+		h.render(w, r, http.StatusNotFound, "login.html", view{Title: h.t(r, nil, "Log in"), Data: p})
 		return
 	}
-	h.render(w, r, http.StatusOK, "sso.html", view{Title: "Single sign-on", Data: ssoChoice{Email: email, Buttons: bs, Next: next}})
+	h.render(w, r, http.StatusOK, "sso.html", view{Title: h.t(r, nil, "Single sign-on"), Data: ssoChoice{Email: email, Buttons: bs, Next: next}})
 }
 
 // ssoBegin starts a sign-in: it keeps the flow token in a cookie and
@@ -281,9 +281,9 @@ func (h *Handler) ssoShow(w http.ResponseWriter, r *http.Request, a *actor) {
 	}
 	notice := ""
 	if r.URL.Query().Has("saved") {
-		notice = "Single sign-on settings saved."
+		notice = h.t(r, a, "Single sign-on settings saved.")
 	}
-	h.render(w, r, http.StatusOK, "sso_settings.html", view{Title: "Single sign-on", Actor: a, Nav: "sso", Notice: notice, Data: f})
+	h.render(w, r, http.StatusOK, "sso_settings.html", view{Title: h.t(r, a, "Single sign-on"), Actor: a, Nav: "sso", Notice: notice, Data: f})
 }
 
 func (h *Handler) ssoSave(w http.ResponseWriter, r *http.Request, a *actor) {
@@ -333,5 +333,5 @@ func (h *Handler) ssoSave(w http.ResponseWriter, r *http.Request, a *actor) {
 		f.Mappings = append(f.Mappings, sso.RoleMapping{})
 	}
 	f.FromSSO, f.Errors = fromSSO, errs
-	h.render(w, r, http.StatusBadRequest, "sso_settings.html", view{Title: "Single sign-on", Actor: a, Nav: "sso", Data: f})
+	h.render(w, r, http.StatusBadRequest, "sso_settings.html", view{Title: h.t(r, a, "Single sign-on"), Actor: a, Nav: "sso", Data: f})
 }

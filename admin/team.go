@@ -55,16 +55,21 @@ func (h *Handler) showTeam(w http.ResponseWriter, r *http.Request, a *actor, sta
 		h.fail(w, r, a, err)
 		return
 	}
-	h.render(w, r, status, "team.html", view{Title: "Team", Actor: a, Nav: "team", Notice: notice, Data: p})
+	h.render(w, r, status, "team.html", view{Title: h.t(r, a, "Team"), Actor: a, Nav: "team", Notice: notice, Data: p})
 }
 
 // teamShow lists the members and the pending invitations.
 func (h *Handler) teamShow(w http.ResponseWriter, r *http.Request, a *actor) {
 	notice := map[string]string{
 		"role":      "The role is changed. It applies from the member's next page.",
-		"removed":   "The member is removed from " + a.Org.Name + ".",
+		"removed":   "The member is removed from %s.",
 		"withdrawn": "The invitation is withdrawn: its link no longer works.",
 	}[r.URL.Query().Get("done")]
+	if r.URL.Query().Get("done") == "removed" {
+		notice = h.t(r, a, notice, a.Org.Name)
+	} else {
+		notice = h.t(r, a, notice)
+	}
 	h.showTeam(w, r, a, http.StatusOK, &teamPage{}, notice)
 }
 
@@ -82,9 +87,9 @@ func (h *Handler) teamInvite(w http.ResponseWriter, r *http.Request, a *actor) {
 		h.showTeam(w, r, a, http.StatusBadRequest, p, "")
 		return
 	}
-	notice := "The invitation is sent to " + in.Email + "."
+	notice := h.t(r, a, "The invitation is sent to %s.", in.Email)
 	if h.team.MailOff() {
-		notice = "The invitation is made. Mail is off on this server: send " + in.Email + " the link below."
+		notice = h.t(r, a, "The invitation is made. Mail is off on this server: send %s the link below.", in.Email)
 	}
 	h.showTeam(w, r, a, http.StatusOK, &teamPage{Link: link, LinkEmail: in.Email}, notice)
 }
@@ -190,8 +195,11 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request) (*invitePage, b
 			status, text = http.StatusServiceUnavailable, "The invitation could not be read. Try again in a few seconds."
 			h.log.ErrorContext(r.Context(), "admin: invitation", "err", err)
 		}
-		h.render(w, r, status, "message.html", view{Title: "Invitation",
-			Data: message{Heading: "This invitation cannot be used", Text: text, Link: h.path("/login"), LinkText: "Log in"}})
+		if cairn.KindOf(err) != cairn.Conflict {
+			text = h.t(r, nil, text)
+		}
+		h.render(w, r, status, "message.html", view{Title: h.t(r, nil, "Invitation"),
+			Data: message{Heading: h.t(r, nil, "This invitation cannot be used"), Text: text, Link: h.path("/login"), LinkText: h.t(r, nil, "Log in")}})
 		return nil, false
 	}
 	p := &invitePage{OrgName: org.Name, Email: in.Email, Role: in.Role, Token: h.loginToken(w, r), LoggedIn: h.loggedIn(r)}
@@ -205,7 +213,7 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request) (*invitePage, b
 // first, or create the account.
 func (h *Handler) inviteForm(w http.ResponseWriter, r *http.Request) {
 	if p, ok := h.invite(w, r); ok {
-		h.render(w, r, http.StatusOK, "invite.html", view{Title: "Join " + p.OrgName, Data: p})
+		h.render(w, r, http.StatusOK, "invite.html", view{Title: h.t(r, nil, "Join %s", p.OrgName), Data: p})
 	}
 }
 
@@ -216,7 +224,9 @@ func (h *Handler) inviteAccept(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	show := func(status int) { h.render(w, r, status, "invite.html", view{Title: "Join " + p.OrgName, Data: p}) }
+	show := func(status int) {
+		h.render(w, r, status, "invite.html", view{Title: h.t(r, nil, "Join %s", p.OrgName), Data: p})
+	}
 	if msg := h.checkPublicForm(r); msg != "" {
 		p.Error = msg
 		show(http.StatusForbidden)
@@ -288,7 +298,7 @@ type resetPage struct {
 
 // resetRequestForm asks for the email to send a reset link to.
 func (h *Handler) resetRequestForm(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Reset your password", Data: &resetPage{Token: h.loginToken(w, r)}})
+	h.render(w, r, http.StatusOK, "reset.html", view{Title: h.t(r, nil, "Reset your password"), Data: &resetPage{Token: h.loginToken(w, r)}})
 }
 
 // resetRequest sends a reset link, answering the same whether or not the
@@ -296,7 +306,9 @@ func (h *Handler) resetRequestForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) resetRequest(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	p := &resetPage{Token: h.loginToken(w, r), Email: strings.TrimSpace(r.PostFormValue("email"))}
-	show := func(status int) { h.render(w, r, status, "reset.html", view{Title: "Reset your password", Data: p}) }
+	show := func(status int) {
+		h.render(w, r, status, "reset.html", view{Title: h.t(r, nil, "Reset your password"), Data: p})
+	}
 	if msg := h.checkPublicForm(r); msg != "" {
 		p.Error = msg
 		show(http.StatusForbidden)
@@ -336,8 +348,8 @@ func (h *Handler) resetAccount(w http.ResponseWriter, r *http.Request) (*cairn.A
 			status, text = http.StatusServiceUnavailable, "The link could not be checked. Try again in a few seconds."
 			h.log.ErrorContext(r.Context(), "admin: reset link", "err", err)
 		}
-		h.render(w, r, status, "message.html", view{Title: "Reset your password",
-			Data: message{Heading: "This link cannot be used", Text: text, Link: h.path("/password-reset"), LinkText: "Ask for a new link"}})
+		h.render(w, r, status, "message.html", view{Title: h.t(r, nil, "Reset your password"),
+			Data: message{Heading: h.t(r, nil, "This link cannot be used"), Text: h.t(r, nil, text), Link: h.path("/password-reset"), LinkText: h.t(r, nil, "Ask for a new link")}})
 		return nil, false
 	}
 	return acct, true
@@ -349,7 +361,7 @@ func (h *Handler) resetForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: &resetPage{Token: h.loginToken(w, r), For: acct.Email}})
+	h.render(w, r, http.StatusOK, "reset.html", view{Title: h.t(r, nil, "Choose a new password"), Data: &resetPage{Token: h.loginToken(w, r), For: acct.Email}})
 }
 
 // resetPost sets the new password and logs the browser in.
@@ -360,7 +372,9 @@ func (h *Handler) resetPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &resetPage{Token: h.loginToken(w, r), For: acct.Email}
-	show := func(status int) { h.render(w, r, status, "reset.html", view{Title: "Choose a new password", Data: p}) }
+	show := func(status int) {
+		h.render(w, r, status, "reset.html", view{Title: h.t(r, nil, "Choose a new password"), Data: p})
+	}
 	if msg := h.checkPublicForm(r); msg != "" {
 		p.Error = msg
 		show(http.StatusForbidden)

@@ -51,12 +51,12 @@ func (h *Handler) showWebhooks(w http.ResponseWriter, r *http.Request, a *actor,
 	if p.Events == nil {
 		p.Events = map[string]bool{}
 	}
-	h.render(w, r, status, "webhooks.html", view{Title: "Webhooks", Actor: a, Nav: "webhooks", Notice: notice, Data: p})
+	h.render(w, r, status, "webhooks.html", view{Title: h.t(r, a, "Webhooks"), Actor: a, Nav: "webhooks", Notice: notice, Data: p})
 }
 
 // webhookList lists the organization's endpoints, with the add form.
 func (h *Handler) webhookList(w http.ResponseWriter, r *http.Request, a *actor) {
-	h.showWebhooks(w, r, a, http.StatusOK, &webhooksPage{}, webhookNotices[r.URL.Query().Get("done")])
+	h.showWebhooks(w, r, a, http.StatusOK, &webhooksPage{}, h.t(r, a, webhookNotices[r.URL.Query().Get("done")]))
 }
 
 // formEvents returns the event types ticked in the form.
@@ -103,7 +103,7 @@ func (h *Handler) showWebhook(w http.ResponseWriter, r *http.Request, a *actor, 
 			p.Events[t] = true
 		}
 	}
-	h.render(w, r, status, "webhook.html", view{Title: "Webhook " + p.Endpoint.URL, Actor: a, Nav: "webhooks", Notice: notice, Data: p})
+	h.render(w, r, status, "webhook.html", view{Title: h.t(r, a, "Webhook %s", p.Endpoint.URL), Actor: a, Nav: "webhooks", Notice: notice, Data: p})
 }
 
 func (h *Handler) loadWebhook(r *http.Request, a *actor) (*webhooks.Endpoint, error) {
@@ -121,7 +121,7 @@ func (h *Handler) webhookShow(w http.ResponseWriter, r *http.Request, a *actor) 
 		h.fail(w, r, a, err)
 		return
 	}
-	h.showWebhook(w, r, a, http.StatusOK, &webhookPage{Endpoint: e}, webhookNotices[r.URL.Query().Get("done")])
+	h.showWebhook(w, r, a, http.StatusOK, &webhookPage{Endpoint: e}, h.t(r, a, webhookNotices[r.URL.Query().Get("done")]))
 }
 
 // webhookUpdate saves an endpoint's URL, description, events and whether

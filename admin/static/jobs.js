@@ -17,11 +17,13 @@
         set("job-skipped", j.skipped);
         set("job-total", j.total);
         var st = document.getElementById("job-state");
-        st.textContent = j.state;
+        // The page carries the states' names in its language.
+        var label = box.dataset["state" + j.state.charAt(0).toUpperCase() + j.state.slice(1)];
+        st.textContent = label || j.state;
         st.className = "pill job-" + j.state;
         if (j.failed > 0) document.getElementById("failed-csv").hidden = false;
         if (j.finished) {
-          set("job-hint", "Finished.");
+          set("job-hint", box.dataset.finishedText || "Finished.");
           if (j.failed > 0) document.getElementById("show-failed").hidden = false;
           var c = document.getElementById("cancel-form");
           if (c) c.remove();
