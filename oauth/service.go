@@ -422,20 +422,29 @@ func (s *Service) exchangeCode(ctx context.Context, c *store.OAuthClient, form u
 	if oerr != nil {
 		return nil, oerr
 	}
-	ok, err := s.st.UseOAuthToken(ctx, t.Hash, now)
-	if err != nil {
+	if err := s.useOnce(ctx, c, t, now, "authorization code", "the code was used already; every token issued with it is revoked"); err != nil {
 		return nil, err
 	}
-	if !ok {
-		// Used twice: whoever holds the tokens of its first use may be an
-		// attacker. Revoke them all (RFC 6749 §4.1.2).
-		if err := s.st.DeleteOAuthFamily(ctx, t.Family); err != nil {
-			return nil, err
-		}
-		s.log.WarnContext(ctx, "oauth: authorization code used twice; its tokens are revoked", "client_id", c.ClientID, "learner", t.LearnerID)
-		return nil, errorf("invalid_grant", "the code was used already; every token issued with it is revoked")
-	}
 	return s.issue(ctx, t, scope)
+}
+
+// useOnce marks t (a code or a refresh token) used. One used already was
+// used twice: whoever holds the tokens of its first use may be an
+// attacker, so every token of its family is revoked (RFC 6749 §4.1.2 for
+// codes, §10.4 for refresh tokens) and the grant fails with reused.
+func (s *Service) useOnce(ctx context.Context, c *store.OAuthClient, t *store.OAuthToken, now time.Time, what, reused string) error {
+	ok, err := s.st.UseOAuthToken(ctx, t.Hash, now)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	if err := s.st.DeleteOAuthFamily(ctx, t.Family); err != nil {
+		return err
+	}
+	s.log.WarnContext(ctx, "oauth: "+what+" used twice; every token of its family is revoked", "client_id", c.ClientID, "learner", t.LearnerID)
+	return &Error{Code: "invalid_grant", Description: reused}
 }
 
 func (s *Service) refresh(ctx context.Context, c *store.OAuthClient, form url.Values) (*TokenResponse, error) {
@@ -462,16 +471,8 @@ func (s *Service) refresh(ctx context.Context, c *store.OAuthClient, form url.Va
 	if oerr != nil {
 		return nil, oerr
 	}
-	ok, err := s.st.UseOAuthToken(ctx, t.Hash, now)
-	if err != nil {
+	if err := s.useOnce(ctx, c, t, now, "refresh token", "the refresh token was used already; every token of this authorization is revoked"); err != nil {
 		return nil, err
-	}
-	if !ok {
-		if err := s.st.DeleteOAuthFamily(ctx, t.Family); err != nil {
-			return nil, err
-		}
-		s.log.WarnContext(ctx, "oauth: refresh token used twice; its family is revoked", "client_id", c.ClientID, "learner", t.LearnerID)
-		return nil, errorf("invalid_grant", "the refresh token was used already; every token of this authorization is revoked")
 	}
 	// The refresh token keeps the scopes granted (a narrower access token
 	// does not narrow what the next refresh may ask for).
