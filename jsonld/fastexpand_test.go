@@ -385,3 +385,31 @@ func FuzzFastExpand(f *testing.F) {
 		checkFastAgainstGold(t, "input", doc, fuzzLimits)
 	})
 }
+
+// TestUndefinedTermBeforeMalformedIRI: a document with both an undefined
+// term and a malformed IRI reports the undefined term, on both paths and
+// whatever the map order (the fuzzer found the two paths disagreeing).
+func TestUndefinedTermBeforeMalformedIRI(t *testing.T) {
+	doc := `{"@context":{"issuer":{"@id":"http://ex/issuer","@type":"@id"},"schema":{"@id":"http://ex/schema"},"p":"http://ex/p"},
+		"@id":"http://ex/a` + "`" + `b","issuer":"http://ex/i` + "`" + `x","p":"v",
+		"schema":[{"@type":"NoSuchType","p":"w"}]}`
+	for range 20 {
+		var d map[string]any
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			t.Fatal(err)
+		}
+		for name, exp := range map[string]expandFunc{"fast": expand, "gold": expandGold} {
+			_, err := canonicalizeWith(d, Limits{}, exp)
+			if got := errorClass(err); got != "undefined term" {
+				t.Fatalf("%s: %s (%v), want an undefined term", name, got, err)
+			}
+		}
+	}
+	// Without the undefined term, the malformed IRI is the error.
+	var d map[string]any
+	json.Unmarshal([]byte(strings.Replace(doc, `"@type":"NoSuchType",`, "", 1)), &d)
+	var ie *IRIError
+	if _, err := canonicalizeWith(d, Limits{}, expand); !errors.As(err, &ie) {
+		t.Fatalf("without the undefined term: %v, want an IRIError", err)
+	}
+}

@@ -177,6 +177,9 @@ func toRDFUsing(ctx context.Context, doc map[string]any, lim Limits, expand expa
 			return nil, err
 		}
 	}
+	if c.malformed != nil {
+		return nil, c.malformed
+	}
 	return dedupe(c.quads), nil
 }
 
@@ -239,6 +242,23 @@ type rdfConv struct {
 	ticker   ticker
 	blanks   map[string]string // blank node labels of the input → new labels
 	nblank   int
+	// malformed is the first malformed absolute IRI met. The walk goes on
+	// past it, so that an undefined term anywhere in the document is the
+	// error reported (map order must not decide which of the two is).
+	malformed error
+}
+
+// soft records err, when it is a malformed IRI, to be reported after the
+// walk, and returns the other errors.
+func (c *rdfConv) soft(err error) error {
+	var ie *IRIError
+	if errors.As(err, &ie) {
+		if c.malformed == nil {
+			c.malformed = err
+		}
+		return nil
+	}
+	return err
 }
 
 const (
@@ -273,7 +293,7 @@ func (c *rdfConv) resource(id string) (term, error) {
 		}
 		return term{kind: kindBlank, value: l}, nil
 	}
-	if err := checkIRI(id); err != nil {
+	if err := c.soft(checkIRI(id)); err != nil {
 		return term{}, err
 	}
 	return term{kind: kindIRI, value: id}, nil
@@ -411,7 +431,7 @@ func (c *rdfConv) property(prop string) (term, error) {
 	if strings.HasPrefix(prop, "_:") {
 		return term{}, fmt.Errorf("%w: blank node %q used as a property", errInvalid, prop)
 	}
-	if err := checkIRI(prop); err != nil {
+	if err := c.soft(checkIRI(prop)); err != nil {
 		return term{}, err
 	}
 	return term{kind: kindIRI, value: prop}, nil
@@ -425,7 +445,8 @@ var validLanguage = regexp.MustCompile(`^[a-zA-Z]+(-[a-zA-Z0-9]+)*$`)
 func (c *rdfConv) object(item any, g term) (term, error) {
 	switch x := item.(type) {
 	case *valueObject:
-		return literal(x.value, x.typ, x.typ != "", "", false)
+		t, err := literal(x.value, x.typ, x.typ != "", "", false)
+		return t, c.soft(err)
 	case *nodeRef:
 		if err := c.ticker.tick(); err != nil {
 			return term{}, err
@@ -441,7 +462,8 @@ func (c *rdfConv) object(item any, g term) (term, error) {
 		return c.resource(s)
 	}
 	if value, ok := m["@value"]; ok {
-		return valueTerm(value, m)
+		t, err := valueTerm(value, m)
+		return t, c.soft(err)
 	}
 	if list, ok := m["@list"]; ok {
 		l, _ := list.([]any)
