@@ -123,7 +123,7 @@ func (s *Server) learnerExport(w http.ResponseWriter, r *http.Request, p *wallet
 	h.Set("Cache-Control", "no-store")
 	// The ZIP is streamed: once it starts, an error can only cut it short
 	// (the manifest, written last, is then missing).
-	if err := s.Portfolio.Export(r.Context(), w, items); err != nil {
+	if err := s.Portfolio.Export(r.Context(), w, p.Learner.ID, items); err != nil {
 		s.log().ErrorContext(r.Context(), "learner export cut short", "learner", p.Learner.ID, "err", err)
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/cairn-badges/cairn"
 )
 
 // # Export
@@ -25,6 +27,9 @@ import (
 //	ob2/assertions/{id}.json          the hosted OB 2.0 Assertion (credentials issued here)
 //	ob2/badges/{achievementId}.json   its BadgeClass
 //	ob2/issuers/{issuerId}.json       its Issuer Profile
+//	imported/{id}/credential.json     a credential imported into the wallet, as received (JSON)
+//	imported/{id}/credential.jwt      or its VC-JWT
+//	imported/{id}/badge.png (.svg)    the baked image it came in, when it came in one
 //	manifest.json                     every file above: sha256, size, credential, issuer, verification result
 //
 // The ZIP is streamed: one credential's files are in memory at a time, and
@@ -48,7 +53,7 @@ const ManifestFormat = "cairn-wallet-export/1"
 // ManifestFile is one file of the export.
 type ManifestFile struct {
 	Path         string `json:"path"`
-	Kind         string `json:"kind"` // credential-json, credential-jwt, baked-png, ob2-assertion, ob2-badge, ob2-issuer
+	Kind         string `json:"kind"` // credential-json, credential-jwt, baked-png, baked-svg, ob2-assertion, ob2-badge, ob2-issuer
 	SHA256       string `json:"sha256"`
 	Bytes        int64  `json:"bytes"`
 	CredentialID string `json:"credentialId"`
@@ -64,8 +69,11 @@ type ManifestCredential struct {
 	Issuer       string    `json:"issuer"`
 	IssuerName   string    `json:"issuerName"`
 	AwardedDate  time.Time `json:"awardedDate"`
-	State        string    `json:"state"`
+	State        string    `json:"state"` // of a credential issued here; "imported" for one imported into the wallet
 	Verification string    `json:"verification"`
+	// CheckedAt is when an imported credential was last verified (the
+	// export does not verify it again).
+	CheckedAt *time.Time `json:"checkedAt,omitempty"`
 	// Problems says what could not be exported (a badge image that could
 	// not be baked, say); the rest of the credential is in the ZIP.
 	Problems []string `json:"problems,omitempty"`
@@ -77,10 +85,11 @@ func ExportFileName(now time.Time) string {
 }
 
 type exporter struct {
-	zw   *zip.Writer
-	now  time.Time
-	man  Manifest
-	seen map[string]bool
+	learnerID string
+	zw        *zip.Writer
+	now       time.Time
+	man       Manifest
+	seen      map[string]bool
 }
 
 // write adds one file, streaming it through SHA-256.
@@ -123,10 +132,10 @@ func safeName(id string) string {
 	return s
 }
 
-// Export writes the ZIP of items (see Items) to w. An error after the
-// first byte leaves a ZIP without its manifest.
-func (p *Portfolio) Export(ctx context.Context, w io.Writer, items []*Item) error {
-	e := &exporter{zw: zip.NewWriter(w), now: p.o.Now().UTC(), seen: map[string]bool{}}
+// Export writes the ZIP of the learner's items (see Items) to w. An error
+// after the first byte leaves a ZIP without its manifest.
+func (p *Portfolio) Export(ctx context.Context, w io.Writer, learnerID string, items []*Item) error {
+	e := &exporter{zw: zip.NewWriter(w), now: p.o.Now().UTC(), seen: map[string]bool{}, learnerID: learnerID}
 	e.man = Manifest{Format: ManifestFormat, ExportedAt: e.now, Files: []ManifestFile{}, Credentials: []ManifestCredential{}}
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
@@ -149,6 +158,9 @@ func (p *Portfolio) Export(ctx context.Context, w io.Writer, items []*Item) erro
 }
 
 func (p *Portfolio) exportOne(ctx context.Context, e *exporter, it *Item) error {
+	if it.Imported() {
+		return p.exportImported(ctx, e, it)
+	}
 	mc := ManifestCredential{ID: it.ID, URL: it.URL, Name: it.Name, Issuer: it.IssuerID, IssuerName: it.IssuerName,
 		AwardedDate: it.AwardedDate, State: string(it.State), Verification: "not checked"}
 	signed := it.JSON
@@ -205,6 +217,47 @@ func (p *Portfolio) exportOne(ctx context.Context, e *exporter, it *Item) error 
 				return err
 			}
 		}
+	}
+	e.man.Credentials = append(e.man.Credentials, mc)
+	return nil
+}
+
+// exportImported writes an imported credential as it was received, with
+// the image it was baked into, and the result of the wallet's latest
+// verification of it (the export does not fetch anything).
+func (p *Portfolio) exportImported(ctx context.Context, e *exporter, it *Item) error {
+	li, err := p.st.LearnerImport(ctx, e.learnerID, it.ID)
+	if cairn.KindOf(err) == cairn.NotFound {
+		return nil // deleted since the list was read
+	}
+	if err != nil {
+		return err
+	}
+	result := li.Result
+	if result == "" {
+		result = "not checked"
+	}
+	mc := ManifestCredential{ID: it.ID, URL: li.SourceURL, Name: it.Name, Issuer: it.IssuerID, IssuerName: it.IssuerName,
+		AwardedDate: it.AwardedDate, State: "imported", Verification: result, CheckedAt: &li.CheckedAt}
+	dir := path.Join("imported", safeName(it.ID))
+	kind, name := "credential-jwt", "credential.jwt"
+	if c := bytes.TrimSpace(li.Credential); len(c) > 0 && c[0] == '{' {
+		kind, name = "credential-json", "credential.json"
+		if li.Format == "ob2" {
+			kind = "ob2-assertion"
+		}
+	}
+	if err := e.write(dir+"/"+name, kind, li.Credential, it, result); err != nil {
+		return err
+	}
+	switch li.OriginalType {
+	case "image/png":
+		err = e.write(dir+"/badge.png", "baked-png", li.Original, it, result)
+	case "image/svg+xml":
+		err = e.write(dir+"/badge.svg", "baked-svg", li.Original, it, result)
+	}
+	if err != nil {
+		return err
 	}
 	e.man.Credentials = append(e.man.Credentials, mc)
 	return nil

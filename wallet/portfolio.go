@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,6 +49,9 @@ type PortfolioStore interface {
 	CreateLearnerKey(ctx context.Context, k *store.LearnerKey) (*store.LearnerKey, error)
 	PathwaysInvolving(ctx context.Context, achievementID string) ([]*pathway.Pathway, error)
 	PublicPathway(ctx context.Context, id string) (*pathway.Pathway, error)
+	LearnerImports(ctx context.Context, learnerID string, withCredential bool) ([]*store.LearnerImport, error)
+	LearnerImport(ctx context.Context, learnerID, id string) (*store.LearnerImport, error)
+	LearnerImportImage(ctx context.Context, learnerID, id string) ([]byte, string, error)
 }
 
 // Sealer generates and opens the keys the wallet holds for learners
@@ -271,6 +275,44 @@ type Item struct {
 	Award *cairn.Award // nil for a credential not issued here
 	JSON  []byte       // the credential as issued (JSON), or nil
 	JWT   string       // its VC-JWT, or ""
+
+	// Of an imported credential (Source "import"): its format ("ob3",
+	// "clr", "vc", "ob2"), its latest verification's result and when,
+	// whom it is addressed to (see store.LearnerImport.Addressed), and
+	// whether it has a badge image. Its JSON and JWT are nil in lists
+	// (see Portfolio.withCredential).
+	Format, Result, Addressed string
+	CheckedAt                 time.Time
+	HasImage                  bool
+}
+
+// Imported reports whether the credential was imported into the wallet
+// (not issued here).
+func (it *Item) Imported() bool { return it.Source == SourceImport }
+
+// Item sources.
+const (
+	SourceCairn  = "cairn"
+	SourceImport = "import"
+)
+
+// NotShareable says why an imported credential cannot be shown on a public
+// portfolio, or "" when it can: only what verified, and is addressed to
+// the learner (or to no one the wallet can compare), is shown to
+// employers under the learner's name. Cairn's own credentials answer "".
+func (it *Item) NotShareable() string {
+	if !it.Imported() {
+		return ""
+	}
+	switch {
+	case it.Addressed == AddressedToOther:
+		return "it is addressed to someone else"
+	case it.Result == "failed":
+		return "it failed verification"
+	case it.Result != "verified":
+		return "it could not be fully verified"
+	}
+	return ""
 }
 
 // Expired reports whether the credential's validUntil has passed.
@@ -278,7 +320,7 @@ func (it *Item) Expired(now time.Time) bool { return it.ValidUntil != nil && !it
 
 // shown says whether the portfolio shows the item under pr.
 func (it *Item) shown(pr *store.LearnerProfile) bool {
-	if it.State == cairn.StateRevoked || it.State == cairn.StateSuspended {
+	if it.State == cairn.StateRevoked || it.State == cairn.StateSuspended || it.NotShareable() != "" {
 		return false
 	}
 	if it.Choice != nil {
@@ -290,7 +332,7 @@ func (it *Item) shown(pr *store.LearnerProfile) bool {
 // itemOf reads a credential of the wallet's list: the one place that
 // knows what a wallet Credential holds.
 func itemOf(c *Credential) *Item {
-	it := &Item{ID: c.Award.ID, Source: "cairn", Name: c.Achievement.Name, Description: c.Achievement.Description,
+	it := &Item{ID: c.Award.ID, Source: SourceCairn, Name: c.Achievement.Name, Description: c.Achievement.Description,
 		AchievementID: c.Achievement.ID, IssuerID: c.Issuer.ID, IssuerName: c.Issuer.Name, IssuerURL: c.Issuer.URL,
 		LinkedInOrgID: c.Issuer.LinkedInOrgID, URL: c.URL, ImageURL: c.ImageURL,
 		AwardedDate: c.Award.AwardedDate, ValidUntil: c.Award.ValidUntil, State: c.Award.State,
@@ -304,10 +346,53 @@ func itemOf(c *Credential) *Item {
 	return it
 }
 
+// importedItem reads an imported credential: the one place that knows
+// what a store.LearnerImport holds for the portfolio. Its pages are the
+// learner's own (PublicPortfolio gives shared ones public addresses).
+func (p *Portfolio) importedItem(li *store.LearnerImport) *Item {
+	page := p.w.base + "/wallet/credentials/" + li.ID
+	it := &Item{ID: li.ID, Source: SourceImport, Name: li.Name, Description: li.Description, IssuerID: li.IssuerID,
+		IssuerName: li.IssuerName, URL: page, ValidUntil: li.ValidUntil, Format: li.Format, Result: li.Result,
+		Addressed: li.Addressed, CheckedAt: li.CheckedAt, HasImage: li.HasImage, AwardedDate: li.CreatedAt}
+	if strings.HasPrefix(li.IssuerID, "https://") || strings.HasPrefix(li.IssuerID, "http://") {
+		it.IssuerURL = li.IssuerID
+	}
+	if li.IssuedAt != nil {
+		it.AwardedDate = *li.IssuedAt
+	}
+	if li.HasImage {
+		it.ImageURL = page + "/image"
+	}
+	for _, sk := range li.Skills {
+		it.Skills = append(it.Skills, ob.Alignment{TargetName: sk})
+	}
+	p.withCredential(it, li)
+	return it
+}
+
+// withCredential sets the item's JSON or JWT from li's credential as
+// received (when li holds it). An OB 2.0 assertion is kept in JSON too,
+// but it is no Verifiable Credential: the presentation leaves it out.
+func (p *Portfolio) withCredential(it *Item, li *store.LearnerImport) {
+	c := bytes.TrimSpace(li.Credential)
+	switch {
+	case len(c) == 0:
+	case c[0] == '{':
+		it.JSON = c
+	default:
+		it.JWT = string(c)
+	}
+}
+
 // Items returns every credential of the learner's wallet (as the wallet
-// lists them) with the learner's choices.
+// lists them: those issued here, then those imported) with the learner's
+// choices. Imported items come without their JSON or JWT.
 func (p *Portfolio) Items(ctx context.Context, learnerID string) ([]*Item, error) {
 	cs, err := p.w.Credentials(ctx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	ims, err := p.st.LearnerImports(ctx, learnerID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -319,16 +404,77 @@ func (p *Portfolio) Items(ctx context.Context, learnerID string) ([]*Item, error
 	if err != nil && cairn.KindOf(err) != cairn.NotFound {
 		return nil, err
 	}
-	out := make([]*Item, 0, len(cs))
+	out := make([]*Item, 0, len(cs)+len(ims))
 	for _, c := range cs {
-		it := itemOf(c)
+		out = append(out, itemOf(c))
+	}
+	for _, li := range ims {
+		out = append(out, p.importedItem(li))
+	}
+	for _, it := range out {
 		if v, ok := vis[it.ID]; ok {
 			it.Choice, it.Public = &v, v
 		}
 		it.Shared = it.shown(pr)
-		out = append(out, it)
 	}
 	return out, nil
+}
+
+// fill loads an imported item's credential, for the presentation and the
+// export; Cairn's items hold theirs already. Errors: NotFound (deleted
+// meanwhile).
+func (p *Portfolio) fill(ctx context.Context, learnerID string, it *Item) error {
+	if !it.Imported() || it.JSON != nil || it.JWT != "" {
+		return nil
+	}
+	li, err := p.st.LearnerImport(ctx, learnerID, it.ID)
+	if err != nil {
+		return err
+	}
+	p.withCredential(it, li)
+	return nil
+}
+
+// PublicImportURL is the public page of an imported credential on the
+// portfolio of handle.
+func (p *Portfolio) PublicImportURL(handle, id string) string {
+	return p.PortfolioURL(handle) + "/credentials/" + id
+}
+
+// SharedImport returns an imported credential that handle's public
+// portfolio shows, with its credential as received and its original (the
+// baked image it came in). Errors: NotFound (no such portfolio, or it
+// does not show that credential).
+func (p *Portfolio) SharedImport(ctx context.Context, handle, id string) (*Public, *Item, *store.LearnerImport, error) {
+	pub, err := p.PublicPortfolio(ctx, handle)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, it := range pub.Items {
+		if it.Imported() && it.ID == id {
+			li, err := p.st.LearnerImport(ctx, pub.Profile.LearnerID, id)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			return pub, it, li, nil
+		}
+	}
+	return nil, nil, nil, cairn.Errorf(cairn.NotFound, "this portfolio shows no such credential")
+}
+
+// SharedImportImage returns the badge image of an imported credential
+// that handle's public portfolio shows. Errors: NotFound.
+func (p *Portfolio) SharedImportImage(ctx context.Context, handle, id string) ([]byte, string, error) {
+	pub, err := p.PublicPortfolio(ctx, handle)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, it := range pub.Items {
+		if it.Imported() && it.ID == id {
+			return p.st.LearnerImportImage(ctx, pub.Profile.LearnerID, id)
+		}
+	}
+	return nil, "", cairn.Errorf(cairn.NotFound, "this portfolio shows no such credential")
 }
 
 // Public is a published portfolio.
@@ -386,9 +532,16 @@ func (p *Portfolio) PublicPortfolio(ctx context.Context, handle string) (*Public
 	}
 	pub := &Public{Profile: pr, Learner: l, URL: p.PortfolioURL(pr.Handle), JSONURL: p.PortfolioURL(pr.Handle) + ".json"}
 	for _, it := range items {
-		if it.Shared {
-			pub.Items = append(pub.Items, it)
+		if !it.Shared {
+			continue
 		}
+		if it.Imported() {
+			it.URL = p.PublicImportURL(pr.Handle, it.ID)
+			if it.HasImage {
+				it.ImageURL = it.URL + "/image"
+			}
+		}
+		pub.Items = append(pub.Items, it)
 	}
 	sort.SliceStable(pub.Items, func(i, j int) bool { return pub.Items[i].AwardedDate.After(pub.Items[j].AwardedDate) })
 	pub.Skills = skillGroups(pub.Items)
@@ -588,8 +741,13 @@ func (p *Portfolio) Presentation(ctx context.Context, handle string) ([]byte, er
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", pub.URL)
 	for _, it := range pub.Items {
-		if it.Expired(now) {
+		if it.Expired(now) || it.Format == FormatOB2 {
 			continue
+		}
+		if err := p.fill(ctx, pub.Profile.LearnerID, it); cairn.KindOf(err) == cairn.NotFound {
+			continue
+		} else if err != nil {
+			return nil, err
 		}
 		var v any
 		switch {

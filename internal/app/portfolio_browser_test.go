@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,18 @@ import (
 func TestBrowserPortfolio(t *testing.T) {
 	ctx := testenv.Browser(t, 120*time.Second)
 	w := newPortfolioWorld(t)
+	// Two credentials from another platform: one to Ada, one to someone else.
+	var mine, other struct{ ID string }
+	for _, f := range []struct {
+		file string
+		v    any
+	}{{"foreign-ob3-didkey-ada.json", &mine}, {"foreign-ob3-didkey.json", &other}} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "api", "testdata", "wallet", f.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(w.must(t, 201, "POST", "/api/v1/learner/credentials", w.token, string(b)), f.v)
+	}
 	shot := func(name string) {
 		t.Helper()
 		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -109,6 +122,9 @@ func TestBrowserPortfolio(t *testing.T) {
 	if got := text("#portfolio-link"); !strings.Contains(got, "/learners/ada-lovelace") {
 		t.Errorf("portfolio link: %q", got)
 	}
+	if got := text(`#choices li[data-credential="` + other.ID + `"]`); !strings.Contains(got, "never shown: it is addressed to someone else") {
+		t.Errorf("the import addressed to someone else, in the settings: %q", got)
+	}
 	shot("portfolio-settings.png")
 	// The wallet's pages allow no fetch (CSP); a plain page of the same
 	// origin does, with the session cookie, as a click on the link would.
@@ -170,4 +186,28 @@ func TestBrowserPortfolio(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot("portfolio-credential-phone.png")
+	// The imported credential's public page, and this server's verifier.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(w.base+"/learners/ada-lovelace/credentials/"+mine.ID),
+		chromedp.WaitVisible(chromedp.CSS("#verify-now")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#verification"); !strings.Contains(got, "verified by this server") {
+		t.Errorf("the imported credential's verification: %q", got)
+	}
+	if overflow, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); overflow {
+		t.Error("the imported credential's page scrolls sideways on a phone")
+	}
+	shot("portfolio-imported-phone.png")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#verify-now")),
+		chromedp.WaitVisible(chromedp.CSS("#result")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#result"); !strings.Contains(strings.ToLower(got), "verified") {
+		t.Errorf("verify it now: %q", got)
+	}
+	shot("portfolio-imported-verified-phone.png")
 }

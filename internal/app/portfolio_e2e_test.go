@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -400,4 +401,127 @@ func TestLearnerExportZIP(t *testing.T) {
 			t.Errorf("ob2 assertion of %s: %v %+v", id, err, as)
 		}
 	}
+}
+
+// TestPortfolioImported: a credential from another platform that Ada
+// imported, verified and addressed to her, is on her public portfolio
+// with a public page of its own (the credential as received, and this
+// server's verifier a click away), in her signed presentation as received,
+// and in her export; one addressed to someone else never is.
+func TestPortfolioImported(t *testing.T) {
+	w := newPortfolioWorld(t)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", "api", "testdata", "wallet", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// Signed by ../shared/tools/vc-verify's did:key test key, to
+	// ada@example.org; the other to did:example:learner-4711.
+	mine := read("foreign-ob3-didkey-ada.json")
+	var im struct{ ID, Addressed string }
+	json.Unmarshal(w.must(t, 201, "POST", "/api/v1/learner/credentials", w.token, mine), &im)
+	var other struct{ ID, Addressed string }
+	json.Unmarshal(w.must(t, 201, "POST", "/api/v1/learner/credentials", w.token, read("foreign-ob3-didkey.json")), &other)
+	if im.Addressed != wallet.AddressedToYou || other.Addressed != wallet.AddressedToOther {
+		t.Fatalf("addressed: %+v %+v", im, other)
+	}
+
+	_, page := w.call(t, "GET", "/learners/ada-lovelace", "", "")
+	pageURL := w.base + "/learners/ada-lovelace/credentials/" + im.ID
+	if !strings.Contains(string(page), `href="`+pageURL+`"`) || strings.Contains(string(page), other.ID) {
+		t.Errorf("the portfolio should link the import addressed to Ada and not the other:\n%s", page)
+	}
+	code, detail := w.call(t, "GET", "/learners/ada-lovelace/credentials/"+im.ID, "", "")
+	if code != 200 {
+		t.Fatalf("the imported credential's page: %d", code)
+	}
+	for _, want := range []string{"Data Analysis 101", "Other Platform Academy", `id="verify-now"`, pageURL + "/credential", "verified"} {
+		if !strings.Contains(string(detail), want) {
+			t.Errorf("the imported credential's page lacks %q", want)
+		}
+	}
+	if strings.Contains(string(detail), "to ada@example.org") {
+		t.Error("the public page names Ada's email address (the credential itself holds it)")
+	}
+	if got := w.must(t, 200, "GET", "/learners/ada-lovelace/credentials/"+im.ID+"/credential", "", ""); strings.TrimSpace(string(got)) != strings.TrimSpace(mine) {
+		t.Error("the download is not the credential as received")
+	}
+	for _, p := range []string{"/learners/ada-lovelace/credentials/" + other.ID, "/learners/ada-lovelace/credentials/" + other.ID + "/credential",
+		"/learners/ada-lovelace/credentials/" + im.ID + "/nope", "/learners/ada-lovelace/credentials/" + w.awards[0], "/learners/nobody-here/credentials/" + im.ID} {
+		if code, _ := w.call(t, "GET", p, "", ""); code != 404 {
+			t.Errorf("%s: %d, want 404", p, code)
+		}
+	}
+	// Its page's form gives this server's public verifier what it shows.
+	form := strings.NewReader(url.Values{"credential": {mine}}.Encode())
+	resp, err := http.Post(w.base+"/verify", "application/x-www-form-urlencoded", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(vb), "Data Analysis 101") {
+		t.Errorf("POST /verify of the imported credential: %d", resp.StatusCode)
+	}
+
+	vp := w.must(t, 200, "GET", "/learners/ada-lovelace.json", "", "")
+	var doc struct {
+		Creds []map[string]any `json:"verifiableCredential"`
+	}
+	json.Unmarshal(vp, &doc)
+	if len(doc.Creds) != 3 || !bytes.Contains(vp, []byte("urn:uuid:6b1c8e2e-4f0e-4d8a-9c61-ada000000001")) || bytes.Contains(vp, []byte("learner-4711")) {
+		t.Fatalf("presentation: %d credentials\n%s", len(doc.Creds), vp)
+	}
+	file := filepath.Join(t.TempDir(), "ada.json")
+	os.WriteFile(file, vp, 0o644)
+	if code, out := runCLI(t, "verify", file); code != 0 {
+		t.Fatalf("cairn verify of the presentation with an imported credential: exit %d\n%s", code, out)
+	}
+	vcVerifyVP(t, w.base, file, true)
+
+	// Hidden by Ada: off the page, out of the presentation, 404.
+	w.must(t, 200, "PATCH", "/api/v1/learner/credentials/"+im.ID, w.token, `{"public":false}`)
+	if code, _ := w.call(t, "GET", "/learners/ada-lovelace/credentials/"+im.ID, "", ""); code != 404 {
+		t.Errorf("hidden import's page: %d", code)
+	}
+	json.Unmarshal(w.must(t, 200, "GET", "/learners/ada-lovelace.json", "", ""), &doc)
+	if len(doc.Creds) != 2 {
+		t.Errorf("after hiding the import: %d credentials", len(doc.Creds))
+	}
+
+	// The export holds both imports, as received.
+	z := w.must(t, 200, "GET", "/api/v1/learner/export", w.token, "")
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	if strings.TrimSpace(string(files["imported/"+im.ID+"/credential.json"])) != strings.TrimSpace(mine) || files["imported/"+other.ID+"/credential.json"] == nil {
+		t.Errorf("the export's imports: %v", keysOf(files))
+	}
+	var m wallet.Manifest
+	json.Unmarshal(files[wallet.ManifestName], &m)
+	if len(m.Credentials) != 4 {
+		t.Errorf("manifest: %d credentials, want 4", len(m.Credentials))
+	}
+	for _, c := range m.Credentials {
+		if c.ID == im.ID && (c.State != "imported" || c.Verification != "verified" || c.CheckedAt == nil) {
+			t.Errorf("manifest entry of the import: %+v", c)
+		}
+	}
+}
+
+func keysOf(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

@@ -41,6 +41,7 @@ func (h *Handler) registerPortfolio(mux *http.ServeMux) {
 	mux.HandleFunc("GET /wallet/export", h.export)
 	mux.HandleFunc("GET /learners/{handle}", h.learnerPage)
 	mux.HandleFunc("GET /learners/", h.publicNotFound)
+	h.registerShared(mux)
 }
 
 //go:embed static/portfolio.css
@@ -212,6 +213,12 @@ func (h *Handler) sharePage(w http.ResponseWriter, r *http.Request) {
 			it = x
 		}
 	}
+	if it != nil && it.Imported() {
+		// Another platform's credential is shared from its issuer's
+		// pages, or from the portfolio; its page here is the learner's.
+		h.redirect(w, r, "/wallet/credentials/"+it.ID)
+		return
+	}
 	if it == nil {
 		h.fail(w, r, p, cairn.Errorf(cairn.NotFound, "this badge is not in your wallet"))
 		return
@@ -259,7 +266,7 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Disposition", `attachment; filename="`+wallet.ExportFileName(time.Now())+`"`)
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	if err := h.pf.Export(r.Context(), w, items); err != nil {
+	if err := h.pf.Export(r.Context(), w, p.Learner.ID, items); err != nil {
 		h.log.Error("wallet: export cut short", "learner", p.Learner.ID, "err", err)
 	}
 }

@@ -98,6 +98,13 @@ var stylesheet = []byte(web.Stylesheet + "\n" + walletCSS + "\n" + importCSS)
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	// initial is the first letter of a name, for a badge without an image.
+	"initial": func(s string) string {
+		for _, r := range s {
+			return strings.ToUpper(string(r))
+		}
+		return ""
+	},
 }
 
 var pages = func() map[string]*template.Template {
