@@ -110,6 +110,7 @@ func containsString(ss []string, s string) bool {
 // walletItem is a credential as the learner API shows it.
 type walletItem struct {
 	ID, Source, Format, Name, URL, Image, CredentialID string
+	Addressed, AddressedTo                             string
 	Issuer                                             struct{ ID, Name string }
 	Skills                                             []string
 	AwardedDate                                        *time.Time
@@ -377,6 +378,9 @@ func TestLearnerImportURLs(t *testing.T) {
 	if c := it.check("hosted"); c == nil || c.Outcome != verify.Verified {
 		t.Errorf("hosted check: %+v", it.Verification.Checks)
 	}
+	if it.Addressed != wallet.AddressedToYou || it.AddressedTo != "ada@example.org" {
+		t.Errorf("OB 2.0 assertion to ada@example.org (plain): addressed %q %q", it.Addressed, it.AddressedTo)
+	}
 	// Pasted as text: the URL is fetched too (the same credential).
 	e.do("POST", "/api/v1/learner/credentials", tok, rawBody{"text/plain", []byte(assertion + "\n")}).must(t, 200, nil)
 
@@ -417,6 +421,15 @@ func TestLearnerImportURLs(t *testing.T) {
 	ob2png := e.importRaw(tok, "image/png", walletVector(t, "ob20-simple-badge.png"), 201)
 	if ob2png.Format != "ob2" || ob2png.Verification.Result != verify.Verified || ob2png.Issuer.Name != "An Example Badge Issuer" || ob2png.Image == "" {
 		t.Errorf("OB 2.0 baked PNG: %+v %+v", ob2png, ob2png.Verification)
+	}
+	// Its recipient is nobody@example.org, hashed with a salt.
+	if ob2png.Addressed != wallet.AddressedToOther || ob2png.AddressedTo != "a hashed email address" {
+		t.Errorf("OB 2.0 assertion to a hashed address not Ada's: addressed %q %q", ob2png.Addressed, ob2png.AddressedTo)
+	}
+	// The same badge in the wallet of nobody@example.org is theirs.
+	tok2 := e.newLearner("nobody@example.org", true)
+	if mine := e.importRaw(tok2, "image/png", walletVector(t, "ob20-simple-badge.png"), 201); mine.Addressed != wallet.AddressedToYou || mine.AddressedTo != "nobody@example.org" {
+		t.Errorf("OB 2.0 assertion to the learner's hashed address: addressed %q %q", mine.Addressed, mine.AddressedTo)
 	}
 }
 

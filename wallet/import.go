@@ -23,6 +23,7 @@ import (
 	"github.com/cairn-badges/cairn/bake"
 	"github.com/cairn-badges/cairn/did"
 	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -305,8 +306,8 @@ const (
 // learner's verified emails and DIDs. It returns AddressedToYou with the
 // identity that matched, AddressedToOther with what the credential names
 // ("a hashed email address" when it shows none), or "" when the
-// credential names no subject it can compare (OB 2.0 assertions, plain
-// VCs without one).
+// credential names no subject it can compare (plain VCs without one). An
+// OB 2.0 assertion's recipient is compared as addressedOB2 does.
 func (im *Importer) addressed(ctx context.Context, learnerID string, cred map[string]any) (addressed, to string, err error) {
 	if cred == nil {
 		return "", "", nil
@@ -314,6 +315,9 @@ func (im *Importer) addressed(ctx context.Context, learnerID string, cred map[st
 	data, err := json.Marshal(cred)
 	if err != nil {
 		return "", "", cairn.Wrapf(cairn.Internal, err, "encoding the credential")
+	}
+	if _, ok := cred["credentialSubject"]; !ok && cred["recipient"] != nil {
+		return im.addressedOB2(ctx, learnerID, data)
 	}
 	subj, err := subjectOf(data)
 	if err != nil {
@@ -355,6 +359,30 @@ func (im *Importer) addressed(ctx context.Context, learnerID string, cred map[st
 		return "", "", nil
 	}
 	return AddressedToOther, to, nil
+}
+
+// addressedOB2 compares the recipient of an OB 2.0 assertion (an email,
+// plain or hashed with its salt, sha256$ or md5$) with the learner's
+// verified emails. Recipients of other types (url, telephone) are none
+// the wallet can compare: "".
+func (im *Importer) addressedOB2(ctx context.Context, learnerID string, data []byte) (addressed, to string, err error) {
+	var a ob.Assertion
+	if ob.Unmarshal(data, &a) != nil || !strings.EqualFold(a.Recipient.Type, "email") || a.Recipient.Identity == "" {
+		return "", "", nil
+	}
+	emails, err := im.st.VerifiedLearnerEmails(ctx, learnerID)
+	if err != nil {
+		return "", "", err
+	}
+	for _, e := range emails {
+		if a.Recipient.Matches(e) {
+			return AddressedToYou, e, nil
+		}
+	}
+	if a.Recipient.Hashed {
+		return AddressedToOther, "a hashed email address", nil
+	}
+	return AddressedToOther, a.Recipient.Identity, nil
 }
 
 // setReport records rep on li, checked at now.
