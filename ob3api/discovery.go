@@ -34,7 +34,7 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 			"version":                  "3.0",
 			"description":              "Open Badges 3.0 API of a Cairn learner wallet",
 			"x-imssf-privacyPolicyUrl": h.PrivacyPolicyURL,
-			"x-imssf-image":            h.BaseURL + "/favicon.ico",
+			"x-imssf-image":            h.ImageURL,
 		},
 		"servers": []map[string]string{{"url": h.BaseURL + BasePath}},
 		"paths": map[string]any{

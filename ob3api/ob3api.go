@@ -86,8 +86,9 @@ type Handler struct {
 	// AuthorizeURL is the consent page's address (the authorization
 	// endpoint), named by the discovery document.
 	AuthorizeURL string
-	// PrivacyPolicyURL is named by the discovery document.
-	PrivacyPolicyURL string
+	// PrivacyPolicyURL and ImageURL (the platform's icon) are named by
+	// the discovery document.
+	PrivacyPolicyURL, ImageURL string
 	Log              *slog.Logger
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"net/http/pprof"
 	"os"
 	"path/filepath"
@@ -55,6 +56,10 @@ import (
 type Config struct {
 	Addr        string // listen address, e.g. 127.0.0.1:8080 (CAIRN_ADDR)
 	BaseURL     string // public base URL (CAIRN_BASE_URL); default http://Addr
+	// PrivacyURL is the operator's privacy policy (CAIRN_PRIVACY_URL), an
+	// absolute http(s) URL; "" serves the wallet's own page at /privacy.
+	// The pages link to it and the OB 3.0 API's discovery names it.
+	PrivacyURL string
 	DataDir     string // data folder (CAIRN_DATA); created on first run
 	DatabaseURL string // CAIRN_DATABASE_URL (or _FILE); "" = SQLite in DataDir
 	// MasterKeyFile holds the key that seals issuer keys (CAIRN_MASTER_KEY_FILE;
@@ -173,6 +178,7 @@ func ConfigFromEnv() Config {
 	set(&c.Addr, "CAIRN_ADDR")
 	set(&c.DataDir, "CAIRN_DATA")
 	set(&c.BaseURL, "CAIRN_BASE_URL")
+	set(&c.PrivacyURL, "CAIRN_PRIVACY_URL")
 	set(&c.DatabaseURL, "CAIRN_DATABASE_URL")
 	set(&c.MasterKeyFile, "CAIRN_MASTER_KEY_FILE")
 	set(&c.Witnesses, "CAIRN_WITNESSES")
@@ -311,6 +317,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	if len(cfg.errs) > 0 {
 		return nil, cfg.errs[0]
+	}
+	if u, err := url.Parse(cfg.PrivacyURL); cfg.PrivacyURL != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+		return nil, fmt.Errorf("privacy policy (CAIRN_PRIVACY_URL, --privacy-url): %q is not an absolute http or https URL", cfg.PrivacyURL)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
@@ -664,8 +673,13 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	a.ob3 = oauth.New(a.db, a.cfg.BaseURL, oauth.Options{Log: a.log})
 	ob3 := a.ob3
 	base := strings.TrimRight(a.cfg.BaseURL, "/")
-	(&ob3api.Handler{OAuth: ob3, Store: a.db, Imports: a.imports, BaseURL: base, AuthorizeURL: base + webui.AuthorizePath, Log: a.log}).Register(mux)
-	webui.New(a.wallet, a.log).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).WithOAuth(ob3).Register(mux)
+	privacy := a.cfg.PrivacyURL
+	if privacy == "" {
+		privacy = base + webui.PrivacyPath
+	}
+	(&ob3api.Handler{OAuth: ob3, Store: a.db, Imports: a.imports, BaseURL: base, AuthorizeURL: base + webui.AuthorizePath,
+		PrivacyPolicyURL: privacy, ImageURL: base + webui.LogoPath, Log: a.log}).Register(mux)
+	webui.New(a.wallet, a.log).WithPrivacyPolicy(a.cfg.PrivacyURL).WithPortfolio(a.portfolio).WithImports(a.imports).WithReview(a.review).WithOAuth(ob3).Register(mux)
 	// Page pre-rendering follows the outbox: once the log has an award
 	// change (and the checkpoint that proves it), the page worker renders
 	// the award's page with it.

@@ -128,3 +128,75 @@ func TestOB3Upsert(t *testing.T) {
 		t.Fatalf("getCredentials after the claim: %d %v %s", st, h, b)
 	}
 }
+
+// TestPrivacyPolicy: the OB 3.0 API's discovery names a privacy policy
+// (x-imssf-privacyPolicyUrl) and an image that exist: Cairn's own page at
+// /privacy, linked from the wallet's pages, or the operator's
+// (CAIRN_PRIVACY_URL), to which /privacy then redirects. A URL that is
+// not absolute stops the start with an error naming the setting.
+func TestPrivacyPolicy(t *testing.T) {
+	discovery := func(base string) (privacy, image string) {
+		t.Helper()
+		resp, err := http.Get(base + "/ims/ob/v3p0/discovery")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var d struct {
+			Info struct {
+				Privacy string `json:"x-imssf-privacyPolicyUrl"`
+				Image   string `json:"x-imssf-image"`
+			}
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Info.Privacy, d.Info.Image
+	}
+	get := func(u string) (int, string, http.Header) {
+		t.Helper()
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+
+	a, stop := bootWith(t, Config{})
+	base := a.BaseURL()
+	privacy, image := discovery(base)
+	if privacy != base+"/privacy" {
+		t.Errorf("privacy policy %q", privacy)
+	}
+	if code, body, _ := get(privacy); code != 200 || !strings.Contains(body, "What is public") || !strings.Contains(body, "Delete your account") {
+		t.Errorf("/privacy: %d", code)
+	}
+	if code, _, h := get(image); code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "image/") {
+		t.Errorf("x-imssf-image %s: %d %s", image, code, h.Get("Content-Type"))
+	}
+	if _, body, _ := get(base + "/wallet/signin"); !strings.Contains(body, `href="`+base+`/privacy" id="privacy-link"`) {
+		t.Error("the wallet's pages do not link the privacy policy")
+	}
+	stop()
+
+	const theirs = "https://university.example/privacy"
+	a, stop = bootWith(t, Config{PrivacyURL: theirs})
+	defer stop()
+	if privacy, _ := discovery(a.BaseURL()); privacy != theirs {
+		t.Errorf("configured privacy policy %q", privacy)
+	}
+	if code, _, h := get(a.BaseURL() + "/privacy"); code != 302 || h.Get("Location") != theirs {
+		t.Errorf("/privacy with the operator's policy: %d %s", code, h.Get("Location"))
+	}
+	if _, body, _ := get(a.BaseURL() + "/wallet/signin"); !strings.Contains(body, `href="`+theirs+`"`) {
+		t.Error("the wallet's pages do not link the operator's privacy policy")
+	}
+
+	_, err := New(context.Background(), Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PrivacyURL: "/privacy.html"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "CAIRN_PRIVACY_URL") {
+		t.Errorf("a relative privacy URL: %v", err)
+	}
+}

@@ -210,4 +210,17 @@ func TestBrowserPortfolio(t *testing.T) {
 		t.Errorf("verify it now: %q", got)
 	}
 	shot("portfolio-imported-verified-phone.png")
+	// The privacy page, from the wallet's footer.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(w.base+"/wallet/portfolio"),
+		chromedp.WaitVisible(chromedp.CSS("#privacy-link")),
+		chromedp.Click(chromedp.CSS("#privacy-link")),
+		chromedp.WaitVisible(chromedp.CSS("#privacy")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#privacy"); !strings.Contains(got, "export everything") {
+		t.Errorf("the privacy page, signed in, offers no export: %q", got)
+	}
+	shot("privacy-phone.png")
 }

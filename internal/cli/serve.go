@@ -14,6 +14,7 @@ func serveFlags(e *env, name, synopsis string, cfg *app.Config) *flag.FlagSet {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (CAIRN_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder, created on first run (CAIRN_DATA)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public base URL (CAIRN_BASE_URL; default http://ADDR)")
+	fs.StringVar(&cfg.PrivacyURL, "privacy-url", cfg.PrivacyURL, "your privacy policy's URL, linked from the wallet and named by the OB 3.0 API (CAIRN_PRIVACY_URL; default Cairn's own page, /privacy)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "postgres://… (CAIRN_DATABASE_URL; default SQLite in the data folder)")
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", cfg.MasterKeyFile, "file of the key that seals issuer keys (CAIRN_MASTER_KEY_FILE; default DATA/master.key)")
 	return fs

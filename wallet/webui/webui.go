@@ -43,6 +43,55 @@ type Handler struct {
 	imports  *wallet.Importer // nil: no imports (imports.go)
 	review   *review.Service  // nil: no applications pages
 	oauth    *oauth.Service   // nil: no OB 3.0 API consent page (oauth.go)
+	// privacyURL is the privacy policy the pages link to: the operator's,
+	// or "" for this package's own page (PrivacyPath).
+	privacyURL string
+}
+
+// PrivacyPath is the wallet's own privacy page.
+const PrivacyPath = "/privacy"
+
+// LogoPath is Cairn's mark (SVG), for the icon of the wallet's pages and
+// of the OB 3.0 API's discovery (x-imssf-image).
+const LogoPath = "/wallet/assets/cairn.svg"
+
+//go:embed static/cairn.svg
+var logoSVG []byte
+
+func (h *Handler) logo(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Type", "image/svg+xml")
+	hd.Set("Cache-Control", "public, max-age=86400")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(logoSVG)
+}
+
+// WithPrivacyPolicy makes the pages link to the operator's privacy policy
+// at u instead of the wallet's own page ("" keeps it).
+func (h *Handler) WithPrivacyPolicy(u string) *Handler {
+	h.privacyURL = u
+	return h
+}
+
+// PrivacyURL is the privacy policy the pages link to.
+func (h *Handler) PrivacyURL() string {
+	if h.privacyURL != "" {
+		return h.privacyURL
+	}
+	return h.w.BaseURL() + PrivacyPath
+}
+
+type privacyPage struct{ Export bool }
+
+func (h *Handler) privacy(w http.ResponseWriter, r *http.Request) {
+	if h.privacyURL != "" {
+		http.Redirect(w, r, h.privacyURL, http.StatusFound)
+		return
+	}
+	p, _ := h.principal(r)
+	h.render(w, r, http.StatusOK, "privacy.html", p, view{Title: "Privacy", Data: privacyPage{Export: p != nil && h.pf != nil}})
 }
 
 // New returns the pages of the wallet w.
@@ -65,6 +114,8 @@ const maxForm = 64 << 10
 // as for the other pages).
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /wallet/assets/wallet.css", h.stylesheet)
+	mux.HandleFunc("GET "+PrivacyPath, h.privacy)
+	mux.HandleFunc("GET "+LogoPath, h.logo)
 	mux.HandleFunc("GET /wallet", h.home)
 	mux.HandleFunc("GET /wallet/{$}", h.home)
 	mux.HandleFunc("GET /wallet/signin", h.signInForm)
@@ -133,13 +184,14 @@ type view struct {
 	MailOff bool
 	Script  string // a script file of /wallet/assets/ the page runs (CSP script-src 'self')
 	FormTo  string // an origin besides 'self' the page's forms may end at (CSP form-action)
+	Privacy string // the privacy policy's address
 	Data    any
 }
 
 const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *wallet.Principal, v view) {
-	v.Base, v.MailOff = h.basePath, h.w.MailOff()
+	v.Base, v.MailOff, v.Privacy = h.basePath, h.w.MailOff(), h.PrivacyURL()
 	if p != nil {
 		v.Learner, v.CSRF = p.Learner, p.Session.CSRFToken
 	}
