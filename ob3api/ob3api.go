@@ -89,7 +89,7 @@ type Handler struct {
 	// PrivacyPolicyURL and ImageURL (the platform's icon) are named by
 	// the discovery document.
 	PrivacyPolicyURL, ImageURL string
-	Log              *slog.Logger
+	Log                        *slog.Logger
 }
 
 // BasePath is the OB 3.0 API's base path (§6.1).

@@ -12,8 +12,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,12 +54,12 @@ import (
 
 // Config is read once, from CAIRN_* variables and flags.
 type Config struct {
-	Addr        string // listen address, e.g. 127.0.0.1:8080 (CAIRN_ADDR)
-	BaseURL     string // public base URL (CAIRN_BASE_URL); default http://Addr
+	Addr    string // listen address, e.g. 127.0.0.1:8080 (CAIRN_ADDR)
+	BaseURL string // public base URL (CAIRN_BASE_URL); default http://Addr
 	// PrivacyURL is the operator's privacy policy (CAIRN_PRIVACY_URL), an
 	// absolute http(s) URL; "" serves the wallet's own page at /privacy.
 	// The pages link to it and the OB 3.0 API's discovery names it.
-	PrivacyURL string
+	PrivacyURL  string
 	DataDir     string // data folder (CAIRN_DATA); created on first run
 	DatabaseURL string // CAIRN_DATABASE_URL (or _FILE); "" = SQLite in DataDir
 	// MasterKeyFile holds the key that seals issuer keys (CAIRN_MASTER_KEY_FILE;
