@@ -25,6 +25,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -65,6 +66,11 @@ type Store interface {
 	ClaimedAwards(ctx context.Context, learnerID string, limit int) ([]store.LearnerAward, error)
 	// UpdateLearnerName errors: NotFound.
 	UpdateLearnerName(ctx context.Context, id, name string) error
+	VerifiedLearnerEmails(ctx context.Context, learnerID string) ([]string, error)
+	VerifiedLearnerDIDs(ctx context.Context, learnerID string) ([]string, error)
+	// LearnerProfile (the portfolio's settings) errors: NotFound.
+	LearnerProfile(ctx context.Context, learnerID string) (*store.LearnerProfile, error)
+	PutLearnerProfile(ctx context.Context, p *store.LearnerProfile) error
 }
 
 // Importer verifies and keeps a credential in a learner's wallet
@@ -379,7 +385,7 @@ func links(base string, limit, offset, total int) string {
 // getProfile answers the learner's Profile (§6.2.4): its name and
 // sign-in address.
 func (h *Handler) getProfile(w http.ResponseWriter, r *http.Request, acc *oauth.Access) {
-	l, err := h.Store.Learner(r.Context(), acc.LearnerID)
+	p, err := h.profile(r.Context(), acc.LearnerID)
 	if cairn.KindOf(err) == cairn.NotFound {
 		apiFail(w, http.StatusNotFound, "unknownobject", "the learner is gone")
 		return
@@ -389,27 +395,70 @@ func (h *Handler) getProfile(w http.ResponseWriter, r *http.Request, acc *oauth.
 		apiFail(w, http.StatusInternalServerError, "internal_server_error", "the server failed; try again later")
 		return
 	}
-	writeJSON(w, http.StatusOK, profileOf(l))
+	writeJSON(w, http.StatusOK, p)
 }
 
-func profileOf(l *store.Learner) map[string]any {
-	return map[string]any{
+// profile is the learner's OB 3.0 Profile: their name and sign-in
+// address; the portfolio's text as description and, when it is public, its
+// page as url; their other verified addresses and DIDs as
+// otherIdentifier. Errors: NotFound.
+func (h *Handler) profile(ctx context.Context, learnerID string) (map[string]any, error) {
+	l, err := h.Store.Learner(ctx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	p := map[string]any{
 		"@context": []string{"https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"},
 		"id":       "urn:uuid:" + l.ID,
 		"type":     "Profile",
 		"name":     l.Name,
 		"email":    l.Email,
 	}
+	switch pr, err := h.Store.LearnerProfile(ctx, learnerID); {
+	case err == nil:
+		if pr.Bio != "" {
+			p["description"] = pr.Bio
+		}
+		if pr.Public {
+			p["url"] = h.BaseURL + "/learners/" + pr.Handle
+		}
+	case cairn.KindOf(err) != cairn.NotFound:
+		return nil, err
+	}
+	var others []map[string]string
+	emails, err := h.Store.VerifiedLearnerEmails(ctx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range emails {
+		if !strings.EqualFold(e, l.Email) {
+			others = append(others, map[string]string{"type": "IdentifierEntry", "identifier": e, "identifierType": "emailAddress"})
+		}
+	}
+	dids, err := h.Store.VerifiedLearnerDIDs(ctx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dids {
+		others = append(others, map[string]string{"type": "IdentifierEntry", "identifier": d, "identifierType": "did"})
+	}
+	if len(others) > 0 {
+		p["otherIdentifier"] = others
+	}
+	return p, nil
 }
 
-// putProfile (§6.2.5) takes a Profile and changes the learner's name. The
-// sign-in address cannot change this way: a Profile whose email is not
-// the learner's is refused (a new address must be confirmed by mail, in
-// the wallet). Other members are ignored.
+// putProfile (§6.2.5) takes a Profile and changes the learner's name and,
+// when they have a portfolio, its text (description). The sign-in address
+// cannot change this way: a Profile whose email is not the learner's is
+// refused (a new address must be confirmed by mail, in the wallet); nor
+// can the portfolio's address (url) or the verified identifiers, which the
+// learner proves in the wallet. Other members are ignored.
 func (h *Handler) putProfile(w http.ResponseWriter, r *http.Request, acc *oauth.Access) {
 	var p struct {
-		Name  *string `json:"name"`
-		Email *string `json:"email"`
+		Name        *string `json:"name"`
+		Email       *string `json:"email"`
+		Description *string `json:"description"`
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxProfileBody))
 	if err != nil {
@@ -424,25 +473,49 @@ func (h *Handler) putProfile(w http.ResponseWriter, r *http.Request, acc *oauth.
 		apiFail(w, http.StatusBadRequest, "invalid_data", "name is required: 1 to 200 characters")
 		return
 	}
-	l, err := h.Store.Learner(r.Context(), acc.LearnerID)
+	ctx := r.Context()
+	l, err := h.Store.Learner(ctx, acc.LearnerID)
 	if err == nil && p.Email != nil && !strings.EqualFold(*p.Email, l.Email) {
 		apiFail(w, http.StatusBadRequest, "invalid_data", "email cannot be changed through the API; the learner adds addresses in the wallet")
 		return
 	}
+	var pr *store.LearnerProfile
+	if err == nil && p.Description != nil {
+		pr, err = h.Store.LearnerProfile(ctx, l.ID)
+		desc := strings.TrimSpace(strings.ReplaceAll(*p.Description, "\r\n", "\n"))
+		switch {
+		case cairn.KindOf(err) == cairn.NotFound && desc == "":
+			pr, err = nil, nil // nothing to keep
+		case cairn.KindOf(err) == cairn.NotFound:
+			apiFail(w, http.StatusBadRequest, "invalid_data", "description: the learner has no portfolio to describe yet; they set one up in the wallet")
+			return
+		case err == nil && (!utf8.ValidString(desc) || utf8.RuneCountInString(desc) > wallet.MaxBioLen):
+			apiFail(w, http.StatusBadRequest, "invalid_data", fmt.Sprintf("description: at most %d characters of text", wallet.MaxBioLen))
+			return
+		case err == nil:
+			pr.Bio = desc
+		}
+	}
 	if err == nil {
-		err = h.Store.UpdateLearnerName(r.Context(), l.ID, strings.TrimSpace(*p.Name))
+		err = h.Store.UpdateLearnerName(ctx, l.ID, strings.TrimSpace(*p.Name))
+	}
+	if err == nil && pr != nil {
+		err = h.Store.PutLearnerProfile(ctx, pr)
 	}
 	if cairn.KindOf(err) == cairn.NotFound {
 		apiFail(w, http.StatusNotFound, "unknownobject", "the learner is gone")
 		return
 	}
+	var out map[string]any
+	if err == nil {
+		out, err = h.profile(ctx, acc.LearnerID)
+	}
 	if err != nil {
-		h.Log.ErrorContext(r.Context(), "ob3api: putProfile", "err", err)
+		h.Log.ErrorContext(ctx, "ob3api: putProfile", "err", err)
 		apiFail(w, http.StatusInternalServerError, "internal_server_error", "the server failed; try again later")
 		return
 	}
-	l.Name = strings.TrimSpace(*p.Name)
-	writeJSON(w, http.StatusOK, profileOf(l))
+	writeJSON(w, http.StatusOK, out)
 }
 
 // upsertCredential (§6.2.3) verifies the credential in the body (OB 3.0

@@ -381,9 +381,42 @@ func TestPutProfile(t *testing.T) {
 	if _, b := e.do("GET", "/ims/ob/v3p0/profile", "", "", bearer(read)); !strings.Contains(string(b), `"name":"Ada Lovelace"`) {
 		t.Fatalf("after put: %s", b)
 	}
-	for _, body := range []string{`{"name":"x","email":"eve@example.org"}`, `{"name":""}`, `{}`, `[`} {
+	for _, body := range []string{`{"name":"x","email":"eve@example.org"}`, `{"name":""}`, `{}`, `[`,
+		`{"name":"Ada","description":"No portfolio yet"}`} {
 		if st, b := put(upd, body); st != 400 || !strings.Contains(b, "invalid_data") {
 			t.Errorf("%s: %d %s", body, st, b)
 		}
+	}
+
+	// With a public portfolio: its text is the description, its page the
+	// url; a verified DID is another identifier.
+	if err := e.db.PutLearnerProfile(e.ctx, &store.LearnerProfile{LearnerID: ada, Handle: "ada-l", Public: true, Bio: "Old text"}); err != nil {
+		t.Fatal(err)
+	}
+	const d = "did:example:ada-4711"
+	if err := e.db.PutLearnerDIDChallenge(e.ctx, ada, d, "h", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.VerifyLearnerDID(e.ctx, ada, d, "h"); err != nil {
+		t.Fatal(err)
+	}
+	st, b := put(upd, `{"type":"Profile","name":"Ada Lovelace","description":"I teach maths.","url":"https://elsewhere.example/"}`)
+	if st != 200 || !strings.Contains(b, `"description":"I teach maths."`) || !strings.Contains(b, `"url":"`+e.srv.URL+`/learners/ada-l"`) {
+		t.Fatalf("put with a description: %d %s", st, b)
+	}
+	var prof struct {
+		Description string
+		Other       []struct{ Type, Identifier, IdentifierType string } `json:"otherIdentifier"`
+	}
+	_, gb := e.do("GET", "/ims/ob/v3p0/profile", "", "", bearer(read))
+	if err := json.Unmarshal(gb, &prof); err != nil || prof.Description != "I teach maths." || len(prof.Other) != 1 ||
+		prof.Other[0].Identifier != d || prof.Other[0].IdentifierType != "did" || prof.Other[0].Type != "IdentifierEntry" {
+		t.Errorf("getProfile: %s", gb)
+	}
+	if pr, err := e.db.LearnerProfile(e.ctx, ada); err != nil || pr.Bio != "I teach maths." || pr.Handle != "ada-l" || !pr.Public {
+		t.Errorf("the portfolio after putProfile: %+v %v", pr, err)
+	}
+	if st, b := put(upd, `{"name":"Ada","description":"`+strings.Repeat("x", 2001)+`"}`); st != 400 || !strings.Contains(b, "description") {
+		t.Errorf("a description too long: %d %s", st, b)
 	}
 }
