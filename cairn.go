@@ -274,8 +274,34 @@ type Achievement struct {
 	// EvidenceRequirements are what an applicant must submit (see package
 	// review); Cairn's own, not part of the OB 3.0 Achievement.
 	EvidenceRequirements []EvidenceRequirement
-	CreatedAt            time.Time
+	// Translations are the name and description in languages other than
+	// InLanguage; credentials carry them as OB 3.0 Related entries.
+	Translations []Translation
+	CreatedAt    time.Time
 	UpdatedAt            time.Time
+}
+
+// Translation is an achievement's name and description in one more
+// language (a BCP 47 tag such as "ko" or "th").
+type Translation struct {
+	InLanguage  string `json:"inLanguage"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// Localized returns the name and description of a in language lang (its
+// translation into lang, else its own), and the language they are in.
+func (a *Achievement) Localized(lang string) (name, description, in string) {
+	for _, t := range a.Translations {
+		if strings.EqualFold(t.InLanguage, lang) {
+			d := t.Description
+			if d == "" {
+				d = a.Description
+			}
+			return t.Name, d, t.InLanguage
+		}
+	}
+	return a.Name, a.Description, a.InLanguage
 }
 
 // EvidenceKind is what an evidence requirement asks for.

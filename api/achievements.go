@@ -28,6 +28,7 @@ func (s *Server) achievementView(a *cairn.Achievement) achievementView {
 			Alignments: a.Alignments, ResultDescriptions: a.ResultDescriptions, CreditsAvailable: a.CreditsAvailable,
 			Tags: a.Tags, FieldOfStudy: a.FieldOfStudy, InLanguage: a.InLanguage, Version: a.Version,
 			ImageID: a.ImageID, ValidForMonths: a.ValidFor, ReminderDays: a.ReminderDays, EvidenceRequirements: a.EvidenceRequirements,
+			Translations: a.Translations,
 		},
 		URL: s.Service.AchievementURL(a.ID), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}

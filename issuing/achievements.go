@@ -3,6 +3,8 @@ package issuing
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -52,6 +54,51 @@ type AchievementInput struct {
 	// with a label, a kind (file, url or text) and whether it is
 	// required. Kept by Cairn, not put in the credential.
 	EvidenceRequirements []cairn.EvidenceRequirement `json:"evidenceRequirements,omitempty"`
+	// Translations are the name and description in other languages (at
+	// most MaxTranslations, each a different language from inLanguage,
+	// which they require). Credentials carry each as an OB 3.0 Related
+	// entry: an alternate language edition of the achievement.
+	Translations []cairn.Translation `json:"translations,omitempty"`
+}
+
+// MaxTranslations is the most translations of one achievement.
+const MaxTranslations = 20
+
+// languageTag is the form OB 3.0's JSON Schema asks of a LanguageCode.
+var languageTag = regexp.MustCompile(`^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$`)
+
+// checkTranslations checks the translations of an achievement in
+// language own and trims them.
+func checkTranslations(own string, trs []cairn.Translation) error {
+	if len(trs) == 0 {
+		return nil
+	}
+	if own == "" {
+		return cairn.Invalidf("inLanguage", "is required with translations: the language of name and description (e.g. en)")
+	}
+	if len(trs) > MaxTranslations {
+		return cairn.Invalidf("translations", "has %d entries; the limit is %d", len(trs), MaxTranslations)
+	}
+	seen := map[string]bool{strings.ToLower(own): true}
+	for i := range trs {
+		t := &trs[i]
+		f := fmt.Sprintf("translations[%d]", i)
+		t.InLanguage, t.Name, t.Description = strings.TrimSpace(t.InLanguage), strings.TrimSpace(t.Name), strings.TrimSpace(t.Description)
+		if !languageTag.MatchString(t.InLanguage) {
+			return cairn.Invalidf(f+".inLanguage", "%q is not a language code such as ko, th or pt-BR", t.InLanguage)
+		}
+		if seen[strings.ToLower(t.InLanguage)] {
+			return cairn.Invalidf(f+".inLanguage", "%s is given twice (or is the achievement's own language)", t.InLanguage)
+		}
+		seen[strings.ToLower(t.InLanguage)] = true
+		if err := checkText(f+".name", t.Name, 1, MaxNameLen); err != nil {
+			return err
+		}
+		if err := checkText(f+".description", t.Description, 0, MaxDescriptionLen); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Limits on evidence requirements.
@@ -213,6 +260,13 @@ func (in *AchievementInput) validate() error {
 		seen[d] = true
 	}
 	slices.SortFunc(in.ReminderDays, func(a, b int) int { return b - a })
+	in.InLanguage = strings.TrimSpace(in.InLanguage)
+	if in.InLanguage != "" && !languageTag.MatchString(in.InLanguage) && len(in.Translations) > 0 {
+		return cairn.Invalidf("inLanguage", "%q is not a language code such as en, ko or pt-BR", in.InLanguage)
+	}
+	if err := checkTranslations(in.InLanguage, in.Translations); err != nil {
+		return err
+	}
 	return checkEvidenceRequirements(in.EvidenceRequirements)
 }
 
@@ -245,6 +299,7 @@ func (in *AchievementInput) apply(a *cairn.Achievement) {
 	a.ImageID, a.ValidFor = in.ImageID, in.ValidForMonths
 	a.ReminderDays = in.ReminderDays
 	a.EvidenceRequirements = in.EvidenceRequirements
+	a.Translations = in.Translations
 }
 
 // CreateAchievement creates an achievement of one of the organization's
@@ -346,6 +401,9 @@ func (s *Service) OBAchievement(a *cairn.Achievement, issuer *cairn.Issuer) ob.A
 	o.CreditsAvailable = a.CreditsAvailable
 	o.Tag = a.Tags
 	o.FieldOfStudy, o.InLanguage, o.Version = a.FieldOfStudy, a.InLanguage, a.Version
+	for _, t := range a.Translations {
+		o.Related = append(o.Related, ob.RelatedEdition(s.AchievementURL(a.ID)+"?lang="+url.QueryEscape(t.InLanguage), t.InLanguage, t.Name, t.Description))
+	}
 	if a.ImageID != "" {
 		o.Image = &ob.Image{ID: s.ImageURL(a.ImageID), Type: "Image"}
 	}

@@ -1,6 +1,9 @@
 package ob
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // JSON-LD contexts and other well-known URIs.
 const (
@@ -249,6 +252,53 @@ type Related struct {
 	InLanguage string       `json:"inLanguage,omitempty"`
 	Version    string       `json:"version,omitempty"`
 	Extra      Extra        `json:"-"`
+}
+
+// RelatedEdition is the Related entry of an achievement's edition in
+// another language: its id, inLanguage, and its name and description in
+// that language (OB 3.0 allows more members on Related; VC 2.0's context
+// defines name and description), which readers show in place of the
+// achievement's own when they read that language.
+func RelatedEdition(id, lang, name, description string) Related {
+	r := Related{ID: id, Type: List[string]{"Related"}, InLanguage: lang, Extra: Extra{}}
+	r.Extra["name"], _ = json.Marshal(name)
+	if description != "" {
+		r.Extra["description"], _ = json.Marshal(description)
+	}
+	return r
+}
+
+// Text returns the string member of r named key ("name", "description"),
+// or "".
+func (r Related) Text(key string) string {
+	var s string
+	if raw, ok := r.Extra[key]; ok && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return ""
+}
+
+// Localized returns the name and description of a in language lang, from
+// its Related entry in that language when it has one with a name (matched
+// by language, then by the language without its region: "pt" for
+// "pt-BR"), else its own; and the language they are in ("" when unknown).
+func (a *Achievement) Localized(lang string) (name, description, in string) {
+	base, _, _ := strings.Cut(lang, "-")
+	for _, want := range []string{lang, base} {
+		if want == "" {
+			continue
+		}
+		for _, r := range a.Related {
+			if n := r.Text("name"); n != "" && strings.EqualFold(r.InLanguage, want) {
+				d := r.Text("description")
+				if d == "" {
+					d = a.Description
+				}
+				return n, d, r.InLanguage
+			}
+		}
+	}
+	return a.Name, a.Description, a.InLanguage
 }
 
 // Address is a postal address (https://www.imsglobal.org/spec/ob/v3p0/#address).

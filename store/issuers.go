@@ -318,8 +318,16 @@ func achievementArgs(a *cairn.Achievement) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	trs := a.Translations
+	if trs == nil {
+		trs = []cairn.Translation{}
+	}
+	tr, err := jsonArg(trs)
+	if err != nil {
+		return nil, err
+	}
 	return []any{a.Name, a.Description, a.CriteriaNarrative, a.CriteriaURL, a.AchievementType, al, rd,
-		floatArg(a.CreditsAvailable), tags, a.FieldOfStudy, a.InLanguage, a.Version, a.ImageID, a.ValidFor, reminders, er}, nil
+		floatArg(a.CreditsAvailable), tags, a.FieldOfStudy, a.InLanguage, a.Version, a.ImageID, a.ValidFor, reminders, er, tr}, nil
 }
 
 // CreateAchievement implements cairn.AchievementStore.
@@ -345,21 +353,24 @@ func (db *DB) CreateAchievement(ctx context.Context, a *cairn.Achievement) error
 		a.UpdatedAt = a.CreatedAt
 		all := append([]any{a.ID, a.OrgID, a.IssuerID}, args...)
 		all = append(all, a.CreatedAt, a.UpdatedAt)
-		_, err := x.exec(ctx, "INSERT INTO achievements ("+achievementColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", all...)
+		_, err := x.exec(ctx, "INSERT INTO achievements ("+achievementColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", all...)
 		return err
 	})
 }
 
 const achievementColumns = `id, org_id, issuer_id, name, description, criteria_narrative, criteria_url, achievement_type,
 	alignments, result_descriptions, credits_available, tags, field_of_study, in_language, version, image_id, valid_for,
-	reminder_days, evidence_requirements, created_at, updated_at`
+	reminder_days, evidence_requirements, translations, created_at, updated_at`
 
 func scanAchievement(s scanner) (*cairn.Achievement, error) {
 	var a cairn.Achievement
 	err := s.Scan(&a.ID, &a.OrgID, &a.IssuerID, &a.Name, &a.Description, &a.CriteriaNarrative, &a.CriteriaURL,
 		&a.AchievementType, jsonCol{&a.Alignments}, jsonCol{&a.ResultDescriptions}, nullFloatCol{&a.CreditsAvailable},
 		jsonCol{&a.Tags}, &a.FieldOfStudy, &a.InLanguage, &a.Version, &a.ImageID, &a.ValidFor,
-		jsonCol{&a.ReminderDays}, jsonCol{&a.EvidenceRequirements}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+		jsonCol{&a.ReminderDays}, jsonCol{&a.EvidenceRequirements}, jsonCol{&a.Translations}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+	if len(a.Translations) == 0 {
+		a.Translations = nil
+	}
 	if len(a.ReminderDays) == 0 {
 		a.ReminderDays = nil
 	}
@@ -432,7 +443,7 @@ func (db *DB) UpdateAchievement(ctx context.Context, a *cairn.Achievement) error
 		all := append(args, now, a.ID, a.OrgID)
 		if _, err := x.exec(ctx, `UPDATE achievements SET name = ?, description = ?, criteria_narrative = ?, criteria_url = ?,
 			achievement_type = ?, alignments = ?, result_descriptions = ?, credits_available = ?, tags = ?, field_of_study = ?,
-			in_language = ?, version = ?, image_id = ?, valid_for = ?, reminder_days = ?, evidence_requirements = ?, updated_at = ? WHERE id = ? AND org_id = ?`, all...); err != nil {
+			in_language = ?, version = ?, image_id = ?, valid_for = ?, reminder_days = ?, evidence_requirements = ?, translations = ?, updated_at = ? WHERE id = ? AND org_id = ?`, all...); err != nil {
 			return err
 		}
 		a.IssuerID, a.CreatedAt, a.UpdatedAt = cur.IssuerID, cur.CreatedAt, now

@@ -557,6 +557,7 @@ func testAchievements(t *testing.T, db *store.DB) {
 		Tags:             []string{"metal", "trade"},
 		FieldOfStudy:     "Engineering", InLanguage: "en", Version: "1.0", ValidFor: 24,
 		ReminderDays: []int{30, 7},
+		Translations: []cairn.Translation{{InLanguage: "ko", Name: "용접", Description: "세 개의 이음새를 용접합니다."}, {InLanguage: "th", Name: "การเชื่อม"}},
 	}
 	must(t, "CreateAchievement", db.CreateAchievement(ctx, full))
 	got, err := db.Achievement(ctx, a.org.ID, full.ID)
