@@ -40,6 +40,7 @@ type achievementForm struct {
 	Aligns                                   []alignRow
 	Results                                  []resultRow
 	Evidence                                 []evidenceRow
+	Trans                                    []transRow
 	EvidenceKinds                            []string
 	Credits, FieldOfStudy, Language, Version string
 

@@ -27,6 +27,9 @@ type alignRow struct{ I, Name, URL, Framework, Code, Type, Description string }
 // alignments, required level) is kept.
 type resultRow struct{ I, ID, Name, Type, Allowed, Required, Min, Max string }
 
+// transRow is one translation of the name and description as typed.
+type transRow struct{ I, Lang, Name, Desc string }
+
 // evidenceRow is one evidence requirement as typed.
 type evidenceRow struct {
 	I, ID, Label, Kind, Description string
@@ -67,6 +70,14 @@ func init() {
 		}
 	}
 	achievementFields["evidenceRequirements"] = "evidenceLabel0"
+	for i := range issuing.MaxTranslations {
+		p := fmt.Sprintf("translations[%d]", i)
+		achievementFields[p] = "transLang" + strconv.Itoa(i)
+		for field, form := range map[string]string{"inLanguage": "transLang", "name": "transName", "description": "transDesc"} {
+			achievementFields[p+"."+field] = form + strconv.Itoa(i)
+		}
+	}
+	achievementFields["translations"] = "transLang0"
 	for field, form := range map[string]string{"creditsAvailable": "credits", "fieldOfStudy": "fieldOfStudy",
 		"inLanguage": "language", "version": "version", "alignment": "alignName0", "resultDescription": "resultName0"} {
 		achievementFields[field] = form
@@ -89,6 +100,9 @@ func fillDetails(f *achievementForm, ach *cairn.Achievement) {
 	for _, e := range ach.EvidenceRequirements {
 		f.Evidence = append(f.Evidence, evidenceRow{ID: e.ID, Label: e.Label, Kind: string(e.Kind), Required: e.Required, Description: e.Description})
 	}
+	for _, t := range ach.Translations {
+		f.Trans = append(f.Trans, transRow{Lang: t.InLanguage, Name: t.Name, Desc: t.Description})
+	}
 	f.FieldOfStudy, f.Language, f.Version = ach.FieldOfStudy, ach.InLanguage, ach.Version
 	padRows(f, blankRows)
 }
@@ -106,6 +120,12 @@ func padRows(f *achievementForm, n int) {
 		if len(f.Evidence) < issuing.MaxEvidenceItems {
 			f.Evidence = append(f.Evidence, evidenceRow{Kind: "file", Required: true})
 		}
+		if len(f.Trans) < issuing.MaxTranslations {
+			f.Trans = append(f.Trans, transRow{})
+		}
+	}
+	for i := range f.Trans {
+		f.Trans[i].I = strconv.Itoa(i)
 	}
 	for i := range f.Evidence {
 		f.Evidence[i].I = strconv.Itoa(i)
@@ -137,7 +157,16 @@ func readDetails(r *http.Request, f *achievementForm, in *issuing.AchievementInp
 		n, _ := strconv.Atoi(r.PostFormValue(prefix + "Rows"))
 		return min(max(n, 0), 50)
 	}
-	f.Aligns, f.Results = nil, nil
+	f.Aligns, f.Results, f.Trans = nil, nil, nil
+	for i := range min(rows("trans"), issuing.MaxTranslations) {
+		s := strconv.Itoa(i)
+		row := transRow{Lang: v("transLang" + s), Name: v("transName" + s), Desc: v("transDesc" + s)}
+		if row == (transRow{}) {
+			continue
+		}
+		f.Trans = append(f.Trans, row)
+		in.Translations = append(in.Translations, cairn.Translation{InLanguage: row.Lang, Name: row.Name, Description: row.Desc})
+	}
 	for i := range rows("align") {
 		s := strconv.Itoa(i)
 		row := alignRow{Name: v("alignName" + s), URL: v("alignUrl" + s), Framework: v("alignFramework" + s),
