@@ -502,4 +502,20 @@ func TestAwardMailInThai(t *testing.T) {
 		!strings.Contains(string(bodies["text/plain"]), "Awarded "+p.Date(time.Now())) {
 		t.Errorf("the organization's own template: %q %q", s, bodies["text/plain"])
 	}
+
+	// With a Thai name for the achievement, the Thai mail uses it.
+	f.ach.InLanguage = "en"
+	f.ach.Translations = []cairn.Translation{{InLanguage: "th", Name: "โครงสร้างข้อมูล"}}
+	if err := f.db.UpdateAchievement(ctx, f.ach); err != nil {
+		t.Fatal(err)
+	}
+	f.award(t, f.org, f.ach, "somsak@example.org", nil)
+	f.run()
+	got = f.smtp.Mail()
+	if len(got) != 3 {
+		t.Fatalf("%d mails, want 3", len(got))
+	}
+	if s, _ := new(mime.WordDecoder).DecodeHeader(got[2].Header(t).Get("Subject")); s != "Badge: โครงสร้างข้อมูล" {
+		t.Errorf("with a Thai name: subject %q", s)
+	}
 }

@@ -232,13 +232,15 @@ func (m *Mailer) fields(ctx context.Context, aw *cairn.Award, claimURL string) (
 	}
 	lang := orgLang(org)
 	p := i18n.For(lang)
+	// The achievement's translation into the mail's language, if it has one.
+	name, desc, _ := ach.Localized(string(lang))
 	cred := m.BaseURL + "/credentials/" + aw.ID
 	if claimURL == "" {
 		claimURL = cred
 	}
 	f := Fields{
 		LearnerName: aw.Recipient.Name, LearnerEmail: aw.Recipient.Identity,
-		AchievementName: ach.Name, AchievementDescription: ach.Description,
+		AchievementName: name, AchievementDescription: desc,
 		IssuerName: is.Name, OrganizationName: org.Name,
 		CredentialURL: cred, ClaimURL: claimURL,
 		AwardedDate: p.Date(aw.AwardedDate),
@@ -285,7 +287,7 @@ func (m *Mailer) compose(ctx context.Context, aw *cairn.Award, kind, claimURL st
 	if kind == KindAward {
 		button = f.ClaimURL
 	}
-	if out.HTML, err = HTML(lang, subject, body, out.ImageCID, ach.Name, button); err != nil {
+	if out.HTML, err = HTML(lang, subject, body, out.ImageCID, f.AchievementName, button); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -414,11 +416,10 @@ func (m *Mailer) Preview(ctx context.Context, orgID, kind string, t *Template, a
 		if err != nil {
 			return nil, &cairn.Error{Kind: cairn.KindOf(err), Field: "awardId", Message: "award not found", Err: err}
 		}
-		var ach *cairn.Achievement
-		if f, ach, lang, err = m.fields(ctx, aw, ""); err != nil {
+		if f, _, lang, err = m.fields(ctx, aw, ""); err != nil {
 			return nil, err
 		}
-		img, alt = m.BaseURL+"/credentials/"+aw.ID+".png", ach.Name
+		img, alt = m.BaseURL+"/credentials/"+aw.ID+".png", f.AchievementName
 	}
 	subject, body, err := t.Render(f)
 	if err != nil {
