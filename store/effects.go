@@ -132,12 +132,25 @@ func (db *DB) Claim(ctx context.Context, owner string, kinds []string, n int, le
 	if db.dialect == postgresDialect {
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
+	due := `state = 'pending' AND kind IN (` + kindIn + `) AND next_at <= ? AND (lease_until IS NULL OR lease_until < ?)`
+	// Most wakes find nothing due (every committed batch of awards wakes
+	// the worker, whose consumers each claim): a prepared read on the read
+	// pool says so without taking the write connection from the awards.
+	// A message committed after this read wakes the worker again.
+	var one int
+	switch err := db.read().prow(ctx, "SELECT 1 FROM outbox WHERE "+due+" LIMIT 1", args[2:len(args)-1]...).Scan(&one); {
+	case err == sqlNoRows:
+		return nil, nil
+	case err != nil:
+		return nil, mapErr(err)
+	}
 	query := `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM outbox
-			WHERE state = 'pending' AND kind IN (` + kindIn + `) AND next_at <= ?
-			AND (lease_until IS NULL OR lease_until < ?)
+		WHERE id IN (SELECT id FROM outbox WHERE ` + due + `
 			ORDER BY next_at, id LIMIT ?` + skip + `)
 		RETURNING id, kind, org_id, key, payload, attempts, created_at`
+	// Prepared before the transaction, which can only use statements
+	// prepared outside it (see q.stmt).
+	_, _ = db.ws.get(ctx, query)
 	var ms []outbox.Message
 	err := db.write(ctx, func(x q) error {
 		ms = ms[:0]

@@ -239,7 +239,9 @@ func (s *LogStorage) Lookup(ctx context.Context, key string) ([]uint64, error) {
 	if key == "" {
 		return out, nil
 	}
-	rows, err := s.db.read().query(ctx, "SELECT idx FROM translog_entries WHERE credential_id = ? ORDER BY idx", key)
+	// "credential_id <> ''" repeats the partial index's condition: without
+	// it SQLite cannot use the index and scans the whole log.
+	rows, err := s.db.read().pquery(ctx, "SELECT idx FROM translog_entries WHERE credential_id = ? AND credential_id <> '' ORDER BY idx", key)
 	if err != nil {
 		return nil, err
 	}
