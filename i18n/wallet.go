@@ -549,6 +549,26 @@ var walletMessages = map[string]map[Lang]string{
 		"Giữ quyền truy cập này khi bạn vắng mặt, cho đến khi bạn ngắt kết nối", "Mempertahankan akses ini saat Anda tidak ada, sampai Anda memutuskannya",
 		"Mengekalkan akses ini semasa anda tiada, sehingga anda memutuskannya", "Panatilihin ang access na ito habang wala ka, hanggang idiskonekta mo ito"),
 
+	// The verification mail (package wallet), in the language of the
+	// request that asked for it; its greeting is the award mail's.
+	"Confirm your email address for your badge wallet": in6("배지 지갑의 이메일 주소를 확인하세요", "ยืนยันที่อยู่อีเมลสำหรับกระเป๋าเหรียญตราของคุณ",
+		"Xác nhận địa chỉ email cho ví huy hiệu của bạn", "Konfirmasi alamat email untuk dompet lencana Anda", "Sahkan alamat e-mel untuk dompet lencana anda",
+		"Kumpirmahin ang email address mo para sa iyong badge wallet"),
+	"Confirm that this address is yours, so that the badges sent to it can go into your wallet on %s:": in6(
+		"이 주소가 본인 것임을 확인하면 이 주소로 보낸 배지가 %s의 지갑에 들어갈 수 있습니다:",
+		"ยืนยันว่าที่อยู่นี้เป็นของคุณ เพื่อให้เหรียญตราที่ส่งมายังที่อยู่นี้เข้าไปอยู่ในกระเป๋าของคุณบน %s ได้:",
+		"Hãy xác nhận địa chỉ này là của bạn, để các huy hiệu gửi đến nó có thể vào ví của bạn trên %s:",
+		"Konfirmasi bahwa alamat ini milik Anda, agar lencana yang dikirim ke sana dapat masuk ke dompet Anda di %s:",
+		"Sahkan bahawa alamat ini milik anda, supaya lencana yang dihantar kepadanya boleh masuk ke dalam dompet anda di %s:",
+		"Kumpirmahin na sa iyo ang address na ito, para mapunta sa wallet mo sa %s ang mga badge na ipinadala rito:"),
+	"The link works for 48 hours. If you did not ask for this, ignore this mail: nothing happens without the link.": in6(
+		"링크는 48시간 동안 유효합니다. 요청하지 않았다면 이 메일을 무시하세요. 링크 없이는 아무 일도 일어나지 않습니다.",
+		"ลิงก์ใช้ได้ 48 ชั่วโมง หากคุณไม่ได้ขอ โปรดเพิกเฉยต่ออีเมลนี้ จะไม่มีอะไรเกิดขึ้นหากไม่ได้เปิดลิงก์",
+		"Liên kết có hiệu lực trong 48 giờ. Nếu bạn không yêu cầu, hãy bỏ qua email này: không có gì xảy ra nếu không có liên kết.",
+		"Tautan berlaku selama 48 jam. Jika Anda tidak memintanya, abaikan email ini: tidak ada yang terjadi tanpa tautan itu.",
+		"Pautan sah selama 48 jam. Jika anda tidak memintanya, abaikan e-mel ini: tiada apa-apa berlaku tanpa pautan itu.",
+		"Gumagana ang link nang 48 oras. Kung hindi ikaw ang humiling nito, huwag pansinin ang mail na ito: walang mangyayari kung wala ang link."),
+
 	// The public portfolio.
 	"%s: badges and credentials": in6("%s: 배지와 자격 증명", "%s: เหรียญตราและข้อมูลรับรอง", "%s: huy hiệu và chứng chỉ", "%s: lencana dan kredensial", "%s: lencana dan kelayakan", "%s: mga badge at kredensyal"),
 	"Verified badges and credentials of %s": in6("%s의 검증된 배지와 자격 증명", "เหรียญตราและข้อมูลรับรองที่ตรวจสอบแล้วของ %s", "Huy hiệu và chứng chỉ đã xác minh của %s",
