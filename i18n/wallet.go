@@ -590,6 +590,7 @@ var walletMessages = map[string]map[Lang]string{
 		"%s dari %s kredit dengan kredensial yang ditampilkan di sini", "%s daripada %s kredit dengan kelayakan yang dipaparkan di sini", "%s sa %s credit gamit ang mga kredensyal na ipinapakita rito"),
 	"%s of %s requirements with the credentials shown here": in6("여기 표시된 자격 증명으로 요건 %s/%s 충족", "%s จาก %s ข้อกำหนดด้วยข้อมูลรับรองที่แสดงที่นี่", "%s trên %s yêu cầu với các chứng chỉ hiển thị ở đây",
 		"%s dari %s persyaratan dengan kredensial yang ditampilkan di sini", "%s daripada %s keperluan dengan kelayakan yang dipaparkan di sini", "%s sa %s kinakailangan gamit ang mga kredensyal na ipinapakita rito"),
+	"Other":  in6("기타", "อื่น ๆ", "Khác", "Lainnya", "Lain-lain", "Iba pa"),
 	"Skills": in6("역량", "ทักษะ", "Kỹ năng", "Keterampilan", "Kemahiran", "Mga kasanayan"),
 	"Kept in a Cairn wallet. Credentials are verified where they were issued: nothing here asks you to trust this page.": in6(
 		"Cairn 지갑에 보관됩니다. 자격 증명은 발급된 곳에서 검증되므로 이 페이지를 믿을 필요가 없습니다.",
