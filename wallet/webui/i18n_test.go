@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -128,5 +129,25 @@ func TestWalletLanguageRemembered(t *testing.T) {
 	e.mux.ServeHTTP(rec, req)
 	if !strings.Contains(rec.Body.String(), `<html lang="th">`) {
 		t.Errorf("Accept-Language th: not Thai")
+	}
+}
+
+// The switcher keeps the page's query: on the consent page, the
+// application's request; on the sign-in page, where to go next.
+func TestWalletSwitcherKeepsTheQuery(t *testing.T) {
+	e := newEnv(t, testBase)
+	c := e.signedIn(t)
+	res := c.get(AuthorizePath + "?" + e.consent.Encode())
+	m := regexp.MustCompile(`<a href="([^"]+)" lang="th"`).FindStringSubmatch(res.body)
+	if m == nil {
+		t.Fatalf("no Thai link:\n%s", res.body)
+	}
+	res = c.get(AuthorizePath + html.UnescapeString(m[1]))
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `<html lang="th">`) || !strings.Contains(res.body, `id="consent-approve"`) {
+		t.Errorf("the consent page in Thai: %d\n%s", res.StatusCode, res.body)
+	}
+	res = e.client(t).get("/wallet/signin?next=/claim/" + e.claim)
+	if !strings.Contains(res.body, `href="?lang=vi&amp;next=%2Fclaim%2F`+e.claim+`"`) {
+		t.Errorf("the sign-in's switcher drops next:\n%s", res.body)
 	}
 }

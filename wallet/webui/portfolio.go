@@ -272,6 +272,7 @@ type learnerPage struct {
 	Now     time.Time
 	Initial string
 	L       *i18n.Printer
+	Langs   switcher
 }
 
 // learnerPage serves /learners/{handle} (the portfolio page) and
@@ -309,7 +310,7 @@ func (h *Handler) learnerPage(w http.ResponseWriter, r *http.Request) {
 	if len(pub.Items) > 0 {
 		img = pub.Items[0].ImageURL
 	}
-	pg := learnerPage{Public: pub, Base: h.basePath, Now: time.Now(), L: lp,
+	pg := learnerPage{Public: pub, Base: h.basePath, Now: time.Now(), L: lp, Langs: newSwitcher(r, lp),
 		Meta: share.Meta{Title: lp.T("%s: badges and credentials", name), Description: desc, URL: pub.URL, ImageURL: img,
 			ImageAlt: lp.T("A badge of %s", name), SiteName: "Cairn"}.Tags()}
 	for _, r := range name {
