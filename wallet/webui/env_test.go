@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -19,7 +20,9 @@ import (
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/keyring"
+	cmail "github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/oauth"
+	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/verify"
@@ -59,6 +62,7 @@ type env struct {
 	app      *review.Service
 	appID    string // Ada's application
 	log      *logLinks
+	outbox   *outbox.Worker // with a sender: runs the verification mails
 }
 
 // logLinks keeps the links the wallet logs when mail is off.
@@ -82,7 +86,9 @@ func (l *logLinks) Handle(_ context.Context, r slog.Record) error {
 func (l *logLinks) WithAttrs([]slog.Attr) slog.Handler { return l }
 func (l *logLinks) WithGroup(string) slog.Handler      { return l }
 
-func newEnv(t testing.TB, base string) *env {
+// newEnv builds the env; with a sender, the wallet mails its
+// verification links through it (else mail is off and they are logged).
+func newEnv(t testing.TB, base string, sender ...cmail.Sender) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, svc := testenv.Service(t, base, nil)
@@ -121,7 +127,15 @@ func newEnv(t testing.TB, base string) *env {
 	if _, _, err := db.VerifyLearnerEmail(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
-	e.w = wallet.New(db, base, wallet.Options{Log: log})
+	wo := wallet.Options{Log: log}
+	if len(sender) > 0 {
+		wo.Mail, wo.Sender = &cmail.Config{From: mail.Address{Address: "badges@example.org"}}, sender[0]
+		e.outbox = outbox.NewWorker(db, "test", nil)
+	}
+	e.w = wallet.New(db, base, wo)
+	if e.outbox != nil {
+		e.outbox.Register(e.w.Consumer())
+	}
 
 	// A claimed award, and one waiting at a claim link.
 	award := func() *cairn.Award {

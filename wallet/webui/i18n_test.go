@@ -1,15 +1,21 @@
 package webui
 
 import (
+	"bytes"
+	"context"
 	"html"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/cairn-badges/cairn/i18n"
+	"github.com/cairn-badges/cairn/wallet"
 )
 
 const testBase = "https://badges.example.org"
@@ -149,5 +155,51 @@ func TestWalletSwitcherKeepsTheQuery(t *testing.T) {
 	res = e.client(t).get("/wallet/signin?next=/claim/" + e.claim)
 	if !strings.Contains(res.body, `href="?lang=vi&amp;next=%2Fclaim%2F`+e.claim+`"`) {
 		t.Errorf("the sign-in's switcher drops next:\n%s", res.body)
+	}
+}
+
+// mailbox keeps the mails instead of sending them.
+type mailbox struct {
+	mu   sync.Mutex
+	data [][]byte
+}
+
+func (m *mailbox) Send(_ context.Context, from, to string, msg []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data = append(m.data, msg)
+	return nil
+}
+
+// Signing up in Vietnamese (the switcher's cookie) sends the
+// verification mail in Vietnamese.
+func TestSignUpMailInTheLanguage(t *testing.T) {
+	box := &mailbox{}
+	e := newEnv(t, "http://127.0.0.1", box)
+	c := e.client(t)
+	page := c.get("/wallet/signup?lang=vi")
+	tok := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(page.body)
+	if tok == nil {
+		t.Fatalf("no form token:\n%s", page.body)
+	}
+	res := c.post("/wallet/signup", url.Values{"csrf_token": {tok[1]}, "name": {"Nguyễn Văn An"}, "email": {"an@example.org"},
+		"password": {"correct horse battery"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-up: %d\n%s", res.StatusCode, res.body)
+	}
+	for e.outbox.RunOnce(context.Background(), wallet.OutboxKind) > 0 {
+	}
+	box.mu.Lock()
+	defer box.mu.Unlock()
+	if len(box.data) != 1 {
+		t.Fatalf("%d mails", len(box.data))
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(box.data[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if want := i18n.For(i18n.Vietnamese).T("Confirm your email address for your badge wallet"); subject != want {
+		t.Errorf("subject %q, want %q", subject, want)
 	}
 }
