@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/cairn-badges/cairn/i18n"
@@ -25,9 +27,9 @@ func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
-// TestBrowserWalletThai: on a phone, a learner picks Thai with the
-// switcher on the sign-in page, signs in, and goes through the wallet in
-// Thai: the wallet page (a claimed badge and an imported one), the
+// TestBrowserWalletThai: on a phone, a learner picks Thai (then, in a
+// second browser, Vietnamese) with the switcher on the sign-in page,
+// signs in, and goes through the wallet in that language: the wallet page (a claimed badge and an imported one), the
 // imported badge's checks, sharing, the portfolio settings, connected
 // applications, the consent page and the public portfolio; no page is wider than the
 // screen. CAIRN_SCREENSHOTS=DIR keeps the screenshots.
@@ -38,13 +40,27 @@ func TestBrowserWalletThai(t *testing.T) {
 	e := newEnv(t, srv.URL)
 	mux = e.mux
 	dir := testenv.ScreenshotDir(t)
-	ctx := testenv.Browser(t, 120*time.Second)
-	th := i18n.For(i18n.Thai)
+	actx := testenv.Browser(t, 120*time.Second)
+	for _, l := range []i18n.Lang{i18n.Thai, i18n.Vietnamese} {
+		t.Run(string(l), func(t *testing.T) {
+			ctx, cancel := chromedp.NewContext(actx)
+			defer cancel()
+			// The tabs share cookies: start signed out, in no language.
+			if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+				t.Fatal(err)
+			}
+			walletIn(t, ctx, srv.URL, e, dir, l)
+		})
+	}
+}
+
+func walletIn(t *testing.T, ctx context.Context, base string, e *env, dir string, l i18n.Lang) {
+	th := i18n.For(l)
 
 	shot := func(name string) {
 		t.Helper()
 		b := run(t, ctx, chromedp.FullScreenshot(100))
-		file := filepath.Join(dir, "wallet-th-"+name+"-phone.png")
+		file := filepath.Join(dir, "wallet-"+string(l)+"-"+name+"-phone.png")
 		if err := os.WriteFile(file, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -52,8 +68,8 @@ func TestBrowserWalletThai(t *testing.T) {
 		if run(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)) {
 			t.Errorf("the %s page is wider than the screen", name)
 		}
-		if lang := run(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "th" {
-			t.Errorf("the %s page is in %q, want th", name, lang)
+		if lang := run(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); lang != string(l) {
+			t.Errorf("the %s page is in %q, want %s", name, lang, l)
 		}
 	}
 	if err := chromedp.Do(ctx,
@@ -62,10 +78,10 @@ func TestBrowserWalletThai(t *testing.T) {
 				p.Mobile = true
 				s.Enabled = true
 			}),
-		chromedp.Navigate(srv.URL+"/wallet/signin"),
+		chromedp.Navigate(base+"/wallet/signin?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS("#languages")),
-		chromedp.Click(chromedp.CSS(`#languages a[lang="th"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`html[lang="th"] #email`)),
+		chromedp.Click(chromedp.CSS(`#languages a[lang="`+string(l)+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="`+string(l)+`"] #email`)),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +111,7 @@ func TestBrowserWalletThai(t *testing.T) {
 		{"apply", "/achievements/" + e.ach.ID + "/apply", "#apply-form"},
 		{"public", "/learners/ada-lovelace", "#verify-all"},
 	} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.sel))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.sel))); err != nil {
 			t.Fatalf("%s: %v", pg.name, err)
 		}
 		shot(pg.name)
