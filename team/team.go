@@ -4,7 +4,10 @@
 // changes and removals that never leave an organization without an owner,
 // and password resets by a single-use, expiring link (rate-limited). Mail
 // goes through the outbox (kind OutboxKind); without SMTP the links are
-// logged and, for invitations, shown to the inviter once.
+// logged and, for invitations, shown to the inviter once. An invitation
+// is written in the organization's default language (the invitee has none
+// of their own yet), a password reset in the language of the request that
+// asked for it ([i18n.NewContext]), else English.
 package team
 
 import (

@@ -21,7 +21,9 @@
 // A verification link is an outbox message of kind [OutboxKind] (no
 // organization), sent by [Service.Consumer] through the server's SMTP
 // configuration. Without one, the link is written to the server log
-// instead (development); [Service.MailOff] says so.
+// instead (development); [Service.MailOff] says so. The mail is in the
+// language of the request that asked for it, which the caller puts in
+// the context ([i18n.NewContext]; English without).
 package wallet
 
 import (

@@ -9,6 +9,11 @@
 // POST carries the session's CSRF token (auth.CheckCSRF), and the sign-in
 // and sign-up forms, posted before there is a session, a token that is
 // also in a short-lived cookie (double submit).
+//
+// Pages speak the reader's language (package i18n): ?lang=, the switcher's
+// cookie, Accept-Language, else English; the switcher at the foot of every
+// page keeps the page's query. The service calls that send mail get the
+// language in their context, so the verification mail is in it too.
 package webui
 
 import (
