@@ -326,7 +326,7 @@ var walletMessages = map[string]map[Lang]string{
 	"This badge is %s: it cannot be shared, and your portfolio does not show it.": in6("이 배지는 %s 상태이므로 공유할 수 없고 포트폴리오에도 표시되지 않습니다.",
 		"เหรียญตรานี้%s จึงแชร์ไม่ได้ และพอร์ตโฟลิโอของคุณจะไม่แสดง", "Huy hiệu này %s: không thể chia sẻ và hồ sơ năng lực của bạn không hiển thị nó.",
 		"Lencana ini %s: tidak dapat dibagikan, dan portofolio Anda tidak menampilkannya.", "Lencana ini %s: ia tidak boleh dikongsi, dan portfolio anda tidak memaparkannya.",
-		"%s ang badge na ito: hindi ito maibabahagi, at hindi ito ipinapakita ng portfolio mo."),
+		"Ang badge na ito ay %s: hindi ito maibabahagi, at hindi ito ipinapakita ng portfolio mo."),
 	"Add to LinkedIn profile": in6("LinkedIn 프로필에 추가", "เพิ่มลงในโปรไฟล์ LinkedIn", "Thêm vào hồ sơ LinkedIn", "Tambahkan ke profil LinkedIn", "Tambah ke profil LinkedIn", "Idagdag sa LinkedIn profile"),
 	"Post on LinkedIn":        in6("LinkedIn에 게시", "โพสต์บน LinkedIn", "Đăng lên LinkedIn", "Posting di LinkedIn", "Siarkan di LinkedIn", "I-post sa LinkedIn"),
 	"“Add to LinkedIn profile” fills in Licenses & Certifications: name, issuer, dates, credential id and link.": in6(
