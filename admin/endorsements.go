@@ -47,7 +47,7 @@ func (h *Handler) showEndorsements(w http.ResponseWriter, r *http.Request, a *ac
 			p.Names[e.ID] = is.Name
 		}
 	}
-	h.render(w, r, status, "endorsements.html", view{Title: "Endorsements", Actor: a, Nav: "endorsements", Notice: notice, Data: p})
+	h.render(w, r, status, "endorsements.html", view{Title: h.t(r, a, "Endorsements"), Actor: a, Nav: "endorsements", Notice: h.t(r, a, notice), Data: p})
 }
 
 // endorsementList shows the endorsements; ?target= fills the form.
@@ -99,7 +99,7 @@ func (h *Handler) endorsementTarget(r *http.Request, target string, in *issuing.
 func (h *Handler) endorsementCreate(w http.ResponseWriter, r *http.Request, a *actor) {
 	p := &endorsementsPage{Issuer: r.PostFormValue("issuer"), Target: r.PostFormValue("target"), Comment: r.PostFormValue("comment")}
 	if strings.TrimSpace(p.Target) == "" {
-		p.Errors = p.Errors.add("target", "Paste the link of the achievement or issuer to endorse.")
+		p.Errors = p.Errors.add("target", h.t(r, a, "Paste the link of the achievement or issuer to endorse."))
 		h.showEndorsements(w, r, a, http.StatusBadRequest, p, "")
 		return
 	}

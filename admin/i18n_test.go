@@ -68,7 +68,7 @@ var inviteLinkRE = regexp.MustCompile(`value="[^"]*/invite/([^"]+)"`)
 
 // Every page of the path "set up the institution, invite a colleague,
 // issue" (and the API keys, webhooks, rules, events, pathways, single
-// sign-on, applications and password reset pages) renders in
+// sign-on, applications, mail, endorsements and password reset pages) renders in
 // each language with no untranslated message, with its
 // <html lang> and a message of the page in that language.
 func TestConsoleInEveryLanguage(t *testing.T) {
@@ -138,6 +138,11 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		{"/admin/pathways/new", "Or the rule as JSON", 200},
 		{"/admin/sso", "Allowed email domains", 200},
 		{"/admin/applications", "All applications", 200},
+		{"/admin/mail", "Recent mail", 200},
+		{"/admin/mail?kind=reminder", "Expiry reminder template", 200},
+		{"/admin/mail?done=save", "The template is saved: mail from now on uses it.", 200},
+		{"/admin/endorsements", "Sign the endorsement", 200},
+		{"/admin/endorsements?done=endorsed", "The endorsement is signed. The endorsed page lists it, with a link to verify it.", 200},
 		{"/admin/no-such-page", "There is nothing here, or it belongs to another organization.", 404},
 	}
 	for _, l := range i18n.Langs {

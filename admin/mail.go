@@ -59,7 +59,7 @@ func (h *Handler) showMail(w http.ResponseWriter, r *http.Request, a *actor, sta
 			if errs, ok := fromError(err, mailFields); ok {
 				p.Errors = errs
 			} else if cairn.KindOf(err) == cairn.NotFound {
-				p.Errors = p.Errors.add("awardId", "No award of this organization has that ID.")
+				p.Errors = p.Errors.add("awardId", h.t(r, a, "No award of this organization has that ID."))
 			} else {
 				h.fail(w, r, a, err)
 				return
@@ -73,7 +73,7 @@ func (h *Handler) showMail(w http.ResponseWriter, r *http.Request, a *actor, sta
 		p.Paragraphs = mail.Paragraphs(p.Preview.Text)
 		p.ImageSrc = template.URL(p.Preview.ImageURL) // #nosec: made by the mailer, not typed by anyone
 	}
-	h.render(w, r, status, "mail.html", view{Title: "Mail", Actor: a, Nav: "mail", Notice: notice, Data: p})
+	h.render(w, r, status, "mail.html", view{Title: h.t(r, a, "Mail to learners"), Actor: a, Nav: "mail", Notice: h.t(r, a, notice), Data: p})
 }
 
 var mailFields = map[string]string{"subject": "subject", "body": "body", "awardId": "awardId", "kind": ""}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/team"
 )
@@ -318,7 +319,7 @@ func (h *Handler) resetRequest(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		addr = netip.IPv6Unspecified()
 	}
-	err = h.team.RequestReset(r.Context(), p.Email, addr)
+	err = h.team.RequestReset(i18n.NewContext(r.Context(), h.printer(r, nil).Lang), p.Email, addr)
 	var rl *team.RateLimitError
 	switch {
 	case errors.As(err, &rl):

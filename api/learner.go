@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/wallet"
 )
@@ -168,7 +169,7 @@ func (s *Server) learnerSignup(w http.ResponseWriter, r *http.Request, _ *caller
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	l, err := s.Wallet.SignUp(r.Context(), in.Email, in.Password, in.Name, "", clientAddr(r))
+	l, err := s.Wallet.SignUp(i18n.NewContext(r.Context(), i18n.Negotiate(r, "")), in.Email, in.Password, in.Name, "", clientAddr(r))
 	if err != nil {
 		return err
 	}
@@ -246,7 +247,7 @@ func (s *Server) learnerAddEmail(w http.ResponseWriter, r *http.Request, p *wall
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.Wallet.AddEmail(r.Context(), p, in.Email); err != nil {
+	if err := s.Wallet.AddEmail(i18n.NewContext(r.Context(), i18n.Negotiate(r, "")), p, in.Email); err != nil {
 		return err
 	}
 	return s.writeProfile(w, r, http.StatusCreated, p.Learner.ID)
@@ -279,7 +280,7 @@ func (s *Server) learnerResend(w http.ResponseWriter, r *http.Request, p *wallet
 	if err := emptyBody(r); err != nil {
 		return err
 	}
-	if err := s.Wallet.ResendVerification(r.Context(), p, r.PathValue("email")); err != nil {
+	if err := s.Wallet.ResendVerification(i18n.NewContext(r.Context(), i18n.Negotiate(r, "")), p, r.PathValue("email")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusAccepted)

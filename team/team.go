@@ -4,7 +4,10 @@
 // changes and removals that never leave an organization without an owner,
 // and password resets by a single-use, expiring link (rate-limited). Mail
 // goes through the outbox (kind OutboxKind); without SMTP the links are
-// logged and, for invitations, shown to the inviter once.
+// logged and, for invitations, shown to the inviter once. An invitation
+// is written in the organization's default language (the invitee has none
+// of their own yet), a password reset in the language of the request that
+// asked for it ([i18n.NewContext]), else English.
 package team
 
 import (
@@ -20,6 +23,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/i18n"
 	cmail "github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/store"
@@ -123,20 +127,25 @@ func (s *Service) Invite(ctx context.Context, org *cairn.Organization, inviter *
 	if inviterName == "" {
 		inviterName = inviter.Email
 	}
-	text := fmt.Sprintf("Hello,\n\n%s invites you to join %s on %s as %s %s.\n\nAccept the invitation here:\n\n%s\n\n"+
-		"The link works for %d days. If you do not know %s, ignore this mail: nothing happens without the link.\n",
-		inviterName, org.Name, s.host(), article(role), role, link, int(InvitationTTL.Hours()/24), inviterName)
-	if err := s.send(ctx, "invite/"+in.ID, e, "Join "+org.Name+" on Cairn", text, link); err != nil {
+	// The invitee has no language of their own yet: the organization's.
+	lang, _ := i18n.Parse(org.DefaultLanguage)
+	p := i18n.For(lang)
+	text := p.T("Hello,") + "\n\n" + p.T("%s invites you to join %s on %s as %s.", inviterName, org.Name, s.host(), p.T(rolePhrase(role))) +
+		"\n\n" + p.T("Accept the invitation here:") + "\n\n" + link + "\n\n" +
+		p.T("The link works for %d days. If you do not know %s, ignore this mail: nothing happens without the link.", int(InvitationTTL.Hours()/24), inviterName) + "\n"
+	if err := s.send(ctx, "invite/"+in.ID, e, p.T("Join %s on Cairn", org.Name), text, link); err != nil {
 		return nil, "", err
 	}
 	return in, link, nil
 }
 
-func article(r cairn.Role) string {
+// rolePhrase names a role with its article, as the catalog keys it ("an
+// owner"; the translations name the role).
+func rolePhrase(r cairn.Role) string {
 	if r == cairn.RoleOwner || r == cairn.RoleIssuer || r == cairn.RoleAssessor {
-		return "an"
+		return "an " + string(r)
 	}
-	return "a"
+	return "a " + string(r)
 }
 
 func (s *Service) host() string {
@@ -237,10 +246,13 @@ func (s *Service) RequestReset(ctx context.Context, email string, addr netip.Add
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("Hello %s,\n\nSomeone, probably you, asked to set a new password for your Cairn account on %s. Set it here:\n\n%s\n\n"+
-		"The link works once, for %d minutes. If you did not ask, ignore this mail: your password stays as it is.\n",
-		acct.Name, s.host(), link, int(PasswordResetTTL.Minutes()))
-	return s.send(ctx, "reset/"+hash(link), acct.Email, "Set a new password for Cairn", text, link)
+	// In the language of the request (i18n.NewContext), else English.
+	lang, _ := i18n.FromContext(ctx)
+	p := i18n.For(lang)
+	text := p.T("Hello %s,", acct.Name) + "\n\n" +
+		p.T("Someone, probably you, asked to set a new password for your Cairn account on %s. Set it here:", s.host()) + "\n\n" + link + "\n\n" +
+		p.T("The link works once, for %d minutes. If you did not ask, ignore this mail: your password stays as it is.", int(PasswordResetTTL.Minutes())) + "\n"
+	return s.send(ctx, "reset/"+hash(link), acct.Email, p.T("Set a new password for Cairn"), text, link)
 }
 
 // ResetLink makes a reset link for the account of email and answers it

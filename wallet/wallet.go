@@ -21,7 +21,9 @@
 // A verification link is an outbox message of kind [OutboxKind] (no
 // organization), sent by [Service.Consumer] through the server's SMTP
 // configuration. Without one, the link is written to the server log
-// instead (development); [Service.MailOff] says so.
+// instead (development); [Service.MailOff] says so. The mail is in the
+// language of the request that asked for it, which the caller puts in
+// the context ([i18n.NewContext]; English without).
 package wallet
 
 import (
@@ -40,6 +42,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/did"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/outbox"
 	"github.com/cairn-badges/cairn/store"
@@ -510,6 +513,8 @@ type verifyMail struct {
 	Name  string `json:"name"`
 	Token string `json:"token"`
 	Next  string `json:"next,omitempty"`
+	// Lang is the language of the mail: the request's that sent it.
+	Lang i18n.Lang `json:"lang,omitempty"`
 }
 
 // sendVerification mails (through the outbox) or logs the link.
@@ -519,7 +524,8 @@ func (s *Service) sendVerification(ctx context.Context, l *store.Learner, email,
 			"email", email, "link", s.VerifyURL(tok, next))
 		return nil
 	}
-	data, err := json.Marshal(verifyMail{To: email, Name: l.Name, Token: tok, Next: SafeNext(next)})
+	lang, _ := i18n.FromContext(ctx)
+	data, err := json.Marshal(verifyMail{To: email, Name: l.Name, Token: tok, Next: SafeNext(next), Lang: lang})
 	if err != nil {
 		return err
 	}
@@ -543,7 +549,7 @@ func (s *Service) handle(ctx context.Context, m outbox.Message) error {
 	if err != nil {
 		return outbox.Permanent(fmt.Errorf("recipient %q: %w", p.To, err))
 	}
-	msg := VerificationMessage(s.base, p.Name, s.VerifyURL(p.Token, p.Next))
+	msg := VerificationMessageIn(p.Lang, s.base, p.Name, s.VerifyURL(p.Token, p.Next))
 	msg.From, msg.To, msg.Date = s.mail.From, *to, s.now()
 	msg.MessageID = cmail.MessageID(m.Key, s.base)
 	data, err := msg.Bytes()
@@ -553,19 +559,27 @@ func (s *Service) handle(ctx context.Context, m outbox.Message) error {
 	return s.sender.Send(ctx, s.mail.From.Address, to.Address, data)
 }
 
-// VerificationMessage is the mail that carries a verification link.
+// VerificationMessage is the mail that carries a verification link, in
+// English.
 func VerificationMessage(base, name, link string) *cmail.Message {
+	return VerificationMessageIn(i18n.English, base, name, link)
+}
+
+// VerificationMessageIn is VerificationMessage in the language l (the
+// language of the request that asked for the link).
+func VerificationMessageIn(l i18n.Lang, base, name, link string) *cmail.Message {
+	p := i18n.For(l)
 	host := base
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	greeting := "Hello"
+	greeting := p.T("Hello,")
 	if name != "" {
-		greeting += " " + name
+		greeting = p.T("Hello %s,", name)
 	}
-	text := greeting + ",\n\nConfirm that this address is yours, so that the badges sent to it can go into your wallet on " +
-		host + ":\n\n" + link + "\n\nThe link works for 48 hours. If you did not ask for this, ignore this mail: nothing happens without the link.\n"
-	return &cmail.Message{Subject: "Confirm your email address for your badge wallet", Text: text}
+	text := greeting + "\n\n" + p.T("Confirm that this address is yours, so that the badges sent to it can go into your wallet on %s:", host) +
+		"\n\n" + link + "\n\n" + p.T("The link works for 48 hours. If you did not ask for this, ignore this mail: nothing happens without the link.") + "\n"
+	return &cmail.Message{Subject: p.T("Confirm your email address for your badge wallet"), Text: text}
 }
 
 // DIDs

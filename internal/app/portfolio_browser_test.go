@@ -219,7 +219,7 @@ func TestBrowserPortfolio(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if got := text("#privacy"); !strings.Contains(got, "export everything") {
+	if got := text("#privacy"); !strings.Contains(got, "Export everything") {
 		t.Errorf("the privacy page, signed in, offers no export: %q", got)
 	}
 	shot("privacy-phone.png")

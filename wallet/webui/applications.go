@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/store"
 	"github.com/cairn-badges/cairn/wallet"
@@ -62,6 +63,8 @@ type applyPage struct {
 	// was given for them (by requirement id).
 	Reqs       []cairn.EvidenceRequirement
 	ItemValues map[string]string
+	// L translates the form's parts (evidence-items, evidence-fields).
+	L *i18n.Printer
 }
 
 func (h *Handler) newApplyPage(op *review.Opening) *applyPage {
@@ -86,8 +89,8 @@ func (h *Handler) opening(w http.ResponseWriter, r *http.Request, p *wallet.Prin
 		return nil, false
 	}
 	if !op.Settings.Open {
-		h.message(w, r, http.StatusNotFound, p, "Not open to applications",
-			op.Achievement.Name+" does not take applications now. Ask "+op.Issuer.Name+" how to earn it.")
+		h.say(w, r, http.StatusNotFound, p, "Not open to applications",
+			h.t(r, "%s does not take applications now. Ask %s how to earn it.", op.Achievement.Name, op.Issuer.Name))
 		return nil, false
 	}
 	return op, true
@@ -110,7 +113,8 @@ func (h *Handler) showApply(w http.ResponseWriter, r *http.Request, status int, 
 	} else {
 		ap.Token = h.formToken(w, r)
 	}
-	h.render(w, r, status, "apply.html", p, view{Title: "Apply for " + ap.Opening.Achievement.Name, Data: ap})
+	ap.L = h.printer(r)
+	h.render(w, r, status, "apply.html", p, view{Title: h.t(r, "Apply for %s", ap.Opening.Achievement.Name), Data: ap})
 }
 
 func (h *Handler) applyForm(w http.ResponseWriter, r *http.Request) {
@@ -138,11 +142,10 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, p *wallet.P
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return http.StatusRequestEntityTooLarge, "The form is too large: at most " + strconv.Itoa(review.MaxFiles) + " files of " +
-				strconv.Itoa(review.MaxFileSize>>20) + " MiB each."
+			return http.StatusRequestEntityTooLarge, h.t(r, "The form is too large: at most %d files of %d MiB each.", review.MaxFiles, review.MaxFileSize>>20)
 		}
 		if err := r.ParseForm(); err != nil {
-			return http.StatusBadRequest, "The form could not be read. Reload the page and try again."
+			return http.StatusBadRequest, h.t(r, "The form could not be read. Reload the page and try again.")
 		}
 	}
 	tok := ""
@@ -152,7 +155,7 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, p *wallet.P
 		tok = c.Value
 	}
 	if err := auth.CheckCSRF(r, &auth.Session{CSRF: tok}); err != nil {
-		return http.StatusForbidden, "The form did not come from this site's page, or was too old. Reload the page and try again."
+		return http.StatusForbidden, h.t(r, "The form did not come from this site's page, or was too old. Reload the page and try again.")
 	}
 	return 0, ""
 }
@@ -224,7 +227,7 @@ func (h *Handler) submissionError(w http.ResponseWriter, r *http.Request, p *wal
 	switch {
 	case errors.As(err, &rl):
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(rl.RetryAfter.Seconds())))))
-		ap.Error = "Too many applications from your network. Try again in a few minutes."
+		ap.Error = h.t(r, "Too many applications from your network. Try again in a few minutes.")
 		return http.StatusTooManyRequests, true
 	case cairn.KindOf(err) == cairn.Invalid:
 		field := cairn.FieldOf(err)
@@ -271,13 +274,13 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 	ap.Text, ap.URLs, ap.Consent = r.PostFormValue("statement"), r.PostFormValue("urls"), r.PostFormValue("consent") != ""
 	files, err := uploads(r)
 	if err != nil {
-		ap.Errors["files"] = "A file could not be read. Choose it again."
+		ap.Errors["files"] = h.t(r, "A file could not be read. Choose it again.")
 		h.showApply(w, r, http.StatusBadRequest, p, ap)
 		return
 	}
 	sub := review.Submission{Name: ap.Name, Email: ap.Email, Statement: ap.Text, URLs: splitURLs(ap.URLs), Files: files, Consent: ap.Consent}
 	if err := readItems(r, ap, &sub); err != nil {
-		ap.Errors["files"] = "A file could not be read. Choose it again."
+		ap.Errors["files"] = h.t(r, "A file could not be read. Choose it again.")
 		h.showApply(w, r, http.StatusBadRequest, p, ap)
 		return
 	}
@@ -308,7 +311,7 @@ type appItem struct {
 }
 
 func (h *Handler) appItem(r *http.Request, a *store.Application) appItem {
-	it := appItem{Application: a, Achievement: &cairn.Achievement{Name: "An achievement no longer offered"}, Issuer: &cairn.Issuer{}}
+	it := appItem{Application: a, Achievement: &cairn.Achievement{Name: h.t(r, "An achievement no longer offered")}, Issuer: &cairn.Issuer{}}
 	if op, err := h.review.Opening(r.Context(), a.AchievementID); err == nil {
 		it.Achievement, it.Issuer = op.Achievement, op.Issuer
 	}
@@ -355,7 +358,7 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "applications.html", p, view{Title: "My applications", Data: items})
+	h.render(w, r, http.StatusOK, "applications.html", p, view{Title: h.t(r, "My applications"), Data: items})
 }
 
 // appDetail is the data of an application's page in the wallet.
@@ -386,7 +389,7 @@ func (h *Handler) showApplicationPage(w http.ResponseWriter, r *http.Request, p 
 		}
 	}
 	if d.Form != nil {
-		d.Form.Token, d.Form.App = p.Session.CSRFToken, a
+		d.Form.Token, d.Form.App, d.Form.L = p.Session.CSRFToken, a, h.printer(r)
 		d.Form.Reqs = d.Item.Achievement.EvidenceRequirements
 		for _, it := range a.Items {
 			if _, ok := d.Form.ItemValues[it.ID]; !ok {
@@ -394,7 +397,7 @@ func (h *Handler) showApplicationPage(w http.ResponseWriter, r *http.Request, p 
 			}
 		}
 	}
-	h.render(w, r, status, "application.html", p, view{Title: "Application for " + d.Item.Achievement.Name, Notice: notice, Data: d})
+	h.render(w, r, status, "application.html", p, view{Title: h.t(r, "Application for %s", d.Item.Achievement.Name), Notice: h.t(r, notice), Data: d})
 }
 
 func (h *Handler) applicationPage(w http.ResponseWriter, r *http.Request) {
@@ -443,14 +446,14 @@ func (h *Handler) resubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	files, err := uploads(r)
 	if err != nil {
-		form.Errors["files"] = "A file could not be read. Choose it again."
+		form.Errors["files"] = h.t(r, "A file could not be read. Choose it again.")
 		h.showApplicationPage(w, r, p, http.StatusBadRequest, a, form, "")
 		return
 	}
 	sub := review.Submission{Statement: form.Text, URLs: splitURLs(form.URLs), Files: files, Keep: keep, Consent: form.Consent}
 	form.Reqs = h.appItem(r, a).Achievement.EvidenceRequirements
 	if err := readItems(r, form, &sub); err != nil {
-		form.Errors["files"] = "A file could not be read. Choose it again."
+		form.Errors["files"] = h.t(r, "A file could not be read. Choose it again.")
 		h.showApplicationPage(w, r, p, http.StatusBadRequest, a, form, "")
 		return
 	}

@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
@@ -41,6 +40,8 @@ var importCSS string
 // verify.MaxInputBytes and the form's other fields.
 const maxImportForm = verify.MaxInputBytes + 64<<10
 
+// importFuncs name checks, outcomes and formats in English, as the
+// catalog keys them: the pages translate each.
 var importFuncs = template.FuncMap{
 	"checkTitle": wallet.CheckTitle,
 	"outcomeText": func(o verify.Outcome) string {
@@ -52,13 +53,6 @@ var importFuncs = template.FuncMap{
 		}
 		return "not sure"
 	},
-	"datep": func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format("2 Jan 2006")
-	},
-	"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 	"formatName": func(f string) string {
 		switch f {
 		case wallet.FormatOB3:
@@ -126,7 +120,7 @@ func (h *Handler) postImport(fn func(http.ResponseWriter, *http.Request, *wallet
 		if perr != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(perr, &mbe) {
-				h.showHome(w, r, p, http.StatusRequestEntityTooLarge, homePage{ImportError: "The file is too large: a badge may have at most 8 MiB."})
+				h.showHome(w, r, p, http.StatusRequestEntityTooLarge, homePage{ImportError: h.t(r, "The file is too large: a badge may have at most 8 MiB.")})
 				return
 			}
 			h.message(w, r, http.StatusBadRequest, p, "Form refused", "The form could not be read. Go back, reload the page and try again.")
@@ -150,11 +144,11 @@ func (h *Handler) importCredential(w http.ResponseWriter, r *http.Request, p *wa
 			data, err := io.ReadAll(io.LimitReader(f, verify.MaxInputBytes+1))
 			f.Close()
 			if err != nil {
-				h.showHome(w, r, p, http.StatusBadRequest, homePage{ImportError: "The file could not be read. Try again."})
+				h.showHome(w, r, p, http.StatusBadRequest, homePage{ImportError: h.t(r, "The file could not be read. Try again.")})
 				return
 			}
 			if len(data) > verify.MaxInputBytes {
-				h.showHome(w, r, p, http.StatusRequestEntityTooLarge, homePage{ImportError: "The file is too large: a badge may have at most 8 MiB."})
+				h.showHome(w, r, p, http.StatusRequestEntityTooLarge, homePage{ImportError: h.t(r, "The file is too large: a badge may have at most 8 MiB.")})
 				return
 			}
 			in.Data = data
@@ -171,7 +165,7 @@ func (h *Handler) importCredential(w http.ResponseWriter, r *http.Request, p *wa
 		}
 	}
 	if len(in.Data) == 0 && in.URL == "" {
-		h.showHome(w, r, p, http.StatusBadRequest, homePage{ImportError: "Choose a badge file, give its URL, or paste the credential."})
+		h.showHome(w, r, p, http.StatusBadRequest, homePage{ImportError: h.t(r, "Choose a badge file, give its URL, or paste the credential.")})
 		return
 	}
 	im, created, err := h.imports.Import(r.Context(), p.Learner.ID, in)
@@ -180,9 +174,9 @@ func (h *Handler) importCredential(w http.ResponseWriter, r *http.Request, p *wa
 		switch {
 		case errors.As(err, &rl):
 			w.Header().Set("Retry-After", "10")
-			h.showHome(w, r, p, http.StatusTooManyRequests, homePage{ImportError: "Too many imports at once; wait a few seconds and try again."})
+			h.showHome(w, r, p, http.StatusTooManyRequests, homePage{ImportError: h.t(r, "Too many imports at once; wait a few seconds and try again.")})
 		case cairn.KindOf(err) == cairn.Invalid, cairn.KindOf(err) == cairn.Conflict:
-			h.showHome(w, r, p, statusOf(err), homePage{ImportError: "That could not be imported: " + fieldText(err)})
+			h.showHome(w, r, p, statusOf(err), homePage{ImportError: h.t(r, "That could not be imported: %s", fieldText(err))})
 		default:
 			h.fail(w, r, p, err)
 		}
@@ -241,7 +235,7 @@ func (h *Handler) importedPage(w http.ResponseWriter, r *http.Request) {
 	if done == "imported" && im.Result == string(verify.Failed) {
 		notice = "The badge is in your wallet, marked failed: it did not pass verification."
 	}
-	h.render(w, r, http.StatusOK, "imported.html", p, view{Title: im.Name, Notice: notice, Data: importedPage{im}})
+	h.render(w, r, http.StatusOK, "imported.html", p, view{Title: im.Name, Notice: h.t(r, notice), Data: importedPage{im}})
 }
 
 func (h *Handler) importedImage(w http.ResponseWriter, r *http.Request) {

@@ -71,9 +71,9 @@ func (h *Handler) appsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Apps = append(v.Apps, a)
 	}
-	view := view{Title: "Connected applications", Data: v}
+	view := view{Title: h.t(r, "Connected applications"), Data: v}
 	if r.URL.Query().Get("done") == "disconnected" {
-		view.Notice = "Disconnected: the application can no longer use your wallet."
+		view.Notice = h.t(r, "Disconnected: the application can no longer use your wallet.")
 	}
 	h.render(w, r, http.StatusOK, "apps.html", p, view)
 }
@@ -126,7 +126,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, p *wallet.Princ
 	if oerr != nil && a == nil {
 		// Unknown application or redirect URI: never redirect (RFC 6749
 		// §4.1.2.1); tell the learner.
-		h.message(w, r, http.StatusBadRequest, p, "This application's request is not valid", oerr.Description)
+		h.say(w, r, http.StatusBadRequest, p, "This application's request is not valid", oerr.Description)
 		return
 	}
 	if oerr != nil {
@@ -155,7 +155,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, p *wallet.Princ
 	}
 	// The form's answer redirects to the application: CSP form-action
 	// must allow its origin (browsers check redirects after a form post).
-	h.render(w, r, http.StatusOK, "consent.html", p, view{Title: "Allow " + a.Client.Name + "?", FormTo: origin(a.RedirectURI), Data: v})
+	h.render(w, r, http.StatusOK, "consent.html", p, view{Title: h.t(r, "Allow %s to use your wallet?", a.Client.Name), FormTo: origin(a.RedirectURI), Data: v})
 }
 
 func origin(s string) string {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/share"
 	"github.com/cairn-badges/cairn/wallet"
@@ -56,7 +57,7 @@ func (h *Handler) portfolioCSS(w http.ResponseWriter, r *http.Request) {
 
 // copyScript makes the Copy buttons work (they are hidden without it: the
 // text fields can still be selected and copied by hand).
-const copyScript = `document.querySelectorAll('[data-copy]').forEach(function(b){b.hidden=false;b.addEventListener('click',function(){var t=document.getElementById(b.getAttribute('data-copy'));t.select();var done=function(){b.textContent='Copied'};if(navigator.clipboard){navigator.clipboard.writeText(t.value).then(done,function(){document.execCommand('copy');done()})}else{document.execCommand('copy');done()}})})`
+const copyScript = `document.querySelectorAll('[data-copy]').forEach(function(b){b.hidden=false;b.addEventListener('click',function(){var t=document.getElementById(b.getAttribute('data-copy'));t.select();var done=function(){b.textContent=b.getAttribute('data-copied')||'Copied'};if(navigator.clipboard){navigator.clipboard.writeText(t.value).then(done,function(){document.execCommand('copy');done()})}else{document.execCommand('copy');done()}})})`
 
 var (
 	copyScriptHTML = template.HTML("<script>" + copyScript + "</script>")
@@ -143,9 +144,9 @@ func (h *Handler) showPortfolio(w http.ResponseWriter, r *http.Request, p *walle
 		pg.JSONURL = pg.URL + ".json"
 	}
 	pg.Items, pg.Now = items, time.Now()
-	v := view{Title: "Portfolio and sharing", Data: pg}
+	v := view{Title: h.t(r, "Portfolio and sharing"), Data: pg}
 	if d := r.URL.Query().Get("done"); d == "saved" {
-		v.Notice = "Saved."
+		v.Notice = h.t(r, "Saved.")
 	}
 	h.render(w, r, status, "portfolio.html", p, v)
 }
@@ -238,7 +239,7 @@ func (h *Handler) sharePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(headerWriter{w, map[string]string{"Content-Security-Policy": shareCSP}}, r, http.StatusOK, "share.html", p,
-		view{Title: "Share " + it.Name, Data: pg})
+		view{Title: h.t(r, "Share %s", it.Name), Data: pg})
 }
 
 // certOf is LinkedIn's Licenses & Certifications entry of a credential.
@@ -277,6 +278,8 @@ type learnerPage struct {
 	Base    string
 	Now     time.Time
 	Initial string
+	L       *i18n.Printer
+	Langs   switcher
 }
 
 // learnerPage serves /learners/{handle} (the portfolio page) and
@@ -302,20 +305,21 @@ func (h *Handler) learnerPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := pub.Learner.Name
+	lp := h.printer(r)
 	desc := pub.Profile.Headline
 	if desc == "" {
 		desc = pub.Profile.Bio
 	}
 	if desc == "" {
-		desc = "Verified badges and credentials of " + name
+		desc = lp.T("Verified badges and credentials of %s", name)
 	}
 	img := ""
 	if len(pub.Items) > 0 {
 		img = pub.Items[0].ImageURL
 	}
-	pg := learnerPage{Public: pub, Base: h.basePath, Now: time.Now(),
-		Meta: share.Meta{Title: name + ": badges and credentials", Description: desc, URL: pub.URL, ImageURL: img,
-			ImageAlt: "A badge of " + name, SiteName: "Cairn"}.Tags()}
+	pg := learnerPage{Public: pub, Base: h.basePath, Now: time.Now(), L: lp, Langs: newSwitcher(r, lp),
+		Meta: share.Meta{Title: lp.T("%s: badges and credentials", name), Description: desc, URL: pub.URL, ImageURL: img,
+			ImageAlt: lp.T("A badge of %s", name), SiteName: "Cairn"}.Tags()}
 	for _, r := range name {
 		pg.Initial = strings.ToUpper(string(r))
 		break
@@ -331,8 +335,10 @@ func (h *Handler) learnerPage(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Content-Security-Policy", publicCSP)
 	hd.Set("Cache-Control", "public, max-age=60")
+	hd.Set("Vary", "Accept-Language, Cookie") // the page speaks the reader's language
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	i18n.Remember(w, r)
 	hd.Set("Link", `<`+pub.JSONURL+`>; rel="alternate"; type="application/vp+ld+json"`)
 	_, _ = w.Write(b.Bytes())
 }

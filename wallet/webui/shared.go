@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/share"
 	"github.com/cairn-badges/cairn/wallet"
@@ -38,6 +39,8 @@ type sharedPage struct {
 	Received     string
 	CredentialDL string // the download's name
 	BadgeDL      string // the baked image's, or ""
+	L            *i18n.Printer
+	Langs        switcher
 }
 
 func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
@@ -50,8 +53,10 @@ func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	}
+	i18n.Remember(w, r)
+	lp := h.printer(r)
 	pg := sharedPage{Imported: wallet.ReportOf(li), Item: it, Learner: pub.Learner.Name, PortfolioURL: pub.URL, Base: h.basePath,
-		CredentialDL: it.URL + "/credential"}
+		CredentialDL: it.URL + "/credential", L: lp, Langs: newSwitcher(r, lp)}
 	if li.Format != wallet.FormatOB2 {
 		pg.Received = string(li.Credential)
 	}
@@ -60,7 +65,7 @@ func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
 	}
 	desc := it.Description
 	if desc == "" {
-		desc = it.Name + ", from " + it.IssuerName
+		desc = it.Name + " · " + it.IssuerName
 	}
 	pg.Meta = share.Meta{Title: it.Name + " · " + pub.Learner.Name, Description: desc, URL: it.URL, ImageURL: it.ImageURL,
 		ImageAlt: it.Name, SiteName: "Cairn"}.Tags()
@@ -77,6 +82,8 @@ func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "public, max-age=60")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	hd.Set("Vary", "Accept-Language, Cookie") // the page speaks the reader's language
+	hd.Set("Content-Language", lp.Code())
 	_, _ = w.Write(b.Bytes())
 }
 

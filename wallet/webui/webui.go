@@ -9,14 +9,21 @@
 // POST carries the session's CSRF token (auth.CheckCSRF), and the sign-in
 // and sign-up forms, posted before there is a session, a token that is
 // also in a short-lived cookie (double submit).
+//
+// Pages speak the reader's language (package i18n): ?lang=, the switcher's
+// cookie, Accept-Language, else English; the switcher at the foot of every
+// page keeps the page's query. The service calls that send mail get the
+// language in their context, so the verification mail is in it too.
 package webui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -25,6 +32,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/oauth"
 	"github.com/cairn-badges/cairn/review"
@@ -148,13 +156,21 @@ var walletCSS string
 var stylesheet = []byte(web.Stylesheet + "\n" + walletCSS + "\n" + importCSS)
 
 var funcs = template.FuncMap{
-	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	// initial is the first letter of a name, for a badge without an image.
 	"initial": func(s string) string {
 		for _, r := range s {
 			return strings.ToUpper(string(r))
 		}
 		return ""
+	},
+	// dict makes a map of key, value pairs, to pass several values to a
+	// template.
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
 	},
 }
 
@@ -186,12 +202,64 @@ type view struct {
 	FormTo  string // an origin besides 'self' the page's forms may end at (CSP form-action)
 	Privacy string // the privacy policy's address
 	Data    any
+	// L translates the page (set by render when the handler has not).
+	L *i18n.Printer
+	// Langs is the language switcher at the foot of the page.
+	Langs switcher
+}
+
+// switcher is the language switcher: links to the page itself in each
+// language, its query kept (the consent page's request, the sign-in's
+// next), so that switching loses nothing.
+type switcher struct {
+	L     *i18n.Printer
+	Links []langLink
+}
+
+type langLink struct {
+	i18n.Switch
+	Href string
+}
+
+func newSwitcher(r *http.Request, p *i18n.Printer) switcher {
+	q := r.URL.Query()
+	sw := switcher{L: p}
+	for _, s := range p.Switcher() {
+		q.Set("lang", string(s.Lang))
+		sw.Links = append(sw.Links, langLink{s, "?" + q.Encode()})
+	}
+	return sw
 }
 
 const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// printer returns the language of the wallet for r: ?lang=, the
+// switcher's cookie, Accept-Language, then English.
+func (h *Handler) printer(r *http.Request) *i18n.Printer {
+	return i18n.For(i18n.Negotiate(r, ""))
+}
+
+// t translates key (a fmt format with args) into the language of r; the
+// empty key stays empty (no notice).
+func (h *Handler) t(r *http.Request, key string, args ...any) string {
+	if key == "" {
+		return ""
+	}
+	return h.printer(r).T(key, args...)
+}
+
+// ctx is the context of r with its language, for the service calls that
+// send mail (the verification link).
+func (h *Handler) ctx(r *http.Request) context.Context {
+	return i18n.NewContext(r.Context(), h.printer(r).Lang)
+}
+
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *wallet.Principal, v view) {
 	v.Base, v.MailOff, v.Privacy = h.basePath, h.w.MailOff(), h.PrivacyURL()
+	if v.L == nil {
+		v.L = h.printer(r)
+	}
+	v.Langs = newSwitcher(r, v.L)
 	if p != nil {
 		v.Learner, v.CSRF = p.Learner, p.Session.CSRFToken
 	}
@@ -217,6 +285,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	hd.Set("X-Frame-Options", "DENY")
 	// Claim and verification links carry tokens: never send them on.
 	hd.Set("Referrer-Policy", "no-referrer")
+	i18n.Remember(w, r)
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
 }
@@ -234,11 +303,20 @@ type message struct {
 	Link, LinkText string
 }
 
+// message answers the message page; heading and text are keys of the
+// catalog, translated.
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, p *wallet.Principal, heading, text string) {
-	link, linkText := h.path("/wallet"), "Open my wallet"
+	h.say(w, r, status, p, heading, h.t(r, text))
+}
+
+// say is message with a text of its own (translated, or the public
+// message of an error); heading is translated.
+func (h *Handler) say(w http.ResponseWriter, r *http.Request, status int, p *wallet.Principal, heading, text string) {
+	link, linkText := h.path("/wallet"), h.t(r, "Open my wallet")
 	if p == nil {
-		link, linkText = h.path("/wallet/signin"), "Sign in"
+		link, linkText = h.path("/wallet/signin"), h.t(r, "Sign in")
 	}
+	heading = h.t(r, heading)
 	h.render(w, r, status, "message.html", p, view{Title: heading, Data: message{heading, text, link, linkText}})
 }
 
@@ -250,9 +328,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p *wallet.Princip
 		w.Header().Set("Retry-After", "60")
 		h.message(w, r, http.StatusTooManyRequests, p, "Too many tries", "Wait a minute, then try again.")
 	case cairn.KindOf(err) == cairn.NotFound:
-		h.message(w, r, http.StatusNotFound, p, "Not found", cairn.PublicMessage(err))
+		h.say(w, r, http.StatusNotFound, p, "Not found", cairn.PublicMessage(err))
 	case cairn.KindOf(err) == cairn.Invalid, cairn.KindOf(err) == cairn.Conflict, cairn.KindOf(err) == cairn.Forbidden:
-		h.message(w, r, statusOf(err), p, "That did not work", cairn.PublicMessage(err))
+		h.say(w, r, statusOf(err), p, "That did not work", cairn.PublicMessage(err))
 	case cairn.KindOf(err) == cairn.Unavailable:
 		w.Header().Set("Retry-After", "5")
 		h.message(w, r, http.StatusServiceUnavailable, p, "Busy", "The service is busy. Try again in a few seconds.")
@@ -404,14 +482,14 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, after(r.URL.Query().Get("next")))
 		return
 	}
-	h.render(w, r, http.StatusOK, "signin.html", nil, view{Title: "Sign in", Data: h.authPage(w, r, r.URL.Query().Get("next"))})
+	h.render(w, r, http.StatusOK, "signin.html", nil, view{Title: h.t(r, "Sign in"), Data: h.authPage(w, r, r.URL.Query().Get("next"))})
 }
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	if err := h.checkForm(w, r); err != nil {
 		a := h.authPage(w, r, "")
-		a.Error = "The sign-in was refused: " + err.Error() + "."
-		h.render(w, r, http.StatusForbidden, "signin.html", nil, view{Title: "Sign in", Data: a})
+		a.Error = h.t(r, "The sign-in was refused: %s.", h.t(r, err.Error()))
+		h.render(w, r, http.StatusForbidden, "signin.html", nil, view{Title: h.t(r, "Sign in"), Data: a})
 		return
 	}
 	a := h.authPage(w, r, r.PostFormValue("next"))
@@ -422,17 +500,17 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		status := statusOf(err)
 		switch {
 		case errors.As(err, &rl):
-			status, a.Error = http.StatusTooManyRequests, "Too many sign-in attempts. "+strings.ToUpper(rl.Error()[:1])+rl.Error()[1:]+"."
+			status, a.Error = http.StatusTooManyRequests, h.t(r, "Too many sign-in attempts. Try again in %d seconds.", max(1, int(math.Ceil(rl.RetryAfter.Seconds()))))
 			w.Header().Set("Retry-After", "30")
 		case cairn.FieldOf(err) != "":
 			a.Errors[cairn.FieldOf(err)] = fieldText(err)
 		case cairn.KindOf(err) == cairn.Unauthorized:
-			a.Error = "The email or the password is not right."
+			a.Error = h.t(r, "The email or the password is not right.")
 		default:
 			h.fail(w, r, nil, err)
 			return
 		}
-		h.render(w, r, status, "signin.html", nil, view{Title: "Sign in", Data: a})
+		h.render(w, r, status, "signin.html", nil, view{Title: h.t(r, "Sign in"), Data: a})
 		return
 	}
 	if err := h.startSession(w, r, l.ID); err != nil {
@@ -473,32 +551,32 @@ func (h *Handler) signUpForm(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, after(r.URL.Query().Get("next")))
 		return
 	}
-	h.render(w, r, http.StatusOK, "signup.html", nil, view{Title: "Create your wallet", Data: h.authPage(w, r, r.URL.Query().Get("next"))})
+	h.render(w, r, http.StatusOK, "signup.html", nil, view{Title: h.t(r, "Create your wallet"), Data: h.authPage(w, r, r.URL.Query().Get("next"))})
 }
 
 func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 	if err := h.checkForm(w, r); err != nil {
 		a := h.authPage(w, r, "")
-		a.Error = "The form was refused: " + err.Error() + "."
-		h.render(w, r, http.StatusForbidden, "signup.html", nil, view{Title: "Create your wallet", Data: a})
+		a.Error = h.t(r, "The form was refused: %s.", h.t(r, err.Error()))
+		h.render(w, r, http.StatusForbidden, "signup.html", nil, view{Title: h.t(r, "Create your wallet"), Data: a})
 		return
 	}
 	a := h.authPage(w, r, r.PostFormValue("next"))
 	a.Email, a.Name = strings.TrimSpace(r.PostFormValue("email")), strings.TrimSpace(r.PostFormValue("name"))
-	l, err := h.w.SignUp(r.Context(), a.Email, r.PostFormValue("password"), a.Name, a.Next, clientAddr(r))
+	l, err := h.w.SignUp(h.ctx(r), a.Email, r.PostFormValue("password"), a.Name, a.Next, clientAddr(r))
 	if err != nil {
 		var rl *wallet.RateLimitError
 		status := statusOf(err)
 		switch {
 		case errors.As(err, &rl):
-			status, a.Error = http.StatusTooManyRequests, "Too many sign-ups from your network. Try again in a minute."
+			status, a.Error = http.StatusTooManyRequests, h.t(r, "Too many sign-ups from your network. Try again in a minute.")
 		case cairn.FieldOf(err) != "":
 			a.Errors[cairn.FieldOf(err)] = fieldText(err)
 		default:
 			h.fail(w, r, nil, err)
 			return
 		}
-		h.render(w, r, status, "signup.html", nil, view{Title: "Create your wallet", Data: a})
+		h.render(w, r, status, "signup.html", nil, view{Title: h.t(r, "Create your wallet"), Data: a})
 		return
 	}
 	if err := h.startSession(w, r, l.ID); err != nil {
@@ -599,7 +677,7 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request, p *wallet.Pri
 	if r.URL.Query().Get("done") == "signedup" && h.w.MailOff() {
 		notice = "Your wallet is ready. This server sends no mail: the link that confirms your address is in the server's log."
 	}
-	v := view{Title: "My badges", Notice: notice, Data: hp}
+	v := view{Title: h.t(r, "My badges"), Notice: h.t(r, notice), Data: hp}
 	if hp.Imports {
 		v.Script = "import.js"
 	}
@@ -608,11 +686,11 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request, p *wallet.Pri
 
 func (h *Handler) addEmail(w http.ResponseWriter, r *http.Request, p *wallet.Principal) {
 	email := r.PostFormValue("email")
-	if err := h.w.AddEmail(r.Context(), p, email); err != nil {
+	if err := h.w.AddEmail(h.ctx(r), p, email); err != nil {
 		var rl *wallet.RateLimitError
 		msg := fieldText(err)
 		if errors.As(err, &rl) {
-			msg = "Too many verification mails; try again in a few minutes."
+			msg = h.t(r, "Too many verification mails; try again in a few minutes.")
 		} else if k := cairn.KindOf(err); k != cairn.Invalid && k != cairn.Conflict {
 			h.fail(w, r, p, err)
 			return
@@ -624,7 +702,7 @@ func (h *Handler) addEmail(w http.ResponseWriter, r *http.Request, p *wallet.Pri
 }
 
 func (h *Handler) resend(w http.ResponseWriter, r *http.Request, p *wallet.Principal) {
-	if err := h.w.ResendVerification(r.Context(), p, r.PostFormValue("email")); err != nil {
+	if err := h.w.ResendVerification(h.ctx(r), p, r.PostFormValue("email")); err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
@@ -668,7 +746,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, "/wallet?done=verified")
 		return
 	}
-	h.message(w, r, http.StatusOK, nil, "Address confirmed", e+" is confirmed. Sign in to see the badges sent to it.")
+	h.say(w, r, http.StatusOK, nil, "Address confirmed", h.t(r, "%s is confirmed. Sign in to see the badges sent to it.", e))
 }
 
 // Claiming
@@ -724,7 +802,7 @@ func (h *Handler) claimPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	h.render(w, r, http.StatusOK, "claim.html", p, view{Title: "Claim your badge", Notice: notices[r.URL.Query().Get("done")], Data: cp})
+	h.render(w, r, http.StatusOK, "claim.html", p, view{Title: h.t(r, "Claim your badge"), Notice: h.t(r, notices[r.URL.Query().Get("done")]), Data: cp})
 }
 
 func (h *Handler) claim(w http.ResponseWriter, r *http.Request, p *wallet.Principal) {

@@ -10,6 +10,11 @@
     return;
   }
   var text = zone.querySelector(".droptext");
+  // The page's language: the zone carries the messages, {name} for the
+  // file's name.
+  function say(key, name) {
+    return (zone.getAttribute("data-" + key) || "").split("{name}").join(name);
+  }
   function hasFiles(e) {
     var t = e.dataTransfer && e.dataTransfer.types;
     return t && Array.prototype.indexOf.call(t, "Files") >= 0;
@@ -35,13 +40,13 @@
       return;
     }
     if (files.length > 1 && text) {
-      text.textContent = "One file at a time: adding " + files[0].name + ".";
+      text.textContent = say("one", files[0].name);
     }
     var dt = new DataTransfer();
     dt.items.add(files[0]);
     input.files = dt.files;
     if (text) {
-      text.textContent = "Adding " + files[0].name + "…";
+      text.textContent = say("adding", files[0].name);
     }
     if (form.requestSubmit) {
       form.requestSubmit();
@@ -58,7 +63,7 @@
   document.addEventListener("drop", drop);
   input.addEventListener("change", function () {
     if (input.files && input.files.length > 0 && text) {
-      text.textContent = input.files[0].name + " chosen: press Add to my wallet.";
+      text.textContent = say("chosen", input.files[0].name);
     }
   });
 })();
