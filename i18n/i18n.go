@@ -286,6 +286,13 @@ func (p *Printer) Date(t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
+// DateTime writes a moment as the language does, its time of day in
+// UTC: "3 December 2026 at 10:00:00 UTC", "2026년 12월 3일 10:00:00 UTC".
+func (p *Printer) DateTime(t time.Time) string {
+	t = t.UTC()
+	return p.T("%s at %s", p.Date(t), t.Format("15:04:05 MST"))
+}
+
 var months = map[Lang][12]string{
 	Thai:       {"มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"},
 	Indonesian: {"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"},
