@@ -333,7 +333,10 @@ func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cair
 	}
 	want, asked := i18n.Preference(r)
 	pg := p.memPage(aw, now, notBefore)
-	if pg == nil || asked && pg.lang != want {
+	if asked && (pg == nil || pg.lang != want) {
+		pg = p.memLangPage(aw, want, now, notBefore)
+	}
+	if pg == nil {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
 		defer cancel()
 		var err error
@@ -346,7 +349,6 @@ func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cair
 	h := w.Header()
 	setPageHeaders(h)
 	h["Vary"] = hdrVaryLang
-	h["Content-Language"] = pg.hdrLang
 	h["Cache-Control"] = hdrHTMLCache
 	serveEncoded(w, r, pg.rp)
 }

@@ -135,6 +135,8 @@ func TestPublicPagesInEveryLanguage(t *testing.T) {
 			}
 			if w := get(t, e.mux, path, "Accept", "text/html", "Accept-Encoding", enc, "Accept-Language", string(l.Lang), "If-None-Match", etag); w.Code != http.StatusNotModified {
 				t.Errorf("%s %q: If-None-Match of its ETag: %d", l.Lang, enc, w.Code)
+			} else if w.Header().Get("ETag") != etag || w.Header().Get("Content-Language") != "" {
+				t.Errorf("%s %q: 304 with ETag %q (want %q), Content-Language %q", l.Lang, enc, w.Header().Get("ETag"), etag, w.Header().Get("Content-Language"))
 			}
 			if l.Lang != i18n.English {
 				if w := get(t, e.mux, path, "Accept", "text/html", "Accept-Encoding", enc, "If-None-Match", etag); w.Code != 200 {

@@ -101,7 +101,6 @@ const (
 type renderedPage struct {
 	awardID, issuerID string
 	lang              i18n.Lang // the language it is in
-	hdrLang           []string  // its Content-Language value
 	updatedAt         time.Time // the award version it shows
 	credJSON          []byte    // and the signed credential it shows and verified
 	credJWT           string
@@ -154,11 +153,12 @@ func newRenderedPage(aw *cairn.Award, lang i18n.Lang, checkedAt time.Time, resul
 	sum := sha256.Sum256(gz)
 	pg := &renderedPage{
 		awardID: aw.ID, issuerID: aw.IssuerID, updatedAt: aw.UpdatedAt, credJSON: aw.CredentialJSON, credJWT: aw.CredentialJWT,
-		lang: lang, hdrLang: hdrContentLanguage(lang),
+		lang:      lang,
 		checkedAt: checkedAt, result: result,
 		gz: gz, etag: `"p` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
 	}
 	pg.rp = newRepr(pg.etag, gz, pg.plainLen)
+	pg.rp.hdrLang = hdrContentLanguage(lang)
 	pg.loaded.Store(now.UnixNano())
 	if aw.ValidUntil != nil && aw.ValidUntil.After(checkedAt) {
 		pg.expires = *aw.ValidUntil
@@ -306,6 +306,10 @@ type repr struct {
 	hdrETag, hdrGzETag []string
 	gz                 []byte
 	hdrGzLen           []string
+	// hdrLang is the Content-Language value of a page (nil: none), sent
+	// with the body only: a 304 carries no representation metadata but
+	// for guiding caches (RFC 9110 §15.4.5).
+	hdrLang []string
 	// plain returns the identity body and its Content-Length value.
 	plain func() ([]byte, []string)
 }
@@ -431,6 +435,9 @@ func serveEncoded(w http.ResponseWriter, r *http.Request, rp *repr) {
 	if !gz {
 		body, length = rp.plain()
 	}
+	if rp.hdrLang != nil {
+		h["Content-Language"] = rp.hdrLang
+	}
 	h["Content-Length"] = length
 	_, _ = w.Write(body)
 }
@@ -496,27 +503,30 @@ func (c *reprCache) get(key reprKey, same func(src []byte) bool, body func() []b
 // memPages holds the latest rendered page of up to max awards (or, for
 // the pages in other languages than the default, of up to max award and
 // language pairs: see langKey).
-type memPages struct {
+type memPages[K comparable] struct {
 	max int
-	key func(*renderedPage) string
+	key func(*renderedPage) K
 	mu  sync.RWMutex
-	m   map[string]*renderedPage
+	m   map[K]*renderedPage
 }
 
 // newMemPages holds the default pages, by award ID.
-func newMemPages(max int) *memPages {
-	return &memPages{max: max, key: func(pg *renderedPage) string { return pg.awardID }, m: make(map[string]*renderedPage)}
-}
-
-// newLangPages holds the pages in other languages, by langKey.
-func newLangPages(max int) *memPages {
-	return &memPages{max: max, key: func(pg *renderedPage) string { return langKey(pg.awardID, pg.lang) }, m: make(map[string]*renderedPage)}
+func newMemPages(max int) *memPages[string] {
+	return &memPages[string]{max: max, key: func(pg *renderedPage) string { return pg.awardID }, m: make(map[string]*renderedPage)}
 }
 
 // langKey names the page of an award in a language.
-func langKey(awardID string, l i18n.Lang) string { return awardID + " " + string(l) }
+type langKey struct {
+	awardID string
+	lang    i18n.Lang
+}
 
-func (c *memPages) get(key string) *renderedPage {
+// newLangPages holds the pages in other languages, by langKey.
+func newLangPages(max int) *memPages[langKey] {
+	return &memPages[langKey]{max: max, key: func(pg *renderedPage) langKey { return langKey{pg.awardID, pg.lang} }, m: make(map[langKey]*renderedPage)}
+}
+
+func (c *memPages[K]) get(key K) *renderedPage {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.m[key]
@@ -524,7 +534,7 @@ func (c *memPages) get(key string) *renderedPage {
 
 // put keeps pg unless the cache holds a newer version of the award, or the
 // same version checked later; it returns the page kept.
-func (c *memPages) put(pg *renderedPage) *renderedPage {
+func (c *memPages[K]) put(pg *renderedPage) *renderedPage {
 	key := c.key(pg)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -755,19 +765,11 @@ func (p *Public) refreshIfDue(ctx context.Context, aw *cairn.Award, pg *rendered
 // langPage returns the page of aw's version in lang, not the default
 // language: from memory, or verified and rendered now (and kept).
 func (p *Public) langPage(ctx context.Context, aw *cairn.Award, lang i18n.Lang, now, notBefore time.Time) (*renderedPage, error) {
-	key := langKey(aw.ID, lang)
-	current := func() *renderedPage {
-		pg := p.langMem.get(key)
-		if pg == nil || !pg.shows(aw) || !pg.servable(now) || pg.checkedAt.Before(notBefore) || p.due(pg, now) {
-			return nil
-		}
-		return pg
-	}
-	if pg := current(); pg != nil {
+	if pg := p.memLangPage(aw, lang, now, notBefore); pg != nil {
 		return pg, nil
 	}
 	return p.flight.do(version(aw)+" "+string(lang), func() (*renderedPage, error) {
-		if pg := current(); pg != nil {
+		if pg := p.memLangPage(aw, lang, now, notBefore); pg != nil {
 			return pg, nil
 		}
 		full, err := p.store.PublicAward(ctx, aw.ID)
@@ -780,6 +782,16 @@ func (p *Public) langPage(ctx context.Context, aw *cairn.Award, lang i18n.Lang, 
 		}
 		return p.langMem.put(pg), nil
 	})
+}
+
+// memLangPage returns the page of aw's version in lang from memory when
+// it may be served as it is (not due for a new check); else nil.
+func (p *Public) memLangPage(aw *cairn.Award, lang i18n.Lang, now, notBefore time.Time) *renderedPage {
+	pg := p.langMem.get(langKey{aw.ID, lang})
+	if pg == nil || !pg.shows(aw) || !pg.servable(now) || pg.checkedAt.Before(notBefore) || p.due(pg, now) {
+		return nil
+	}
+	return pg
 }
 
 // viewPage returns the page of aw's version a reader gets: in the
@@ -1044,6 +1056,7 @@ func (p *Public) reverify(w http.ResponseWriter, r *http.Request) {
 	if throttle.Budgeted(r.Context()) || errors.Is(r.Context().Err(), context.Canceled) {
 		setPageHeaders(w.Header())
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header()["Content-Language"] = pg.rp.hdrLang
 		_, _ = w.Write(pg.plain())
 		return
 	}

@@ -405,7 +405,7 @@ func (p *Public) orgLang(ctx context.Context, orgID string) i18n.Lang {
 // issuerLang is orgLang of an issuer's organization, the issuer read at
 // most once a minute too.
 func (p *Public) issuerLang(ctx context.Context, issuerID string) i18n.Lang {
-	l, err := p.orgLangs.get("issuer "+issuerID, p.now(), func() (i18n.Lang, time.Time, error) {
+	l, err := p.issuerLangs.get(issuerID, p.now(), func() (i18n.Lang, time.Time, error) {
 		is, err := p.store.PublicIssuer(ctx, issuerID)
 		if err != nil {
 			return "", time.Time{}, err

@@ -54,9 +54,9 @@ type Public struct {
 	pathways   PathwayStore    // nil: the store's, if it is one
 	clr        CLRSource       // nil: no CLR downloads
 	clrs       *ttlCache[*issuing.CLR]
-	mem        *memPages // rendered credential pages, the latest of each award
-	langMem    *memPages // the same in other languages than the default
-	flight     flight    // pages being rendered, by award version
+	mem        *memPages[string]  // rendered credential pages, the latest of each award
+	langMem    *memPages[langKey] // the same in other languages than the default
+	flight     flight             // pages being rendered, by award version
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
@@ -65,7 +65,8 @@ type Public struct {
 	certificates  *ttlCache[certificateFile]
 	achievementOf *ttlCache[string]
 	counts        *ttlCache[int]       // holders of an achievement (see holders)
-	orgLangs      *ttlCache[i18n.Lang] // organizations' (and issuers') default languages
+	orgLangs      *ttlCache[i18n.Lang] // organizations' default languages
+	issuerLangs   *ttlCache[i18n.Lang] // the same by issuer
 	reprs         *reprCache           // JSON and JWT as served, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
@@ -150,6 +151,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		achievementOf: newTTLCache[string](maxCachedPages),
 		counts:        newTTLCache[int](maxCachedFiles),
 		orgLangs:      newTTLCache[i18n.Lang](maxCachedFiles),
+		issuerLangs:   newTTLCache[i18n.Lang](maxCachedFiles),
 		reprs:         newReprCache(maxCachedPages),
 		queued:        make(map[string]bool),
 	}
