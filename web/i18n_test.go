@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -221,5 +222,47 @@ func TestGzipLang(t *testing.T) {
 		if l := gzipLang(gz); l != i18n.English {
 			t.Errorf("gzipLang(%x…) = %q", gz[:min(len(gz), 12)], l)
 		}
+	}
+}
+
+// "Check again" on a page in another language than the default checks
+// the page in that language, and the browser lands on it; the default
+// page (and the one stored) stays as it was. A view in that language
+// verifies once, then comes from memory.
+func TestReverifyInAnotherLanguage(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e, cv := countingEnv(t, PublicOptions{Now: clock})
+	aw := e.award(t, e.ach, false)
+	ko := i18n.For(i18n.Korean)
+	cookie := i18n.CookieName + "=ko"
+	english := get(t, e.mux, "/credentials/"+aw.ID).Body.String()
+	first := get(t, e.mux, "/credentials/"+aw.ID, "Cookie", cookie).Body.String()
+	if !strings.Contains(first, `<html lang="ko"`) || !strings.Contains(first, ko.DateTime(now)) || cv.count() != 2 {
+		t.Fatalf("the Korean page, after %d verifications:\n%s", cv.count(), first)
+	}
+	if get(t, e.mux, "/credentials/"+aw.ID, "Cookie", cookie).Body.String() != first || cv.count() != 2 {
+		t.Fatalf("a second Korean view changed the page or verified (%d verifications)", cv.count())
+	}
+	mu.Lock()
+	now = now.Add(90 * time.Second)
+	mu.Unlock()
+	r := httptest.NewRequest("POST", "/credentials/"+aw.ID+"/verify", nil)
+	r.Header.Set("Cookie", cookie)
+	w := httptest.NewRecorder()
+	e.mux.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther || cv.count() != 3 {
+		t.Fatalf("POST verify: %d after %d verifications, want 303 after 3", w.Code, cv.count())
+	}
+	again := get(t, e.mux, w.Header().Get("Location"), "Cookie", cookie).Body.String()
+	if !strings.Contains(again, ko.DateTime(now)) || cv.count() != 3 {
+		t.Errorf("after Check again (%d verifications), the Korean page does not say %q", cv.count(), ko.DateTime(now))
+	}
+	if got := get(t, e.mux, "/credentials/"+aw.ID).Body.String(); got != english {
+		t.Error("Check again in Korean changed the default page")
+	}
+	if sp, err := e.store.(cairn.PageStore).RenderedPage(context.Background(), aw.ID); err == nil && gzipLang(sp.HTMLGzip) != i18n.English {
+		t.Errorf("the stored page is in %s", gzipLang(sp.HTMLGzip))
 	}
 }
