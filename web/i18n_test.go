@@ -266,3 +266,26 @@ func TestReverifyInAnotherLanguage(t *testing.T) {
 		t.Errorf("the stored page is in %s", gzipLang(sp.HTMLGzip))
 	}
 }
+
+// A translated sentence with elements in it escapes its text and the
+// elements' text, and links only to paths and http(s) URLs.
+func TestTrHTML(t *testing.T) {
+	ko := i18n.For(i18n.Korean)
+	for _, tc := range []struct {
+		l     *i18n.Printer
+		key   string
+		parts []template.HTML
+		want  string
+	}{
+		{nil, "Issued by %s to %s", []template.HTML{link("/issuers/1", "A & B"), "<strong>C</strong>"},
+			`Issued by <a href="/issuers/1">A &amp; B</a> to <strong>C</strong>`},
+		{ko, "Issued by %s to %s", []template.HTML{link("/issuers/1", "A"), "<b>C</b>"}, `<a href="/issuers/1">A</a>이(가) <b>C</b> 님에게 발급`},
+		{nil, "%s or verify a badge file there.", []template.HTML{link("javascript:alert(1)", "<x>")}, `<a href="#">&lt;x&gt;</a> or verify a badge file there.`},
+		{nil, "%s or verify a badge file there.", []template.HTML{link("//evil.example/", "x")}, `<a href="#">x</a> or verify a badge file there.`},
+		{nil, "Verify another", nil, "Verify another"},
+	} {
+		if got := string(trHTML(tc.l, tc.key, tc.parts...)); got != tc.want {
+			t.Errorf("%q: %s, want %s", tc.key, got, tc.want)
+		}
+	}
+}

@@ -66,7 +66,7 @@ import (
 // preference gets (no ?lang=, cookie or Accept-Language), and what one
 // who asks for that language gets. A view in another language is
 // rendered on the spot and kept in memory only, by award and language
-// (up to maxCachedPages of them), under the same rules: a page of another
+// (up to maxCachedLangPages of them), under the same rules: a page of another
 // award version is not served, and a due one is checked again (on the
 // spot: the worker renders the default pages only). Each language is its
 // own representation, with its own ETag, Content-Language, and "Vary:

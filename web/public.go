@@ -128,7 +128,10 @@ type PublicOptions struct {
 // Cache sizes, in entries.
 const (
 	maxCachedPages = 4096
-	maxCachedFiles = 512
+	// maxCachedLangPages bounds the pages kept in other languages than
+	// their organization's default (each 15–20 KB with its gzip body).
+	maxCachedLangPages = 1024
+	maxCachedFiles     = 512
 	// maxCachedCertificates bounds the PDFs kept (about 60 to 120 KB each).
 	maxCachedCertificates = 256
 )
@@ -144,7 +147,7 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		clr:           opts.CLR,
 		clrs:          newTTLCache[*issuing.CLR](maxCachedFiles),
 		mem:           newMemPages(maxCachedPages),
-		langMem:       newLangPages(maxCachedPages),
+		langMem:       newLangPages(maxCachedLangPages),
 		files:         newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles:    newTTLCache[bakedFile](maxCachedFiles),
 		certificates:  newTTLCache[certificateFile](maxCachedCertificates),
