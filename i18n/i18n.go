@@ -106,21 +106,8 @@ const CookieName = "cairn_lang"
 // then Accept-Language, then fallback (an organization's default; ""
 // for English).
 func Negotiate(r *http.Request, fallback Lang) Lang {
-	if l, ok := Parse(r.URL.Query().Get("lang")); ok {
+	if l, ok := Preference(r); ok {
 		return l
-	}
-	if c, err := r.Cookie(CookieName); err == nil {
-		if l, ok := Parse(c.Value); ok {
-			return l
-		}
-	}
-	if al := r.Header.Get("Accept-Language"); al != "" {
-		prefs, _, err := language.ParseAcceptLanguage(al)
-		if err == nil && len(prefs) > 0 {
-			if _, i, conf := matcher.Match(prefs...); conf >= language.High || (conf > language.No && i > 0) {
-				return Langs[i].Lang
-			}
-		}
 	}
 	if fallback != "" {
 		return fallback
@@ -128,9 +115,85 @@ func Negotiate(r *http.Request, fallback Lang) Lang {
 	return English
 }
 
+// Preference returns the language the reader asked for, by ?lang=, the
+// cookie or Accept-Language, and whether they asked for one Cairn speaks.
+// It runs for every view of a public page: a request that says nothing
+// costs three header lookups, and each Accept-Language value is matched
+// once (see acceptLangs).
+func Preference(r *http.Request) (Lang, bool) {
+	if r.URL.RawQuery != "" {
+		if l, ok := Parse(r.URL.Query().Get("lang")); ok {
+			return l, true
+		}
+	}
+	if _, ok := r.Header["Cookie"]; ok {
+		if c, err := r.Cookie(CookieName); err == nil {
+			if l, ok := Parse(c.Value); ok {
+				return l, true
+			}
+		}
+	}
+	if al := r.Header.Get("Accept-Language"); al != "" {
+		return acceptLangs.match(al)
+	}
+	return "", false
+}
+
+// acceptLangs remembers what Accept-Language values matched: browsers
+// send a few dozen different ones, each on every request.
+var acceptLangs = &acceptCache{m: make(map[string]acceptMatch)}
+
+// maxAcceptCache bounds acceptLangs; when full it starts again empty
+// (values made up to fill it cost a match each, as without the cache).
+const maxAcceptCache = 1024
+
+type acceptCache struct {
+	mu sync.RWMutex
+	m  map[string]acceptMatch
+}
+
+type acceptMatch struct {
+	lang Lang
+	ok   bool
+}
+
+func (c *acceptCache) match(al string) (Lang, bool) {
+	c.mu.RLock()
+	m, hit := c.m[al]
+	c.mu.RUnlock()
+	if hit {
+		return m.lang, m.ok
+	}
+	m = matchAccept(al)
+	if len(al) <= 256 {
+		c.mu.Lock()
+		if len(c.m) >= maxAcceptCache {
+			clear(c.m)
+		}
+		c.m[al] = m
+		c.mu.Unlock()
+	}
+	return m.lang, m.ok
+}
+
+// matchAccept picks the supported language an Accept-Language value
+// prefers, if any.
+func matchAccept(al string) acceptMatch {
+	prefs, _, err := language.ParseAcceptLanguage(al)
+	if err == nil && len(prefs) > 0 {
+		if _, i, conf := matcher.Match(prefs...); conf >= language.High || (conf > language.No && i > 0) {
+			return acceptMatch{Langs[i].Lang, true}
+		}
+	}
+	return acceptMatch{}
+}
+
 // Remember sets the switcher's cookie when the request chose a language
 // with ?lang=, so the next pages keep it.
 func Remember(w http.ResponseWriter, r *http.Request) {
+	if r.URL.RawQuery == "" {
+		return
+	}
 	if l, ok := Parse(r.URL.Query().Get("lang")); ok {
 		http.SetCookie(w, &http.Cookie{Name: CookieName, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
 			SameSite: http.SameSiteLaxMode})
@@ -221,6 +284,13 @@ func (p *Printer) Date(t time.Time) string {
 		return fmt.Sprintf("%d %s %d", d, months[l][m-1], y)
 	}
 	return t.Format("2 January 2006")
+}
+
+// DateTime writes a moment as the language does, its time of day in
+// UTC: "3 December 2026 at 10:00:00 UTC", "2026년 12월 3일 10:00:00 UTC".
+func (p *Printer) DateTime(t time.Time) string {
+	t = t.UTC()
+	return p.T("%s at %s", p.Date(t), t.Format("15:04:05 MST"))
 }
 
 var months = map[Lang][12]string{

@@ -90,3 +90,33 @@ func TestDatesAndNumbers(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// Preference says whether the reader asked for a language at all, so
+// that a page can fall back on its organization's default.
+func TestPreference(t *testing.T) {
+	for _, tc := range []struct {
+		target, cookie, accept string
+		want                   Lang
+		ok                     bool
+	}{
+		{"/", "", "", "", false},
+		{"/?checked=1", "other=1", "", "", false},
+		{"/", "", "fr-FR, de;q=0.5", "", false},
+		{"/", "", "en-GB", English, true},
+		{"/", "", "th-TH,th;q=0.9", Thai, true},
+		{"/", "", "th-TH,th;q=0.9", Thai, true}, // from the cache
+		{"/", CookieName + "=vi", "en", Vietnamese, true},
+		{"/?lang=fil", CookieName + "=vi", "en", Filipino, true},
+	} {
+		r := httptest.NewRequest("GET", tc.target, nil)
+		if tc.cookie != "" {
+			r.Header.Set("Cookie", tc.cookie)
+		}
+		if tc.accept != "" {
+			r.Header.Set("Accept-Language", tc.accept)
+		}
+		if got, ok := Preference(r); got != tc.want || ok != tc.ok {
+			t.Errorf("%+v: %q %v, want %q %v", tc, got, ok, tc.want, tc.ok)
+		}
+	}
+}

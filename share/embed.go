@@ -23,6 +23,10 @@ type Embed struct {
 	Name       string // the achievement
 	IssuerName string
 	Size       int // the image's width and height in pixels (default 120)
+	// Alt and Caption replace the image's text ("Name badge, issued by
+	// IssuerName") and the line below it ("Verify this credential"), for
+	// a page in another language.
+	Alt, Caption string
 }
 
 // HTML returns the embed snippet: a link to the credential page around the
@@ -43,9 +47,16 @@ func (e Embed) HTML() string {
 		by = " · " + html.EscapeString(s)
 		alt += ", issued by " + html.EscapeString(s)
 	}
+	if e.Alt != "" {
+		alt = html.EscapeString(e.Alt)
+	}
+	caption := "Verify this credential"
+	if e.Caption != "" {
+		caption = html.EscapeString(e.Caption)
+	}
 	return `<a href="` + u + `" target="_blank" rel="noopener" style="display:inline-block;text-decoration:none;font:14px/1.4 sans-serif;color:#1a4d8f;text-align:center;max-width:` + itoa(size+80) + `px">` +
 		`<img src="` + img + `" alt="` + alt + `" width="` + n + `" height="` + n + `" style="border:0;display:block;margin:0 auto 4px">` +
-		`<span>` + name + `</span><span style="color:#555">` + by + `</span><br><span style="font-size:12px;color:#555">Verify this credential</span></a>`
+		`<span>` + name + `</span><span style="color:#555">` + by + `</span><br><span style="font-size:12px;color:#555">` + caption + `</span></a>`
 }
 
 func itoa(n int) string {

@@ -29,6 +29,18 @@ func BenchmarkCredentialPageUncached(b *testing.B) {
 	benchPath(b, "", PublicOptions{ReportTTL: time.Nanosecond})
 }
 
+// BenchmarkCredentialPageBrowser is BenchmarkCredentialPageGzip with
+// the Accept-Language a browser sends, in the default language.
+func BenchmarkCredentialPageBrowser(b *testing.B) {
+	benchPath(b, "", PublicOptions{}, "Accept-Encoding", "gzip, deflate, br", "Accept-Language", "en-GB,en;q=0.9")
+}
+
+// BenchmarkCredentialPageOtherLanguage serves the page in another
+// language than the default, kept in memory after its first view.
+func BenchmarkCredentialPageOtherLanguage(b *testing.B) {
+	benchPath(b, "", PublicOptions{}, "Accept-Encoding", "gzip, deflate, br", "Accept-Language", "ko-KR,ko;q=0.9,en;q=0.8")
+}
+
 // BenchmarkCredentialJSON serves the stored signed credential.
 func BenchmarkCredentialJSON(b *testing.B) {
 	benchPath(b, ".json", PublicOptions{})

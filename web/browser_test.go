@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/internal/testenv"
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -219,4 +220,61 @@ func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestBrowserCredentialPageInKorean opens a credential page in Korean
+// (and in Thai) on a phone, as the switcher's link does: the banner, the
+// plain-words verification and the share card are in the language, the
+// page fits the screen, and the screenshots show the script rendered.
+func TestBrowserCredentialPageInKorean(t *testing.T) {
+	var mux http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) }))
+	defer srv.Close()
+	e := newEnv(t, srv.URL, PublicOptions{})
+	mux = e.mux
+	aw := e.award(t, e.ach, true, cairn.FormatDataIntegrity)
+	dir := testenv.ScreenshotDir(t)
+	ctx := testenv.Browser(t, 60*time.Second)
+	for _, tc := range []struct {
+		lang  i18n.Lang
+		wants []string
+	}{
+		{i18n.Korean, []string{"검증됨: 모든 확인을 통과했습니다", "Example University이(가) Ada Lovelace 님에게 발급", "공유 및 다운로드",
+			"믿을 수 있을까요?", "Example University의 키", "다시 확인", "수여일", "년"}},
+		{i18n.Thai, []string{"ตรวจสอบแล้ว: ผ่านทุกการตรวจ", "แชร์และดาวน์โหลด", "เชื่อถือได้หรือไม่", "ลงนามด้วยกุญแจของ Example University"}},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			if err := chromedp.Do(ctx,
+				chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1),
+					func(p *emulation.SetDeviceMetricsOverrideParams, s *emulation.SetTouchEmulationEnabledParams) {
+						p.Mobile = true
+						s.Enabled = true
+					}),
+				chromedp.Navigate(srv.URL+"/credentials/"+aw.ID+"?lang="+string(tc.lang)),
+				chromedp.WaitVisible(chromedp.CSS("#result")),
+			); err != nil {
+				t.Fatal(err)
+			}
+			text := run(t, ctx, chromedp.Text(chromedp.CSS("body")))
+			lang := run(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+			overflow := run(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+			shot := run(t, ctx, chromedp.FullScreenshot(100))
+			file := filepath.Join(dir, "credential-phone-"+string(tc.lang)+".png")
+			if err := os.WriteFile(file, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", file)
+			if lang != string(tc.lang) {
+				t.Errorf("<html lang=%q>, want %s", lang, tc.lang)
+			}
+			for _, want := range tc.wants {
+				if !strings.Contains(text, want) {
+					t.Errorf("the page does not show %q", want)
+				}
+			}
+			if overflow {
+				t.Error("the page is wider than the screen")
+			}
+		})
+	}
 }

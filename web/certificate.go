@@ -69,11 +69,11 @@ func (p *Public) certificatePDF(w http.ResponseWriter, r *http.Request, head *ca
 	pageURL := p.svc.CredentialURL(head.ID)
 	switch head.State {
 	case cairn.StateRevoked:
-		p.writeError(w, r, http.StatusGone, "This credential was revoked by its issuer on "+head.UpdatedAt.UTC().Format("2 January 2006")+
-			". It is no longer valid, so there is no certificate of it to print. Its page, "+pageURL+", says what the issuer published about it.")
+		p.writeError(w, r, http.StatusGone, "This credential was revoked by its issuer on %s. It is no longer valid, so there is no certificate of it to print. Its page, %s, says what the issuer published about it.",
+			head.UpdatedAt, pageURL)
 		return
 	case cairn.StateSuspended:
-		p.writeError(w, r, http.StatusConflict, "This credential is suspended by its issuer: it is not valid while suspended, so there is no certificate of it to print for now. Its page, "+pageURL+", says more.")
+		p.writeError(w, r, http.StatusConflict, "This credential is suspended by its issuer: it is not valid while suspended, so there is no certificate of it to print for now. Its page, %s, says more.", pageURL)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)

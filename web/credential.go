@@ -1,8 +1,6 @@
 package web
 
 import (
-	"fmt"
-	"github.com/cairn-badges/cairn/i18n"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -10,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/share"
 	"github.com/cairn-badges/cairn/verify"
@@ -109,6 +108,9 @@ func (p *CredentialPage) SetPlain(rep *verify.Report) {
 		}
 		return nil
 	}
+	l := p.L
+	// The reasons are the verifier's own words, kept as it gives them
+	// (the technical details below show them too).
 	add := func(c *verify.Check, ok string) {
 		if c == nil {
 			return
@@ -117,20 +119,19 @@ func (p *CredentialPage) SetPlain(rep *verify.Report) {
 		case verify.Verified:
 			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: ok})
 		case verify.Failed:
-			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: "Failed: " + c.Reason + "."})
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: l.T("Failed: %s.", c.Reason)})
 		default:
-			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: "Could not be checked: " + c.Reason + "."})
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: l.T("Could not be checked: %s.", c.Reason)})
 		}
 	}
 	signer := p.IssuerName
 	if signer == "" {
-		signer = "its issuer"
+		signer = l.T("its issuer")
 	}
-	signed := "Signed with " + signer + "'s key"
+	signed := l.T("Signed with %s's key: it is exactly as %s issued it.", signer, signer)
 	if home := keyHome(rep.Issuer); home != "" {
-		signed += ", published at " + home
+		signed = l.T("Signed with %s's key, published at %s: it is exactly as %s issued it.", signer, home, signer)
 	}
-	signed += ": it is exactly as " + signer + " issued it."
 	proof, key := find(verify.CheckProof), find(verify.CheckIssuerKey)
 	if proof != nil && proof.Outcome == verify.Verified && key != nil && key.Outcome != verify.Verified {
 		proof = key
@@ -139,32 +140,50 @@ func (p *CredentialPage) SetPlain(rep *verify.Report) {
 	if status := find(verify.CheckStatus); status != nil {
 		switch {
 		case status.Outcome == verify.Failed && strings.Contains(status.Reason, "revoked"):
-			p.Plain = append(p.Plain, PlainCheck{Outcome: string(status.Outcome), Text: "Revoked: the issuer's signed status list says " + signer + " no longer stands by it."})
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(status.Outcome), Text: l.T("Revoked: the issuer's signed status list says %s no longer stands by it.", signer)})
 		case status.Outcome == verify.Failed && strings.Contains(status.Reason, "suspended"):
-			p.Plain = append(p.Plain, PlainCheck{Outcome: string(status.Outcome), Text: "Suspended: the issuer's signed status list says it is not valid for now."})
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(status.Outcome), Text: l.T("Suspended: the issuer's signed status list says it is not valid for now.")})
 		default:
-			add(status, "Not revoked or suspended: the issuer's signed status list says so.")
+			add(status, l.T("Not revoked or suspended: the issuer's signed status list says so."))
 		}
 	} else {
-		p.Plain = append(p.Plain, PlainCheck{Outcome: "note", Text: "It names no revocation list, so whether the issuer still stands by it cannot be checked here."})
+		p.Plain = append(p.Plain, PlainCheck{Outcome: "note", Text: l.T("It names no revocation list, so whether the issuer still stands by it cannot be checked here.")})
 	}
-	dates := "In force"
+	dates := l.T("In force.")
 	switch {
 	case p.ValidFrom != "" && p.ValidUntil != "":
-		dates += " from " + p.ValidFrom + " until " + p.ValidUntil + "."
+		dates = l.T("In force from %s until %s.", p.ValidFrom, p.ValidUntil)
 	case p.ValidFrom != "":
-		dates += " since " + p.ValidFrom + ", with no expiry date."
-	default:
-		dates += "."
+		dates = l.T("In force since %s, with no expiry date.", p.ValidFrom)
 	}
 	add(find(verify.CheckDates), dates)
-	add(find(verify.CheckLog), "Recorded in "+signer+"'s public transparency log, so it cannot be quietly changed or back-dated.")
+	add(find(verify.CheckLog), l.T("Recorded in %s's public transparency log, so it cannot be quietly changed or back-dated.", signer))
 	if c := find(verify.CheckSchema); c != nil && c.Outcome != verify.Verified {
 		add(c, "")
 	} else if c := find(verify.CheckFormat); c != nil && c.Outcome != verify.Verified {
 		add(c, "")
 	}
-	add(find(verify.CheckInner), "Every credential it contains verifies too.")
+	add(find(verify.CheckInner), l.T("Every credential it contains verifies too."))
+}
+
+// CheckedLine says when and by whom the page's verification ran, its time
+// an HTML <time>.
+func (p *CredentialPage) CheckedLine() template.HTML {
+	key := "Checked on %s by this server."
+	if p.Report != nil && p.Report.Result == verify.Verified {
+		key = "Verified on %s by this server."
+	}
+	return trHTML(p.L, key, template.HTML(`<time datetime="`+template.HTMLEscapeString(p.CheckedISO)+`">`+template.HTMLEscapeString(p.CheckedAt)+`</time>`))
+}
+
+// IssuedLine says who issued the credential (a link to its profile) and,
+// when the page may show it, to whom.
+func (p *CredentialPage) IssuedLine() template.HTML {
+	issuer := link(p.IssuerURL, p.IssuerName)
+	if p.RecipientName == "" {
+		return trHTML(p.L, "Issued by %s", issuer)
+	}
+	return trHTML(p.L, "Issued by %s to %s", issuer, template.HTML(`<strong id="recipient">`+template.HTMLEscapeString(p.RecipientName)+`</strong>`))
 }
 
 // LinkItem is a named, optionally linked, entry (evidence).
@@ -173,19 +192,20 @@ type LinkItem struct{ Name, URL, Description string }
 // AlignmentItem is one alignment to a skills framework.
 type AlignmentItem struct{ Name, URL, Framework, Code string }
 
-// NewCredentialPage fills the page from the signed credential. The caller
-// sets the links, state, report and recipient name it is allowed to show.
-func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string) *CredentialPage {
+// NewCredentialPage fills the page from the signed credential, in the
+// language of l (nil: English). The caller sets the links, state, report
+// and recipient name it is allowed to show.
+func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string, l *i18n.Printer) *CredentialPage {
 	a := c.CredentialSubject.Achievement
 	p := &CredentialPage{
-		URL: pageURL, ID: c.ID,
+		URL: pageURL, ID: c.ID, L: l,
 		AchievementName: a.Name, AchievementType: humanType(a.AchievementType), AchievementDescription: a.Description,
 		Criteria: a.Criteria.Narrative, CriteriaURL: a.Criteria.ID,
 		IssuerName: c.Issuer.Name, IssuerURL: c.Issuer.URL,
 		Narrative:  c.CredentialSubject.Narrative,
-		Awarded:    humanDate(firstNonEmpty(c.AwardedDate, c.ValidFrom, c.IssuanceDate)),
-		ValidFrom:  humanDate(firstNonEmpty(c.ValidFrom, c.IssuanceDate)),
-		ValidUntil: humanDate(firstNonEmpty(c.ValidUntil, c.ExpirationDate)),
+		Awarded:    humanDate(l, firstNonEmpty(c.AwardedDate, c.ValidFrom, c.IssuanceDate)),
+		ValidFrom:  humanDate(l, firstNonEmpty(c.ValidFrom, c.IssuanceDate)),
+		ValidUntil: humanDate(l, firstNonEmpty(c.ValidUntil, c.ExpirationDate)),
 	}
 	if p.IssuerName == "" {
 		p.IssuerName = c.Issuer.ID
@@ -193,18 +213,18 @@ func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string) *CredentialPag
 	if p.IssuerURL == "" {
 		p.IssuerURL = c.Issuer.ID
 	}
-	p.Title = fmt.Sprintf("%s, issued by %s", p.AchievementName, p.IssuerName)
+	p.Title = l.T("%s, issued by %s", p.AchievementName, p.IssuerName)
 	if a.Image != nil {
 		p.ImageURL = a.Image.ID
 	}
 	if ce := c.CredentialSubject.CreditsEarned; ce != nil {
 		p.Credits = strconv.FormatFloat(*ce, 'f', -1, 64)
 		if ca := a.CreditsAvailable; ca != nil {
-			p.Credits += " of " + strconv.FormatFloat(*ca, 'f', -1, 64)
+			p.Credits = l.T("%s of %s", p.Credits, strconv.FormatFloat(*ca, 'f', -1, 64))
 		}
 	}
 	for _, e := range c.Evidence {
-		name := firstNonEmpty(e.Name, e.ID, "Evidence")
+		name := firstNonEmpty(e.Name, e.ID, l.T("Evidence"))
 		url := ""
 		if strings.HasPrefix(e.ID, "https://") || strings.HasPrefix(e.ID, "http://") {
 			url = e.ID
@@ -240,24 +260,27 @@ func (p *CredentialPage) SetState(state, reason string, validUntil *time.Time, n
 }
 
 // SetStateSince is SetState with the time of the state's change (zero when
-// unknown).
+// unknown). The reason is the staff's, shown as they wrote it.
 func (p *CredentialPage) SetStateSince(state, reason string, since time.Time, validUntil *time.Time, now time.Time) {
-	on := ""
-	if !since.IsZero() {
-		on = " on " + since.UTC().Format("2 January 2006")
-	}
+	l := p.L
 	p.Status = "Active"
 	switch state {
 	case "revoked":
 		p.Status = "Revoked"
-		p.StateBanner, p.StateReason = "This credential was revoked by its issuer"+on+". It is no longer valid.", reason
+		p.StateBanner, p.StateReason = l.T("This credential was revoked by its issuer. It is no longer valid."), reason
+		if !since.IsZero() {
+			p.StateBanner = l.T("This credential was revoked by its issuer on %s. It is no longer valid.", l.Date(since))
+		}
 	case "suspended":
 		p.Status = "Suspended"
-		p.StateBanner, p.StateReason = "This credential was suspended by its issuer"+on+": it is not valid while suspended.", reason
+		p.StateBanner, p.StateReason = l.T("This credential was suspended by its issuer: it is not valid while suspended."), reason
+		if !since.IsZero() {
+			p.StateBanner = l.T("This credential was suspended by its issuer on %s: it is not valid while suspended.", l.Date(since))
+		}
 	default:
 		if validUntil != nil && !validUntil.After(now) {
 			p.Status = "Expired"
-			p.StateBanner = "This credential expired on " + validUntil.UTC().Format("2 January 2006") + "."
+			p.StateBanner = l.T("This credential expired on %s.", l.Date(*validUntil))
 		}
 	}
 }
@@ -285,13 +308,15 @@ func humanType(t string) string {
 	return b.String()
 }
 
-func humanDate(s string) string {
+// humanDate writes a credential's date (RFC 3339, or a day) as l writes
+// days; one it cannot read is shown as given.
+func humanDate(l *i18n.Printer, s string) string {
 	if s == "" {
 		return ""
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Format("2 January 2006")
+			return l.Date(t)
 		}
 	}
 	return s

@@ -20,7 +20,7 @@ func TestCredentialPage(t *testing.T) {
 	if err := ob.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}
-	p := NewCredentialPage(&c, "https://badges.example.org/credentials/1")
+	p := NewCredentialPage(&c, "https://badges.example.org/credentials/1", nil)
 	p.JSONURL, p.PNGURL, p.SVGURL = p.URL+".json", p.URL+".png", p.URL+".svg"
 	p.Report = &verify.Report{Result: verify.Verified, Checks: []verify.Check{{Name: "proof", Outcome: verify.Verified, Reason: "DataIntegrityProof eddsa-rdfc-2022 verified"}}}
 	p.RecipientName = "Ada <Lovelace>"

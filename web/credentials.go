@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"mime"
 	"net/http"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/bake"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/ob"
 	"github.com/cairn-badges/cairn/share"
 )
@@ -318,7 +318,9 @@ func (p *Public) qrSVG(awardID string) ([]byte, error) {
 // pages.go): from memory or the store, rendered on the spot only when
 // neither has it. ?checked=T (where "Check again" sends the browser) asks
 // for a page checked at T or later: the memory tier is then skipped for an
-// older page, in case another replica made the new one.
+// older page, in case another replica made the new one. The page is in
+// the reader's language, else the issuing organization's default (see
+// pages.go).
 func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cairn.Award) {
 	now := p.now()
 	var notBefore time.Time
@@ -329,30 +331,36 @@ func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cair
 			}
 		}
 	}
+	want, asked := i18n.Preference(r)
 	pg := p.memPage(aw, now, notBefore)
+	if asked && (pg == nil || pg.lang != want) {
+		pg = p.memLangPage(aw, want, now, notBefore)
+	}
 	if pg == nil {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
 		defer cancel()
 		var err error
-		if pg, err = p.page(ctx, aw, now, notBefore); err != nil {
+		if pg, err = p.viewPage(ctx, aw, want, asked, now, notBefore); err != nil {
 			p.fail(w, r, err)
 			return
 		}
 	}
+	i18n.Remember(w, r)
 	h := w.Header()
 	setPageHeaders(h)
+	h["Vary"] = hdrVaryLang
 	h["Cache-Control"] = hdrHTMLCache
 	serveEncoded(w, r, pg.rp)
 }
 
-// credentialPageModel fills the credential page of an award.
-func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now time.Time) (*CredentialPage, error) {
+// credentialPageModel fills the credential page of an award, in l.
+func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, l *i18n.Printer, now time.Time) (*CredentialPage, error) {
 	c, err := parseCredential(aw)
 	if err != nil {
 		return nil, cairn.Wrapf(cairn.Internal, err, "the stored credential of award %s", aw.ID)
 	}
 	pageURL := p.svc.CredentialURL(aw.ID)
-	pg := NewCredentialPage(c, pageURL)
+	pg := NewCredentialPage(c, pageURL, l)
 	pg.IssuerURL = p.path("/issuers/" + aw.IssuerID)
 	pg.AchievementURL = p.path("/achievements/" + aw.AchievementID)
 	base := p.path("/credentials/" + aw.ID)
@@ -378,7 +386,7 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 	}
 	pg.Report = p.verifier.Verify(ctx, bakePayload(aw))
 	pg.SetPlain(pg.Report)
-	pg.CheckedAt = now.UTC().Format("2 January 2006 at 15:04:05 MST")
+	pg.CheckedAt = l.DateTime(now)
 	pg.CheckedISO = now.UTC().Format(time.RFC3339)
 	pg.ReverifyURL = base + "/verify"
 	pg.CopyScript = copyScriptHTML
@@ -404,7 +412,8 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 		}
 		pg.LinkedInURL = share.LinkedInAddToProfileURL(cert)
 		pg.LinkedInShareURL = share.LinkedInFeedShareURL(pageURL)
-		pg.Embed = share.Embed{URL: pageURL, ImageURL: pageURL + ".png", Name: pg.AchievementName, IssuerName: pg.IssuerName}.HTML()
+		pg.Embed = share.Embed{URL: pageURL, ImageURL: pageURL + ".png", Name: pg.AchievementName, IssuerName: pg.IssuerName,
+			Alt: l.T("%s badge, issued by %s", pg.AchievementName, pg.IssuerName), Caption: l.T("Verify this credential")}.HTML()
 	}
 	// The QR code is its own (cached) image: drawing it was most of the cost
 	// of a page's first rendering.
@@ -412,11 +421,11 @@ func (p *Public) credentialPageModel(ctx context.Context, aw *cairn.Award, now t
 
 	desc := pg.AchievementDescription
 	if pg.RecipientName != "" {
-		desc = fmt.Sprintf("%s earned this %s from %s. %s", pg.RecipientName, strings.ToLower(pg.AchievementType), pg.IssuerName, desc)
+		desc = l.T("%s earned this %s from %s.", pg.RecipientName, strings.ToLower(l.TypeName(pg.AchievementType)), pg.IssuerName) + " " + desc
 	}
 	pg.Meta = share.Meta{
 		Title: pg.Title, Description: desc, URL: pageURL,
-		ImageURL: pageURL + ".png", ImageAlt: pg.AchievementName + " badge", SiteName: p.siteName,
+		ImageURL: pageURL + ".png", ImageAlt: l.T("%s badge", pg.AchievementName), SiteName: p.siteName,
 	}.Tags()
 	return pg, nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/throttle"
 	"github.com/cairn-badges/cairn/verify"
 )
@@ -59,6 +60,18 @@ import (
 // /credentials/{id}/verify, rate-limited as the public verifier) verifies
 // on the spot. Without a running worker, due pages are verified on their
 // view, as they were before.
+//
+// The page rendered ahead, kept and stored is in the issuing
+// organization's default language: it is what a reader who expresses no
+// preference gets (no ?lang=, cookie or Accept-Language), and what one
+// who asks for that language gets. A view in another language is
+// rendered on the spot and kept in memory only, by award and language
+// (up to maxCachedLangPages of them), under the same rules: a page of another
+// award version is not served, and a due one is checked again (on the
+// spot: the worker renders the default pages only). Each language is its
+// own representation, with its own ETag, Content-Language, and "Vary:
+// Accept-Language, Cookie"; a new default language shows as pages are
+// checked again (within ReportTTL).
 
 // Lifetimes of rendered pages.
 const (
@@ -87,6 +100,7 @@ const (
 // version with the verification it shows, in both encodings.
 type renderedPage struct {
 	awardID, issuerID string
+	lang              i18n.Lang // the language it is in
 	updatedAt         time.Time // the award version it shows
 	credJSON          []byte    // and the signed credential it shows and verified
 	credJWT           string
@@ -134,15 +148,17 @@ func (pg *renderedPage) servable(now time.Time) bool {
 	return pg.expires.IsZero() || now.Before(pg.expires)
 }
 
-// newRenderedPage wraps a gzip-compressed page of aw.
-func newRenderedPage(aw *cairn.Award, checkedAt time.Time, result verify.Outcome, gz []byte, now time.Time) *renderedPage {
+// newRenderedPage wraps a gzip-compressed page of aw, in lang.
+func newRenderedPage(aw *cairn.Award, lang i18n.Lang, checkedAt time.Time, result verify.Outcome, gz []byte, now time.Time) *renderedPage {
 	sum := sha256.Sum256(gz)
 	pg := &renderedPage{
 		awardID: aw.ID, issuerID: aw.IssuerID, updatedAt: aw.UpdatedAt, credJSON: aw.CredentialJSON, credJWT: aw.CredentialJWT,
+		lang:      lang,
 		checkedAt: checkedAt, result: result,
 		gz: gz, etag: `"p` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
 	}
 	pg.rp = newRepr(pg.etag, gz, pg.plainLen)
+	pg.rp.hdrLang = hdrContentLanguage(lang)
 	pg.loaded.Store(now.UnixNano())
 	if aw.ValidUntil != nil && aw.ValidUntil.After(checkedAt) {
 		pg.expires = *aw.ValidUntil
@@ -192,11 +208,57 @@ var gzipWriters = sync.Pool{New: func() any {
 }}
 
 // gzipBytes compresses b.
-func gzipBytes(b []byte) []byte {
+func gzipBytes(b []byte) []byte { return gzipExtra(b, nil) }
+
+// The language of a credential page travels with its gzip encoding, in
+// the extra field of the gzip header (RFC 1952 §2.3.1.1), as a subfield
+// 'C' 'l' whose data is the language's tag: a page from the store says
+// what language it is in without being decompressed (or a column of its
+// own). Clients skip the field.
+const gzipLangSI1, gzipLangSI2 = 'C', 'l'
+
+// gzipPage compresses a credential page in lang.
+func gzipPage(b []byte, lang i18n.Lang) []byte {
+	extra := append([]byte{gzipLangSI1, gzipLangSI2, byte(len(lang)), 0}, lang...)
+	return gzipExtra(b, extra)
+}
+
+// gzipLang reads the language of a page compressed by gzipPage: English
+// when the header does not name one (a page stored before pages had
+// languages).
+func gzipLang(gz []byte) i18n.Lang {
+	const fextra = 1 << 2
+	if len(gz) < 12 || gz[0] != 0x1f || gz[1] != 0x8b || gz[3]&fextra == 0 {
+		return i18n.English
+	}
+	n := int(gz[10]) | int(gz[11])<<8
+	if len(gz) < 12+n {
+		return i18n.English
+	}
+	for x := gz[12 : 12+n]; len(x) >= 4; {
+		size := int(x[2]) | int(x[3])<<8
+		if len(x) < 4+size {
+			break
+		}
+		if x[0] == gzipLangSI1 && x[1] == gzipLangSI2 {
+			if l, ok := i18n.Parse(string(x[4 : 4+size])); ok {
+				return l
+			}
+			break
+		}
+		x = x[4+size:]
+	}
+	return i18n.English
+}
+
+// gzipExtra compresses b, with extra (nil: none) as the header's extra
+// field.
+func gzipExtra(b, extra []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/3 + 64)
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(&buf)
+	zw.Extra = extra
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	zw.Reset(io.Discard)
@@ -244,6 +306,10 @@ type repr struct {
 	hdrETag, hdrGzETag []string
 	gz                 []byte
 	hdrGzLen           []string
+	// hdrLang is the Content-Language value of a page (nil: none), sent
+	// with the body only: a 304 carries no representation metadata but
+	// for guiding caches (RFC 9110 §15.4.5).
+	hdrLang []string
 	// plain returns the identity body and its Content-Length value.
 	plain func() ([]byte, []string)
 }
@@ -280,6 +346,9 @@ var (
 	hdrVaryAE      = []string{"Accept-Encoding"}
 	hdrVaryAccept  = []string{"Accept"}
 	hdrVaryBoth    = []string{"Accept", "Accept-Encoding"}
+	hdrVaryLang    = []string{"Accept", "Accept-Language", "Cookie"}
+	hdrVaryLangAE  = []string{"Accept", "Accept-Language", "Cookie", "Accept-Encoding"}
+	hdrLangs       = map[i18n.Lang][]string{}
 	hdrNosniff     = []string{"nosniff"}
 	hdrHTMLType    = []string{htmlCType}
 	hdrPageCSP     = []string{pageCSP}
@@ -296,6 +365,17 @@ func init() {
 	for _, t := range []string{typeVC, typeLD, typeJSON, typeJWT, typePNG, typeSVG} {
 		hdrContentType[t] = []string{t}
 	}
+	for _, l := range i18n.Langs {
+		hdrLangs[l.Lang] = []string{string(l.Lang)}
+	}
+}
+
+// hdrContentLanguage is the Content-Language value of a page in l.
+func hdrContentLanguage(l i18n.Lang) []string {
+	if v, ok := hdrLangs[l]; ok {
+		return v
+	}
+	return hdrLangs[i18n.English]
 }
 
 // setContentType sets the Content-Type, shared for the usual types.
@@ -318,6 +398,8 @@ func addVary(h http.Header, v string) {
 		h["Vary"] = hdrVaryAE
 	case len(cur) == 1 && cur[0] == "Accept" && v == "Accept-Encoding":
 		h["Vary"] = hdrVaryBoth
+	case len(cur) == 3 && v == "Accept-Encoding" && cur[0] == "Accept" && cur[1] == "Accept-Language" && cur[2] == "Cookie":
+		h["Vary"] = hdrVaryLangAE
 	default:
 		for _, c := range cur {
 			for part := range strings.SplitSeq(c, ",") {
@@ -352,6 +434,9 @@ func serveEncoded(w http.ResponseWriter, r *http.Request, rp *repr) {
 	body, length := rp.gz, rp.hdrGzLen
 	if !gz {
 		body, length = rp.plain()
+	}
+	if rp.hdrLang != nil {
+		h["Content-Language"] = rp.hdrLang
 	}
 	h["Content-Length"] = length
 	_, _ = w.Write(body)
@@ -415,32 +500,48 @@ func (c *reprCache) get(key reprKey, same func(src []byte) bool, body func() []b
 	return rp
 }
 
-// memPages holds the latest rendered page of up to max awards.
-type memPages struct {
+// memPages holds the latest rendered page of up to max awards (or, for
+// the pages in other languages than the default, of up to max award and
+// language pairs: see langKey).
+type memPages[K comparable] struct {
 	max int
+	key func(*renderedPage) K
 	mu  sync.RWMutex
-	m   map[string]*renderedPage
+	m   map[K]*renderedPage
 }
 
-func newMemPages(max int) *memPages {
-	return &memPages{max: max, m: make(map[string]*renderedPage)}
+// newMemPages holds the default pages, by award ID.
+func newMemPages(max int) *memPages[string] {
+	return &memPages[string]{max: max, key: func(pg *renderedPage) string { return pg.awardID }, m: make(map[string]*renderedPage)}
 }
 
-func (c *memPages) get(awardID string) *renderedPage {
+// langKey names the page of an award in a language.
+type langKey struct {
+	awardID string
+	lang    i18n.Lang
+}
+
+// newLangPages holds the pages in other languages, by langKey.
+func newLangPages(max int) *memPages[langKey] {
+	return &memPages[langKey]{max: max, key: func(pg *renderedPage) langKey { return langKey{pg.awardID, pg.lang} }, m: make(map[langKey]*renderedPage)}
+}
+
+func (c *memPages[K]) get(key K) *renderedPage {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.m[awardID]
+	return c.m[key]
 }
 
 // put keeps pg unless the cache holds a newer version of the award, or the
 // same version checked later; it returns the page kept.
-func (c *memPages) put(pg *renderedPage) *renderedPage {
+func (c *memPages[K]) put(pg *renderedPage) *renderedPage {
+	key := c.key(pg)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.m[pg.awardID]; old != nil && newer(old, pg) {
+	if old := c.m[key]; old != nil && newer(old, pg) {
 		return old
 	}
-	if _, ok := c.m[pg.awardID]; !ok && len(c.m) >= c.max {
+	if _, ok := c.m[key]; !ok && len(c.m) >= c.max {
 		for k := range c.m { // a quarter, at random
 			if len(c.m) < c.max*3/4 {
 				break
@@ -448,7 +549,7 @@ func (c *memPages) put(pg *renderedPage) *renderedPage {
 			delete(c.m, k)
 		}
 	}
-	c.m[pg.awardID] = pg
+	c.m[key] = pg
 	return pg
 }
 
@@ -562,7 +663,7 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 		if err != nil {
 			return nil, err
 		}
-		pg, err := p.render(ctx, full, now)
+		pg, err := p.renderDefault(ctx, full, now)
 		if err != nil {
 			return nil, err
 		}
@@ -626,7 +727,7 @@ func (p *Public) stored(ctx context.Context, aw *cairn.Award, now time.Time) *re
 	if !sp.AwardUpdatedAt.Equal(aw.UpdatedAt) || !bytes.Equal(sp.CredentialSHA256, credentialSHA256(aw)) || len(sp.HTMLGzip) == 0 {
 		return nil
 	}
-	pg := newRenderedPage(aw, sp.CheckedAt, verify.Outcome(sp.Result), sp.HTMLGzip, now)
+	pg := newRenderedPage(aw, gzipLang(sp.HTMLGzip), sp.CheckedAt, verify.Outcome(sp.Result), sp.HTMLGzip, now)
 	pg.persisted.Store(true)
 	if !pg.servable(now) {
 		return nil
@@ -652,7 +753,7 @@ func (p *Public) refreshIfDue(ctx context.Context, aw *cairn.Award, pg *rendered
 		if err != nil {
 			return nil, err
 		}
-		fresh, err := p.render(ctx, full, now)
+		fresh, err := p.renderDefault(ctx, full, now)
 		if err != nil {
 			return nil, err
 		}
@@ -661,9 +762,61 @@ func (p *Public) refreshIfDue(ctx context.Context, aw *cairn.Award, pg *rendered
 	})
 }
 
-// render verifies the award's credential and renders its page.
-func (p *Public) render(ctx context.Context, aw *cairn.Award, now time.Time) (*renderedPage, error) {
-	model, err := p.credentialPageModel(ctx, aw, now)
+// langPage returns the page of aw's version in lang, not the default
+// language: from memory, or verified and rendered now (and kept).
+func (p *Public) langPage(ctx context.Context, aw *cairn.Award, lang i18n.Lang, now, notBefore time.Time) (*renderedPage, error) {
+	if pg := p.memLangPage(aw, lang, now, notBefore); pg != nil {
+		return pg, nil
+	}
+	return p.flight.do(version(aw)+" "+string(lang), func() (*renderedPage, error) {
+		if pg := p.memLangPage(aw, lang, now, notBefore); pg != nil {
+			return pg, nil
+		}
+		full, err := p.store.PublicAward(ctx, aw.ID)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := p.render(ctx, full, lang, now)
+		if err != nil {
+			return nil, err
+		}
+		return p.langMem.put(pg), nil
+	})
+}
+
+// memLangPage returns the page of aw's version in lang from memory when
+// it may be served as it is (not due for a new check); else nil.
+func (p *Public) memLangPage(aw *cairn.Award, lang i18n.Lang, now, notBefore time.Time) *renderedPage {
+	pg := p.langMem.get(langKey{aw.ID, lang})
+	if pg == nil || !pg.shows(aw) || !pg.servable(now) || pg.checkedAt.Before(notBefore) || p.due(pg, now) {
+		return nil
+	}
+	return pg
+}
+
+// viewPage returns the page of aw's version a reader gets: in the
+// language they asked for (asked), else the default page (see page).
+func (p *Public) viewPage(ctx context.Context, aw *cairn.Award, want i18n.Lang, asked bool, now, notBefore time.Time) (*renderedPage, error) {
+	if asked && want != p.issuerLang(ctx, aw.IssuerID) {
+		return p.langPage(ctx, aw, want, now, notBefore)
+	}
+	pg, err := p.page(ctx, aw, now, notBefore)
+	if err != nil || !asked || pg.lang == want {
+		return pg, err
+	}
+	// The default page is still in an earlier default language.
+	return p.langPage(ctx, aw, want, now, notBefore)
+}
+
+// renderDefault renders the page of an award in its organization's
+// default language.
+func (p *Public) renderDefault(ctx context.Context, aw *cairn.Award, now time.Time) (*renderedPage, error) {
+	return p.render(ctx, aw, p.issuerLang(ctx, aw.IssuerID), now)
+}
+
+// render verifies the award's credential and renders its page in lang.
+func (p *Public) render(ctx context.Context, aw *cairn.Award, lang i18n.Lang, now time.Time) (*renderedPage, error) {
+	model, err := p.credentialPageModel(ctx, aw, i18n.For(lang), now)
 	if err != nil {
 		return nil, err
 	}
@@ -675,7 +828,7 @@ func (p *Public) render(ctx context.Context, aw *cairn.Award, now time.Time) (*r
 	if model.Report != nil {
 		result = model.Report.Result
 	}
-	pg := newRenderedPage(aw, now, result, gzipBytes(b.Bytes()), now)
+	pg := newRenderedPage(aw, lang, now, result, gzipPage(b.Bytes(), lang), now)
 	pg.html = b.Bytes()
 	return pg, nil
 }
@@ -859,7 +1012,7 @@ func (p *Public) prerender(ctx context.Context, awardID string, force bool) (*re
 	if cur := p.mem.get(awardID); !force && cur != nil && cur.shows(aw) && cur.servable(now) && !p.due(cur, now) {
 		return cur, false
 	}
-	pg, err := p.render(ctx, aw, now)
+	pg, err := p.renderDefault(ctx, aw, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.log.Warn("rendering a page ahead", "award", awardID, "err", err)
@@ -887,7 +1040,15 @@ func (p *Public) reverify(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	pg, err := p.render(r.Context(), aw, p.now())
+	// The page checked is in the reader's language: the default page, or
+	// one kept in memory only.
+	lang := p.issuerLang(r.Context(), aw.IssuerID)
+	want, asked := i18n.Preference(r)
+	other := asked && want != lang
+	if other {
+		lang = want
+	}
+	pg, err := p.render(r.Context(), aw, lang, p.now())
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -895,13 +1056,18 @@ func (p *Public) reverify(w http.ResponseWriter, r *http.Request) {
 	if throttle.Budgeted(r.Context()) || errors.Is(r.Context().Err(), context.Canceled) {
 		setPageHeaders(w.Header())
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header()["Content-Language"] = pg.rp.hdrLang
 		_, _ = w.Write(pg.plain())
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
-	defer cancel()
-	p.persist(ctx, pg)
-	p.mem.put(pg)
+	if other {
+		p.langMem.put(pg)
+	} else {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		p.persist(ctx, pg)
+		p.mem.put(pg)
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, p.path("/credentials/"+id)+"?checked="+strconv.FormatInt(pg.checkedAt.Unix(), 10), http.StatusSeeOther)
 }

@@ -352,7 +352,7 @@ func TestSharedHeaders(t *testing.T) {
 	e := newEnv(t, testBase, PublicOptions{})
 	aw := e.award(t, e.ach, true, cairn.FormatDataIntegrity, cairn.FormatJWT)
 	for _, tc := range []struct{ path, accept, vary string }{
-		{"/credentials/" + aw.ID, "text/html", "Accept,Accept-Encoding"},
+		{"/credentials/" + aw.ID, "text/html", "Accept,Accept-Language,Cookie,Accept-Encoding"}, // the page is in the reader's language
 		{"/credentials/" + aw.ID, typeVC, "Accept,Accept-Encoding"},
 		{"/credentials/" + aw.ID + ".json", "", "Accept-Encoding"},
 		{"/credentials/" + aw.ID + ".jwt", "", "Accept-Encoding"},

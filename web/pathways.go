@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"github.com/cairn-badges/cairn/i18n"
 	"html/template"
 	"net/http"
@@ -116,14 +115,15 @@ func (p *Public) pathway(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	m := mapper{p: p, ctx: ctx, ps: ps, issuers: map[string]string{is.ID: is.Name}}
-	pg := &PathwayPage{
+	l := p.printer(ctx, w, r, goal.OrgID)
+	m := mapper{p: p, ctx: ctx, ps: ps, l: l, issuers: map[string]string{is.ID: is.Name}}
+	pg := &PathwayPage{L: l,
 		Title: pw.Name, URL: p.svc.URL("/pathways/" + pw.ID), Name: pw.Name, Description: pw.Description, Version: pw.Version,
 		Goal: m.card(goal), Map: m.node(pw.Rule, 0), IssuerName: is.Name, IssuerURL: p.path("/issuers/" + is.ID),
 	}
 	desc := pw.Description
 	if desc == "" {
-		desc = fmt.Sprintf("The badges that lead to %s, by %s.", goal.Name, is.Name)
+		desc = l.T("The badges that lead to %s, by %s.", goal.Name, is.Name)
 	}
 	pg.Meta = share.Meta{Title: pw.Name, Description: desc, URL: pg.URL, SiteName: p.siteName}.Tags()
 	p.renderPage(w, r, "pathway.html", pg)
@@ -133,13 +133,14 @@ type mapper struct {
 	p       *Public
 	ctx     context.Context
 	ps      PathwayStore
+	l       *i18n.Printer // the page's language
 	issuers map[string]string
 }
 
 func (m *mapper) card(a *cairn.Achievement) BadgeCard {
-	c := BadgeCard{Name: a.Name, Type: humanType(a.AchievementType), URL: m.p.path("/achievements/" + a.ID)}
+	c := BadgeCard{Name: a.Name, Type: m.l.TypeName(humanType(a.AchievementType)), URL: m.p.path("/achievements/" + a.ID)}
 	if a.CreditsAvailable != nil {
-		c.Credits = strconv.FormatFloat(*a.CreditsAvailable, 'f', -1, 64) + " credits"
+		c.Credits = m.l.T("%s credits", strconv.FormatFloat(*a.CreditsAvailable, 'f', -1, 64))
 	}
 	if a.ImageID != "" {
 		c.ImageURL = template.URL(m.p.path("/images/" + a.ImageID))
@@ -163,59 +164,60 @@ func (m *mapper) node(r *pathway.Rule, depth int) MapNode {
 		return n
 	}
 	kids := r.Children()
+	l := m.l
 	switch n.Kind {
 	case pathway.KindAll:
-		n.Label = "All of these"
+		n.Label = l.T("All of these")
 		if len(kids) == 1 {
-			n.Label = "This"
+			n.Label = l.T("This")
 		}
 	case pathway.KindAny:
-		n.Label = fmt.Sprintf("Any one of these %d", len(kids))
+		n.Label = l.T("Any one of these %d", len(kids))
 	case pathway.KindAtLeast:
-		n.Label = fmt.Sprintf("Any %d of these %d", r.AtLeast, len(kids))
+		n.Label = l.T("Any %d of these %d", r.AtLeast, len(kids))
 	case pathway.KindCredits:
-		n.Label = strconv.FormatFloat(r.Credits, 'f', -1, 64) + " credits from these"
+		n.Label = l.T("%s credits from these", strconv.FormatFloat(r.Credits, 'f', -1, 64))
 	case pathway.KindAchievement:
 		if a, err := m.p.store.PublicAchievement(m.ctx, r.Achievement); err == nil {
 			c := m.card(a)
 			n.Badge = &c
 		} else {
-			n.Badge = &BadgeCard{Name: "An achievement no longer offered"}
+			n.Badge = &BadgeCard{Name: l.T("An achievement no longer offered")}
 		}
 		var notes []string
 		if r.MinScore != nil {
-			notes = append(notes, "score at least "+strconv.FormatFloat(*r.MinScore, 'f', -1, 64))
+			notes = append(notes, l.T("score at least %s", strconv.FormatFloat(*r.MinScore, 'f', -1, 64)))
 		}
 		if r.Within != "" {
-			notes = append(notes, "earned within "+humanDuration(r.WithinDuration()))
+			notes = append(notes, l.T("earned within %s", humanDuration(l, r.WithinDuration())))
 		}
 		if r.NotExpired {
-			notes = append(notes, "still valid")
+			notes = append(notes, l.T("still valid"))
 		}
 		n.Note = joinNotes(notes)
 	case pathway.KindPathway:
-		n.Badge = &BadgeCard{Name: "Another pathway"}
+		n.Badge = &BadgeCard{Name: l.T("Another pathway")}
 		if sub, err := m.ps.PublicPathway(m.ctx, r.Pathway); err == nil {
-			c := BadgeCard{Name: sub.Name, Type: "Pathway", URL: m.p.path("/pathways/" + sub.ID)}
+			c := BadgeCard{Name: sub.Name, Type: l.T("Pathway"), URL: m.p.path("/pathways/" + sub.ID)}
 			if a, err := m.p.store.PublicAchievement(m.ctx, sub.AchievementID); err == nil {
 				c.ImageURL = m.card(a).ImageURL
-				if c.Type = "Pathway"; a.Name != sub.Name {
-					c.Type = "Pathway to " + a.Name
+				if a.Name != sub.Name {
+					c.Type = l.T("Pathway to %s", a.Name)
 				}
 			}
 			n.Badge = &c
 		}
-		n.Note = "complete that pathway"
+		n.Note = l.T("complete that pathway")
 	case pathway.KindExternal:
 		name := r.External.AchievementName
 		if name == "" {
 			name = r.External.AchievementID
 		}
-		n.Badge = &BadgeCard{Name: name, Type: "Badge from another issuer"}
-		n.Note = "issued by " + r.External.Issuer
+		n.Badge = &BadgeCard{Name: name, Type: l.T("Badge from another issuer")}
+		n.Note = l.T("issued by %s", r.External.Issuer)
 	case pathway.KindRecognition:
-		n.Badge = &BadgeCard{Name: "Recognition of prior learning", Type: "Recognition"}
-		n.Note = "recorded by the issuer, with evidence"
+		n.Badge = &BadgeCard{Name: l.T("Recognition of prior learning"), Type: l.T("Recognition")}
+		n.Note = l.T("recorded by the issuer, with evidence")
 	}
 	for i := range kids {
 		n.Children = append(n.Children, m.node(&kids[i], depth+1))
@@ -235,22 +237,22 @@ func joinNotes(ns []string) string {
 }
 
 // humanDuration reads an ISO 8601 duration out loud: "24 months".
-func humanDuration(d pathway.Duration) string {
+func humanDuration(l *i18n.Printer, d pathway.Duration) string {
 	var parts []string
-	add := func(n int, unit string) {
+	add := func(n int, one, many string) {
 		if n == 1 {
-			parts = append(parts, "1 "+unit)
+			parts = append(parts, l.T(one))
 		} else if n > 1 {
-			parts = append(parts, strconv.Itoa(n)+" "+unit+"s")
+			parts = append(parts, l.T(many, n))
 		}
 	}
-	add(d.Years, "year")
-	add(d.Months, "month")
-	add(d.Weeks, "week")
-	add(d.Days, "day")
-	add(d.Hours, "hour")
-	add(d.Minutes, "minute")
-	add(d.Seconds, "second")
+	add(d.Years, "1 year", "%d years")
+	add(d.Months, "1 month", "%d months")
+	add(d.Weeks, "1 week", "%d weeks")
+	add(d.Days, "1 day", "%d days")
+	add(d.Hours, "1 hour", "%d hours")
+	add(d.Minutes, "1 minute", "%d minutes")
+	add(d.Seconds, "1 second", "%d seconds")
 	if len(parts) == 0 {
 		return d.String()
 	}

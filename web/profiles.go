@@ -180,7 +180,7 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 		IssuerName: is.Name, IssuerURL: p.path("/issuers/" + is.ID),
 		FieldOfStudy: a.FieldOfStudy, Version: a.Version, Tags: a.Tags,
 	}
-	pg.L = p.printer(w, r)
+	pg.L = p.printer(ctx, w, r, a.OrgID)
 	pg.Language = languageName(a.InLanguage, pg.L.Code())
 	pg.Title = pg.L.T("%s, by %s", a.Name, is.Name)
 	pg.Pathways = p.pathwaysOf(ctx, a.ID)
@@ -257,7 +257,7 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 		Title: is.Name, URL: pageURL, JSONURL: p.path("/issuers/" + is.ID),
 		Name: is.Name, Description: is.Description, Website: is.URL, Email: is.Email,
 		Phone: is.Phone, Address: addressLines(is.Address),
-		DID: prof.ID, DIDURL: p.path("/issuers/" + is.ID + "/did.json"), L: p.printer(w, r),
+		DID: prof.ID, DIDURL: p.path("/issuers/" + is.ID + "/did.json"), L: p.printer(ctx, w, r, is.OrgID),
 	}
 	if is.LinkedInOrgID != "" {
 		pg.LinkedInURL = "https://www.linkedin.com/company/" + is.LinkedInOrgID
@@ -363,10 +363,57 @@ func languageName(tag, reader string) string {
 	return en + " (" + self + ")"
 }
 
-// printer is the language of a page view (see i18n.Negotiate), the
-// choice of the switcher remembered; the page varies with it.
-func (p *Public) printer(w http.ResponseWriter, r *http.Request) *i18n.Printer {
-	i18n.Remember(w, r)
-	w.Header().Add("Vary", "Accept-Language, Cookie")
-	return i18n.For(i18n.Negotiate(r, ""))
+// printer is the language of a public page of an organization's (see
+// i18n.Negotiate): the reader's, else the organization's default; the
+// switcher's choice remembered. The page varies with it.
+func (p *Public) printer(ctx context.Context, w http.ResponseWriter, r *http.Request, orgID string) *i18n.Printer {
+	if l, ok := i18n.Preference(r); ok {
+		return readerPrinter(w, r, l)
+	}
+	return readerPrinter(w, r, p.orgLang(ctx, orgID))
+}
+
+// orgLangTTL is how long an organization's default language is reused.
+const orgLangTTL = time.Minute
+
+// orgLang returns an organization's default language (English when it
+// has none, or cannot be read), read at most once a minute.
+func (p *Public) orgLang(ctx context.Context, orgID string) i18n.Lang {
+	if orgID == "" {
+		return i18n.English
+	}
+	l, err := p.orgLangs.get(orgID, p.now(), func() (i18n.Lang, time.Time, error) {
+		org, err := p.store.Organization(ctx, orgID)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		l, ok := i18n.Parse(org.DefaultLanguage)
+		if !ok {
+			l = i18n.English
+		}
+		return l, p.now().Add(orgLangTTL), nil
+	})
+	if err != nil {
+		if cairn.KindOf(err) != cairn.NotFound {
+			p.log.Warn("reading an organization's language", "org", orgID, "err", err)
+		}
+		return i18n.English
+	}
+	return l
+}
+
+// issuerLang is orgLang of an issuer's organization, the issuer read at
+// most once a minute too.
+func (p *Public) issuerLang(ctx context.Context, issuerID string) i18n.Lang {
+	l, err := p.issuerLangs.get(issuerID, p.now(), func() (i18n.Lang, time.Time, error) {
+		is, err := p.store.PublicIssuer(ctx, issuerID)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		return p.orgLang(ctx, is.OrgID), p.now().Add(orgLangTTL), nil
+	})
+	if err != nil {
+		return i18n.English
+	}
+	return l
 }

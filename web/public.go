@@ -17,6 +17,7 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/fetch"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/verify"
@@ -53,8 +54,9 @@ type Public struct {
 	pathways   PathwayStore    // nil: the store's, if it is one
 	clr        CLRSource       // nil: no CLR downloads
 	clrs       *ttlCache[*issuing.CLR]
-	mem        *memPages // rendered credential pages, the latest of each award
-	flight     flight    // pages being rendered, by award version
+	mem        *memPages[string]  // rendered credential pages, the latest of each award
+	langMem    *memPages[langKey] // the same in other languages than the default
+	flight     flight             // pages being rendered, by award version
 	epochs     atomic.Pointer[map[string]time.Time]
 	files      *ttlCache[[]byte]    // QR codes
 	bakedFiles *ttlCache[bakedFile] // baked images
@@ -62,8 +64,10 @@ type Public struct {
 	// achievementOf the achievement of each award they were asked for.
 	certificates  *ttlCache[certificateFile]
 	achievementOf *ttlCache[string]
-	counts        *ttlCache[int] // holders of an achievement (see holders)
-	reprs         *reprCache     // JSON and JWT as served, by version
+	counts        *ttlCache[int]       // holders of an achievement (see holders)
+	orgLangs      *ttlCache[i18n.Lang] // organizations' default languages
+	issuerLangs   *ttlCache[i18n.Lang] // the same by issuer
+	reprs         *reprCache           // JSON and JWT as served, by version
 
 	// The page worker's queue: award IDs, each at most once (queued says
 	// whether it is forced).
@@ -124,7 +128,10 @@ type PublicOptions struct {
 // Cache sizes, in entries.
 const (
 	maxCachedPages = 4096
-	maxCachedFiles = 512
+	// maxCachedLangPages bounds the pages kept in other languages than
+	// their organization's default (each 15–20 KB with its gzip body).
+	maxCachedLangPages = 1024
+	maxCachedFiles     = 512
 	// maxCachedCertificates bounds the PDFs kept (about 60 to 120 KB each).
 	maxCachedCertificates = 256
 )
@@ -140,11 +147,14 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		clr:           opts.CLR,
 		clrs:          newTTLCache[*issuing.CLR](maxCachedFiles),
 		mem:           newMemPages(maxCachedPages),
+		langMem:       newLangPages(maxCachedLangPages),
 		files:         newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles:    newTTLCache[bakedFile](maxCachedFiles),
 		certificates:  newTTLCache[certificateFile](maxCachedCertificates),
 		achievementOf: newTTLCache[string](maxCachedPages),
 		counts:        newTTLCache[int](maxCachedFiles),
+		orgLangs:      newTTLCache[i18n.Lang](maxCachedFiles),
+		issuerLangs:   newTTLCache[i18n.Lang](maxCachedFiles),
 		reprs:         newReprCache(maxCachedPages),
 		queued:        make(map[string]bool),
 	}
@@ -245,7 +255,7 @@ const (
 // copyScript makes the "Copy" button next to the credential link work. It
 // is the page's only script, allowed by its hash in the CSP; without it
 // the link stays in a read-only field to select.
-const copyScript = `document.querySelectorAll("button[data-copy]").forEach(function(b){b.hidden=false;b.addEventListener("click",function(){var i=document.getElementById(b.dataset.copy);i.select();function done(){b.textContent="Copied"}if(navigator.clipboard){navigator.clipboard.writeText(i.value).then(done,function(){document.execCommand("copy");done()})}else{document.execCommand("copy");done()}})})`
+const copyScript = `document.querySelectorAll("button[data-copy]").forEach(function(b){b.hidden=false;b.addEventListener("click",function(){var i=document.getElementById(b.dataset.copy);i.select();function done(){b.textContent=b.dataset.done||"Copied"}if(navigator.clipboard){navigator.clipboard.writeText(i.value).then(done,function(){document.execCommand("copy");done()})}else{document.execCommand("copy");done()}})})`
 
 var (
 	copyScriptHTML = template.HTML("<script>" + copyScript + "</script>")
@@ -379,6 +389,7 @@ func serveBytes(w http.ResponseWriter, r *http.Request, etag string, body []byte
 type errorPage struct {
 	Title, Message string
 	Status         int
+	L              *i18n.Printer
 }
 
 // NotFound answers 404: a page in the site's style for browsers, a problem
@@ -387,7 +398,10 @@ func (p *Public) NotFound(w http.ResponseWriter, r *http.Request) {
 	p.writeError(w, r, http.StatusNotFound, "There is nothing at this address. Check the link, or ask whoever gave it to you for a new one.")
 }
 
-func (p *Public) writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+// writeError answers an error: msg is the key of a message (a format
+// when args are given; a time.Time among them is written as a day). The
+// page says it in the reader's language, a problem document in English.
+func (p *Public) writeError(w http.ResponseWriter, r *http.Request, status int, msg string, args ...any) {
 	w.Header().Del("Content-Disposition")
 	w.Header().Del("ETag")
 	w.Header().Set("Cache-Control", "no-store")
@@ -396,21 +410,34 @@ func (p *Public) writeError(w http.ResponseWriter, r *http.Request, status int, 
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]any{
-			"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": msg,
+			"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": localize(nil, msg, args),
 		})
 		return
 	}
+	l := readerPrinter(w, r, "")
 	setPageHeaders(w.Header())
 	w.WriteHeader(status)
-	title := http.StatusText(status)
-	if status == http.StatusNotFound {
-		title = "Not found"
+	title := "Not found"
+	if status != http.StatusNotFound {
+		title = http.StatusText(status)
 	}
+	title = l.T(title)
 	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, "error.html", errorPage{Title: title, Message: msg, Status: status}); err != nil {
+	if err := templates.ExecuteTemplate(&b, "error.html", errorPage{Title: title, Message: localize(l, msg, args), Status: status, L: l}); err != nil {
 		p.log.Error("render", "template", "error.html", "err", err)
 	}
 	_, _ = w.Write(b.Bytes())
+}
+
+// localize translates key with args, a time.Time among them written as
+// a day in l's language.
+func localize(l *i18n.Printer, key string, args []any) string {
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			args[i] = l.Date(t)
+		}
+	}
+	return l.T(key, args...)
 }
 
 // fail answers an error from the store or the issuing service: 404 for

@@ -572,7 +572,7 @@ func (a *App) verifyLimiter() *throttle.Limiter {
 				return
 			}
 			throttle.SetRetryAfter(w, retryAfter)
-			web.WriteBusy(w, status, retryAfter)
+			web.WriteBusy(w, r, status, retryAfter)
 		},
 	}
 	if v.ClientIPHeader != "" {
