@@ -209,9 +209,10 @@ func (p *Public) renderCertificate(ctx context.Context, aw *cairn.Award, tpl *ca
 		return nil, cairn.Wrapf(cairn.Internal, err, "the stored credential of award %s", aw.ID)
 	}
 	a := c.CredentialSubject.Achievement
+	name, desc, _ := a.Localized(string(lang))
 	cert := &certificate.Certificate{
 		Design: DesignOf(tpl), Size: size,
-		AchievementName: a.Name, AchievementType: humanType(a.AchievementType), Description: a.Description,
+		AchievementName: name, AchievementType: humanType(a.AchievementType), Description: desc,
 		IssuerName: firstNonEmpty(c.Issuer.Name, issuer.Name),
 		Awarded:    aw.AwardedDate, URL: p.svc.CredentialURL(aw.ID),
 		Language: a.InLanguage, Lang: lang, Created: aw.UpdatedAt,

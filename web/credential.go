@@ -24,6 +24,7 @@ type CredentialPage struct {
 	ID    string
 
 	AchievementName, AchievementType, AchievementDescription string
+	AchievementLang                                          string // the language of the name and description when not the page's
 	AchievementURL                                           string // the achievement (criteria) page
 	Criteria, CriteriaURL                                    string
 	IssuerName, IssuerURL                                    string // IssuerURL: the issuer's profile page
@@ -197,9 +198,13 @@ type AlignmentItem struct{ Name, URL, Framework, Code string }
 // and recipient name it is allowed to show.
 func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string, l *i18n.Printer) *CredentialPage {
 	a := c.CredentialSubject.Achievement
+	// The name and description in the page's language when the credential
+	// carries them (an OB 3.0 Related edition in that language).
+	name, desc, in := a.Localized(l.Code())
 	p := &CredentialPage{
 		URL: pageURL, ID: c.ID, L: l,
-		AchievementName: a.Name, AchievementType: humanType(a.AchievementType), AchievementDescription: a.Description,
+		AchievementName: name, AchievementType: humanType(a.AchievementType), AchievementDescription: desc,
+		AchievementLang: otherLang(in, l.Code()),
 		Criteria: a.Criteria.Narrative, CriteriaURL: a.Criteria.ID,
 		IssuerName: c.Issuer.Name, IssuerURL: c.Issuer.URL,
 		Narrative:  c.CredentialSubject.Narrative,

@@ -29,6 +29,7 @@ type AchievementPage struct {
 	Meta                []MetaTag
 
 	Name, Type, Description string
+	NameLang                string // the language of Name and Description when not the page's ("" when it is)
 	Criteria, CriteriaURL   string
 	ImageURL                template.URL // a local path, or a data: URI of the generated design
 	IssuerName, IssuerURL   string
@@ -182,7 +183,12 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.L = p.printer(ctx, w, r, a.OrgID)
 	pg.Language = languageName(a.InLanguage, pg.L.Code())
-	pg.Title = pg.L.T("%s, by %s", a.Name, is.Name)
+	// The name and description in the reader's language, when the
+	// achievement has them (its translations).
+	var in string
+	pg.Name, pg.Description, in = a.Localized(pg.L.Code())
+	pg.NameLang = otherLang(in, pg.L.Code())
+	pg.Title = pg.L.T("%s, by %s", pg.Name, is.Name)
 	pg.Pathways = p.pathwaysOf(ctx, a.ID)
 	pg.Holders = p.holders(ctx, a.OrgID, a.ID)
 	pg.Endorsements = p.endorsementsOf(ctx, cairn.EndorseAchievement, a.ID, pg.L)
@@ -215,8 +221,8 @@ func (p *Public) achievement(w http.ResponseWriter, r *http.Request) {
 		svg := designFor(oa.ID, a.Name, is.Name).SVG()
 		pg.ImageURL = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
 	}
-	pg.Meta = share.Meta{Title: pg.Title, Description: a.Description, URL: oa.ID, ImageURL: imageAbs,
-		ImageAlt: a.Name + " badge", SiteName: p.siteName}.Tags()
+	pg.Meta = share.Meta{Title: pg.Title, Description: pg.Description, URL: oa.ID, ImageURL: imageAbs,
+		ImageAlt: pg.L.T("%s badge", pg.Name), SiteName: p.siteName}.Tags()
 	p.renderPage(w, r, "achievement.html", pg)
 }
 
@@ -268,7 +274,8 @@ func (p *Public) issuer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, a := range achs {
-		item := OfferedItem{Name: a.Name, Type: humanType(a.AchievementType), URL: p.path("/achievements/" + a.ID),
+		name, _, _ := a.Localized(pg.L.Code())
+		item := OfferedItem{Name: name, Type: humanType(a.AchievementType), URL: p.path("/achievements/" + a.ID),
 			Holders: p.holders(ctx, is.OrgID, a.ID)}
 		if a.ImageID != "" {
 			item.ImageURL = template.URL(p.path("/images/" + a.ImageID))
@@ -416,4 +423,16 @@ func (p *Public) issuerLang(ctx context.Context, issuerID string) i18n.Lang {
 		return i18n.English
 	}
 	return l
+}
+
+// otherLang is the language of a text, in, when it is known and not the
+// page's (for a lang attribute), else "".
+func otherLang(in, page string) string {
+	if in == "" || strings.EqualFold(in, page) {
+		return ""
+	}
+	if b, _, _ := strings.Cut(in, "-"); strings.EqualFold(b, page) {
+		return ""
+	}
+	return in
 }
