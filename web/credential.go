@@ -205,7 +205,7 @@ func NewCredentialPage(c *ob.OpenBadgeCredential, pageURL string, l *i18n.Printe
 		URL: pageURL, ID: c.ID, L: l,
 		AchievementName: name, AchievementType: humanType(a.AchievementType), AchievementDescription: desc,
 		AchievementLang: otherLang(in, l.Code()),
-		Criteria: a.Criteria.Narrative, CriteriaURL: a.Criteria.ID,
+		Criteria:        a.Criteria.Narrative, CriteriaURL: a.Criteria.ID,
 		IssuerName: c.Issuer.Name, IssuerURL: c.Issuer.URL,
 		Narrative:  c.CredentialSubject.Narrative,
 		Awarded:    humanDate(l, firstNonEmpty(c.AwardedDate, c.ValidFrom, c.IssuanceDate)),
