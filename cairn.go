@@ -278,7 +278,7 @@ type Achievement struct {
 	// InLanguage; credentials carry them as OB 3.0 Related entries.
 	Translations []Translation
 	CreatedAt    time.Time
-	UpdatedAt            time.Time
+	UpdatedAt    time.Time
 }
 
 // Translation is an achievement's name and description in one more

@@ -59,12 +59,12 @@ type env struct {
 	imported *wallet.Imported
 	// importShared: the portfolio shows the imported credential.
 	importShared bool
-	claim    string // the claim token of the unclaimed award
-	consent  url.Values
-	app      *review.Service
-	appID    string // Ada's application
-	log      *logLinks
-	outbox   *outbox.Worker // with a sender: runs the verification mails
+	claim        string // the claim token of the unclaimed award
+	consent      url.Values
+	app          *review.Service
+	appID        string // Ada's application
+	log          *logLinks
+	outbox       *outbox.Worker // with a sender: runs the verification mails
 }
 
 // logLinks keeps the links the wallet logs when mail is off.
