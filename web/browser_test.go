@@ -223,9 +223,10 @@ func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 }
 
 // TestBrowserCredentialPageInKorean opens a credential page in Korean
-// (and in Thai) on a phone, as the switcher's link does: the banner, the
-// plain-words verification and the share card are in the language, the
-// page fits the screen, and the screenshots show the script rendered.
+// (and in every other language, with a revoked one in each) on a phone, as
+// the switcher's link does: the banner, the plain-words verification and
+// the share card are in the language, the page fits the screen, and the
+// screenshots show the script rendered.
 func TestBrowserCredentialPageInKorean(t *testing.T) {
 	var mux http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) }))
@@ -233,25 +234,44 @@ func TestBrowserCredentialPageInKorean(t *testing.T) {
 	e := newEnv(t, srv.URL, PublicOptions{})
 	mux = e.mux
 	aw := e.award(t, e.ach, true, cairn.FormatDataIntegrity)
+	revoked := e.award(t, e.ach, true, cairn.FormatDataIntegrity)
+	if _, err := e.svc.SetState(t.Context(), e.org.ID, revoked.ID, cairn.StateRevoked, "Issued in error"); err != nil {
+		t.Fatal(err)
+	}
 	dir := testenv.ScreenshotDir(t)
-	ctx := testenv.Browser(t, 60*time.Second)
-	for _, tc := range []struct {
+	ctx := testenv.Browser(t, 90*time.Second)
+	type page struct {
 		lang  i18n.Lang
+		award string // "" for aw
 		wants []string
-	}{
-		{i18n.Korean, []string{"검증됨: 모든 확인을 통과했습니다", "Example University이(가) Ada Lovelace 님에게 발급", "공유 및 다운로드",
+	}
+	pages := []page{
+		{i18n.Korean, "", []string{"검증됨: 모든 확인을 통과했습니다", "Example University이(가) Ada Lovelace 님에게 발급", "공유 및 다운로드",
 			"믿을 수 있을까요?", "Example University의 키", "다시 확인", "수여일", "년"}},
-		{i18n.Thai, []string{"ตรวจสอบแล้ว: ผ่านทุกการตรวจ", "แชร์และดาวน์โหลด", "เชื่อถือได้หรือไม่", "ลงนามด้วยกุญแจของ Example University"}},
-	} {
-		t.Run(string(tc.lang), func(t *testing.T) {
+		{i18n.Thai, "", []string{"ตรวจสอบแล้ว: ผ่านทุกการตรวจ", "แชร์และดาวน์โหลด", "เชื่อถือได้หรือไม่", "ลงนามด้วยกุญแจของ Example University"}},
+	}
+	// Every other language too, and a revoked credential in each.
+	for _, l := range i18n.Langs {
+		p := i18n.For(l.Lang)
+		if l.Lang != i18n.Korean && l.Lang != i18n.Thai {
+			pages = append(pages, page{l.Lang, "", []string{p.T("Share and download"), p.T("Check again"), p.T("Awarded"), "Data Analysis Foundations"}})
+		}
+		pages = append(pages, page{l.Lang, revoked.ID, []string{p.T("Reason given: %s", "Issued in error")}})
+	}
+	for _, tc := range pages {
+		name, id := string(tc.lang), aw.ID
+		if tc.award != "" {
+			name, id = name+"-revoked", tc.award
+		}
+		t.Run(name, func(t *testing.T) {
 			if err := chromedp.Do(ctx,
 				chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1),
 					func(p *emulation.SetDeviceMetricsOverrideParams, s *emulation.SetTouchEmulationEnabledParams) {
 						p.Mobile = true
 						s.Enabled = true
 					}),
-				chromedp.Navigate(srv.URL+"/credentials/"+aw.ID+"?lang="+string(tc.lang)),
-				chromedp.WaitVisible(chromedp.CSS("#result")),
+				chromedp.Navigate(srv.URL+"/credentials/"+id+"?lang="+string(tc.lang)),
+				chromedp.WaitVisible(chromedp.CSS("main")),
 			); err != nil {
 				t.Fatal(err)
 			}
@@ -259,7 +279,7 @@ func TestBrowserCredentialPageInKorean(t *testing.T) {
 			lang := run(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
 			overflow := run(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 			shot := run(t, ctx, chromedp.FullScreenshot(100))
-			file := filepath.Join(dir, "credential-phone-"+string(tc.lang)+".png")
+			file := filepath.Join(dir, "credential-phone-"+name+".png")
 			if err := os.WriteFile(file, shot, 0o644); err != nil {
 				t.Fatal(err)
 			}
