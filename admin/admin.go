@@ -411,6 +411,8 @@ type view struct {
 	Review bool
 	// L translates the page (set by render when the handler has not).
 	L *i18n.Printer
+	// Langs is the language switcher at the foot of the page.
+	Langs i18n.Switcher
 }
 
 // printer returns the language of the console for r: ?lang=, the
@@ -445,6 +447,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if v.L == nil {
 		v.L = h.printer(r, v.Actor)
 	}
+	v.Langs = i18n.SwitcherFor(r, v.L)
 	var b bytes.Buffer
 	t := pages[name]
 	if t == nil {

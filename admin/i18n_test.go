@@ -194,3 +194,15 @@ func TestConsoleLanguageFallback(t *testing.T) {
 		t.Errorf("the switch did not stick")
 	}
 }
+
+// The console's switcher keeps the page's query (a list's filters), as
+// the wallet's does.
+func TestConsoleSwitcherKeepsQuery(t *testing.T) {
+	e := newEnv(t, testBase, Options{})
+	c := e.client(t)
+	c.mustLogin(ownerEmail)
+	res := c.get("/admin/awards?state=revoked")
+	if !strings.Contains(res.body, `href="?lang=th&amp;state=revoked"`) {
+		t.Errorf("the switcher drops the filter:\n%s", res.body[strings.LastIndex(res.body, `id="languages"`):])
+	}
+}

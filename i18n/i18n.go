@@ -320,6 +320,33 @@ func (p *Printer) Switcher() []Switch {
 	return out
 }
 
+// Switcher is the language switcher of one page: its links keep the
+// page's query (a list's filters, a sign-in's next, a consent request),
+// with lang set, so that switching loses nothing.
+type Switcher struct {
+	L     *Printer
+	Links []SwitchLink
+}
+
+// SwitchLink is one language of a Switcher.
+type SwitchLink struct {
+	Switch
+	Href string // "?" and the page's query with lang
+}
+
+// SwitcherFor returns the switcher of the page r asks for, in p's
+// language. Pages whose HTML is cached for every reader use Switcher
+// (plain ?lang= links) instead.
+func SwitcherFor(r *http.Request, p *Printer) Switcher {
+	q := r.URL.Query()
+	sw := Switcher{L: p}
+	for _, s := range p.Switcher() {
+		q.Set("lang", string(s.Lang))
+		sw.Links = append(sw.Links, SwitchLink{s, "?" + q.Encode()})
+	}
+	return sw
+}
+
 // Untranslated lists, per language, the catalog's keys it lacks.
 func Untranslated() map[Lang][]string {
 	out := map[Lang][]string{}

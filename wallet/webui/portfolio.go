@@ -279,7 +279,7 @@ type learnerPage struct {
 	Now     time.Time
 	Initial string
 	L       *i18n.Printer
-	Langs   switcher
+	Langs   i18n.Switcher
 }
 
 // learnerPage serves /learners/{handle} (the portfolio page) and
@@ -317,7 +317,7 @@ func (h *Handler) learnerPage(w http.ResponseWriter, r *http.Request) {
 	if len(pub.Items) > 0 {
 		img = pub.Items[0].ImageURL
 	}
-	pg := learnerPage{Public: pub, Base: h.basePath, Now: time.Now(), L: lp, Langs: newSwitcher(r, lp),
+	pg := learnerPage{Public: pub, Base: h.basePath, Now: time.Now(), L: lp, Langs: i18n.SwitcherFor(r, lp),
 		Meta: share.Meta{Title: lp.T("%s: badges and credentials", name), Description: desc, URL: pub.URL, ImageURL: img,
 			ImageAlt: lp.T("A badge of %s", name), SiteName: "Cairn"}.Tags()}
 	for _, r := range name {

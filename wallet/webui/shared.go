@@ -40,7 +40,7 @@ type sharedPage struct {
 	CredentialDL string // the download's name
 	BadgeDL      string // the baked image's, or ""
 	L            *i18n.Printer
-	Langs        switcher
+	Langs        i18n.Switcher
 }
 
 func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +56,7 @@ func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
 	i18n.Remember(w, r)
 	lp := h.printer(r)
 	pg := sharedPage{Imported: wallet.ReportOf(li), Item: it, Learner: pub.Learner.Name, PortfolioURL: pub.URL, Base: h.basePath,
-		CredentialDL: it.URL + "/credential", L: lp, Langs: newSwitcher(r, lp)}
+		CredentialDL: it.URL + "/credential", L: lp, Langs: i18n.SwitcherFor(r, lp)}
 	if li.Format != wallet.FormatOB2 {
 		pg.Received = string(li.Credential)
 	}

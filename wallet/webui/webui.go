@@ -205,30 +205,7 @@ type view struct {
 	// L translates the page (set by render when the handler has not).
 	L *i18n.Printer
 	// Langs is the language switcher at the foot of the page.
-	Langs switcher
-}
-
-// switcher is the language switcher: links to the page itself in each
-// language, its query kept (the consent page's request, the sign-in's
-// next), so that switching loses nothing.
-type switcher struct {
-	L     *i18n.Printer
-	Links []langLink
-}
-
-type langLink struct {
-	i18n.Switch
-	Href string
-}
-
-func newSwitcher(r *http.Request, p *i18n.Printer) switcher {
-	q := r.URL.Query()
-	sw := switcher{L: p}
-	for _, s := range p.Switcher() {
-		q.Set("lang", string(s.Lang))
-		sw.Links = append(sw.Links, langLink{s, "?" + q.Encode()})
-	}
-	return sw
+	Langs i18n.Switcher
 }
 
 const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -259,7 +236,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if v.L == nil {
 		v.L = h.printer(r)
 	}
-	v.Langs = newSwitcher(r, v.L)
+	v.Langs = i18n.SwitcherFor(r, v.L)
 	if p != nil {
 		v.Learner, v.CSRF = p.Learner, p.Session.CSRFToken
 	}
