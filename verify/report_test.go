@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/cairn-badges/cairn/i18n"
 )
 
 func TestMsg(t *testing.T) {
@@ -41,14 +44,42 @@ func TestMsg(t *testing.T) {
 }
 
 // A report's messages read, in English, exactly as its reasons, warnings
-// and notes: what is translated is what the English says.
+// and notes: what is translated is what the English says; and each is in
+// the catalog in every language. The reports are of real credentials:
+// verified, failed (tampered, expired, revoked) and indeterminate.
 func TestMessagesReadAsReasons(t *testing.T) {
 	var files []string
 	for _, g := range []string{"testdata/1edtech/ob30/*.json", "testdata/1edtech/ob30/*.png", "testdata/1edtech/clr20/*", "testdata/vc-verify/*", "testdata/foreign/*"} {
 		m, _ := filepath.Glob(g)
 		files = append(files, m...)
 	}
-	v := testVerifier(controllerDocs(t, files...))
+	docs := controllerDocs(t, files...)
+	// A revoked credential, with its status list served.
+	revoked := "testdata/1edtech/ob30/bit-string-list/credential-status-revoked.json"
+	files = append(files, revoked)
+	for k, v := range controllerDocs(t, revoked) {
+		docs[k] = v
+	}
+	list, err := os.ReadFile("testdata/1edtech/ob30/bit-string-list/testlist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs["https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/inspector-vc/src/test/resources/ob30/bit-string-list/testlist"] = list
+	v := testVerifier(docs)
+	// Every message with a key is in the catalog in every language.
+	var missing []string
+	i18n.Missing = func(l i18n.Lang, key string) { missing = append(missing, string(l)+": "+key) }
+	defer func() { i18n.Missing = nil }()
+	translate := func(ms ...Message) {
+		for _, m := range ms {
+			for _, l := range i18n.Langs[1:] {
+				if m.Key != "" {
+					i18n.For(l.Lang).Text(m.Key, m.Args, m.String())
+				}
+			}
+		}
+	}
+	results := map[Outcome]int{}
 	keyed := 0
 	var walk func(name string, r *Report)
 	walk = func(name string, r *Report) {
@@ -65,6 +96,7 @@ func TestMessagesReadAsReasons(t *testing.T) {
 					keyed++
 				}
 			}
+			translate(c.Messages...)
 		}
 		for what, pair := range map[string][2][]string{
 			"warnings": {r.Warnings, r.WarningTexts(func(_ string, _ []string, english string) string { return english })},
@@ -78,6 +110,9 @@ func TestMessagesReadAsReasons(t *testing.T) {
 			t.Errorf("%s: %d warning messages for %d warnings, %d note messages for %d notes", name,
 				len(r.WarningMessages), len(r.Warnings), len(r.NoteMessages), len(r.Notes))
 		}
+		translate(r.WarningMessages...)
+		translate(r.NoteMessages...)
+		results[r.Result]++
 		for _, in := range append(r.Inner, r.Endorsements...) {
 			walk(name+" (inner)", in)
 		}
@@ -89,7 +124,22 @@ func TestMessagesReadAsReasons(t *testing.T) {
 		}
 		walk(filepath.Base(f), v.Verify(context.Background(), data))
 	}
-	if keyed < 100 {
-		t.Errorf("only %d messages with a key in %d reports", keyed, len(files))
+	if keyed < 100 || results[Verified] == 0 || results[Failed] == 0 || results[Indeterminate] == 0 {
+		t.Errorf("only %d messages with a key in %d reports, results %v", keyed, len(files), results)
 	}
+	if rep := v.Verify(context.Background(), mustRead(t, revoked)); !strings.Contains(rep.Check(CheckStatus).Reason, "revoked") {
+		t.Errorf("the revoked fixture is not revoked: %s", rep.Summary())
+	}
+	for _, m := range missing {
+		t.Errorf("not translated: %s", m)
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
