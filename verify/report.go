@@ -58,8 +58,12 @@ type Message struct {
 	Args []string `json:"args,omitempty"`
 }
 
-// String returns the message in English.
+// String returns the message in English: its Args' text when it has no
+// translatable form.
 func (m Message) String() string {
+	if m.Key == "" {
+		return strings.Join(m.Args, "")
+	}
 	args := make([]any, len(m.Args))
 	for i, a := range m.Args {
 		args[i] = a
@@ -105,15 +109,6 @@ func msg(format string, args ...any) Message {
 	return Message{Key: key.String(), Args: out}
 }
 
-// english returns the message in English, its Args' text when it has no
-// translatable form.
-func (m Message) english() string {
-	if m.Key == "" {
-		return strings.Join(m.Args, "")
-	}
-	return m.String()
-}
-
 // Text returns the check's reason as tr writes each of its messages, or
 // Reason when it has none. tr(key, args, english) returns the message in
 // the reader's language, or english when it has no translation.
@@ -128,9 +123,9 @@ func joinText(ms []Message, english string, tr func(string, []string, string) st
 	parts := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Key == "" {
-			parts[i] = m.english()
+			parts[i] = m.String()
 		} else {
-			parts[i] = tr(m.Key, m.Args, m.english())
+			parts[i] = tr(m.Key, m.Args, m.String())
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -194,7 +189,7 @@ func (r *Report) add(name string, o Outcome, format string, args ...any) {
 func (r *Report) addMessages(name string, o Outcome, ms ...Message) {
 	texts := make([]string, len(ms))
 	for i, m := range ms {
-		texts[i] = m.english()
+		texts[i] = m.String()
 	}
 	r.Checks = append(r.Checks, Check{Name: name, Outcome: o, Reason: strings.Join(texts, "; "), Messages: ms})
 }
@@ -205,7 +200,7 @@ func (r *Report) warn(format string, args ...any) {
 
 func (r *Report) warnMessage(m Message) {
 	r.WarningMessages = append(r.WarningMessages, m)
-	r.Warnings = append(r.Warnings, m.english())
+	r.Warnings = append(r.Warnings, m.String())
 }
 
 // warnText adds warnings that have no translatable form.
@@ -218,7 +213,7 @@ func (r *Report) warnText(ws ...string) {
 func (r *Report) note(format string, args ...any) {
 	m := msg(format, args...)
 	r.NoteMessages = append(r.NoteMessages, m)
-	r.Notes = append(r.Notes, m.english())
+	r.Notes = append(r.Notes, m.String())
 }
 
 // WarningTexts returns the warnings as tr writes them (see Check.Text).

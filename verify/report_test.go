@@ -37,7 +37,7 @@ func TestMsg(t *testing.T) {
 		if m.Key != tc.key || !slices.Equal(m.Args, tc.want) {
 			t.Errorf("msg(%q, %v) = %q %q, want %q %q", tc.format, tc.args, m.Key, m.Args, tc.key, tc.want)
 		}
-		if got, want := m.english(), fmt.Sprintf(tc.format, tc.args...); got != want {
+		if got, want := m.String(), fmt.Sprintf(tc.format, tc.args...); got != want {
 			t.Errorf("msg(%q, %v) reads %q, want %q", tc.format, tc.args, got, want)
 		}
 	}
