@@ -109,6 +109,14 @@ func msg(format string, args ...any) Message {
 	return Message{Key: key.String(), Args: out}
 }
 
+// NewCheck makes a check whose reason is fmt.Sprintf(format, args...),
+// recorded in its translatable form too (see Message), for a verifier
+// outside this package.
+func NewCheck(name string, o Outcome, format string, args ...any) Check {
+	m := msg(format, args...)
+	return Check{Name: name, Outcome: o, Reason: m.String(), Messages: []Message{m}}
+}
+
 // Text returns the check's reason as tr writes each of its messages, or
 // Reason when it has none. tr(key, args, english) returns the message in
 // the reader's language, or english when it has no translation.
