@@ -243,6 +243,34 @@ func (p *Printer) T(key string, args ...any) string {
 	return p.p.Sprintf(key, args...)
 }
 
+// Text writes a message made elsewhere, such as a verifier's reason, in
+// the language: key is its English format, every verb %s, and args its
+// arguments as text. It returns english, the message as made, in English,
+// when the catalog lacks key, and for a key that is only its arguments
+// ("%s", "%s: %s").
+func (p *Printer) Text(key string, args []string, english string) string {
+	if p == nil || p.Lang == English || onlyArgs(key) {
+		return english
+	}
+	if _, ok := dict[key][p.Lang]; !ok {
+		if Missing != nil {
+			Missing(p.Lang, key)
+		}
+		return english
+	}
+	a := make([]any, len(args))
+	for i, s := range args {
+		a[i] = s
+	}
+	return p.p.Sprintf(key, a...)
+}
+
+// onlyArgs reports whether key has no words of its own: only verbs and
+// punctuation.
+func onlyArgs(key string) bool {
+	return strings.Trim(strings.ReplaceAll(key, "%s", ""), ":;, ") == ""
+}
+
 // Code is the language's tag, for <html lang>.
 func (p *Printer) Code() string {
 	if p == nil {

@@ -120,3 +120,24 @@ func TestPreference(t *testing.T) {
 		}
 	}
 }
+
+// Text writes a message made elsewhere in the language, and falls back to
+// its English for a key the catalog lacks or that is only its arguments.
+func TestText(t *testing.T) {
+	args := []string{"2026-01-01", "2027-01-01"}
+	const en = "valid from 2026-01-01 until 2027-01-01"
+	for _, tc := range []struct {
+		l         Lang
+		key, want string
+	}{
+		{English, "valid from %s until %s", en},
+		{Korean, "valid from %s until %s", "2026-01-01부터 2027-01-01까지 유효"},
+		{Thai, "valid from %s until %s", "มีผลตั้งแต่ 2026-01-01 ถึง 2027-01-01"},
+		{Korean, "no such key %s %s", en},
+		{Korean, "%s: %s", en},
+	} {
+		if got := For(tc.l).Text(tc.key, args, en); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.l, tc.key, got, tc.want)
+		}
+	}
+}

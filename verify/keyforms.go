@@ -110,19 +110,18 @@ func (k *keyForms) VerificationMethod(ctx context.Context, id, purpose string) (
 
 // note returns how the issuer-key check reads for a proof that verified
 // with method vm, and its outcome.
-func (k *keyForms) note(vm, controller string) (Outcome, string, string) {
+func (k *keyForms) note(vm, controller string) (Outcome, Message, Message) {
 	switch k.forms[vm] {
 	case formSelfAsserted:
-		who := "the key is named in the verification method id " + vm
+		warning := msg("issuer %s is not resolvable: its key (%s) is taken on the credential's word, as 1EdTech's validator does; nothing binds it to the issuer", controller, vm)
 		if c := k.causes[vm]; c != nil {
-			who = c.Error() + " (a did:key speaks only for itself)"
+			return Verified, msg("%s (a did:key speaks only for itself); the issuer %s cannot be resolved, so no document binds any key to it: the signature proves the credential intact, not who issued it", c.Error(), controller), warning
 		}
-		return Verified, fmt.Sprintf("%s; the issuer %s cannot be resolved, so no document binds any key to it: the signature proves the credential intact, not who issued it", who, controller),
-			fmt.Sprintf("issuer %s is not resolvable: its key (%s) is taken on the credential's word, as 1EdTech's validator does; nothing binds it to the issuer", controller, vm)
+		return Verified, msg("the key is named in the verification method id %s; the issuer %s cannot be resolved, so no document binds any key to it: the signature proves the credential intact, not who issued it", vm, controller), warning
 	case formUnconfirmed:
 		// fetch.ErrUnavailable or not: the key is not confirmed, which is
 		// not the same as disowned.
-		return Indeterminate, fmt.Sprintf("the signature verifies with the key the method id %s names, but the issuer's document could not be fetched to confirm the key is the issuer's: %v", vm, errText(k.causes[vm])), ""
+		return Indeterminate, msg("the signature verifies with the key the method id %s names, but the issuer's document could not be fetched to confirm the key is the issuer's: %v", vm, errText(k.causes[vm])), Message{}
 	}
-	return Verified, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", vm, controller), ""
+	return Verified, msg("%s belongs to the issuer %s (assertionMethod)", vm, controller), Message{}
 }

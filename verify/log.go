@@ -119,12 +119,12 @@ func LogURL(credentialID string) string {
 // logAnswer is what checkLog learned, for the report.
 type logOutcome struct {
 	o      Outcome
-	reason string
-	warn   []string
+	reason Message
+	warn   []Message
 }
 
 func logResult(o Outcome, format string, args ...any) *logOutcome {
-	return &logOutcome{o: o, reason: fmt.Sprintf(format, args...)}
+	return &logOutcome{o: o, reason: msg(format, args...)}
 }
 
 // checkLog adds the transparency log check for the credential cred whose
@@ -141,9 +141,11 @@ func (r *run) checkLog(ctx context.Context, rep *Report, cred map[string]any, si
 		return
 	}
 	if res.o != "" {
-		rep.add(CheckLog, res.o, "%s", res.reason)
+		rep.addMessages(CheckLog, res.o, res.reason)
 	}
-	rep.Warnings = append(rep.Warnings, res.warn...)
+	for _, w := range res.warn {
+		rep.warnMessage(w)
+	}
 }
 
 // known reports whether the verifier already knows the log at logURL (a
@@ -283,7 +285,7 @@ func (r *run) lookupLog(ctx context.Context, logURL, id string, cairn, jwt bool,
 		// logged with the digest of its JSON only: a JWT that matches no
 		// digest may be that second signature. Its inclusion is neither
 		// claimed nor denied.
-		return &logOutcome{warn: []string{fmt.Sprintf("the issuer's transparency log records this credential (entry %d, checkpoint of %d entries) with the digest of another signed form, probably its Data Integrity JSON: these VC-JWT bytes cannot be checked against the log", latest.Index, cp.Size)}}
+		return &logOutcome{warn: []Message{msg("the issuer's transparency log records this credential (entry %d, checkpoint of %d entries) with the digest of another signed form, probably its Data Integrity JSON: these VC-JWT bytes cannot be checked against the log", latest.Index, cp.Size)}}
 	case match == nil:
 		return logResult(Failed, "the issuer's transparency log records %d event(s) about this credential, none of them for these bytes (sha256:%s): the credential was changed after it was logged", included, hex.EncodeToString(digests[0][:]))
 	}
@@ -293,7 +295,7 @@ func (r *run) lookupLog(ctx context.Context, logURL, id string, cairn, jwt bool,
 	}
 	out := logResult(Verified, "included in the issuer's transparency log at index %d (checkpoint of %d entries; log %s, %s)%s", match.Index, cp.Size, cp.Origin, keyHow, pending)
 	if latest.Index > match.Index && !slices.Contains(digests, latestEvent.CredentialDigest) {
-		out.warn = append(out.warn, fmt.Sprintf("the issuer re-signed this credential since (log entry %d, %s): a newer version exists", latest.Index, latestEvent.Type))
+		out.warn = append(out.warn, msg("the issuer re-signed this credential since (log entry %d, %s): a newer version exists", latest.Index, latestEvent.Type))
 	}
 	return out
 }

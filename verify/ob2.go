@@ -180,9 +180,9 @@ func (r *run) verifyOB2(ctx context.Context, rep *Report, payload []byte, bakedU
 	if issuer == nil {
 		rep.add(CheckIssuerKey, Indeterminate, "the issuer Profile could not be read, so whether the assertion's address is the issuer's is unknown")
 	} else if ok, why := ob2Origin(id, issuer); ok {
-		rep.add(CheckIssuerKey, Verified, "%s", why)
+		rep.addMessages(CheckIssuerKey, Verified, why)
 	} else {
-		rep.add(CheckIssuerKey, Failed, "%s", why)
+		rep.addMessages(CheckIssuerKey, Failed, why)
 	}
 	r.checkOB2Dates(rep, hosted)
 }
@@ -206,16 +206,16 @@ func sameOB2(a, b map[string]any) bool {
 // ob2Origin applies §HostedBadge: the assertion's id must start with one of
 // the issuer's verification.startsWith, or be on one of its
 // allowedOrigins, by default the origin of the issuer's id.
-func ob2Origin(assertionID string, issuer map[string]any) (bool, string) {
+func ob2Origin(assertionID string, issuer map[string]any) (bool, Message) {
 	iid := stringField(issuer, "id")
 	v, _ := issuer["verification"].(map[string]any)
 	if sw := asList(v["startsWith"]); len(sw) > 0 {
 		for _, s := range sw {
 			if p, ok := s.(string); ok && p != "" && strings.HasPrefix(assertionID, p) {
-				return true, fmt.Sprintf("the assertion's id starts with %s, as the issuer %s allows (verification.startsWith)", p, iid)
+				return true, msg("the assertion's id starts with %s, as the issuer %s allows (verification.startsWith)", p, iid)
 			}
 		}
-		return false, fmt.Sprintf("the assertion's id %s starts with none of the issuer %s's verification.startsWith", assertionID, iid)
+		return false, msg("the assertion's id %s starts with none of the issuer %s's verification.startsWith", assertionID, iid)
 	}
 	au, _ := url.Parse(assertionID)
 	host := ""
@@ -230,10 +230,10 @@ func ob2Origin(assertionID string, issuer map[string]any) (bool, string) {
 	}
 	for _, o := range origins {
 		if s, ok := o.(string); ok && strings.EqualFold(s, host) {
-			return true, fmt.Sprintf("the assertion is hosted on %s, the issuer %s's origin", host, iid)
+			return true, msg("the assertion is hosted on %s, the issuer %s's origin", host, iid)
 		}
 	}
-	return false, fmt.Sprintf("the assertion is hosted on %s, which is not the origin of its issuer %s: anyone may host a document there", host, iid)
+	return false, msg("the assertion is hosted on %s, which is not the origin of its issuer %s: anyone may host a document there", host, iid)
 }
 
 func (r *run) checkOB2Dates(rep *Report, a map[string]any) {

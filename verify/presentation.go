@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/cairn-badges/cairn/proof"
@@ -42,7 +41,11 @@ func (r *run) verifyPresentation(ctx context.Context, rep *Report, vp map[string
 		rep.add(CheckFormat, Failed, "@context: missing; this is not a Verifiable Presentation")
 		return
 	}
-	rep.add(CheckFormat, Verified, "Verifiable Presentation, JSON with an embedded proof, holding %d credential%s", len(items), plural(len(items)))
+	if len(items) == 1 {
+		rep.add(CheckFormat, Verified, "Verifiable Presentation, JSON with an embedded proof, holding 1 credential")
+	} else {
+		rep.add(CheckFormat, Verified, "Verifiable Presentation, JSON with an embedded proof, holding %d credentials", len(items))
+	}
 	if _, ok := vp["proof"]; !ok {
 		rep.add(CheckProof, Failed, "proof: missing; the presentation is not signed by its holder, so who presents these credentials is not proven")
 	} else {
@@ -58,7 +61,7 @@ func (r *run) verifyPresentation(ctx context.Context, rep *Report, vp map[string
 		rep.add(CheckInner, Verified, "all %d credentials of the presentation verified", n)
 		return
 	}
-	rep.add(CheckInner, outcome, "%d of %d credentials of the presentation %s: %s", len(bad), n, outcome, strings.Join(bad, "; "))
+	rep.addMessages(CheckInner, outcome, outcomeMsg(outcome, "%d of %d credentials of the presentation {outcome}: %s", len(bad), n, strings.Join(bad, "; ")))
 }
 
 func (r *run) addPresentationProof(rep *Report, res *proof.Result, err error) {
@@ -66,7 +69,7 @@ func (r *run) addPresentationProof(rep *Report, res *proof.Result, err error) {
 		rep.add(CheckProof, outcomeOf(err), "%v", errText(err))
 		return
 	}
-	var proofs, holders []string
+	var proofs, holders []Message
 	proofOutcome, holderOutcome := Verified, Verified
 	for _, p := range res.Proofs {
 		label := p.Type
@@ -80,29 +83,22 @@ func (r *run) addPresentationProof(rep *Report, res *proof.Result, err error) {
 		var pe *proof.Error
 		switch {
 		case o == Verified:
-			proofs = append(proofs, label+" verified")
-			holders = append(holders, fmt.Sprintf("%s belongs to the holder %s (authentication)", p.VerificationMethod, p.Controller))
+			proofs = append(proofs, msg("%s verified", label))
+			holders = append(holders, msg("%s belongs to the holder %s (authentication)", p.VerificationMethod, p.Controller))
 		case errors.As(p.Err, &pe) && isKeyCheck(pe.Check) || pe != nil && pe.Check == "holder":
 			holderOutcome = worst(holderOutcome, o)
-			holders = append(holders, errText(p.Err))
+			holders = append(holders, msg("%s", errText(p.Err)))
 			proofOutcome = worst(proofOutcome, o)
-			proofs = append(proofs, label+": not checked, the key is not the holder's")
+			proofs = append(proofs, msg("%s: not checked, the key is not the holder's", label))
 		default:
 			proofOutcome = worst(proofOutcome, o)
-			proofs = append(proofs, label+": "+errText(p.Err))
+			proofs = append(proofs, msg("%s: %s", label, errText(p.Err)))
 		}
 	}
-	rep.add(CheckProof, proofOutcome, "%s", strings.Join(proofs, "; "))
+	rep.addMessages(CheckProof, proofOutcome, proofs...)
 	if len(holders) == 0 {
 		holderOutcome = worst(holderOutcome, Indeterminate)
-		holders = append(holders, "not checked: the proof failed before its key was looked up")
+		holders = append(holders, msg("not checked: the proof failed before its key was looked up"))
 	}
-	rep.add(CheckHolder, holderOutcome, "%s", strings.Join(holders, "; "))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	rep.addMessages(CheckHolder, holderOutcome, holders...)
 }

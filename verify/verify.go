@@ -275,13 +275,13 @@ func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth in
 		return
 	}
 	rep.Format = res.Format
-	rep.Warnings = append(rep.Warnings, res.Warnings...)
+	rep.warnText(res.Warnings...)
 	r.describe(rep, res.Credential)
 	if err := jsonld.CheckLimits(res.Credential, jsonld.Limits{}); err != nil {
 		rep.add(CheckFormat, Indeterminate, "not verified: the credential is larger than this verifier handles (%v)", err)
 		return
 	}
-	rep.add(CheckFormat, Verified, "%s", formatName(rep.Format, rep.Container, res.Credential))
+	rep.addMessages(CheckFormat, Verified, formatName(rep.Format, rep.Container, res.Credential))
 	if ctx.Err() == nil { // the schema library takes no context: not started late
 		r.schema(rep, res.Credential)
 	}
@@ -289,7 +289,7 @@ func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth in
 	switch {
 	case err == nil:
 		rep.add(CheckProof, Verified, "JWS signature (%s) verified", res.Alg)
-		rep.add(CheckIssuerKey, Verified, "%s", keyReason(res))
+		rep.addMessages(CheckIssuerKey, Verified, keyReason(res))
 	case errors.Is(err, proof.ErrIndeterminate):
 		rep.add(CheckIssuerKey, Indeterminate, "%v", errText(err))
 		rep.add(CheckProof, Indeterminate, "the signature could not be checked without the issuer's key")
@@ -318,17 +318,17 @@ func unknownContexts(rep *Report, cred map[string]any) {
 	}
 }
 
-func keyReason(res *proof.JWTResult) string {
+func keyReason(res *proof.JWTResult) Message {
 	switch res.KeySource {
 	case proof.KeyFromJWK:
-		return "key taken from the JWS header (jwk): it proves integrity, not who the issuer is"
+		return msg("key taken from the JWS header (jwk): it proves integrity, not who the issuer is")
 	case "":
-		return "key given by the verifier"
+		return msg("key given by the verifier")
 	}
 	if res.VerificationMethod != "" {
-		return fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", res.VerificationMethod, res.Controller)
+		return msg("%s belongs to the issuer %s (assertionMethod)", res.VerificationMethod, res.Controller)
 	}
-	return fmt.Sprintf("key of the issuer %s (assertionMethod)", res.Controller)
+	return msg("key of the issuer %s (assertionMethod)", res.Controller)
 }
 
 // isKeyCheck reports whether a proof error concerns the issuer's key rather
@@ -353,7 +353,7 @@ func (r *run) verifyCredential(ctx context.Context, rep *Report, cred map[string
 		r.verifyOB2(ctx, rep, nil, false, cred)
 		return
 	}
-	rep.add(CheckFormat, Verified, "%s", formatName(format, rep.Container, cred))
+	rep.addMessages(CheckFormat, Verified, formatName(format, rep.Container, cred))
 	if ctx.Err() == nil { // the schema library takes no context: not started late
 		r.schema(rep, cred)
 	}
@@ -375,7 +375,7 @@ func (r *run) addDI(rep *Report, res *proof.Result, err error, kf *keyForms) {
 		return
 	}
 	keyOutcome, proofOutcome := Verified, Verified
-	var keyReasons, proofReasons []string
+	var keyReasons, proofReasons []Message
 	for _, p := range res.Proofs {
 		label := p.Type
 		if p.Cryptosuite != "" {
@@ -392,46 +392,46 @@ func (r *run) addDI(rep *Report, res *proof.Result, err error, kf *keyForms) {
 			// Another party's proof (a co-signer's, a chain's): it must
 			// verify with its own keys, and says so, but it does not vouch
 			// for the issuer.
-			proofReasons = append(proofReasons, label+" verified")
-			keyReasons = append(keyReasons, fmt.Sprintf("also signed by %s, not the issuer (%s, assertionMethod)", p.Controller, p.VerificationMethod))
+			proofReasons = append(proofReasons, msg("%s verified", label))
+			keyReasons = append(keyReasons, msg("also signed by %s, not the issuer (%s, assertionMethod)", p.Controller, p.VerificationMethod))
 		case o == Verified && kf != nil:
-			proofReasons = append(proofReasons, label+" verified")
+			proofReasons = append(proofReasons, msg("%s verified", label))
 			ko, reason, warning := kf.note(p.VerificationMethod, p.Controller)
 			keyOutcome = worst(keyOutcome, ko)
 			keyReasons = append(keyReasons, reason)
-			if warning != "" {
-				rep.warn("%s", warning)
+			if warning.Key != "" {
+				rep.warnMessage(warning)
 			}
 		case o == Verified:
-			proofReasons = append(proofReasons, label+" verified")
-			keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
+			proofReasons = append(proofReasons, msg("%s verified", label))
+			keyReasons = append(keyReasons, msg("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
 		case errors.As(p.Err, &pe) && isKeyCheck(pe.Check):
 			keyOutcome = worst(keyOutcome, o)
-			keyReasons = append(keyReasons, errText(p.Err))
+			keyReasons = append(keyReasons, msg("%s", errText(p.Err)))
 			proofOutcome = worst(proofOutcome, Indeterminate)
 			if o == Failed {
 				proofOutcome = Failed
 			}
-			proofReasons = append(proofReasons, label+": not checked, the key is not the issuer's")
+			proofReasons = append(proofReasons, msg("%s: not checked, the key is not the issuer's", label))
 		case errors.As(p.Err, &uc):
 			// Not a proof failure: what the document means is unknown.
 			proofOutcome = worst(proofOutcome, o)
-			proofReasons = append(proofReasons, fmt.Sprintf("%s: cannot verify: unknown JSON-LD context %s (Cairn uses only the contexts it embeds, and fetches none)", label, uc.URL))
-			keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
+			proofReasons = append(proofReasons, msg("%s: cannot verify: unknown JSON-LD context %s (Cairn uses only the contexts it embeds, and fetches none)", label, uc.URL))
+			keyReasons = append(keyReasons, msg("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
 		default:
 			proofOutcome = worst(proofOutcome, o)
-			proofReasons = append(proofReasons, label+": "+errText(p.Err))
+			proofReasons = append(proofReasons, msg("%s: %s", label, errText(p.Err)))
 			if p.Controller != "" {
-				keyReasons = append(keyReasons, fmt.Sprintf("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
+				keyReasons = append(keyReasons, msg("%s belongs to the issuer %s (assertionMethod)", p.VerificationMethod, p.Controller))
 			}
 		}
 	}
 	if len(keyReasons) == 0 {
 		keyOutcome = worst(keyOutcome, Indeterminate)
-		keyReasons = append(keyReasons, "not checked: the proof failed before its key was looked up")
+		keyReasons = append(keyReasons, msg("not checked: the proof failed before its key was looked up"))
 	}
-	rep.add(CheckProof, proofOutcome, "%s", strings.Join(proofReasons, "; "))
-	rep.add(CheckIssuerKey, keyOutcome, "%s", strings.Join(keyReasons, "; "))
+	rep.addMessages(CheckProof, proofOutcome, proofReasons...)
+	rep.addMessages(CheckIssuerKey, keyOutcome, keyReasons...)
 }
 
 // rest runs the checks common to every credential format once the proof is
@@ -512,11 +512,12 @@ func (r *run) schema(rep *Report, cred map[string]any) {
 		rep.addWarned(CheckSchema, Failed, deviations, "credentialSubject: %s; OB 3.0 requires the subject to have an id or an identifier", by)
 		return
 	}
-	reason := fmt.Sprintf("conforms: the subject is identified by its %s, and it is valid against the %s JSON Schema", by, schemaName(cred))
+	reason := msg("conforms: the subject is identified by its %s, and it is valid against the %s JSON Schema", by, schemaName(cred))
 	if len(deviations) > 0 {
-		reason = fmt.Sprintf("conforms: the subject is identified by its %s, and no credentialSchema asks for JSON Schema validation; where it differs from the %s JSON Schema is listed below, as warnings", by, schemaName(cred))
+		reason = msg("conforms: the subject is identified by its %s, and no credentialSchema asks for JSON Schema validation; where it differs from the %s JSON Schema is listed below, as warnings", by, schemaName(cred))
 	}
-	rep.addWarned(CheckSchema, Verified, deviations, "%s", reason)
+	rep.addMessages(CheckSchema, Verified, reason)
+	rep.Checks[len(rep.Checks)-1].Warnings = deviations
 }
 
 // maxSchemaWarnings caps the schema deviations listed on the schema line.
@@ -668,31 +669,31 @@ func (r *run) checkStatus(ctx context.Context, rep *Report, cred map[string]any,
 		return
 	}
 	outcome := Verified
-	var reasons []string
+	var reasons []Message
 	for _, e := range entries {
 		o, reason := r.checkEntry(ctx, cred, e, depth)
 		outcome = worst(outcome, o)
 		reasons = append(reasons, reason)
 	}
-	rep.add(CheckStatus, outcome, "%s", strings.Join(reasons, "; "))
+	rep.addMessages(CheckStatus, outcome, reasons...)
 }
 
-func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Entry, depth int) (Outcome, string) {
+func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Entry, depth int) (Outcome, Message) {
 	url := e.ListURL()
 	purpose := string(e.Purpose)
 	data, err := r.fetcher.Fetch(ctx, url)
 	if err != nil {
-		return Indeterminate, fmt.Sprintf("%s: the status list could not be fetched (%v), so the credential may be %s", purpose, err, pastTense(e.Purpose))
+		return Indeterminate, pastMsg(e.Purpose, "%s: the status list could not be fetched (%v), so the credential may be {past}", purpose, err)
 	}
 	// The list is itself a credential: verify it before trusting it, but
 	// without following its own status (lists have none) or nesting further.
 	listRep := r.verifyInputNoStatus(ctx, data, depth)
 	if listRep.Credential == nil {
-		return Failed, fmt.Sprintf("%s: the status list at %s is not a credential: %s", purpose, url, listRep.Summary())
+		return Failed, msg("%s: the status list at %s is not a credential: %s", purpose, url, listRep.Summary())
 	}
 	list, err := status.ParseListCredential(listRep.Credential)
 	if err != nil {
-		return Failed, fmt.Sprintf("%s: the status list at %s: %v", purpose, url, err)
+		return Failed, msg("%s: the status list at %s: %v", purpose, url, err)
 	}
 	// Trust: the list must verify, with its own issuer's key; that issuer
 	// may differ from the credential's. A 1EdTech revocation list is often
@@ -700,44 +701,56 @@ func (r *run) checkEntry(ctx context.Context, cred map[string]any, e *status.Ent
 	// never confirm there is none.
 	trusted, why := listTrust(listRep, list)
 	if trusted == Failed && list.Type != status.Type1EdTechRevocationList {
-		return Failed, fmt.Sprintf("%s: the status list at %s %s", purpose, url, why)
+		return Failed, msg("%s: the status list at %s %s", purpose, url, why)
 	}
 	if trusted == Indeterminate && list.Type != status.Type1EdTechRevocationList {
-		return Indeterminate, fmt.Sprintf("%s: the status list at %s %s", purpose, url, why)
+		return Indeterminate, msg("%s: the status list at %s %s", purpose, url, why)
 	}
 	// The list's own validity, with the same clock skew as credential dates:
 	// a list signed on demand a moment ago may carry a validFrom just ahead
 	// of this clock.
 	if err := listCurrent(list, r.now, r.skew()); err != nil {
-		return Indeterminate, fmt.Sprintf("%s: the status list at %s is not current (%v), so the credential's present status is unknown", purpose, url, err)
+		return Indeterminate, msg("%s: the status list at %s is not current (%v), so the credential's present status is unknown", purpose, url, err)
 	}
 	st, err := status.Check(e, list, stringField(cred, "id"))
 	if err != nil {
-		return Failed, fmt.Sprintf("%s: %v", purpose, err)
+		return Failed, msg("%s: %v", purpose, err)
 	}
 	if !st.Set && trusted != Verified {
-		return Indeterminate, fmt.Sprintf("%s: the list at %s does not list this credential, but it %s", purpose, url, why)
+		return Indeterminate, msg("%s: the list at %s does not list this credential, but it %s", purpose, url, why)
 	}
 	if st.Set {
-		reason := fmt.Sprintf("%s: the issuer has %s this credential (status list %s", purpose, pastTense(e.Purpose), url)
+		where := url
 		if e.Type != status.Type1EdTechRevocationList {
-			reason += fmt.Sprintf(", index %d", e.Index)
+			where += fmt.Sprintf(", index %d", e.Index)
 		}
-		reason += ")"
+		reason := pastMsg(e.Purpose, "%s: the issuer has {past} this credential (status list %s)", purpose, where)
 		if st.Reason != "" {
-			reason += ": " + st.Reason
+			reason = pastMsg(e.Purpose, "%s: the issuer has {past} this credential (status list %s): %s", purpose, where, st.Reason)
 		}
 		if e.Purpose == status.Revocation || e.Purpose == status.Suspension {
 			return Failed, reason
 		}
-		return Verified, fmt.Sprintf("%s: status set to %d (status list %s)", purpose, st.Value, url)
+		return Verified, msg("%s: status set to %d (status list %s)", purpose, st.Value, url)
 	}
 	if issuer := proof.IssuerID(cred); list.Issuer != issuer {
 		// https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential:
 		// the issuers of the credential and of its status list MAY differ.
-		return Verified, fmt.Sprintf("%s: not %s (status list %s, signed by %s, not the credential's issuer)", purpose, pastTense(e.Purpose), url, list.Issuer)
+		return Verified, pastMsg(e.Purpose, "%s: not {past} (status list %s, signed by %s, not the credential's issuer)", purpose, url, list.Issuer)
 	}
-	return Verified, fmt.Sprintf("%s: not %s (status list %s, signed by the issuer)", purpose, pastTense(e.Purpose), url)
+	return Verified, pastMsg(e.Purpose, "%s: not {past} (status list %s, signed by the issuer)", purpose, url)
+}
+
+// pastMsg is msg with {past} in format replaced by what the purpose p
+// makes of a credential ("revoked"), so that the word is in the key.
+func pastMsg(p status.Purpose, format string, args ...any) Message {
+	return msg(strings.ReplaceAll(format, "{past}", pastTense(p)), args...)
+}
+
+// outcomeMsg is msg with {outcome} in format replaced by o, so that the
+// word is in the key.
+func outcomeMsg(o Outcome, format string, args ...any) Message {
+	return msg(strings.ReplaceAll(format, "{outcome}", string(o)), args...)
 }
 
 // listTrust says whether a status list document can be trusted, and if
@@ -844,7 +857,7 @@ func (r *run) checkInner(ctx context.Context, rep *Report, cred map[string]any, 
 	case Verified:
 		rep.add(CheckInner, Verified, "all %d inner credentials verified", n)
 	default:
-		rep.add(CheckInner, outcome, "%d of %d inner credentials %s: %s", len(bad), n, outcome, strings.Join(bad, "; "))
+		rep.addMessages(CheckInner, outcome, outcomeMsg(outcome, "%d of %d inner credentials {outcome}: %s", len(bad), n, strings.Join(bad, "; ")))
 	}
 }
 
@@ -884,11 +897,11 @@ func (r *run) checkEndorsements(ctx context.Context, rep *Report, cred map[strin
 			verified++
 			continue
 		}
-		why := ""
 		if c := decisive(inner); c != nil {
-			why = fmt.Sprintf(" (%s: %s)", c.Name, c.Reason)
+			rep.warnMessage(outcomeMsg(inner.Result, "endorsement %s {outcome} (%s: %s); an endorsement does not change this credential's result", endorsementLabel(inner, i), c.Name, c.Reason))
+		} else {
+			rep.warnMessage(outcomeMsg(inner.Result, "endorsement %s {outcome}; an endorsement does not change this credential's result", endorsementLabel(inner, i)))
 		}
-		rep.warn("endorsement %s %s%s; an endorsement does not change this credential's result", endorsementLabel(inner, i), inner.Result, why)
 	}
 	if verified > 0 {
 		rep.note("%d of %d endorsements verified", verified, len(items))
@@ -996,26 +1009,24 @@ func (r *run) describe(rep *Report, cred map[string]any) {
 	}
 }
 
-func formatName(format, container string, cred map[string]any) string {
+func formatName(format, container string, cred map[string]any) Message {
 	what := schemaName(cred)
 	if _, ok := cred["@context"]; ok && isVC1(cred) {
 		what += " (VC Data Model 1.1)"
 	}
-	var how string
+	key, args := "%s, %s", []any{what, format}
 	switch format {
 	case "ldp_vc":
-		how = "JSON with an embedded proof"
+		key, args = "%s, JSON with an embedded proof", args[:1]
 	case proof.FormatVCJWT:
-		how = "VC-JWT"
+		key, args = "%s, VC-JWT", args[:1]
 	case proof.FormatJWTVCJSON:
-		how = "VC-JWT, VC 1.1 vc-claim form"
-	default:
-		how = format
+		key, args = "%s, VC-JWT, VC 1.1 vc-claim form", args[:1]
 	}
 	if container != "" {
-		how += ", baked in " + strings.ToUpper(container)
+		key, args = key+", baked in %s", append(args, strings.ToUpper(container))
 	}
-	return what + ", " + how
+	return msg(key, args...)
 }
 
 func isVC1(cred map[string]any) bool {

@@ -50,7 +50,7 @@ type ob2Run struct {
 }
 
 func (r *ob2Run) add(name string, o verify.Outcome, format string, args ...any) {
-	r.rep.Checks = append(r.rep.Checks, verify.Check{Name: name, Outcome: o, Reason: fmt.Sprintf(format, args...)})
+	r.rep.Checks = append(r.rep.Checks, verify.NewCheck(name, o, format, args...))
 }
 
 // fetchJSON fetches a JSON object (at most 3 per verification).

@@ -110,7 +110,7 @@ func (p *CredentialPage) SetPlain(rep *verify.Report) {
 		return nil
 	}
 	l := p.L
-	// The reasons are the verifier's own words, kept as it gives them
+	// The reasons are the verifier's own words, in the reader's language
 	// (the technical details below show them too).
 	add := func(c *verify.Check, ok string) {
 		if c == nil {
@@ -120,9 +120,9 @@ func (p *CredentialPage) SetPlain(rep *verify.Report) {
 		case verify.Verified:
 			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: ok})
 		case verify.Failed:
-			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: l.T("Failed: %s.", c.Reason)})
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: l.T("Failed: %s.", CheckReason(l, *c))})
 		default:
-			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: l.T("Could not be checked: %s.", c.Reason)})
+			p.Plain = append(p.Plain, PlainCheck{Outcome: string(c.Outcome), Text: l.T("Could not be checked: %s.", CheckReason(l, *c))})
 		}
 	}
 	signer := p.IssuerName

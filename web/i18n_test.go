@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -287,5 +288,59 @@ func TestTrHTML(t *testing.T) {
 		if got := string(trHTML(tc.l, tc.key, tc.parts...)); got != tc.want {
 			t.Errorf("%q: %s, want %s", tc.key, got, tc.want)
 		}
+	}
+}
+
+// The verifier's reasons are in the reader's language: on the credential
+// page's technical details and plain-words lines (in force and revoked)
+// and on the verifier's report page, each message in the catalog; in
+// English they read as the verifier writes them.
+func TestVerifierReasonsInEveryLanguage(t *testing.T) {
+	var mu sync.Mutex
+	var missing []string
+	i18n.Missing = func(l i18n.Lang, key string) { mu.Lock(); missing = append(missing, string(l)+": "+key); mu.Unlock() }
+	defer func() { i18n.Missing = nil }()
+	e := newEnv(t, testBase, PublicOptions{})
+	valid := e.award(t, e.ach, true, cairn.FormatDataIntegrity)
+	revoked := e.award(t, e.ach, true, cairn.FormatDataIntegrity)
+	if _, err := e.svc.SetState(context.Background(), e.org.ID, revoked.ID, cairn.StateRevoked, "Issued in error"); err != nil {
+		t.Fatal(err)
+	}
+	signed := get(t, e.mux, "/credentials/"+valid.ID+".json").Body.Bytes()
+	for _, tc := range []struct {
+		lang      i18n.Lang
+		path      string
+		want, not string
+	}{
+		{i18n.English, "/credentials/" + valid.ID, `<span class="reason">DataIntegrityProof eddsa-rdfc-2022 verified</span>`, ""},
+		{i18n.Korean, "/credentials/" + valid.ID, `<span class="reason">DataIntegrityProof eddsa-rdfc-2022 검증됨</span>`, "eddsa-rdfc-2022 verified"},
+		{i18n.Thai, "/credentials/" + valid.ID, `<span class="reason">DataIntegrityProof eddsa-rdfc-2022 ตรวจสอบแล้ว</span>`, "eddsa-rdfc-2022 verified"},
+		{i18n.English, "/credentials/" + revoked.ID, "revocation: the issuer has revoked this credential (status list ", ""},
+		{i18n.Korean, "/credentials/" + revoked.ID, "revocation: 발급 기관이 이 자격 증명을 취소했습니다(상태 목록 ", "the issuer has revoked"},
+		{i18n.Filipino, "/credentials/" + revoked.ID, "revocation: binawi ng nag-isyu ang kredensyal na ito (status list ", "the issuer has revoked"},
+		{i18n.English, "POST /verify", "AchievementCredential, JSON with an embedded proof", ""},
+		{i18n.Korean, "POST /verify", "AchievementCredential, 증명이 포함된 JSON", "JSON with an embedded proof"},
+		{i18n.Vietnamese, "POST /verify", "AchievementCredential, JSON có bằng chứng nhúng kèm", "JSON with an embedded proof"},
+	} {
+		var body string
+		if tc.path == "POST /verify" {
+			r := httptest.NewRequest("POST", "/verify", strings.NewReader("credential="+url.QueryEscape(string(signed))))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Set("Accept-Language", string(tc.lang))
+			w := httptest.NewRecorder()
+			e.mux.ServeHTTP(w, r)
+			body = w.Body.String()
+		} else {
+			body = get(t, e.mux, tc.path, "Accept", "text/html", "Accept-Language", string(tc.lang)).Body.String()
+		}
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("%s %s: %q is not on the page", tc.lang, tc.path, tc.want)
+		}
+		if tc.not != "" && strings.Contains(body, tc.not) {
+			t.Errorf("%s %s: %q is still in English on the page", tc.lang, tc.path, tc.not)
+		}
+	}
+	for _, m := range missing {
+		t.Errorf("missing message %s", m)
 	}
 }

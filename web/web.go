@@ -44,13 +44,27 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return "Could not be fully verified: a check could not run"
 	},
-	"loc":    func(l *i18n.Printer, v any) localized { return localized{l, v} },
-	"trHTML": trHTML,
-	"link":   link,
+	"loc":      func(l *i18n.Printer, v any) localized { return localized{l, v} },
+	"reason":   CheckReason,
+	"warnings": ReportWarnings,
+	"notes":    ReportNotes,
+	"trHTML":   trHTML,
+	"link":     link,
 	"code": func(s string) template.HTML {
 		return template.HTML("<code>" + template.HTMLEscapeString(s) + "</code>")
 	},
 }).ParseFS(templateFS, "templates/*.html"))
+
+// CheckReason is the reason of check c in l's language: the verifier's
+// English where the check has no translatable form (a report stored before
+// they were recorded) or the catalog lacks its message.
+func CheckReason(l *i18n.Printer, c verify.Check) string { return c.Text(l.Text) }
+
+// ReportWarnings are the warnings of r in l's language (see CheckReason).
+func ReportWarnings(l *i18n.Printer, r *verify.Report) []string { return r.WarningTexts(l.Text) }
+
+// ReportNotes are the notes of r in l's language (see CheckReason).
+func ReportNotes(l *i18n.Printer, r *verify.Report) []string { return r.NoteTexts(l.Text) }
 
 // localized is a value handed to a shared template with the language to
 // write it in: {{template "checkrows" (loc $.L .Checks)}}.

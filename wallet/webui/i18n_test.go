@@ -122,6 +122,29 @@ func TestWalletInEveryLanguage(t *testing.T) {
 	if !e.importShared {
 		t.Log("the imported credential is not shown on the portfolio (not verified here): its public page is not checked")
 	}
+	// The verifier's reasons on the imported credential's page are in the
+	// reader's language.
+	c := e.signedIn(t)
+	reasons := regexp.MustCompile(`</b>: ([^<]*)</span></li>`)
+	hangul := regexp.MustCompile(`[가-힣]`)
+	page := "/wallet/credentials/" + e.imported.ID
+	en := reasons.FindAllStringSubmatch(c.get(withLang(page, i18n.English)).body, -1)
+	ko := reasons.FindAllStringSubmatch(c.get(withLang(page, i18n.Korean)).body, -1)
+	if len(en) == 0 || len(ko) != len(en) {
+		t.Fatalf("%d reasons in English, %d in Korean", len(en), len(ko))
+	}
+	translated := 0
+	for i := range en {
+		if hangul.MatchString(en[i][1]) {
+			t.Errorf("English reason %q", en[i][1])
+		}
+		if ko[i][1] != en[i][1] && hangul.MatchString(ko[i][1]) {
+			translated++
+		}
+	}
+	if translated == 0 {
+		t.Errorf("no reason is in Korean: %q", ko)
+	}
 }
 
 // The language chosen with ?lang= sticks (the switcher's cookie), and

@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/verify"
 	"github.com/cairn-badges/cairn/wallet"
+	"github.com/cairn-badges/cairn/web"
 )
 
 // Imported credentials in the web wallet: the import form on the wallet
@@ -44,6 +45,10 @@ const maxImportForm = verify.MaxInputBytes + 64<<10
 // catalog keys them: the pages translate each.
 var importFuncs = template.FuncMap{
 	"checkTitle": wallet.CheckTitle,
+	// reason and warnings write the verifier's words in the reader's
+	// language.
+	"reason":   web.CheckReason,
+	"warnings": web.ReportWarnings,
 	"outcomeText": func(o verify.Outcome) string {
 		switch o {
 		case verify.Verified:
