@@ -284,6 +284,7 @@ type Item struct {
 	Format, Result, Addressed string
 	CheckedAt                 time.Time
 	HasImage                  bool
+	Digest                    string // of the credential as received
 }
 
 // Imported reports whether the credential was imported into the wallet
@@ -353,7 +354,8 @@ func (p *Portfolio) importedItem(li *store.LearnerImport) *Item {
 	page := p.w.base + "/wallet/credentials/" + li.ID
 	it := &Item{ID: li.ID, Source: SourceImport, Name: li.Name, Description: li.Description, IssuerID: li.IssuerID,
 		IssuerName: li.IssuerName, URL: page, ValidUntil: li.ValidUntil, Format: li.Format, Result: li.Result,
-		Addressed: li.Addressed, CheckedAt: li.CheckedAt, HasImage: li.HasImage, AwardedDate: li.CreatedAt}
+		Addressed: li.Addressed, CheckedAt: li.CheckedAt, HasImage: li.HasImage, AwardedDate: li.CreatedAt,
+		Digest: li.Digest}
 	if strings.HasPrefix(li.IssuerID, "https://") || strings.HasPrefix(li.IssuerID, "http://") {
 		it.IssuerURL = li.IssuerID
 	}
@@ -441,40 +443,46 @@ func (p *Portfolio) PublicImportURL(handle, id string) string {
 	return p.PortfolioURL(handle) + "/credentials/" + id
 }
 
+// sharedItem returns handle's public portfolio and the imported
+// credential id it shows. Errors: NotFound (no such portfolio, or it does
+// not show that credential).
+func (p *Portfolio) sharedItem(ctx context.Context, handle, id string) (*Public, *Item, error) {
+	pub, err := p.PublicPortfolio(ctx, handle)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, it := range pub.Items {
+		if it.Imported() && it.ID == id {
+			return pub, it, nil
+		}
+	}
+	return nil, nil, cairn.Errorf(cairn.NotFound, "this portfolio shows no such credential")
+}
+
 // SharedImport returns an imported credential that handle's public
 // portfolio shows, with its credential as received and its original (the
 // baked image it came in). Errors: NotFound (no such portfolio, or it
 // does not show that credential).
 func (p *Portfolio) SharedImport(ctx context.Context, handle, id string) (*Public, *Item, *store.LearnerImport, error) {
-	pub, err := p.PublicPortfolio(ctx, handle)
+	pub, it, err := p.sharedItem(ctx, handle, id)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	for _, it := range pub.Items {
-		if it.Imported() && it.ID == id {
-			li, err := p.st.LearnerImport(ctx, pub.Profile.LearnerID, id)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			return pub, it, li, nil
-		}
+	li, err := p.st.LearnerImport(ctx, pub.Profile.LearnerID, id)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return nil, nil, nil, cairn.Errorf(cairn.NotFound, "this portfolio shows no such credential")
+	return pub, it, li, nil
 }
 
 // SharedImportImage returns the badge image of an imported credential
 // that handle's public portfolio shows. Errors: NotFound.
 func (p *Portfolio) SharedImportImage(ctx context.Context, handle, id string) ([]byte, string, error) {
-	pub, err := p.PublicPortfolio(ctx, handle)
+	pub, _, err := p.sharedItem(ctx, handle, id)
 	if err != nil {
 		return nil, "", err
 	}
-	for _, it := range pub.Items {
-		if it.Imported() && it.ID == id {
-			return p.st.LearnerImportImage(ctx, pub.Profile.LearnerID, id)
-		}
-	}
-	return nil, "", cairn.Errorf(cairn.NotFound, "this portfolio shows no such credential")
+	return p.st.LearnerImportImage(ctx, pub.Profile.LearnerID, id)
 }
 
 // Public is a published portfolio.
@@ -737,13 +745,33 @@ func (p *Portfolio) Presentation(ctx context.Context, handle string) ([]byte, er
 		return nil, err
 	}
 	now := p.o.Now()
-	var creds []any
+	// What it holds names the signed presentation: the credentials issued
+	// here by their bytes, the imported ones by their digest, so that a
+	// cached one is served without reading or decoding any credential.
+	var in []*Item
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", pub.URL)
 	for _, it := range pub.Items {
 		if it.Expired(now) || it.Format == FormatOB2 {
 			continue
 		}
+		in = append(in, it)
+		if it.Imported() {
+			fmt.Fprintf(h, "import\x00%s\x00%s\x00", it.ID, it.Digest)
+			continue
+		}
+		h.Write(it.JSON)
+		h.Write([]byte(it.JWT))
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	p.mu.Lock()
+	c, ok := p.vps[pub.Profile.LearnerID]
+	p.mu.Unlock()
+	if ok && c.key == key {
+		return c.json, nil
+	}
+	var creds []any
+	for _, it := range in {
 		if err := p.fill(ctx, pub.Profile.LearnerID, it); cairn.KindOf(err) == cairn.NotFound {
 			continue
 		} else if err != nil {
@@ -762,15 +790,6 @@ func (p *Portfolio) Presentation(ctx context.Context, handle string) ([]byte, er
 			continue
 		}
 		creds = append(creds, v)
-		h.Write(it.JSON)
-		h.Write([]byte(it.JWT))
-	}
-	key := hex.EncodeToString(h.Sum(nil))
-	p.mu.Lock()
-	c, ok := p.vps[pub.Profile.LearnerID]
-	p.mu.Unlock()
-	if ok && c.key == key {
-		return c.json, nil
 	}
 	holder, vm, signer, err := p.HolderKey(ctx, pub.Profile.LearnerID)
 	if err != nil {

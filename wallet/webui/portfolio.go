@@ -324,22 +324,30 @@ func (h *Handler) learnerPage(w http.ResponseWriter, r *http.Request) {
 		pg.Initial = strings.ToUpper(string(r))
 		break
 	}
+	w.Header().Set("Link", `<`+pub.JSONURL+`>; rel="alternate"; type="application/vp+ld+json"`)
+	h.renderPublic(w, r, "learner.html", pg, publicCSP, lp)
+}
+
+// renderPublic writes a public page of the wallet (a portfolio, a shared
+// credential): cacheable for a minute, in the reader's language, framed
+// as csp allows.
+func (h *Handler) renderPublic(w http.ResponseWriter, r *http.Request, name string, data any, csp string, lp *i18n.Printer) {
 	var b bytes.Buffer
-	if err := pages["learner.html"].ExecuteTemplate(&b, "learner.html", pg); err != nil {
-		h.log.Error("wallet: render", "template", "learner.html", "err", err)
+	if err := pages[name].ExecuteTemplate(&b, name, data); err != nil {
+		h.log.Error("wallet: render", "template", name, "err", err)
 		fail500.Record(r, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	i18n.Remember(w, r)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", publicCSP)
+	hd.Set("Content-Security-Policy", csp)
 	hd.Set("Cache-Control", "public, max-age=60")
 	hd.Set("Vary", "Accept-Language, Cookie") // the page speaks the reader's language
+	hd.Set("Content-Language", lp.Code())
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	i18n.Remember(w, r)
-	hd.Set("Link", `<`+pub.JSONURL+`>; rel="alternate"; type="application/vp+ld+json"`)
 	_, _ = w.Write(b.Bytes())
 }
 

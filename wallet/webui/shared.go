@@ -7,7 +7,6 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/i18n"
-	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/share"
 	"github.com/cairn-badges/cairn/wallet"
 )
@@ -53,7 +52,6 @@ func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	}
-	i18n.Remember(w, r)
 	lp := h.printer(r)
 	pg := sharedPage{Imported: wallet.ReportOf(li), Item: it, Learner: pub.Learner.Name, PortfolioURL: pub.URL, Base: h.basePath,
 		CredentialDL: it.URL + "/credential", L: lp, Langs: i18n.SwitcherFor(r, lp)}
@@ -69,22 +67,7 @@ func (h *Handler) sharedPage(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.Meta = share.Meta{Title: it.Name + " · " + pub.Learner.Name, Description: desc, URL: it.URL, ImageURL: it.ImageURL,
 		ImageAlt: it.Name, SiteName: "Cairn"}.Tags()
-	var b bytes.Buffer
-	if err := pages["shared.html"].ExecuteTemplate(&b, "shared.html", pg); err != nil {
-		h.log.Error("wallet: render", "template", "shared.html", "err", err)
-		fail500.Record(r, err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", sharedCSP)
-	hd.Set("Cache-Control", "public, max-age=60")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	hd.Set("Vary", "Accept-Language, Cookie") // the page speaks the reader's language
-	hd.Set("Content-Language", lp.Code())
-	_, _ = w.Write(b.Bytes())
+	h.renderPublic(w, r, "shared.html", pg, sharedCSP, lp)
 }
 
 // sharedFile serves image (the badge image shown), credential (as
