@@ -640,3 +640,25 @@ var _ = merge(map[string]map[Lang]string{
 	"issued %s, valid until %s": in6("%s 발급, %s까지 유효", "ออกเมื่อ %s มีผลถึง %s", "cấp ngày %s, có hiệu lực đến %s", "diterbitkan %s, berlaku sampai %s", "dikeluarkan %s, sah hingga %s",
 		"inisyu noong %s, may bisa hanggang %s"),
 })
+
+// The VC-JWT warnings of package proof.
+var _ = merge(map[string]map[Lang]string{
+	`typ is %s, OB 3.0 says "JWT"`: in6(`typ이 %s입니다. OB 3.0은 "JWT"라고 정합니다`, `typ เป็น %s แต่ OB 3.0 กำหนดให้เป็น "JWT"`,
+		`typ là %s, OB 3.0 quy định "JWT"`, `typ adalah %s, OB 3.0 menetapkan "JWT"`, `typ ialah %s, OB 3.0 menetapkan "JWT"`,
+		`ang typ ay %s, "JWT" ang sinasabi ng OB 3.0`),
+	"extra JOSE header parameters: %s": in6("추가 JOSE 헤더 매개변수: %s", "พารามิเตอร์ส่วนหัว JOSE ที่เกินมา: %s",
+		"tham số tiêu đề JOSE thừa: %s", "parameter header JOSE tambahan: %s", "parameter pengepala JOSE tambahan: %s",
+		"mga dagdag na parameter ng JOSE header: %s"),
+	"claim %s is missing (OB 3.0 requires it)": in6("클레임 %s이(가) 없습니다(OB 3.0 필수)", "ไม่มี claim %s (OB 3.0 กำหนดให้ต้องมี)",
+		"thiếu claim %s (OB 3.0 bắt buộc)", "klaim %s tidak ada (diwajibkan OB 3.0)", "tuntutan %s tiada (diwajibkan oleh OB 3.0)",
+		"wala ang claim na %s (kinakailangan ito ng OB 3.0)"),
+	"header jwk ignored: the key comes from kid": in6("헤더 jwk는 무시됨: 키는 kid에서 가져옵니다", "ไม่ใช้ jwk ในส่วนหัว: กุญแจมาจาก kid",
+		"bỏ qua jwk trong tiêu đề: khóa lấy từ kid", "jwk di header diabaikan: kunci diambil dari kid", "jwk dalam pengepala diabaikan: kunci diambil daripada kid",
+		"hindi pinansin ang jwk ng header: sa kid nagmumula ang susi"),
+	"public key taken from the JOSE header jwk: nothing binds it to the issuer": in6("공개 키를 JOSE 헤더 jwk에서 가져옴: 이 키를 발급자와 묶는 것이 없습니다",
+		"กุญแจสาธารณะนำมาจาก jwk ในส่วนหัว JOSE: ไม่มีสิ่งใดผูกกุญแจนี้กับผู้ออก",
+		"khóa công khai lấy từ jwk trong tiêu đề JOSE: không có gì gắn nó với tổ chức cấp",
+		"kunci publik diambil dari jwk di header JOSE: tidak ada yang mengikatnya ke penerbit",
+		"kunci awam diambil daripada jwk dalam pengepala JOSE: tiada apa yang mengikatnya kepada pengeluar",
+		"kinuha ang public key mula sa jwk ng JOSE header: walang nagbubuklod dito sa nag-isyu"),
+})

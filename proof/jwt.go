@@ -194,7 +194,27 @@ type JWTResult struct {
 	KeySource          string
 	VerificationMethod string // the dereferenced kid, when the key came from a DID or URL
 	Controller         string
-	Warnings           []string
+	// Warnings are what OB 3.0 asks that the token does not do; each is
+	// also in WarningMessages, as its format (every verb %s) and arguments,
+	// for a reader to translate.
+	Warnings        []string
+	WarningMessages []JWTWarning
+}
+
+// A JWTWarning is one of JWTResult.Warnings as a format whose verbs are all
+// %s, and its arguments.
+type JWTWarning struct {
+	Format string
+	Args   []string
+}
+
+func (r *JWTResult) warn(format string, args ...string) {
+	a := make([]any, len(args))
+	for i, s := range args {
+		a[i] = s
+	}
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, a...))
+	r.WarningMessages = append(r.WarningMessages, JWTWarning{Format: format, Args: args})
 }
 
 // Indeterminate reports whether the result is Indeterminate.
@@ -289,7 +309,7 @@ func verifyJWT(ctx context.Context, token string, r KeyResolver, opts JWTOptions
 		return failed("header", "critical header parameters (crit) are not supported")
 	}
 	if typ, ok := header["typ"]; ok && typ != "JWT" {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("typ is %v, OB 3.0 says \"JWT\"", typ))
+		res.warn("typ is %s, OB 3.0 says \"JWT\"", fmt.Sprint(typ))
 	}
 	var extra []string
 	for k := range header {
@@ -301,7 +321,7 @@ func verifyJWT(ctx context.Context, token string, r KeyResolver, opts JWTOptions
 	}
 	if len(extra) > 0 {
 		sort.Strings(extra)
-		res.Warnings = append(res.Warnings, "extra JOSE header parameters: "+strings.Join(extra, ", "))
+		res.warn("extra JOSE header parameters: %s", strings.Join(extra, ", "))
 	}
 
 	// Payload: credential and claims.
@@ -432,7 +452,7 @@ func checkClaims(res *JWTResult, opts JWTOptions) *Error {
 		}
 		if !ok {
 			if c.value != "" && res.Format == FormatVCJWT {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("claim %s is missing (OB 3.0 requires it)", c.claim))
+				res.warn("claim %s is missing (OB 3.0 requires it)", c.claim)
 			}
 			continue
 		}
@@ -449,7 +469,7 @@ func checkClaims(res *JWTResult, opts JWTOptions) *Error {
 		date, name := firstString(cred, c.a, c.b)
 		if !ok {
 			if name != "" && res.Format == FormatVCJWT && c.claim == "nbf" {
-				res.Warnings = append(res.Warnings, "claim nbf is missing (OB 3.0 requires it)")
+				res.warn("claim %s is missing (OB 3.0 requires it)", "nbf")
 			}
 			if name != "" && c.claim == "exp" {
 				return failed("claims", "the credential has %s but the token has no exp claim", name)
@@ -518,7 +538,7 @@ func jwtKey(ctx context.Context, header map[string]any, iss string, r KeyResolve
 		}
 		if id != "" {
 			if hasJWK {
-				res.Warnings = append(res.Warnings, "header jwk ignored: the key comes from kid")
+				res.warn("header jwk ignored: the key comes from kid")
 			}
 			return resolvedKey(ctx, r, id, iss, KeyFromKid, res)
 		}
@@ -536,7 +556,7 @@ func jwtKey(ctx context.Context, header map[string]any, iss string, r KeyResolve
 			return nil, failed("jwk", "header jwk is not a valid key")
 		}
 		res.KeySource = KeyFromJWK
-		res.Warnings = append(res.Warnings, "public key taken from the JOSE header jwk: nothing binds it to the issuer")
+		res.warn("public key taken from the JOSE header jwk: nothing binds it to the issuer")
 		return jwk.Key, nil
 	}
 	// No kid, no jwk: the issuer DID's assertion methods.

@@ -211,13 +211,6 @@ func (r *Report) warnMessage(m Message) {
 	r.Warnings = append(r.Warnings, m.String())
 }
 
-// warnText adds warnings that have no translatable form.
-func (r *Report) warnText(ws ...string) {
-	for _, w := range ws {
-		r.warnMessage(Message{Args: []string{w}})
-	}
-}
-
 func (r *Report) note(format string, args ...any) {
 	m := msg(format, args...)
 	r.NoteMessages = append(r.NoteMessages, m)

@@ -275,7 +275,9 @@ func (r *run) verifyJWT(ctx context.Context, rep *Report, token string, depth in
 		return
 	}
 	rep.Format = res.Format
-	rep.warnText(res.Warnings...)
+	for _, w := range res.WarningMessages { // formats scanned by TestMessagesTranslated
+		rep.warnMessage(Message{Key: w.Format, Args: w.Args})
+	}
 	r.describe(rep, res.Credential)
 	if err := jsonld.CheckLimits(res.Credential, jsonld.Limits{}); err != nil {
 		rep.add(CheckFormat, Indeterminate, "not verified: the credential is larger than this verifier handles (%v)", err)

@@ -398,6 +398,23 @@ func (p *Public) NotFound(w http.ResponseWriter, r *http.Request) {
 	p.writeError(w, r, http.StatusNotFound, "There is nothing at this address. Check the link, or ask whoever gave it to you for a new one.")
 }
 
+// Unmatched answers a request that no route matches: a problem document
+// under the APIs without their own (/vc-api/, /ims/; /api/ answers its
+// own), else NotFound's page in the reader's language.
+func (p *Public) Unmatched(w http.ResponseWriter, r *http.Request) {
+	for _, prefix := range []string{"/vc-api/", "/ims/"} {
+		if strings.HasPrefix(r.URL.Path, prefix) {
+			w.Header().Set("Content-Type", typeProblem)
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Not Found", "status": http.StatusNotFound,
+				"detail": "no route " + r.Method + " " + r.URL.Path})
+			return
+		}
+	}
+	p.NotFound(w, r)
+}
+
 // writeError answers an error: msg is the key of a message (a format
 // when args are given; a time.Time among them is written as a day). The
 // page says it in the reader's language, a problem document in English.

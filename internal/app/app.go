@@ -710,7 +710,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 			limited.ServeHTTP(w, r)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w, r: r, notFound: a.public.Unmatched}, r)
 	})
 	return securityHeaders(strings.HasPrefix(a.cfg.BaseURL, "https://"), instrument(mux, h, requests)), metrics
 }
@@ -741,6 +741,50 @@ func instrument(mux *http.ServeMux, next http.Handler, h *prometheus.HistogramVe
 		o.(prometheus.Observer).Observe(time.Since(start).Seconds())
 	})
 }
+
+// unmatchedWriter answers a request that no route matches (the mux's plain
+// "404 page not found") with notFound instead (web.Public.Unmatched). A 404
+// that a route writes itself (r.Pattern set) passes through.
+type unmatchedWriter struct {
+	http.ResponseWriter
+	r        *http.Request
+	notFound http.HandlerFunc
+	replaced bool
+}
+
+func (w *unmatchedWriter) WriteHeader(code int) {
+	if code == http.StatusNotFound && w.r.Pattern == "" && !w.replaced {
+		w.replaced = true
+		h := w.ResponseWriter.Header()
+		h.Del("Content-Type")
+		h.Del("X-Content-Type-Options")
+		w.notFound(unframed{w.ResponseWriter}, w.r)
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// unframed keeps an unmatched address's page out of frames, which the
+// public pages' CSP would allow.
+type unframed struct{ http.ResponseWriter }
+
+func (u unframed) WriteHeader(code int) {
+	h := u.Header()
+	h["X-Frame-Options"] = hdrDeny
+	if csp := h.Get("Content-Security-Policy"); csp != "" {
+		h.Set("Content-Security-Policy", strings.ReplaceAll(csp, "frame-ancestors *", "frame-ancestors 'none'"))
+	}
+	u.ResponseWriter.WriteHeader(code)
+}
+
+func (w *unmatchedWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *unmatchedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // routeClass is a route pattern and a status class (2 for 2xx).
 type routeClass struct {

@@ -214,3 +214,45 @@ func TestVerifyReportHidesAddresses(t *testing.T) {
 		}
 	}
 }
+
+// An address no route matches gets the public not-found page in the
+// reader's language (not the mux's English text), a problem document under
+// an API; a wrong method on a route is still 405, and a route's own 404
+// stays the route's.
+func TestUnmatchedAddress(t *testing.T) {
+	a, stop := boot(t, t.TempDir())
+	defer stop()
+	base := a.BaseURL()
+	get := func(method, path string, hdr ...string) (*http.Response, string) {
+		req, _ := http.NewRequest(method, base+path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, body := get("GET", "/no/such/page", "Accept-Language", "ko")
+	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "찾을 수 없음") ||
+		!strings.Contains(body, `lang="ko"`) {
+		t.Errorf("unmatched page: %d %s\n%.300s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if strings.Contains(body, "404 page not found") {
+		t.Error("the mux's plain text leaked into the page")
+	}
+	resp, body = get("GET", "/vc-api/no/such/thing")
+	var prob struct{ Status int }
+	if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal([]byte(body), &prob) != nil || prob.Status != 404 {
+		t.Errorf("unmatched API address: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := get("DELETE", "/api/v1/awards"); resp.StatusCode != 405 {
+		t.Errorf("wrong method: %d, want 405", resp.StatusCode)
+	}
+	if resp, body := get("GET", "/credentials/no-such-award", "Accept-Language", "th"); resp.StatusCode != 404 || !strings.Contains(body, "ไม่พบ") {
+		t.Errorf("a route's own 404: %d %.200s", resp.StatusCode, body)
+	}
+}
