@@ -26,6 +26,7 @@ func TestBrowserConsoleThai(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, r) }))
 	defer srv.Close()
 	e := newEnv(t, srv.URL, Options{})
+	e.withEveryPage(t)
 	mux = e.mux
 	e.award(t, "ada@example.org")
 
@@ -87,6 +88,45 @@ func TestBrowserConsoleThai(t *testing.T) {
 				t.Fatal(err)
 			}
 			shot("dashboard")
+			// The institution's profile, edited in Thai.
+			desc := "มหาวิทยาลัยเทคโนโลยีนอร์ทบริดจ์ ออกเหรียญตราดิจิทัลให้ผู้เรียน (" + dev.name + ")"
+			if err := chromedp.Do(ctx,
+				chromedp.Navigate(srv.URL+"/admin/issuers/"+e.issuer.ID),
+				chromedp.WaitVisible(chromedp.CSS("#issuer-form")),
+			); err != nil {
+				t.Fatal(err)
+			}
+			run(t, ctx, chromedp.Evaluate[bool](`document.querySelector("#description").value = ""; document.querySelector("#url").value = ""; true`))
+			if err := chromedp.Do(ctx,
+				chromedp.SendKeys(chromedp.CSS("#description"), desc),
+				chromedp.SendKeys(chromedp.CSS("#url"), "https://northbridge.example.ac.th/"),
+				chromedp.Click(chromedp.CSS("#issuer-form button[type=submit]")),
+				chromedp.WaitVisible(chromedp.CSS("#notice")),
+			); err != nil {
+				t.Fatal(err)
+			}
+			if got := run(t, ctx, chromedp.Evaluate[string](`document.querySelector("#description").value`)); got != desc {
+				t.Errorf("description after saving: %q", got)
+			}
+			shot("issuer-saved")
+			// A colleague invited, in Thai.
+			if err := chromedp.Do(ctx,
+				chromedp.Navigate(srv.URL+"/admin/team"),
+				chromedp.WaitVisible(chromedp.CSS("#invite-form")),
+				chromedp.SendKeys(chromedp.CSS("#invite-email"), "napat-"+dev.name+"@example.ac.th"),
+				chromedp.SetValue(chromedp.CSS("#invite-role"), "issuer"),
+				chromedp.Click(chromedp.CSS("#invite-form button[type=submit]")),
+				chromedp.WaitVisible(chromedp.CSS("#invite-link")),
+			); err != nil {
+				t.Fatal(err)
+			}
+			if got := run(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != "th" {
+				t.Errorf("team page after the invitation is in %q", got)
+			}
+			if got := run(t, ctx, chromedp.Evaluate[string](`document.querySelector("#invite-link input") ? document.querySelector("#invite-link input").value : ""`)); !strings.Contains(got, "/invite/") {
+				t.Errorf("invitation link %q", got)
+			}
+			shot("team-invited")
 			// To the form by the nav link, in Thai.
 			if err := chromedp.Do(ctx,
 				chromedp.Click(chromedp.CSS(`header nav a[href$="/admin/awards/new"]`)),
