@@ -519,9 +519,7 @@ func (db *DB) commitBatch(items []*pendingInsert) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	defer db.wakeOutbox()
-	if !db.awards.prepared.Load() && db.ws.prepare(ctx, hotWrites) {
-		db.awards.prepared.Store(true)
-	}
+	db.prepareWrites(ctx, &db.awards.prepared, hotWrites)
 	err := db.write(ctx, func(x q) error { return db.insertBatch(ctx, x, items) })
 	if err != nil && len(items) > 1 {
 		for _, it := range items {

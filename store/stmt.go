@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // maxStmts bounds a statement cache: queries past it run unprepared, so a
@@ -95,6 +96,15 @@ func (c *stmtCache) prepare(ctx context.Context, queries []string) bool {
 		}
 	}
 	return true
+}
+
+// prepareWrites prepares queries on the write pool, outside any
+// transaction, until it has once succeeded (done records it): a
+// transaction that runs them through pexec then finds them prepared.
+func (db *DB) prepareWrites(ctx context.Context, done *atomic.Bool, queries []string) {
+	if !done.Load() && db.ws.prepare(ctx, queries) {
+		done.Store(true)
+	}
 }
 
 // stmt returns query prepared for x (bound to x's transaction, if any), or

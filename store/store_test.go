@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -478,5 +479,40 @@ func BenchmarkPublicAwardHead(b *testing.B) {
 	} {
 		b.Run(tc.name+"/uncached", func(b *testing.B) { db := tc.open(b); run(b, db, db.PublicAwardHeadUncached) })
 		b.Run(tc.name+"/cached", func(b *testing.B) { db := tc.open(b); run(b, db, db.PublicAwardHead) })
+	}
+}
+
+// The checkpointer copies committed pages from the WAL into the database
+// file on its own connection: the file grows soon after the writes, long
+// before the writer's own autocheckpoint (tens of thousands of pages).
+func TestCheckpointerCopiesTheWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cairn.db")
+	db := openSQLitePath(t, path)
+	org, ach := setup(t, db, "ckpt")
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	time.Sleep(500 * time.Millisecond) // the migrations' pages copied
+	before := size()
+	ctx := context.Background()
+	now := time.Now()
+	cred := []byte(`{"proof":"` + strings.Repeat("x", 4000) + `"}`)
+	for i := range 300 { // about 300 overflow pages and their indexes
+		a := &cairn.Award{OrgID: org.ID, AchievementID: ach.ID, AwardedDate: now, ValidFrom: now,
+			Recipient: cairn.Recipient{Type: cairn.RecipientEmail, Identity: fmt.Sprintf("c%d@example.org", i)}}
+		if _, err := db.CreateAward(ctx, a, func(a *cairn.Award) error { a.CredentialJSON = cred; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for size() < before+300*4096 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes, %d before the writes: the WAL was not copied into it", size(), before)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
