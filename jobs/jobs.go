@@ -186,26 +186,10 @@ func (s *Service) Create(ctx context.Context, orgID string, up Upload) (job *cai
 			}
 		}
 	}()
-	chunk := make([]*cairn.AwardJobRow, 0, chunkRows)
-	flush := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		err := s.store.AddAwardJobRows(ctx, j.ID, chunk)
-		chunk = chunk[:0]
+	err = s.storeRows(ctx, j.ID, func(sink func(*cairn.AwardJobRow) error) error {
+		_, err := s.read(ctx, orgID, up, func(r *cairn.AwardJobRow, _ *issuing.AwardInput) error { return sink(r) })
 		return err
-	}
-	_, err = s.read(ctx, orgID, up, func(r *cairn.AwardJobRow, _ *issuing.AwardInput) error {
-		r.JobID = j.ID
-		chunk = append(chunk, r)
-		if len(chunk) == chunkRows {
-			return flush()
-		}
-		return nil
 	})
-	if err == nil {
-		err = flush()
-	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -215,6 +199,51 @@ func (s *Service) Create(ctx context.Context, orgID string, up Upload) (job *cai
 	queued = true
 	s.Wake()
 	return job, false, nil
+}
+
+// storeRows stores the rows that read gives its sink in jobID, chunkRows
+// per transaction, in their order. The file is read and its rows checked
+// while the chunk before is being stored (one chunk ahead at most): a
+// million-row upload took a third longer with the two in turn. The first
+// error, of read or of a store, ends both and is returned.
+func (s *Service) storeRows(ctx context.Context, jobID string, read func(sink func(*cairn.AwardJobRow) error) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	chunks := make(chan []*cairn.AwardJobRow, 1)
+	stored := make(chan error, 1)
+	go func() {
+		var err error
+		for c := range chunks {
+			if err == nil {
+				if err = s.store.AddAwardJobRows(ctx, jobID, c); err != nil {
+					cancel(err)
+				}
+			}
+		}
+		stored <- err
+	}()
+	chunk := make([]*cairn.AwardJobRow, 0, chunkRows)
+	err := read(func(r *cairn.AwardJobRow) error {
+		if err := context.Cause(ctx); err != nil {
+			return err
+		}
+		r.JobID = jobID
+		chunk = append(chunk, r)
+		if len(chunk) == chunkRows {
+			chunks <- chunk
+			chunk = make([]*cairn.AwardJobRow, 0, chunkRows)
+		}
+		return nil
+	})
+	if err == nil && len(chunk) > 0 {
+		chunks <- chunk
+	}
+	close(chunks)
+	serr := <-stored
+	if serr != nil {
+		return serr // the store's error, not the cancellation read saw
+	}
+	return err
 }
 
 // Preview is the answer of a dry run: what the upload would do.
