@@ -51,6 +51,7 @@ import (
 	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
+	"github.com/cairn-badges/cairn/ltitool"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
@@ -71,6 +72,7 @@ type Handler struct {
 	sessionTTL time.Duration
 	mail       *mail.Mailer
 	webhooks   *webhooks.Service // nil: no webhooks page
+	lti        *ltitool.Service  // nil: no learning platforms page
 	pathways   *issuing.Pathways // nil: no pathway pages
 	jobs       *jobs.Service     // nil: no bulk issue pages
 	team       *team.Service     // nil: no team pages, no password reset, no idle timeout
@@ -97,6 +99,8 @@ type Options struct {
 	Mail *mail.Mailer
 	// Webhooks, if set, serves the webhooks pages.
 	Webhooks *webhooks.Service
+	// LTI, if set, serves the learning platforms (LTI 1.3) page.
+	LTI *ltitool.Service
 	// Pathways, if set, adds the pathway pages.
 	Pathways *issuing.Pathways
 	// Jobs, if set, adds the Bulk issue pages (award jobs).
@@ -125,7 +129,7 @@ const DefaultSessionLifetime = 12 * time.Hour
 // New returns the admin pages of what svc issues, reading svc.Store().
 func New(svc *issuing.Service, opts Options) *Handler {
 	h := &Handler{svc: svc, store: svc.Store(), limiter: opts.Limiter, log: opts.Log, now: opts.Now,
-		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, pathways: opts.Pathways, jobs: opts.Jobs,
+		sessionTTL: opts.SessionLifetime, mail: opts.Mail, webhooks: opts.Webhooks, lti: opts.LTI, pathways: opts.Pathways, jobs: opts.Jobs,
 		team: opts.Team, idle: opts.IdleTimeout, sso: opts.SSO, review: opts.Review}
 	if h.idle <= 0 {
 		h.idle = DefaultIdleTimeout
@@ -261,6 +265,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /admin/api-keys", h.page(cairn.ActionManageAPIKeys, h.apiKeyCreate))
 	mux.Handle("POST /admin/api-keys/{id}/revoke", h.page(cairn.ActionManageAPIKeys, h.apiKeyRevoke))
 
+	if h.lti != nil {
+		mux.Handle("GET /admin/lti", h.page(cairn.ActionManageOrganization, h.ltiList))
+		mux.Handle("POST /admin/lti", h.page(cairn.ActionManageOrganization, h.ltiCreate))
+		mux.Handle("POST /admin/lti/{id}/delete", h.page(cairn.ActionManageOrganization, h.ltiDelete))
+		mux.Handle("POST /admin/lti/courses/{id}/poll", h.page(cairn.ActionManageOrganization, h.ltiPoll))
+		mux.Handle("POST /admin/lti/courses/{id}/disconnect", h.page(cairn.ActionManageOrganization, h.ltiDisconnect))
+	}
 	if h.webhooks != nil {
 		mux.Handle("GET /admin/webhooks", h.page(cairn.ActionManageWebhooks, h.webhookList))
 		mux.Handle("POST /admin/webhooks", h.page(cairn.ActionManageWebhooks, h.webhookCreate))

@@ -21,6 +21,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
+	"github.com/cairn-badges/cairn/ltitool"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
@@ -68,6 +69,7 @@ func newEnv(t testing.TB) *env {
 		SSO:    sso.New(db, kr, sso.Options{BaseURL: testBase, HashPassword: auth.HashPassword, Log: log}),
 		Wallet: wl, Portfolio: pf, Team: team.New(db, testBase, team.Options{Log: log})}
 	srv.Imports = wallet.NewImporter(db, v, wallet.ImportOptions{Fetcher: remote, Log: log})
+	srv.LTI = ltitool.New(db, kr, svc, ltitool.Options{BaseURL: testBase, Log: log})
 	// Fixtures apply from one address: the rate limit is tested apart.
 	srv.Review = review.New(db, svc, review.Options{Log: log, AnyoneLimiter: auth.NewLimiter(auth.LimiterConfig{Burst: 1000, Every: time.Millisecond})})
 	mux := http.NewServeMux()
@@ -195,6 +197,8 @@ type fixture struct {
 	ruleID        string // a rule for the achievement that needs a score of 90
 	eventID       string // an event that matched no rule
 	webhookID     string // a webhook endpoint
+	ltiRegID      string // a registered learning platform
+	ltiCourseID   string // a connected course of it
 	deliveryID    string // a delivery to it (a test event, never sent)
 	pathwayID     string // a pathway to a second achievement, requiring the first
 	recognitionID string
@@ -245,6 +249,17 @@ func (e *env) makeFixture(o org) fixture {
 		e.t.Fatalf("deliveries after a test: %+v", ds)
 	}
 	f.deliveryID = ds.Items[0].ID
+	var lr struct{ ID string }
+	e.do("POST", "/api/v1/lti/registrations", o.key, map[string]any{"name": "LMS", "issuer": "https://lms.example.org/" + o.id, "clientId": "c-" + o.id,
+		"deploymentIds": []string{"d1"}, "authLoginUrl": "https://lms.example.org/auth", "authTokenUrl": "https://lms.example.org/token",
+		"jwksUrl": "https://lms.example.org/jwks"}).must(e.t, 201, &lr)
+	f.ltiRegID = lr.ID
+	course := &ltitool.Course{ID: "course-" + o.id, OrgID: o.id, RegistrationID: lr.ID, DeploymentID: "d1", ContextID: "ctx-" + o.id, Title: "Course",
+		LineItemsURL: "https://lms.example.org/lineitems", Scopes: []string{}, EventType: "lti.score", ConnectedBy: "t", ConnectedAt: time.Now()}
+	if err := e.db.PutLTICourse(context.Background(), course); err != nil {
+		e.t.Fatal(err)
+	}
+	f.ltiCourseID = course.ID
 	var micro, pw, rec struct{ ID string }
 	e.do("POST", "/api/v1/achievements", o.key, achievementBody(f.issuerID, "")).must(e.t, 201, &micro)
 	e.do("POST", "/api/v1/pathways", o.key, map[string]any{"name": "Path", "achievementId": micro.ID,

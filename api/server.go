@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
+	"github.com/cairn-badges/cairn/ltitool"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
@@ -71,6 +72,9 @@ type Server struct {
 	// SSO serves /api/v1/sso and scopes login sessions (see sso.Scope);
 	// without it those routes answer 503.
 	SSO *sso.Service
+	// LTI is the LTI 1.3 tool (/api/v1/lti/…); without it those routes
+	// answer 503.
+	LTI *ltitool.Service
 	// Review runs applications and their evidence review
 	// (/api/v1/applications, PUT /api/v1/achievements/{id}/applications,
 	// GET /api/v1/learner/applications); without it those routes answer
@@ -179,6 +183,14 @@ func (s *Server) routes() []route {
 		{"DELETE", "/invitations/{id}", cairn.ActionManageMembers, 0, s.needTeam(s.deleteInvitation)},
 		{"GET", "/sso", cairn.ActionManageOrganization, 0, s.getSSO},
 		{"PUT", "/sso", cairn.ActionManageOrganization, 0, s.putSSO},
+		{"GET", "/lti/registrations", cairn.ActionManageOrganization, 0, s.needLTI(s.listLTIRegistrations)},
+		{"POST", "/lti/registrations", cairn.ActionManageOrganization, 0, s.needLTI(s.createLTIRegistration)},
+		{"GET", "/lti/registrations/{id}", cairn.ActionManageOrganization, 0, s.needLTI(s.getLTIRegistration)},
+		{"PUT", "/lti/registrations/{id}", cairn.ActionManageOrganization, 0, s.needLTI(s.putLTIRegistration)},
+		{"DELETE", "/lti/registrations/{id}", cairn.ActionManageOrganization, 0, s.needLTI(s.deleteLTIRegistration)},
+		{"GET", "/lti/courses", cairn.ActionRead, 0, s.needLTI(s.listLTICourses)},
+		{"POST", "/lti/courses/{id}/poll", cairn.ActionManageOrganization, 0, s.needLTI(s.pollLTICourse)},
+		{"DELETE", "/lti/courses/{id}", cairn.ActionManageOrganization, 0, s.needLTI(s.deleteLTICourse)},
 
 		{"GET", "/webhooks", cairn.ActionManageWebhooks, 0, s.listWebhooks},
 		{"POST", "/webhooks", cairn.ActionManageWebhooks, 0, s.createWebhook},

@@ -107,6 +107,15 @@ func tenancyCases(a fixture) map[string]tenancyCase {
 		"PUT /api/v1/sso": {path: "/api/v1/sso", body: map[string]any{"enabled": false, "issuerUrl": "https://idp.example.org", "clientId": "b",
 			"clientSecret": "b-secret", "emailDomains": []string{"b.example"}}},
 
+		"GET /api/v1/lti/registrations":         {path: "/api/v1/lti/registrations"},
+		"POST /api/v1/lti/registrations":        {path: "/api/v1/lti/registrations", code: 409, field: "clientId", body: map[string]any{"issuer": "https://lms.example.org/" + a.org.id, "clientId": "c-" + a.org.id, "deploymentIds": []string{"d1"}, "authLoginUrl": "https://lms.example.org/auth", "authTokenUrl": "https://lms.example.org/token", "jwksUrl": "https://lms.example.org/jwks"}},
+		"GET /api/v1/lti/registrations/{id}":    {path: "/api/v1/lti/registrations/" + a.ltiRegID, code: 404},
+		"PUT /api/v1/lti/registrations/{id}":    {path: "/api/v1/lti/registrations/" + a.ltiRegID, code: 404, body: map[string]any{"issuer": "https://evil.example.org", "clientId": "x", "deploymentIds": []string{"d"}, "authLoginUrl": "https://evil.example.org/a", "authTokenUrl": "https://evil.example.org/t", "jwksUrl": "https://evil.example.org/j"}},
+		"DELETE /api/v1/lti/registrations/{id}": {path: "/api/v1/lti/registrations/" + a.ltiRegID, code: 404},
+		"GET /api/v1/lti/courses":               {path: "/api/v1/lti/courses"},
+		"POST /api/v1/lti/courses/{id}/poll":    {path: "/api/v1/lti/courses/" + a.ltiCourseID + "/poll", code: 404},
+		"DELETE /api/v1/lti/courses/{id}":       {path: "/api/v1/lti/courses/" + a.ltiCourseID, code: 404},
+
 		"GET /api/v1/webhooks":                                     {path: "/api/v1/webhooks"},
 		"POST /api/v1/webhooks":                                    {path: "/api/v1/webhooks", body: map[string]any{"url": "https://hooks.example.org/b", "events": []string{"award.issued"}}},
 		"GET /api/v1/webhooks/{id}":                                {path: "/api/v1/webhooks/" + a.webhookID, code: 404},
@@ -233,7 +242,7 @@ func TestTenancy(t *testing.T) {
 	e.do("POST", "/api/v1/endorsements", a.org.key, map[string]any{"issuerId": a.issuerID, "profileId": cIssuer.ID, "comment": "Good."}).must(t, 201, &end)
 	a.endorsementID = end.ID
 	before := takeSnapshot(t, e, a)
-	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.pathwayID, a.recognitionID, a.jobID, a.applicationID, a.appFileID, a.endorsementID}
+	aIDs := []string{a.org.id, a.issuerID, a.imageID, a.achievementID, a.awardID, a.keyID, a.ruleID, a.eventID, a.webhookID, a.ltiRegID, a.ltiCourseID, a.pathwayID, a.recognitionID, a.jobID, a.applicationID, a.appFileID, a.endorsementID}
 
 	cases := tenancyCases(a)
 	for _, pattern := range e.srv.Routes() {

@@ -69,13 +69,7 @@ func (e *StatusError) Unwrap() error {
 // publicTransport returns the shared transport of PublicOnly fetchers: it
 // refuses, at connection time (after DNS, so a name that resolves to a
 // private address is caught too), every address that is not public.
-var publicTransport = sync.OnceValue(func() http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = nil // a proxy would connect on our behalf, past the check
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: dialPublicOnly}
-	t.DialContext = d.DialContext
-	return t
-})
+var publicTransport = sync.OnceValue(func() http.RoundTripper { return PublicTransport() })
 
 // dialPublicOnly refuses connections to loopback, private, link-local,
 // shared (CGNAT), multicast and unspecified addresses.
@@ -90,6 +84,18 @@ func dialPublicOnly(network, address string, _ syscall.RawConn) error {
 		return &policyError{msg: "not a public address", dial: true}
 	}
 	return nil
+}
+
+// PublicTransport returns a new transport (a clone of the default one,
+// without proxy) that refuses, after DNS and before connecting, every
+// address that is not public: for clients of other servers than package
+// fetch's (an LMS's services, say).
+func PublicTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: dialPublicOnly}
+	t.DialContext = d.DialContext
+	return t
 }
 
 var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")

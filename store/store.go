@@ -563,20 +563,22 @@ type conflictInfo struct{ field, msg string }
 // request can break, under its SQLite name (table.columns) and its
 // PostgreSQL name.
 var conflicts = map[string]conflictInfo{
-	"organizations.slug":                          {"slug", "an organization with this slug already exists"},
-	"organizations_slug_key":                      {"slug", "an organization with this slug already exists"},
-	"accounts.email":                              {"email", "an account with this email already exists"},
-	"accounts_email_key":                          {"email", "an account with this email already exists"},
-	"api_keys.prefix":                             {"prefix", "an API key with this prefix already exists"},
-	"api_keys_prefix_key":                         {"prefix", "an API key with this prefix already exists"},
-	"sessions.token_hash":                         {"", "session token already in use"},
-	"sessions_token_hash_key":                     {"", "session token already in use"},
-	"issuer_keys.issuer_id, issuer_keys.fragment": {"fragment", "the issuer already has a key with this fragment"},
-	"issuer_keys_issuer_id_fragment_key":          {"fragment", "the issuer already has a key with this fragment"},
-	"awards.org_id, awards.idempotency_key":       {"idempotency_key", "idempotency key already used"},
-	"awards_idempotency":                          {"idempotency_key", "idempotency key already used"},
-	"awards.id":                                   {"id", "an award with this ID already exists"},
-	"awards_pkey":                                 {"id", "an award with this ID already exists"},
+	"organizations.slug":                                    {"slug", "an organization with this slug already exists"},
+	"organizations_slug_key":                                {"slug", "an organization with this slug already exists"},
+	"accounts.email":                                        {"email", "an account with this email already exists"},
+	"accounts_email_key":                                    {"email", "an account with this email already exists"},
+	"api_keys.prefix":                                       {"prefix", "an API key with this prefix already exists"},
+	"api_keys_prefix_key":                                   {"prefix", "an API key with this prefix already exists"},
+	"sessions.token_hash":                                   {"", "session token already in use"},
+	"sessions_token_hash_key":                               {"", "session token already in use"},
+	"issuer_keys.issuer_id, issuer_keys.fragment":           {"fragment", "the issuer already has a key with this fragment"},
+	"issuer_keys_issuer_id_fragment_key":                    {"fragment", "the issuer already has a key with this fragment"},
+	"awards.org_id, awards.idempotency_key":                 {"idempotency_key", "idempotency key already used"},
+	"awards_idempotency":                                    {"idempotency_key", "idempotency key already used"},
+	"awards.id":                                             {"id", "an award with this ID already exists"},
+	"lti_registrations.issuer, lti_registrations.client_id": {"clientId", "this LMS (issuer and client id) is registered already"},
+	"lti_registrations_issuer_client_id_key":                {"clientId", "this LMS (issuer and client id) is registered already"},
+	"awards_pkey":                                           {"id", "an award with this ID already exists"},
 }
 
 func conflict(err error, constraint string) error {

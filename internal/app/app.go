@@ -36,6 +36,7 @@ import (
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
 	"github.com/cairn-badges/cairn/logserver"
+	"github.com/cairn-badges/cairn/ltitool"
 	"github.com/cairn-badges/cairn/notify/mail"
 	"github.com/cairn-badges/cairn/oauth"
 	"github.com/cairn-badges/cairn/ob3api"
@@ -108,6 +109,13 @@ type Config struct {
 	// (CAIRN_SSO_ALLOW_PRIVATE): for a Keycloak on the operator's own
 	// network. Off, they are refused when saved and at each connection.
 	SSOAllowPrivate bool
+	// LTIAllowPrivate lets registered learning platforms (LTI 1.3) be on
+	// private and loopback addresses, and plain http
+	// (CAIRN_LTI_ALLOW_PRIVATE): for an LMS on the operator's own network.
+	LTIAllowPrivate bool
+	// LTIPollEvery is how often each connected LMS course's gradebook is
+	// read (CAIRN_LTI_POLL, default 5m).
+	LTIPollEvery time.Duration
 	// Jobs bound award jobs (bulk awards from CSV or XLSX files).
 	Jobs JobLimits
 
@@ -189,6 +197,8 @@ func ConfigFromEnv() Config {
 	c.Pprof = truthy(env("CAIRN_PPROF"))
 	c.WebhooksAllowPrivate = truthy(env("CAIRN_WEBHOOKS_ALLOW_PRIVATE"))
 	c.SSOAllowPrivate = truthy(env("CAIRN_SSO_ALLOW_PRIVATE"))
+	c.LTIAllowPrivate = truthy(env("CAIRN_LTI_ALLOW_PRIVATE"))
+	c.parse("CAIRN_LTI_POLL", func(v string) (err error) { c.LTIPollEvery, err = time.ParseDuration(v); return })
 	c.parse("CAIRN_VERIFY_CONCURRENCY", func(v string) (err error) { c.Verify.Concurrency, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_QUEUE", func(v string) (err error) { c.Verify.Queue, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_VERIFY_TIMEOUT", func(v string) (err error) { c.Verify.Timeout, err = time.ParseDuration(v); return })
@@ -285,6 +295,7 @@ type App struct {
 	// webhooks delivers events to the organizations' endpoints.
 	webhooks *webhooks.Service
 	sso      *sso.Service
+	lti      *ltitool.Service
 	// wallet keeps learners' accounts and the awards they claim.
 	wallet *wallet.Service
 	team   *team.Service
@@ -411,6 +422,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.sso = sso.New(a.db, kr, sso.Options{BaseURL: a.cfg.BaseURL, AllowPrivate: cfg.SSOAllowPrivate,
 		HashPassword: auth.HashPassword, Log: log})
 	a.registerEffect(a.webhooks.DeliveryConsumer(), outbox.Effect{})
+	a.lti = ltitool.New(a.db, kr, a.svc, ltitool.Options{BaseURL: a.cfg.BaseURL, AllowPrivate: cfg.LTIAllowPrivate,
+		PollEvery: cfg.LTIPollEvery, Log: log})
 	// An award job that ends tells the organization's endpoints (job.done),
 	// in the transaction that ends it.
 	a.db.JobEnded = func(_ context.Context, j *cairn.AwardJob) ([]outbox.Message, error) {
@@ -660,8 +673,9 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
 	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
-	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso, Review: a.review}).Register(mux)
+	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso, Review: a.review, LTI: a.lti}).Register(mux)
 	a.public.Register(mux)
+	(&ltitool.Handler{Tool: a.lti, Dir: a.db, CredentialURL: a.svc.CredentialURL, ConsoleURL: strings.TrimRight(a.cfg.BaseURL, "/") + "/admin/rules", Log: a.log}).Register(mux)
 	// The award mail attaches the credential baked into its badge, as the
 	// credential page's .png serves it; the claim link it holds opens the
 	// wallet's claim page (/claim/{token}), which also offers the
@@ -685,7 +699,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	// the award's page with it.
 	a.tlog.OnAppend(func(_ context.Context, credentialIDs []string) { a.public.PrecomputeCredentials(credentialIDs...) })
 	admin.New(a.svc, admin.Options{Log: a.log, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs,
-		Team: a.team, IdleTimeout: a.cfg.SessionIdle, SSO: a.sso, Review: a.review}).Register(mux)
+		Team: a.team, IdleTimeout: a.cfg.SessionIdle, SSO: a.sso, Review: a.review, LTI: a.lti}).Register(mux)
 	(&logserver.Handler{Log: a.tlog, CredentialURL: a.svc.CredentialURL, Logger: a.log}).Register(mux)
 
 	lim := a.verifyLimiter()
@@ -896,9 +910,11 @@ func (a *App) background(ctx context.Context) {
 	// On SQLite this process alone uses the database: leases a killed
 	// process held end at once.
 	go func() { a.jobs.Run(ctx, a.db.Dialect() == "sqlite"); close(jobsDone) }()
-	importsDone := make(chan struct{})
+	importsDone, ltiDone := make(chan struct{}), make(chan struct{})
 	go func() { a.imports.Run(ctx); close(importsDone) }()
+	go func() { a.lti.Run(ctx); close(ltiDone) }()
 	defer func() {
+		<-ltiDone
 		<-logDone
 		<-pagesDone
 		<-outboxDone

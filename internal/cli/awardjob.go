@@ -179,11 +179,16 @@ func printPreview(e *env, body []byte) error {
 type apiClient struct {
 	base, key string
 	http      *http.Client
+	cmd       string // the command its errors name ("award-job" when "")
 }
 
 // do sends a request and returns the body of a 2xx answer; any other
 // answer is an error made of its problem document's detail.
 func (c *apiClient) do(ctx context.Context, method, path string, body io.Reader, size int64, hdr map[string]string) ([]byte, int, error) {
+	cmd := c.cmd
+	if cmd == "" {
+		cmd = "award-job"
+	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return nil, 0, err
@@ -198,19 +203,19 @@ func (c *apiClient) do(ctx context.Context, method, path string, body io.Reader,
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("award-job: %v", err)
+		return nil, 0, fmt.Errorf("%s: %v", cmd, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("award-job: reading the answer: %v", err)
+		return nil, resp.StatusCode, fmt.Errorf("%s: reading the answer: %v", cmd, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		var p struct{ Detail, Field string }
 		if json.Unmarshal(data, &p) == nil && p.Detail != "" {
-			return nil, resp.StatusCode, fmt.Errorf("award-job: %d %s: %s", resp.StatusCode, http.StatusText(resp.StatusCode), p.Detail)
+			return nil, resp.StatusCode, fmt.Errorf("%s: %d %s: %s", cmd, resp.StatusCode, http.StatusText(resp.StatusCode), p.Detail)
 		}
-		return nil, resp.StatusCode, fmt.Errorf("award-job: %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		return nil, resp.StatusCode, fmt.Errorf("%s: %d %s", cmd, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return bytes.TrimSpace(data), resp.StatusCode, nil
 }

@@ -70,6 +70,7 @@ func commands() []command {
 		{"event", "send a completion event to a server; its rules award achievements (event --server URL --key KEY …)", runEvent},
 		{"pathway", "check a pathway rule's form offline (pathway check RULE.json)", runPathway},
 		{"learner", "a learner's wallet on a server: signup, login, verify-email, did-add, claim, credentials, export, delete", runLearner},
+		{"lti", "connected LMS courses (LTI 1.3): list them, or read their gradebooks now (lti courses|poll --server URL --key KEY [--course ID])", runLTI},
 		{"award-job", "issue awards from a CSV or XLSX file on a server (award-job --server URL --key KEY FILE)", runAwardJob},
 		{"log", "audit or monitor a transparency log (log audit, log monitor)", runLog},
 		{"admin", "operator commands on the database (admin reset-password EMAIL: a link to set a new password)", runAdmin},
