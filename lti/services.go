@@ -37,7 +37,8 @@ const tokenMargin = 30 * time.Second
 // Services is a client of one registration's platform services: the
 // OAuth 2.0 token endpoint, the AGS line item and result services and the
 // NRPS membership service. It caches a bearer token per set of scopes
-// until 30 seconds before it expires, and is safe for concurrent use. It
+// until 30 seconds before it expires or a service refuses it (401), and is
+// safe for concurrent use. It
 // never logs or returns tokens in errors.
 type Services struct {
 	reg Registration
@@ -159,6 +160,18 @@ func (s *Services) Token(ctx context.Context, scopes ...string) (string, error) 
 		delete(s.tokens, scope)
 	}
 	return tr.AccessToken, nil
+}
+
+// forget drops token from the cache: the platform refused it, so the next
+// call asks for a new one.
+func (s *Services) forget(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for scope, t := range s.tokens {
+		if t.value == token {
+			delete(s.tokens, scope)
+		}
+	}
 }
 
 // LineItem is an AGS line item (AGS 2.0 §3.2): a column of the gradebook.
@@ -305,6 +318,9 @@ func (s *Services) get(ctx context.Context, op, u, accept, token string) ([]byte
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
+		if resp.StatusCode == http.StatusUnauthorized {
+			s.forget(token)
+		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBodySize))
 		return nil, "", &StatusError{Op: op, URL: u, Status: resp.StatusCode}
 	}
