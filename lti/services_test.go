@@ -195,6 +195,22 @@ func TestServicesErrors(t *testing.T) {
 		t.Errorf("a next link to another host: %v, want an error", err)
 	}
 
+	// A revoked token is a 401, and the next call gets a new token.
+	if _, err := s.LineItems(ctx, p.LineItemsURL("c1")); err != nil {
+		t.Fatal(err)
+	}
+	p.RevokeTokens()
+	if _, err := s.LineItems(ctx, p.LineItemsURL("c1")); !errors.As(err, &se) || se.Status != http.StatusUnauthorized {
+		t.Errorf("LineItems with a revoked token: %v, want a 401 StatusError", err)
+	}
+	before := p.TokenRequests()
+	if _, err := s.LineItems(ctx, p.LineItemsURL("c1")); err != nil {
+		t.Errorf("LineItems after a 401: %v", err)
+	}
+	if n := p.TokenRequests(); n != before+1 {
+		t.Errorf("%d token requests after a 401, want %d", n, before+1)
+	}
+
 	if _, err := s.Results(ctx, "not a url"); err == nil {
 		t.Error("Results of a relative line item id succeeded")
 	}

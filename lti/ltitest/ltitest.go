@@ -281,6 +281,13 @@ func (p *Platform) TokenRequests() int {
 	return p.tokenCount
 }
 
+// RevokeTokens makes every access token issued so far invalid.
+func (p *Platform) RevokeTokens() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.tokens)
+}
+
 // JWKSRequests is the number of times the platform's JWKS was fetched.
 func (p *Platform) JWKSRequests() int {
 	p.mu.Lock()
