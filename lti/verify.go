@@ -58,6 +58,7 @@ type cachedSet struct {
 	mu      sync.Mutex
 	keys    *jose.JSONWebKeySet // nil before the first successful fetch
 	fetched time.Time           // the last fetch attempted, successful or not
+	loaded  time.Time           // the last fetch that succeeded
 }
 
 // NewKeySet returns a KeySet that fetches with get, which should bound the
@@ -83,12 +84,13 @@ func (k *KeySet) key(ctx context.Context, url, kid string, now time.Time) (*rsa.
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	jwk, found := lookup(cs.keys, kid)
-	stale := cs.keys != nil && now.Sub(cs.fetched) >= maxKeySetAge
+	stale := cs.keys != nil && now.Sub(cs.loaded) >= maxKeySetAge
 	fetched, mayFetch := false, cs.fetched.IsZero() || now.Sub(cs.fetched) >= refetchEvery || cs.fetched.After(now)
 	var fetchErr error
 	if (!found || stale) && mayFetch {
 		cs.fetched, fetched = now, true
 		if fetchErr = k.fetch(ctx, cs, url); fetchErr == nil {
+			cs.loaded = now
 			jwk, found = lookup(cs.keys, kid)
 		}
 	}

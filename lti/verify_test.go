@@ -318,6 +318,16 @@ func TestKeySetStaleFallback(t *testing.T) {
 	if _, err := ks.VerifyLaunch(context.Background(), reg, p.LaunchToken(p.ResourceLinkClaims(reg, "u1", "n", "c1")), later); err != nil {
 		t.Errorf("a stale set whose refetch fails no longer verifies its key: %v", err)
 	}
+	// The set is still stale: a minute on, it is tried again.
+	down = false
+	before := p.JWKSRequests()
+	later = later.Add(time.Minute)
+	if _, err := ks.VerifyLaunch(context.Background(), reg, p.LaunchToken(p.ResourceLinkClaims(reg, "u1", "n", "c1")), later); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.JWKSRequests(); n != before+1 {
+		t.Errorf("JWKS fetched %d times a minute after a failed refetch, want %d", n, before+1)
+	}
 }
 
 func TestKeySetFetchFailure(t *testing.T) {
