@@ -24,7 +24,8 @@ const (
 	MaxBodySize = 4 << 20 // bytes read of one response
 )
 
-// Media types of the services (AGS 2.0 §3.2, §3.3; NRPS 2.0 §2.2).
+// Media types of the services (AGS 2.0 line item and result
+// services; NRPS 2.0 membership service).
 const (
 	MediaLineItemContainer   = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 	MediaResultContainer     = "application/vnd.ims.lis.v2.resultcontainer+json"
@@ -174,7 +175,7 @@ func (s *Services) forget(token string) {
 	}
 }
 
-// LineItem is an AGS line item (AGS 2.0 §3.2): a column of the gradebook.
+// LineItem is an AGS line item (AGS 2.0, line item service): a column of the gradebook.
 type LineItem struct {
 	ID             string  `json:"id"`
 	Label          string  `json:"label"`
@@ -184,7 +185,7 @@ type LineItem struct {
 	ScoreMaximum   float64 `json:"scoreMaximum"`
 }
 
-// Result is an AGS result (AGS 2.0 §3.3): one user's score for a line
+// Result is an AGS result (AGS 2.0, result service): one user's score for a line
 // item. ResultScore and ResultMaximum are nil when absent.
 type Result struct {
 	ID            string   `json:"id"`
@@ -195,7 +196,7 @@ type Result struct {
 	ResultMaximum *float64 `json:"resultMaximum,omitempty"`
 }
 
-// Member is one member of a context in NRPS (NRPS 2.0 §2.3). Email and Name
+// Member is one member of a context in NRPS (NRPS 2.0). Email and Name
 // are empty when the platform does not share them.
 type Member struct {
 	UserID string   `json:"user_id"`
@@ -240,7 +241,8 @@ func (s *Services) Members(ctx context.Context, membershipsURL string) ([]Member
 }
 
 // ResultsURL returns the results service URL of a line item: its id with
-// "/results" appended to the path, before any query (AGS 2.0 §3.3.1).
+// "/results" appended to the path, before any query (AGS 2.0, result
+// service).
 func ResultsURL(lineItemID string) string {
 	base, query, hasQuery := strings.Cut(lineItemID, "?")
 	u := strings.TrimSuffix(base, "/") + "/results"

@@ -16,11 +16,11 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// CheckError is a launch that failed one check of LTI Core 1.3 §5.1.3 or
-// docs/LTI.md: Check names it ("format", "alg", "kid", "jwks", "signature",
-// "iss", "aud", "azp", "exp", "iat", "nonce", "version", "message_type",
-// "deployment_id", "sub", "resource_link"), Reason says why. The caller
-// shows both on a 400 page.
+// CheckError is a launch that failed one check of LTI Security Framework
+// 1.0 §5.1.3, LTI Core 1.3 or docs/LTI.md. Check names it ("format", "alg",
+// "kid", "jwks", "signature", "iss", "aud", "azp", "exp", "iat", "nonce",
+// "version", "message_type", "deployment_id", "sub", "resource_link");
+// Reason says why. The caller shows both on a 400 page.
 type CheckError struct {
 	Check, Reason string
 }
