@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Claim names of an LTI 1.3 launch (LTI Core 1.3 §5.3 and §5.4, AGS 2.0
-// §3.1, NRPS 2.0 §3.6.1).
+// Claim names of an LTI 1.3 launch (LTI Core 1.3 §5.3 and §5.4; the
+// service claims of AGS 2.0 and NRPS 2.0).
 const (
 	ClaimMessageType   = "https://purl.imsglobal.org/spec/lti/claim/message_type"
 	ClaimVersion       = "https://purl.imsglobal.org/spec/lti/claim/version"
@@ -26,8 +26,8 @@ const (
 	Version                 = "1.3.0"
 )
 
-// Scopes of the read-only services Cairn uses (AGS 2.0 §3.1, NRPS 2.0
-// §3.6.1). Cairn asks for no write scope.
+// Scopes of the read-only services Cairn uses (AGS 2.0, NRPS 2.0). Cairn
+// asks for no write scope.
 const (
 	ScopeLineItemReadOnly   = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
 	ScopeResultReadOnly     = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
@@ -44,7 +44,7 @@ const (
 )
 
 // instructorRoles are the roles that may connect a course. "Instructor" is
-// the simple name LTI Core §A.2.3.1 allows for the context role.
+// the simple name LTI Core §A.2 allows for the context role.
 var instructorRoles = []string{
 	RoleInstructor,
 	"Instructor",
@@ -73,7 +73,7 @@ type Launch struct {
 }
 
 // AGSEndpoint is the Assignment and Grade Services claim of a launch
-// (AGS 2.0 §3.1): the scopes the platform grants, the URL of the context's
+// (AGS 2.0): the scopes the platform grants, the URL of the context's
 // line items and, when the link has one, the link's own line item.
 type AGSEndpoint struct {
 	Scopes    []string
@@ -82,7 +82,7 @@ type AGSEndpoint struct {
 }
 
 // NRPSEndpoint is the Names and Role Provisioning Services claim of a
-// launch (NRPS 2.0 §3.6.1).
+// launch (NRPS 2.0).
 type NRPSEndpoint struct {
 	MembershipsURL string
 	Versions       []string

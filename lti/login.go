@@ -22,14 +22,16 @@ type LoginRequest struct {
 const maxParam = 4096
 
 // ParseLogin reads a login initiation from the query of a GET or the form
-// of a POST. iss, login_hint and target_link_uri are required; its error is
-// a cairn.Invalid error naming the parameter.
+// of a POST (whose body it reads up to 64 KiB). iss, login_hint and
+// target_link_uri (an absolute URL) are required and no parameter may pass
+// 4 KiB; its error is a cairn.Invalid error naming the parameter.
 func ParseLogin(r *http.Request) (LoginRequest, error) {
 	var v url.Values
 	switch r.Method {
 	case http.MethodGet:
 		v = r.URL.Query()
 	case http.MethodPost:
+		// No ResponseWriter: the caller answers the error, not the reader.
 		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			return LoginRequest{}, cairn.Invalidf("", "the login form cannot be read: %v", err)

@@ -64,6 +64,11 @@ func TestParseLoginErrors(t *testing.T) {
 			}
 		})
 	}
+	big := httptest.NewRequest(http.MethodPost, "/lti/login", strings.NewReader(loginValues().Encode()+"&x="+strings.Repeat("a", 70<<10)))
+	big.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, err := lti.ParseLogin(big); cairn.KindOf(err) != cairn.Invalid {
+		t.Errorf("ParseLogin of a 70 KiB form: %v, want an invalid error", err)
+	}
 	_, err := lti.ParseLogin(httptest.NewRequest(http.MethodPut, "/lti/login?"+loginValues().Encode(), nil))
 	if cairn.KindOf(err) != cairn.Invalid {
 		t.Errorf("ParseLogin of a PUT: %v, want an invalid error", err)

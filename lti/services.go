@@ -24,7 +24,8 @@ const (
 	MaxBodySize = 4 << 20 // bytes read of one response
 )
 
-// Media types of the services (AGS 2.0 §3.2, §3.3; NRPS 2.0 §2.2).
+// Media types of the services (AGS 2.0 line item and result
+// services; NRPS 2.0 membership service).
 const (
 	MediaLineItemContainer   = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 	MediaResultContainer     = "application/vnd.ims.lis.v2.resultcontainer+json"
@@ -37,7 +38,8 @@ const tokenMargin = 30 * time.Second
 // Services is a client of one registration's platform services: the
 // OAuth 2.0 token endpoint, the AGS line item and result services and the
 // NRPS membership service. It caches a bearer token per set of scopes
-// until 30 seconds before it expires, and is safe for concurrent use. It
+// until 30 seconds before it expires or a service refuses it (401), and is
+// safe for concurrent use. It
 // never logs or returns tokens in errors.
 type Services struct {
 	reg Registration
@@ -161,7 +163,19 @@ func (s *Services) Token(ctx context.Context, scopes ...string) (string, error) 
 	return tr.AccessToken, nil
 }
 
-// LineItem is an AGS line item (AGS 2.0 §3.2): a column of the gradebook.
+// forget drops token from the cache: the platform refused it, so the next
+// call asks for a new one.
+func (s *Services) forget(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for scope, t := range s.tokens {
+		if t.value == token {
+			delete(s.tokens, scope)
+		}
+	}
+}
+
+// LineItem is an AGS line item (AGS 2.0, line item service): a column of the gradebook.
 type LineItem struct {
 	ID             string  `json:"id"`
 	Label          string  `json:"label"`
@@ -171,7 +185,7 @@ type LineItem struct {
 	ScoreMaximum   float64 `json:"scoreMaximum"`
 }
 
-// Result is an AGS result (AGS 2.0 §3.3): one user's score for a line
+// Result is an AGS result (AGS 2.0, result service): one user's score for a line
 // item. ResultScore and ResultMaximum are nil when absent.
 type Result struct {
 	ID            string   `json:"id"`
@@ -182,7 +196,7 @@ type Result struct {
 	ResultMaximum *float64 `json:"resultMaximum,omitempty"`
 }
 
-// Member is one member of a context in NRPS (NRPS 2.0 §2.3). Email and Name
+// Member is one member of a context in NRPS (NRPS 2.0). Email and Name
 // are empty when the platform does not share them.
 type Member struct {
 	UserID string   `json:"user_id"`
@@ -227,7 +241,8 @@ func (s *Services) Members(ctx context.Context, membershipsURL string) ([]Member
 }
 
 // ResultsURL returns the results service URL of a line item: its id with
-// "/results" appended to the path, before any query (AGS 2.0 §3.3.1).
+// "/results" appended to the path, before any query (AGS 2.0, result
+// service).
 func ResultsURL(lineItemID string) string {
 	base, query, hasQuery := strings.Cut(lineItemID, "?")
 	u := strings.TrimSuffix(base, "/") + "/results"
@@ -305,6 +320,9 @@ func (s *Services) get(ctx context.Context, op, u, accept, token string) ([]byte
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
+		if resp.StatusCode == http.StatusUnauthorized {
+			s.forget(token)
+		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBodySize))
 		return nil, "", &StatusError{Op: op, URL: u, Status: resp.StatusCode}
 	}

@@ -21,7 +21,7 @@ const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bea
 const assertionLifetime = 5 * time.Minute
 
 // GenerateToolKey makes a tool key: RSA 2048, since LTI requires RS256
-// (LTI Security Framework 1.0 §6.1). It is not an issuer's key and must
+// (LTI Security Framework 1.0). It is not an issuer's key and must
 // never sign credentials.
 func GenerateToolKey() (*rsa.PrivateKey, error) {
 	return rsa.GenerateKey(rand.Reader, 2048)
@@ -52,7 +52,7 @@ func ToolJWKS(keys map[string]*rsa.PublicKey) ([]byte, error) {
 }
 
 // ClientAssertion returns the JWT with which the tool authenticates to the
-// platform's token endpoint (LTI Security Framework 1.0 §4.1.1, RFC 7523
+// platform's token endpoint (LTI Security Framework 1.0 §4.1, RFC 7523
 // §3): signed RS256 by key, kid in the header, iss = sub = clientID,
 // aud = tokenURL, iat = now, exp five minutes later and a random jti.
 func ClientAssertion(key *rsa.PrivateKey, kid, clientID, tokenURL string, now time.Time) (string, error) {

@@ -16,11 +16,11 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// CheckError is a launch that failed one check of LTI Core 1.3 §5.1.3 or
-// docs/LTI.md: Check names it ("format", "alg", "kid", "jwks", "signature",
-// "iss", "aud", "azp", "exp", "iat", "nonce", "version", "message_type",
-// "deployment_id", "sub", "resource_link"), Reason says why. The caller
-// shows both on a 400 page.
+// CheckError is a launch that failed one check of LTI Security Framework
+// 1.0 §5.1.3, LTI Core 1.3 or docs/LTI.md. Check names it ("format", "alg",
+// "kid", "jwks", "signature", "iss", "aud", "azp", "exp", "iat", "nonce",
+// "version", "message_type", "deployment_id", "sub", "resource_link");
+// Reason says why. The caller shows both on a 400 page.
 type CheckError struct {
 	Check, Reason string
 }
@@ -36,12 +36,15 @@ const (
 	leeway       = time.Minute     // for clocks apart
 	maxIssuedIn  = 5 * time.Minute // how far in the future iat may be, beyond leeway
 	refetchEvery = time.Minute     // the least time between two JWKS fetches of one URL
+	maxKeySetAge = time.Hour       // a cached JWKS older than this is fetched again, so removed keys go
 	maxTokenSize = 64 << 10        // an id_token longer than this is refused unread
 )
 
 // KeySet fetches and caches platforms' JWKS by URL and kid. A kid the
 // cached set lacks makes it fetch the set again (the platform rotated its
-// key), at most once a minute per URL. It is safe for concurrent use.
+// key), at most once a minute per URL; so does a set cached for more than
+// an hour, so that a key the platform withdrew stops verifying. It is safe
+// for concurrent use.
 type KeySet struct {
 	get func(ctx context.Context, url string) ([]byte, error)
 
@@ -55,6 +58,7 @@ type cachedSet struct {
 	mu      sync.Mutex
 	keys    *jose.JSONWebKeySet // nil before the first successful fetch
 	fetched time.Time           // the last fetch attempted, successful or not
+	loaded  time.Time           // the last fetch that succeeded
 }
 
 // NewKeySet returns a KeySet that fetches with get, which should bound the
@@ -64,9 +68,10 @@ func NewKeySet(get func(ctx context.Context, url string) ([]byte, error)) *KeySe
 	return &KeySet{get: get, sets: make(map[string]*cachedSet)}
 }
 
-// key returns the RSA key kid names in the JWKS at url, fetching the set
-// when it is not cached or lacks kid and the last fetch is at least a
-// minute old.
+// key returns the RSA key kid names in the JWKS at url. The set is fetched
+// when it is not cached, lacks kid or is older than an hour, but never
+// twice within a minute; a stale set whose fetch fails still serves its
+// keys.
 func (k *KeySet) key(ctx context.Context, url, kid string, now time.Time) (*rsa.PublicKey, error) {
 	k.mu.Lock()
 	cs := k.sets[url]
@@ -79,26 +84,26 @@ func (k *KeySet) key(ctx context.Context, url, kid string, now time.Time) (*rsa.
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	jwk, found := lookup(cs.keys, kid)
-	if !found {
-		if cs.keys != nil && now.Sub(cs.fetched) < refetchEvery && !cs.fetched.After(now) {
-			return nil, fail("kid", "the platform's JWKS has no key %q (fetched again less than a minute ago)", kid)
+	stale := cs.keys != nil && now.Sub(cs.loaded) >= maxKeySetAge
+	fetched, mayFetch := false, cs.fetched.IsZero() || now.Sub(cs.fetched) >= refetchEvery || cs.fetched.After(now)
+	var fetchErr error
+	if (!found || stale) && mayFetch {
+		cs.fetched, fetched = now, true
+		if fetchErr = k.fetch(ctx, cs, url); fetchErr == nil {
+			cs.loaded = now
+			jwk, found = lookup(cs.keys, kid)
 		}
-		if cs.keys == nil && !cs.fetched.IsZero() && now.Sub(cs.fetched) < refetchEvery && !cs.fetched.After(now) {
-			return nil, fail("jwks", "the platform's JWKS could not be fetched less than a minute ago")
-		}
-		cs.fetched = now
-		body, err := k.get(ctx, url)
-		if err != nil {
-			return nil, fail("jwks", "the platform's JWKS cannot be fetched: %v", err)
-		}
-		var set jose.JSONWebKeySet
-		if err := json.Unmarshal(body, &set); err != nil {
-			return nil, fail("jwks", "the platform's JWKS is not a JWK set: %v", err)
-		}
-		cs.keys = &set
-		if jwk, found = lookup(cs.keys, kid); !found {
-			return nil, fail("kid", "the platform's JWKS has no key %q", kid)
-		}
+	}
+	switch {
+	case found:
+	case fetchErr != nil:
+		return nil, fetchErr
+	case cs.keys == nil:
+		return nil, fail("jwks", "the platform's JWKS could not be fetched less than a minute ago")
+	case !fetched:
+		return nil, fail("kid", "the platform's JWKS has no key %q (fetched again less than a minute ago)", kid)
+	default:
+		return nil, fail("kid", "the platform's JWKS has no key %q", kid)
 	}
 	pub, ok := jwk.Key.(*rsa.PublicKey)
 	if !ok {
@@ -116,6 +121,21 @@ func (k *KeySet) key(ctx context.Context, url, kid string, now time.Time) (*rsa.
 	return pub, nil
 }
 
+// fetch replaces the cached keys of cs by the JWKS at url.
+func (k *KeySet) fetch(ctx context.Context, cs *cachedSet, url string) error {
+	body, err := k.get(ctx, url)
+	if err != nil {
+		return fail("jwks", "the platform's JWKS cannot be fetched: %v", err)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(body, &set); err != nil {
+		return fail("jwks", "the platform's JWKS is not a JWK set: %v", err)
+	}
+	cs.keys = &set
+	return nil
+}
+
+// lookup returns the valid public key kid names in set.
 func lookup(set *jose.JSONWebKeySet, kid string) (jose.JSONWebKey, bool) {
 	if set == nil {
 		return jose.JSONWebKey{}, false

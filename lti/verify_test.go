@@ -248,7 +248,9 @@ func TestKeySetRotation(t *testing.T) {
 	ks := lti.NewKeySet(httpGet(p.Client()))
 	now := time.Now()
 	verify := func(at time.Time) error {
-		_, err := ks.VerifyLaunch(context.Background(), reg, p.LaunchToken(p.ResourceLinkClaims(reg, "u1", "n", "c1")), at)
+		c := p.ResourceLinkClaims(reg, "u1", "n", "c1")
+		c["iat"], c["exp"] = at.Unix(), at.Add(5*time.Minute).Unix()
+		_, err := ks.VerifyLaunch(context.Background(), reg, p.LaunchToken(c), at)
 		return err
 	}
 	for range 3 {
@@ -284,6 +286,47 @@ func TestKeySetRotation(t *testing.T) {
 	}
 	if n := p.JWKSRequests(); n != 3 {
 		t.Fatalf("JWKS fetched %d times, want 3", n)
+	}
+	// A set cached for more than an hour is fetched again even when it
+	// has the kid, so that withdrawn keys stop verifying.
+	if err := verify(now.Add(3*time.Minute + time.Hour + 2*time.Second)); err != nil {
+		t.Fatalf("an hour later: %v", err)
+	}
+	if n := p.JWKSRequests(); n != 4 {
+		t.Fatalf("JWKS fetched %d times after an hour, want 4", n)
+	}
+}
+
+func TestKeySetStaleFallback(t *testing.T) {
+	p := ltitest.New(t)
+	reg := p.Registration("tool-1", "dep-1")
+	get := httpGet(p.Client())
+	down := false
+	ks := lti.NewKeySet(func(ctx context.Context, url string) ([]byte, error) {
+		if down {
+			return nil, errors.New("connection refused")
+		}
+		return get(ctx, url)
+	})
+	now := time.Now()
+	if _, err := ks.VerifyLaunch(context.Background(), reg, p.LaunchToken(p.ResourceLinkClaims(reg, "u1", "n", "c1")), now); err != nil {
+		t.Fatal(err)
+	}
+	down = true
+	later := now.Add(2 * time.Hour)
+	p.SetClock(func() time.Time { return later })
+	if _, err := ks.VerifyLaunch(context.Background(), reg, p.LaunchToken(p.ResourceLinkClaims(reg, "u1", "n", "c1")), later); err != nil {
+		t.Errorf("a stale set whose refetch fails no longer verifies its key: %v", err)
+	}
+	// The set is still stale: a minute on, it is tried again.
+	down = false
+	before := p.JWKSRequests()
+	later = later.Add(time.Minute)
+	if _, err := ks.VerifyLaunch(context.Background(), reg, p.LaunchToken(p.ResourceLinkClaims(reg, "u1", "n", "c1")), later); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.JWKSRequests(); n != before+1 {
+		t.Errorf("JWKS fetched %d times a minute after a failed refetch, want %d", n, before+1)
 	}
 }
 

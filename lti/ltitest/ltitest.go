@@ -281,6 +281,13 @@ func (p *Platform) TokenRequests() int {
 	return p.tokenCount
 }
 
+// RevokeTokens makes every access token issued so far invalid.
+func (p *Platform) RevokeTokens() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.tokens)
+}
+
 // JWKSRequests is the number of times the platform's JWKS was fetched.
 func (p *Platform) JWKSRequests() int {
 	p.mu.Lock()
@@ -396,14 +403,19 @@ func (p *Platform) ResourceLinkClaims(reg lti.Registration, subject, nonce, cont
 // LaunchToken signs claims as an id_token with the platform's key (RS256,
 // its kid in the header).
 func (p *Platform) LaunchToken(claims map[string]any) string {
-	p.mu.Lock()
-	key, kid := p.key, p.kid
-	p.mu.Unlock()
-	tok, err := Sign(key, kid, jose.RS256, claims)
+	tok, err := p.sign(claims)
 	if err != nil {
 		p.t.Fatalf("ltitest: launch token: %v", err)
 	}
 	return tok
+}
+
+// sign signs claims with the platform's current key.
+func (p *Platform) sign(claims map[string]any) (string, error) {
+	p.mu.Lock()
+	key, kid := p.key, p.kid
+	p.mu.Unlock()
+	return Sign(key, kid, jose.RS256, claims)
 }
 
 // Sign signs claims as a compact JWS with key (an *rsa.PrivateKey for
@@ -517,8 +529,13 @@ func (p *Platform) serveAuth(w http.ResponseWriter, r *http.Request) {
 	reg := lti.Registration{ClientID: clientID, DeploymentIDs: deployments[:1]}
 	claims := p.ResourceLinkClaims(reg, u.id, q.Get("nonce"), contextID, u.roles...)
 	claims[lti.ClaimTargetLinkURI] = redirect
+	token, err := p.sign(claims)
+	if err != nil {
+		http.Error(w, "the id_token cannot be signed: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	launchForm.Execute(w, map[string]string{"Action": redirect, "IDToken": p.LaunchToken(claims), "State": q.Get("state")})
+	launchForm.Execute(w, map[string]string{"Action": redirect, "IDToken": token, "State": q.Get("state")})
 }
 
 // tokenError answers an OAuth 2.0 error (RFC 6749 §5.2).
