@@ -62,6 +62,10 @@ type Launch struct {
 	ContextID, ContextTitle, ContextLabel   string
 	ResourceLinkID, ResourceLinkTitle       string
 	TargetLinkURI                           string
+	// Locale is the user's language as the platform gives it (the
+	// launch_presentation claim's locale, else the OIDC locale claim), such
+	// as "th-TH"; "" when it gives none.
+	Locale string
 	// AGS is nil when the launch has no AGS endpoint claim.
 	AGS *AGSEndpoint
 	// NRPS is nil when the launch has no names and roles claim.

@@ -48,9 +48,17 @@ type Services struct {
 	hc  *http.Client
 	now func() time.Time
 
+	scopes []string // what the service calls ask for; defaultScopes when nil
+
 	mu     sync.Mutex
 	tokens map[string]cachedToken // by space-separated sorted scopes
 }
+
+// UseScopes sets the scopes the service calls' token asks for (all three
+// read-only scopes until then): a platform refuses a token request naming
+// a scope it does not grant, so a course without NRPS asks for the AGS
+// scopes only. Call it before the Services is used.
+func (s *Services) UseScopes(scopes ...string) { s.scopes = scopes }
 
 type cachedToken struct {
 	value   string
@@ -260,7 +268,7 @@ func getAll[T any](ctx context.Context, s *Services, op, first, accept string, d
 	if err != nil || (start.Scheme != "https" && start.Scheme != "http") || start.Host == "" {
 		return nil, fmt.Errorf("lti: %s: %q is not an absolute http(s) URL", op, first)
 	}
-	token, err := s.Token(ctx)
+	token, err := s.Token(ctx, s.scopes...)
 	if err != nil {
 		return nil, err
 	}

@@ -184,7 +184,11 @@ type idClaims struct {
 	DeploymentID  string   `json:"https://purl.imsglobal.org/spec/lti/claim/deployment_id"`
 	Roles         []string `json:"https://purl.imsglobal.org/spec/lti/claim/roles"`
 	TargetLinkURI string   `json:"https://purl.imsglobal.org/spec/lti/claim/target_link_uri"`
-	Context       *struct {
+	Locale        string   `json:"locale"`
+	Presentation  *struct {
+		Locale string `json:"locale"`
+	} `json:"https://purl.imsglobal.org/spec/lti/claim/launch_presentation"`
+	Context *struct {
 		ID    string `json:"id"`
 		Label string `json:"label"`
 		Title string `json:"title"`
@@ -369,6 +373,10 @@ func checkClaims(reg Registration, c *idClaims, now time.Time) (*Launch, error) 
 	}
 	if l.Name == "" {
 		l.Name = strings.TrimSpace(c.GivenName + " " + c.FamilyName)
+	}
+	l.Locale = c.Locale
+	if c.Presentation != nil && c.Presentation.Locale != "" {
+		l.Locale = c.Presentation.Locale
 	}
 	if c.Context != nil {
 		l.ContextID, l.ContextTitle, l.ContextLabel = c.Context.ID, c.Context.Title, c.Context.Label

@@ -327,5 +327,6 @@ func statusOf(err error) int {
 
 // localeLang is the language of the launch's locale ("th-TH" → "th").
 func localeLang(l *lti.Launch) string {
-	return ""
+	lang, _, _ := strings.Cut(strings.ReplaceAll(l.Locale, "_", "-"), "-")
+	return strings.ToLower(lang)
 }

@@ -567,10 +567,17 @@ func (s *Service) Connect(ctx context.Context, launchID, eventType string) (*Cou
 	return s.st.LTICourse(ctx, c.OrgID, c.ID)
 }
 
-// services returns the service client of a registration, kept while the
-// registration is unchanged (its bearer token is cached inside).
-func (s *Service) services(r *Registration) (*lti.Services, error) {
-	key := r.ID + "@" + r.UpdatedAt.Format(time.RFC3339Nano)
+// services returns the service client of a registration for a course's
+// scopes (the AGS read scopes, and the NRPS one when the course has a
+// members list: a platform refuses a token naming a scope it does not
+// grant), kept while the registration is unchanged (its bearer token is
+// cached inside).
+func (s *Service) services(r *Registration, c *Course) (*lti.Services, error) {
+	scopes := []string{lti.ScopeLineItemReadOnly, lti.ScopeResultReadOnly}
+	if c.MembershipsURL != "" {
+		scopes = append(scopes, lti.ScopeMembershipReadOnly)
+	}
+	key := r.ID + "@" + r.UpdatedAt.Format(time.RFC3339Nano) + "@" + strings.Join(scopes, " ")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sv := s.clients[key]; sv != nil {
@@ -581,9 +588,10 @@ func (s *Service) services(r *Registration) (*lti.Services, error) {
 		return nil, err
 	}
 	sv := lti.NewServices(r.Registration, k, r.ToolKID, s.hc, s.opts.Now)
+	sv.UseScopes(scopes...)
 	for old := range s.clients {
-		if strings.HasPrefix(old, r.ID+"@") {
-			delete(s.clients, old)
+		if strings.HasPrefix(old, r.ID+"@") && !strings.HasPrefix(old, r.ID+"@"+r.UpdatedAt.Format(time.RFC3339Nano)+"@") {
+			delete(s.clients, old) // of the registration before a change
 		}
 	}
 	s.clients[key] = sv
@@ -618,7 +626,7 @@ func (s *Service) poll(ctx context.Context, c *Course) (PollSummary, error) {
 	if err != nil {
 		return sum, err
 	}
-	sv, err := s.services(reg)
+	sv, err := s.services(reg, c)
 	if err != nil {
 		return sum, err
 	}
