@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cairn-badges/cairn/api"
 	"github.com/cairn-badges/cairn/auth"
@@ -15,6 +16,7 @@ import (
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/jobs"
 	"github.com/cairn-badges/cairn/keyring"
+	"github.com/cairn-badges/cairn/ltitool"
 	"github.com/cairn-badges/cairn/review"
 	"github.com/cairn-badges/cairn/sso"
 	"github.com/cairn-badges/cairn/team"
@@ -34,7 +36,7 @@ func (e *env) withEveryPage(t *testing.T) {
 	wh := webhooks.New(e.db, kr, webhooks.Options{CredentialURL: e.svc.CredentialURL, ChangeType: e.svc.ChangeType})
 	e.h = New(e.svc, Options{Team: team.New(e.db, testBase, team.Options{}), Jobs: jobs.New(e.db, e.svc, jobs.Options{}), Webhooks: wh,
 		Pathways: issuing.NewPathways(e.svc, e.db), SSO: sso.New(e.db, kr, sso.Options{BaseURL: testBase, HashPassword: auth.HashPassword}),
-		Review: review.New(e.db, e.svc, review.Options{})})
+		Review: review.New(e.db, e.svc, review.Options{}), LTI: ltitool.New(e.db, kr, e.svc, ltitool.Options{BaseURL: testBase})})
 	e.mux = http.NewServeMux()
 	e.h.Register(e.mux)
 	(&web.Handler{Verifier: verify.New(nil)}).Register(e.mux)
@@ -86,6 +88,25 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		t.Fatalf("no invitation link:\n%s", res.body)
 	}
 	invite := "/invite/" + m[1]
+	// A registered learning platform with a connected, polled course.
+	res = owner.post("/admin/lti", url.Values{"name": {"Moodle"}, "issuer": {"https://moodle.example.ac.th"}, "clientId": {"cairn"},
+		"deploymentIds": {"1\n2"}, "authLoginUrl": {"https://moodle.example.ac.th/auth"}, "authTokenUrl": {"https://moodle.example.ac.th/token"},
+		"jwksUrl": {"https://moodle.example.ac.th/jwks"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("registering a platform: %d\n%s", res.StatusCode, res.body)
+	}
+	regs, err := e.db.LTIRegistrations(t.Context(), e.org.ID)
+	if err != nil || len(regs) != 1 || len(regs[0].DeploymentIDs) != 2 {
+		t.Fatalf("registrations %+v, %v", regs, err)
+	}
+	course := &ltitool.Course{ID: "c-1", OrgID: e.org.ID, RegistrationID: regs[0].ID, DeploymentID: "1", ContextID: "ds101", Title: "Data Science 101",
+		LineItemsURL: "https://moodle.example.ac.th/li", Scopes: []string{}, EventType: "lti.score", ConnectedBy: "Somsri", ConnectedAt: time.Now()}
+	if err := e.db.PutLTICourse(t.Context(), course); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.FinishLTIPoll(t.Context(), course.ID, time.Now(), ltitool.PollSummary{LineItems: 2, Results: 30, New: 3, Awarded: 2, Waiting: 1}, ""); err != nil {
+		t.Fatal(err)
+	}
 	csv := []byte("email,name\nbea@example.org,Bea\nnot-an-email,Cy\n")
 	preview := owner.postMultipart("/admin/award-jobs", url.Values{"achievement": {e.ach.ID}}, "learners.csv", csv)
 	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(preview.body)
@@ -137,6 +158,8 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		{"/admin/pathways", "New pathway", 200},
 		{"/admin/pathways/new", "Or the rule as JSON", 200},
 		{"/admin/sso", "Allowed email domains", 200},
+		{"/admin/lti", "Register a platform", 200},
+		{"/admin/lti?done=create", "The platform is registered. Give it the tool's addresses below.", 200},
 		{"/admin/applications", "All applications", 200},
 		{"/admin/mail", "Recent mail", 200},
 		{"/admin/mail?kind=reminder", "Expiry reminder template", 200},

@@ -139,6 +139,7 @@ type launchPage struct {
 	Badges     []badgeView
 	ConsoleURL string
 	Notice     string
+	NoticeKind string // connected or polled
 	// The error page's.
 	Check, Reason string
 	Status        int
@@ -146,7 +147,8 @@ type launchPage struct {
 
 type ruleView struct {
 	Name, Achievement string
-	MinScore          *float64
+	MinScore          float64
+	HasMinScore       bool
 	EventType         string
 }
 
@@ -217,6 +219,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, res *LaunchResu
 	p := &launchPage{L: printer(r, l), ID: res.ID, Launch: l, Instructor: l.IsInstructor(), Course: res.Course,
 		EventTypes: []string{DefaultEventType, "assessment.passed", "course.completed"}, ConsoleURL: h.ConsoleURL}
 	p.Switch = i18n.SwitcherFor(r, p.L)
+	p.NoticeKind = notice
 	switch notice {
 	case "connected":
 		p.Notice = p.L.T("The course is connected. Cairn reads its gradebook every few minutes.")
@@ -240,7 +243,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, res *LaunchResu
 			if ru.CourseID == "" && !strings.HasPrefix(ru.EventType, "lti.") {
 				continue // a rule for any course of other sources
 			}
-			v := ruleView{Name: ru.Name, MinScore: ru.MinScore, EventType: ru.EventType}
+			v := ruleView{Name: ru.Name, EventType: ru.EventType}
+			if ru.MinScore != nil {
+				v.MinScore, v.HasMinScore = *ru.MinScore, true
+			}
 			if a, err := h.Dir.Achievement(ctx, orgID, ru.AchievementID); err == nil {
 				v.Achievement = a.Name
 			}

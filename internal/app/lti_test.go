@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/lti"
 	"github.com/cairn-badges/cairn/lti/ltitest"
 )
@@ -48,17 +49,7 @@ func (f *ltiFixture) api(t *testing.T, method, path string, body any) (int, []by
 }
 
 func newLTIFixture(t *testing.T) *ltiFixture {
-	a, stop := bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true, LTIAllowPrivate: true, LTIPollEvery: time.Hour})
-	t.Cleanup(stop)
-	f := &ltiFixture{a: a, base: a.BaseURL(), key: a.FirstRun.APIKey, platform: ltitest.New(t)}
-	f.reg = f.platform.Registration("cairn-client", "deploy-1")
-	f.platform.AllowRedirect(f.base + "/lti/launch")
-	f.platform.SetToolJWKS(f.base + "/lti/jwks.json")
-	f.platform.AddCourse("ds101", "Data Science 101")
-	f.platform.AddUser("teacher-1", "somsri@example.ac.th", "Somsri Instructor", lti.RoleInstructor)
-	f.platform.AddUser("learner-1", "Ada@Example.org", "Ada Lovelace", "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner")
-	f.platform.AddUser("learner-2", "bob@example.org", "Bob", "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner")
-	f.platform.AddLineItem("ds101", "final", "Final exam", 50)
+	f := newLTIFixtureUnregistered(t)
 	status, body := f.api(t, "POST", "/api/v1/lti/registrations", map[string]any{"name": "Moodle", "issuer": f.reg.Issuer,
 		"clientId": f.reg.ClientID, "deploymentIds": f.reg.DeploymentIDs, "authLoginUrl": f.reg.AuthLoginURL,
 		"authTokenUrl": f.reg.AuthTokenURL, "jwksUrl": f.reg.JWKSURL})
@@ -74,6 +65,22 @@ func newLTIFixture(t *testing.T) *ltiFixture {
 		t.Fatalf("tool addresses %+v", reg.Tool)
 	}
 	f.regID = reg.ID
+	return f
+}
+
+// newLTIFixtureUnregistered is newLTIFixture before the registration.
+func newLTIFixtureUnregistered(t *testing.T) *ltiFixture {
+	a, stop := bootConfig(t, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Offline: true, LTIAllowPrivate: true, LTIPollEvery: time.Hour})
+	t.Cleanup(stop)
+	f := &ltiFixture{a: a, base: a.BaseURL(), key: a.FirstRun.APIKey, platform: ltitest.New(t)}
+	f.reg = f.platform.Registration("cairn-client", "deploy-1")
+	f.platform.AllowRedirect(f.base + "/lti/launch")
+	f.platform.SetToolJWKS(f.base + "/lti/jwks.json")
+	f.platform.AddCourse("ds101", "Data Science 101")
+	f.platform.AddUser("teacher-1", "somsri@example.ac.th", "Somsri Instructor", lti.RoleInstructor)
+	f.platform.AddUser("learner-1", "Ada@Example.org", "Ada Lovelace", "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner")
+	f.platform.AddUser("learner-2", "bob@example.org", "Bob", "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner")
+	f.platform.AddLineItem("ds101", "final", "Final exam", 50)
 	return f
 }
 
@@ -193,7 +200,7 @@ func TestLTIEndToEnd(t *testing.T) {
 	}
 
 	ada := browserClient(t)
-	_, page = f.launch(t, ada, "learner-1")
+	adaURL, page := f.launch(t, ada, "learner-1")
 	if !strings.Contains(page, `id="badges"`) || !strings.Contains(page, "/credentials/") || strings.Contains(page, `id="connect-form"`) {
 		t.Errorf("learner's page:\n%s", page)
 	}
@@ -236,6 +243,30 @@ func TestLTIEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(jwks), `"kid"`) || strings.Contains(string(jwks), `"d"`) {
 		t.Errorf("jwks: %s", jwks)
+	}
+	// Every launch page in every language, with no message missing.
+	var missing []string
+	i18n.Missing = func(l i18n.Lang, key string) { missing = append(missing, string(l)+": "+key) }
+	defer func() { i18n.Missing = nil }()
+	for _, l := range i18n.Langs {
+		for _, pg := range []struct {
+			c   *http.Client
+			url string
+			id  string
+		}{{teacher, pageURL, `id="course"`}, {ada, adaURL, `id="badges"`}, {ada, f.base + "/lti/launches/no-such-launch", `id="launch-error"`}} {
+			resp, err := pg.c.Get(pg.url + "?lang=" + string(l.Lang))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(b), `<html lang="`+string(l.Lang)+`">`) || !strings.Contains(string(b), pg.id) {
+				t.Errorf("%s %s: %d, not the page in its language", l.Lang, pg.url, resp.StatusCode)
+			}
+		}
+	}
+	for _, m := range missing {
+		t.Errorf("not translated: %s", m)
 	}
 	if n := f.platform.TokenRequests(); n != 1 {
 		t.Errorf("%d token requests for three polls, want 1 (cached)", n)
