@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"LearnerImports", testLearnerImports},
 		{"CertificateTemplates", testCertificateTemplates},
 		{"SSO", testSSO},
+		{"LTI", testLTI},
 		{"Endorsements", testEndorsements},
 	}
 	for _, tt := range tests {
