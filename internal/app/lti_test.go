@@ -84,37 +84,15 @@ func newLTIFixtureUnregistered(t *testing.T) *ltiFixture {
 	return f
 }
 
-var autoPostRE = regexp.MustCompile(`name="(id_token|state)" value="([^"]*)"`)
-
-// launch runs a launch as a browser would: the platform sends it to
-// /lti/login, Cairn to the platform's auth endpoint, whose page posts the
-// id_token to /lti/launch. It returns the page Cairn ends on.
+// launch runs a launch as a browser would (ltitest.Platform.Launch) and
+// returns the page Cairn ends on.
 func (f *ltiFixture) launch(t *testing.T, c *http.Client, user string) (string, string) {
 	t.Helper()
-	q := f.platform.LoginParams(f.reg, user, "ds101", f.base+"/lti/launch")
-	resp, err := c.Get(f.base + "/lti/login?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
+	resp, body, err := f.platform.Launch(c, f.reg, f.base+"/lti/login", f.base+"/lti/launch", user, "ds101")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("launch: %v\n%s", err, body)
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("login → auth: %d %s", resp.StatusCode, page)
-	}
-	form := url.Values{}
-	for _, m := range autoPostRE.FindAllStringSubmatch(string(page), -1) {
-		form.Set(m[1], html.UnescapeString(m[2]))
-	}
-	resp, err = c.PostForm(f.base+"/lti/launch", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("launch: %d %s", resp.StatusCode, b)
-	}
-	return resp.Request.URL.String(), string(b)
+	return resp.Request.URL.String(), body
 }
 
 // The LTI 1.3 path whole, against an in-process platform: the owner
@@ -212,7 +190,7 @@ func TestLTIEndToEnd(t *testing.T) {
 	authPage, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	form := url.Values{}
-	for _, m := range autoPostRE.FindAllStringSubmatch(string(authPage), -1) {
+	for _, m := range regexp.MustCompile(`name="(id_token|state)" value="([^"]*)"`).FindAllStringSubmatch(string(authPage), -1) {
 		form.Set(m[1], html.UnescapeString(m[2]))
 	}
 	stranger := browserClient(t)
