@@ -8,10 +8,13 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/lti"
 )
@@ -35,11 +38,17 @@ type Directory interface {
 // id_token), /lti/jwks.json, and the launch's pages (connect the course,
 // check the gradebook now; a learner's badges).
 type Handler struct {
-	Tool          *Service
+	Tool *Service
+	// Logins limits /lti/login per client address (each login is stored
+	// until its launch or for ten minutes); nil for a default of 30 at once,
+	// then one every 2 seconds.
+	Logins        *auth.Limiter
 	Dir           Directory
 	CredentialURL func(awardID string) string
 	ConsoleURL    string // the staff console's rules page
 	Log           *slog.Logger
+
+	once sync.Once // makes Logins
 }
 
 // stateCookie holds the state of a login begun in this browser.
@@ -56,6 +65,15 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /lti/launches/{id}/poll", h.pollNow)
 }
 
+func (h *Handler) limiter() *auth.Limiter {
+	h.once.Do(func() {
+		if h.Logins == nil {
+			h.Logins = auth.NewLimiter(auth.LimiterConfig{Burst: 30, Every: 2 * time.Second})
+		}
+	})
+	return h.Logins
+}
+
 func (h *Handler) log() *slog.Logger {
 	if h.Log == nil {
 		return slog.New(slog.DiscardHandler)
@@ -66,6 +84,14 @@ func (h *Handler) log() *slog.Logger {
 func (h *Handler) secure() bool { return strings.HasPrefix(h.Tool.opts.BaseURL, "https://") }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	if addr, err := auth.RemoteAddr(r); err == nil {
+		if wait, err := h.limiter().Allow("lti-login", addr, time.Now()); err != nil {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			h.fail(w, r, nil, http.StatusTooManyRequests, &lti.CheckError{Check: "rate",
+				Reason: "too many launches from this address; wait a minute and open Cairn again from the course"})
+			return
+		}
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	lr, err := lti.ParseLogin(r)
 	if err != nil {

@@ -182,7 +182,15 @@ type Service struct {
 
 	mu      sync.Mutex
 	clients map[string]*lti.Services // by registration ID and UpdatedAt
+
+	jwksMu sync.Mutex
+	jwks   []byte // the last JWKS, until jwksAt+jwksTTL or a registration changes
+	jwksAt time.Time
 }
+
+// jwksTTL is how long the tool's key set is served from memory: each
+// request would otherwise open every registration's sealed key.
+const jwksTTL = time.Minute
 
 // New returns the tool.
 func New(st Store, sealer Sealer, events Events, opts Options) *Service {
@@ -315,6 +323,7 @@ func (s *Service) Register(ctx context.Context, orgID string, in RegistrationInp
 	if err := s.st.CreateLTIRegistration(ctx, r); err != nil {
 		return nil, err
 	}
+	s.forgetJWKS() // the platform fetches the new key at once
 	return r, nil
 }
 
@@ -347,6 +356,7 @@ func (s *Service) Registration(ctx context.Context, orgID, id string) (*Registra
 
 // Delete removes a registration with its courses.
 func (s *Service) Delete(ctx context.Context, orgID, id string) error {
+	defer s.forgetJWKS()
 	return s.st.DeleteLTIRegistration(ctx, orgID, id)
 }
 
@@ -383,6 +393,11 @@ func (s *Service) toolKey(r *Registration) (*rsa.PrivateKey, error) {
 
 // JWKS is the tool's public keys, every registration's.
 func (s *Service) JWKS(ctx context.Context) ([]byte, error) {
+	s.jwksMu.Lock()
+	defer s.jwksMu.Unlock()
+	if s.jwks != nil && s.opts.Now().Sub(s.jwksAt) < jwksTTL {
+		return s.jwks, nil
+	}
 	regs, err := s.st.LTIRegistrations(ctx, "")
 	if err != nil {
 		return nil, err
@@ -396,7 +411,19 @@ func (s *Service) JWKS(ctx context.Context) ([]byte, error) {
 		}
 		keys[r.ToolKID] = &k.PublicKey
 	}
-	return lti.ToolJWKS(keys)
+	b, err := lti.ToolJWKS(keys)
+	if err != nil {
+		return nil, err
+	}
+	s.jwks, s.jwksAt = b, s.opts.Now()
+	return b, nil
+}
+
+// forgetJWKS makes the next JWKS read the registrations again.
+func (s *Service) forgetJWKS() {
+	s.jwksMu.Lock()
+	s.jwks = nil
+	s.jwksMu.Unlock()
 }
 
 // BeginLogin answers a third-party initiated login: the registration of

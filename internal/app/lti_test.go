@@ -250,3 +250,29 @@ func TestLTIEndToEnd(t *testing.T) {
 		t.Errorf("%d token requests for three polls, want 1 (cached)", n)
 	}
 }
+
+// Logins are limited per address (each is stored until its launch): after
+// the burst, /lti/login answers 429 with Retry-After and a page naming the
+// limit, and stores nothing more.
+func TestLTILoginRateLimited(t *testing.T) {
+	f := newLTIFixture(t)
+	q := f.platform.LoginParams(f.reg, "learner-1", "ds101", f.base+"/lti/launch")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var last *http.Response
+	var body []byte
+	for i := 0; i < 31; i++ {
+		resp, err := c.Get(f.base + "/lti/login?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if i < 30 && resp.StatusCode != http.StatusFound {
+			t.Fatalf("login %d: %d", i+1, resp.StatusCode)
+		}
+		last = resp
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "<strong>rate</strong>") {
+		t.Errorf("the 31st login: %d, Retry-After %q\n%s", last.StatusCode, last.Header.Get("Retry-After"), body)
+	}
+}
