@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairn-badges/cairn"
+	"github.com/cairn-badges/cairn/ltitool"
 	"github.com/cairn-badges/cairn/rules"
 )
 
@@ -157,6 +158,24 @@ func (in *EventInput) ruleEvent() rules.Event {
 func eventAwardKey(externalID, achievementID string) string {
 	sum := sha256.Sum256([]byte(externalID + "\x00" + achievementID))
 	return "event:" + hex.EncodeToString(sum[:])
+}
+
+// HandleLTIEvent is HandleEvent for an event made of an LMS result (it
+// makes *Service a ltitool.Events): created is false for an event seen
+// before; awarded counts the awards a new one made.
+func (s *Service) HandleLTIEvent(ctx context.Context, orgID string, ev ltitool.Event) (created bool, awarded int, err error) {
+	score, at := ev.Score, ev.OccurredAt
+	e, created, err := s.HandleEvent(ctx, orgID, EventInput{Type: ev.Type, CourseID: ev.CourseID, Score: &score, OccurredAt: &at,
+		Recipient: RecipientInput{Email: ev.Email, Name: ev.Name}, ExternalID: ev.ExternalID})
+	if err != nil || !created {
+		return created, 0, err
+	}
+	for _, m := range e.Matches {
+		if m.AwardID != "" {
+			awarded++
+		}
+	}
+	return true, awarded, nil
 }
 
 // HandleEvent records an event of the organization, matches it against

@@ -4,7 +4,7 @@
 // polls the course's gradebook (Assignment and Grade Services, read only)
 // and its members (Names and Role Provisioning Services), turning each
 // result into a completion event handed to issuing's HandleEvent, the
-// code path of POST /api/v1/events. The organization's rules decide what
+// code path of POST /api/v1/events (Events). The organization's rules decide what
 // is awarded; nothing here issues by itself.
 //
 // Package lti holds the protocol (claims, checks, service clients); this
@@ -32,7 +32,6 @@ import (
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/fetch"
-	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/lti"
 	"github.com/cairn-badges/cairn/rules"
 )
@@ -138,9 +137,23 @@ type Sealer interface {
 	Open(sealed, aad []byte) ([]byte, error)
 }
 
-// Events handles the events polls make; *issuing.Service is one.
+// Event is a scored result made into a completion event.
+type Event struct {
+	Type       string
+	CourseID   string
+	Score      float64 // a percentage, 0 to 100
+	Email      string  // lower case
+	Name       string
+	OccurredAt time.Time
+	ExternalID string
+}
+
+// Events hands the events polls make to the organization's rules:
+// *issuing.Service is one (HandleLTIEvent, POST /api/v1/events' code
+// path). created is false for an event seen before (by ExternalID);
+// awarded counts the awards a new one made.
 type Events interface {
-	HandleEvent(ctx context.Context, orgID string, in issuing.EventInput) (*cairn.Event, bool, error)
+	HandleLTIEvent(ctx context.Context, orgID string, ev Event) (created bool, awarded int, err error)
 }
 
 // Options configure a Service.
@@ -699,10 +712,9 @@ func (s *Service) poll(ctx context.Context, c *Course) (PollSummary, error) {
 				continue
 			}
 			score = min(max(score, 0), 100)
-			in := issuing.EventInput{Type: c.EventType, CourseID: c.ContextID, Score: &score, OccurredAt: &now,
-				Recipient:  issuing.RecipientInput{Email: strings.ToLower(email), Name: name},
+			ev := Event{Type: c.EventType, CourseID: c.ContextID, Score: score, OccurredAt: now, Email: strings.ToLower(email), Name: name,
 				ExternalID: lti.ExternalID(reg.Issuer, c.DeploymentID, li.ID, r.UserID, score)}
-			ev, created, err := s.events.HandleEvent(ctx, c.OrgID, in)
+			created, awarded, err := s.events.HandleLTIEvent(ctx, c.OrgID, ev)
 			sum.Events++
 			if err != nil {
 				if cairn.KindOf(err) == cairn.Unavailable || ctx.Err() != nil {
@@ -716,11 +728,7 @@ func (s *Service) poll(ctx context.Context, c *Course) (PollSummary, error) {
 			}
 			if created {
 				sum.New++
-				for _, m := range ev.Matches {
-					if m.AwardID != "" {
-						sum.Awarded++
-					}
-				}
+				sum.Awarded += awarded
 			}
 		}
 	}
