@@ -160,6 +160,7 @@ func TestConsoleInEveryLanguage(t *testing.T) {
 		{"/admin/sso", "Allowed email domains", 200},
 		{"/admin/lti", "Register a platform", 200},
 		{"/admin/lti?done=create", "The platform is registered. Give it the tool's addresses below.", 200},
+		{"/admin/lti?done=pollfailed", "The course's gradebook could not be read: its row says why.", 200},
 		{"/admin/applications", "All applications", 200},
 		{"/admin/mail", "Recent mail", 200},
 		{"/admin/mail?kind=reminder", "Expiry reminder template", 200},

@@ -27,6 +27,7 @@ var ltiNotices = map[string]string{
 	"create":     "The platform is registered. Give it the tool's addresses below.",
 	"delete":     "The platform is removed, with its connected courses.",
 	"poll":       "The course's gradebook was read just now.",
+	"pollfailed": "The course's gradebook could not be read: its row says why.",
 	"disconnect": "The course is disconnected: its gradebook is no longer read.",
 }
 
@@ -91,11 +92,12 @@ func (h *Handler) ltiDelete(w http.ResponseWriter, r *http.Request, a *actor) {
 // poll's outcome from the course's record.
 func (h *Handler) ltiPoll(w http.ResponseWriter, r *http.Request, a *actor) {
 	id, err := pathID(r)
+	done := "poll"
 	if err == nil {
 		if _, err = h.lti.PollNow(r.Context(), a.Org.ID, id); err != nil {
 			h.log.Warn("lti poll", "course", id, "err", err)
 			if _, gone := h.lti.Course(r.Context(), a.Org.ID, id); gone == nil {
-				err = nil // recorded on the course
+				err, done = nil, "pollfailed" // recorded on the course
 			}
 		}
 	}
@@ -103,7 +105,7 @@ func (h *Handler) ltiPoll(w http.ResponseWriter, r *http.Request, a *actor) {
 		h.fail(w, r, a, err)
 		return
 	}
-	h.redirect(w, r, "/admin/lti?done=poll")
+	h.redirect(w, r, "/admin/lti?done="+done)
 }
 
 // ltiDisconnect stops reading a course.

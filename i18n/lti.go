@@ -103,5 +103,8 @@ var _ = merge(map[string]map[Lang]string{
 	"The course is connected. Cairn reads its gradebook every few minutes.": in6("강좌가 연결되었습니다. Cairn이 몇 분마다 성적부를 읽습니다.", "เชื่อมต่อรายวิชาแล้ว Cairn จะอ่านสมุดคะแนนทุกไม่กี่นาที",
 		"Khóa học đã được kết nối. Cairn đọc sổ điểm vài phút một lần.", "Kursus terhubung. Cairn membaca buku nilainya setiap beberapa menit.", "Kursus disambungkan. Cairn membaca buku markahnya setiap beberapa minit.",
 		"Nakakonekta na ang kurso. Binabasa ng Cairn ang gradebook nito bawat ilang minuto."),
+	"The course's gradebook could not be read: its row says why.": in6("강좌의 성적부를 읽을 수 없습니다. 이유는 해당 행에 있습니다.", "ไม่สามารถอ่านสมุดคะแนนของรายวิชาได้: ดูสาเหตุในแถวของรายวิชา",
+		"Không thể đọc sổ điểm của khóa học: dòng của khóa học cho biết lý do.", "Buku nilai kursus tidak dapat dibaca: barisnya menjelaskan alasannya.",
+		"Buku markah kursus tidak dapat dibaca: barisnya menyatakan sebabnya.", "Hindi mabasa ang gradebook ng kurso: nasa hanay nito ang dahilan."),
 	"The gradebook was read just now.": in6("방금 성적부를 읽었습니다.", "อ่านสมุดคะแนนเมื่อสักครู่", "Vừa đọc sổ điểm.", "Buku nilai baru saja dibaca.", "Buku markah baru sahaja dibaca.", "Kababasa lang ng gradebook."),
 })
