@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/auth"
 	"github.com/cairn-badges/cairn/i18n"
+	"github.com/cairn-badges/cairn/internal/fail500"
 	"github.com/cairn-badges/cairn/lti"
 )
 
@@ -142,6 +143,7 @@ func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
 	b, err := h.Tool.JWKS(r.Context())
 	if err != nil {
 		h.log().Error("lti jwks", "err", err)
+		fail500.Record(r, err)
 		http.Error(w, "the key set is unavailable", http.StatusInternalServerError)
 		return
 	}
@@ -310,7 +312,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, res *LaunchResult
 		p.Check, p.Reason = ce.Check, ce.Reason
 	case cairn.KindOf(err) == cairn.Internal || status >= 500:
 		h.log().Error("lti", "path", r.URL.Path, "err", err)
-		p.Reason = "something went wrong on this server; it was logged"
+		if status == http.StatusInternalServerError {
+			fail500.Record(r, err)
+		}
+		p.Reason = p.L.T("Something went wrong on our side. Try again later.")
 	default:
 		p.Check, p.Reason = cairn.FieldOf(err), strings.TrimPrefix(cairn.PublicMessage(err), cairn.FieldOf(err)+": ")
 	}
