@@ -123,6 +123,9 @@ type Store interface {
 	// registration, deployment and context (keeping its ID and polls).
 	PutLTICourse(ctx context.Context, c *Course) error
 	LTICourse(ctx context.Context, orgID, id string) (*Course, error)
+	// LTICourseByContext returns the course of a registration's deployment
+	// and context (NotFound when it is not connected).
+	LTICourseByContext(ctx context.Context, registrationID, deploymentID, contextID string) (*Course, error)
 	LTICourses(ctx context.Context, orgID string) ([]*Course, error)
 	DeleteLTICourse(ctx context.Context, orgID, id string) error
 	// LeaseLTICourses takes up to limit courses last polled before due
@@ -547,16 +550,11 @@ func (s *Service) Launch(ctx context.Context, id string) (*LaunchResult, error) 
 }
 
 func (s *Service) courseOf(ctx context.Context, reg *Registration, l *lti.Launch) (*Course, error) {
-	cs, err := s.st.LTICourses(ctx, reg.OrgID)
-	if err != nil {
-		return nil, err
+	c, err := s.st.LTICourseByContext(ctx, reg.ID, l.DeploymentID, l.ContextID)
+	if cairn.KindOf(err) == cairn.NotFound {
+		return nil, nil
 	}
-	for _, c := range cs {
-		if c.RegistrationID == reg.ID && c.DeploymentID == l.DeploymentID && c.ContextID == l.ContextID {
-			return c, nil
-		}
-	}
-	return nil, nil
+	return c, err
 }
 
 // Connect connects the launch's course: polls will read its line items

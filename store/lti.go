@@ -279,6 +279,18 @@ func (db *DB) LTICourse(ctx context.Context, orgID, id string) (*ltitool.Course,
 	return cs[0], nil
 }
 
+// LTICourseByContext implements ltitool.Store.
+func (db *DB) LTICourseByContext(ctx context.Context, registrationID, deploymentID, contextID string) (*ltitool.Course, error) {
+	cs, err := db.ltiCourses(ctx, db.read(), "WHERE registration_id = ? AND deployment_id = ? AND context_id = ?", registrationID, deploymentID, contextID)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, notFound("connected course")
+	}
+	return cs[0], nil
+}
+
 // LTICourses implements ltitool.Store.
 func (db *DB) LTICourses(ctx context.Context, orgID string) ([]*ltitool.Course, error) {
 	return db.ltiCourses(ctx, db.read(), "WHERE org_id = ? ORDER BY connected_at, id", orgID)
