@@ -81,13 +81,28 @@ func Browser(t *testing.T, timeout time.Duration) context.Context {
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("hide-scrollbars", true),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// Start the browser on the context without a deadline (it lives as long
-	// as that context), then bound the test.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
+	// Chromium now and then exits before it listens when several tests
+	// start it at once on a loaded machine ("chrome failed to start");
+	// a fresh process a moment later starts, so try a few times.
+	var ctx context.Context
+	for attempt := 1; ; attempt++ {
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		c, cancelCtx := chromedp.NewContext(actx)
+		// Start the browser on the context without a deadline (it lives as
+		// long as that context), then bound the test.
+		err := chromedp.Do(c)
+		if err == nil {
+			t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+			ctx = c
+			break
+		}
+		cancelCtx()
+		cancelAlloc()
+		if attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("chromium did not start (attempt %d, trying again): %v", attempt, err)
+		time.Sleep(time.Duration(attempt) * time.Second)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancel)
