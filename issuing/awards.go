@@ -201,6 +201,7 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 		}
 		r := s.store.InsertAwards(ctx, []*cairn.Award{aw})[0]
 		if r.Err == nil {
+			s.meter.add()
 			return aw, r.Created, nil
 		}
 		if !errors.Is(r.Err, cairn.ErrStatusEntryTaken) || attempt == maxResign {

@@ -41,6 +41,7 @@ type Service struct {
 	parts     partsCache     // achievements, issuers and signers by version (parts.go)
 	// requestParts: the JSON forms of awards' evidence and results
 	requestParts requestParts
+	meter        busyMeter // single awards per second (busy.go)
 }
 
 // Options configure a Service.

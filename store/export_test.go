@@ -58,3 +58,13 @@ func PrepareDuringWrite(ctx context.Context, db *DB, query string) error {
 func (db *DB) PublicAwardHeadUncached(ctx context.Context, id string) (*cairn.Award, error) {
 	return db.publicAwardHead(ctx, id)
 }
+
+// KnownTaken reports whether db's process knows idx of list to be taken
+// (taken.go).
+func KnownTaken(db *DB, list string, idx int) bool {
+	s := &db.awards
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.taken[list]
+	return t != nil && t.has(idx)
+}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,11 +17,12 @@ import (
 // was picked, so on SQLite every award waited for the previous one's
 // signature. Now:
 //
-//   - ReserveAward reads (idempotency key, achievement, current lists) on
-//     the read pool and picks a random free index of the issuer's current
-//     revocation list: candidates not held in this process are checked
-//     against the awards table, eight per query, and the first free one is
-//     held in memory (awardState.held) until InsertAwards or ReleaseAward.
+//   - ReserveAward reads (idempotency key; the achievement's issuer and the
+//     current lists, both kept in memory) on the read pool and picks a
+//     random index of the issuer's current revocation list that is neither
+//     known to be taken (taken.go: a bitmap per list, read once, kept by
+//     the process's inserts) nor held, and holds it in memory
+//     (awardState.held) until InsertAwards or ReleaseAward.
 //     Only creating the next pair of lists, once per ~118,000 awards of an
 //     issuer, writes.
 //   - The caller signs, on its own goroutine: concurrent requests sign on
@@ -58,9 +58,6 @@ const holdTTL = 2 * time.Minute
 // older one, which is not full.
 const listTTL = 2 * time.Second
 
-// probeBatch is how many candidate indexes one query checks.
-const probeBatch = 8
-
 // commitTimeout bounds one group-commit transaction. The transaction does
 // not use any one caller's context: a caller that gives up must not fail
 // the awards of the others.
@@ -75,7 +72,6 @@ const (
 	qNewestPair        = `SELECT r.id, s.id, r.seq, r.size, r.used FROM status_lists r
 			JOIN status_lists s ON s.issuer_id = r.issuer_id AND s.seq = r.seq AND s.purpose = 'suspension'
 			WHERE r.issuer_id = ? AND r.purpose = 'revocation' ORDER BY r.seq DESC LIMIT 1`
-	qProbe = "SELECT status_index FROM awards WHERE status_list_id = ? AND status_index IN (?, ?, ?, ?, ?, ?, ?, ?)"
 	// ON CONFLICT DO NOTHING without a target covers every unique
 	// constraint: the status entry, the idempotency key and the ID.
 	qInsertAward   = "INSERT INTO awards (" + awardColumns + ") VALUES (" + awardPlaceholders + ") ON CONFLICT DO NOTHING"
@@ -110,6 +106,10 @@ type awardState struct {
 	mu    sync.Mutex
 	held  map[string]map[int]time.Time // revocation list ID → held index → when
 	lists map[string]*cachedPair       // issuer ID → its current pair
+	taken map[string]*takenSet         // revocation list ID → its taken indexes (taken.go)
+	// achIssuer: achievement and organization IDs → the achievement's
+	// issuer, which never changes (achievements are not deleted).
+	achIssuer map[[2]string]string
 
 	group    groupCommit
 	prepared atomic.Bool // hotWrites are prepared on the write pool
@@ -123,6 +123,8 @@ type cachedPair struct {
 func (s *awardState) init(d dialect) {
 	s.held = map[string]map[int]time.Time{}
 	s.lists = map[string]*cachedPair{}
+	s.taken = map[string]*takenSet{}
+	s.achIssuer = map[[2]string]string{}
 	s.group.limit = 1
 	if d == postgresDialect {
 		s.group.limit = 4
@@ -139,22 +141,6 @@ type listPair struct {
 // full reports whether the pair has room for no more awards, counting
 // extra indexes held or being inserted.
 func (l listPair) full(extra int) bool { return (l.used+extra)*100 >= l.size*fullPercent }
-
-// hold marks idx of list as taken by this process, unless it already is.
-func (s *awardState) hold(list string, idx int, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.held[list]
-	if m == nil {
-		m = map[int]time.Time{}
-		s.held[list] = m
-	}
-	if t, ok := m[idx]; ok && now.Sub(t) < holdTTL {
-		return false
-	}
-	m[idx] = now
-	return true
-}
 
 func (s *awardState) isHeld(list string, idx int, now time.Time) bool {
 	t, ok := s.held[list][idx]
@@ -177,23 +163,6 @@ func (s *awardState) heldCount(list string) int {
 	return len(s.held[list])
 }
 
-// candidates returns n random indexes of a list of size entries, avoiding
-// held ones where it can.
-func (s *awardState) candidates(list string, size int, now time.Time) [probeBatch]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var c [probeBatch]int
-	for i := range c {
-		for try := 0; ; try++ {
-			c[i] = rand.IntN(size)
-			if try == 8 || !s.isHeld(list, c[i], now) {
-				break
-			}
-		}
-	}
-	return c
-}
-
 // ReserveAward implements cairn.AwardStore.
 func (db *DB) ReserveAward(ctx context.Context, a *cairn.Award) (*cairn.Award, error) {
 	if err := validAward(a); err != nil {
@@ -212,12 +181,9 @@ func (db *DB) ReserveAward(ctx context.Context, a *cairn.Award) (*cairn.Award, e
 			return nil, mapErr(err)
 		}
 	}
-	var issuerID string
-	if err := r.prow(ctx, qAchievementIssuer, a.AchievementID, a.OrgID).Scan(&issuerID); err != nil {
-		if errors.Is(err, sqlNoRows) {
-			return nil, &cairn.Error{Kind: cairn.NotFound, Field: "achievement_id", Message: "achievement not found"}
-		}
-		return nil, mapErr(err)
+	issuerID, err := db.achievementIssuer(ctx, a.AchievementID, a.OrgID)
+	if err != nil {
+		return nil, err
 	}
 	if a.IssuerID == "" {
 		a.IssuerID = issuerID
@@ -240,6 +206,34 @@ func (db *DB) ReserveAward(ctx context.Context, a *cairn.Award) (*cairn.Award, e
 	return nil, nil
 }
 
+// achievementIssuer returns the issuer of the organization's achievement,
+// from memory once read.
+func (db *DB) achievementIssuer(ctx context.Context, achID, orgID string) (string, error) {
+	s, key := &db.awards, [2]string{achID, orgID}
+	s.mu.Lock()
+	id, ok := s.achIssuer[key]
+	s.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	if err := db.read().prow(ctx, qAchievementIssuer, achID, orgID).Scan(&id); err != nil {
+		if errors.Is(err, sqlNoRows) {
+			return "", &cairn.Error{Kind: cairn.NotFound, Field: "achievement_id", Message: "achievement not found"}
+		}
+		return "", mapErr(err)
+	}
+	s.mu.Lock()
+	if len(s.achIssuer) >= maxAchIssuers {
+		clear(s.achIssuer)
+	}
+	s.achIssuer[key] = id
+	s.mu.Unlock()
+	return id, nil
+}
+
+// maxAchIssuers bounds awardState.achIssuer.
+const maxAchIssuers = 100_000
+
 func idempotencyConflict() error {
 	return &cairn.Error{Kind: cairn.Conflict, Field: "idempotency_key",
 		Message: "idempotency key already used with a different request"}
@@ -260,7 +254,7 @@ func (db *DB) reserveEntry(ctx context.Context, issuerID string, now time.Time) 
 		if err != nil {
 			return listPair{}, 0, err
 		}
-		idx, ok, err := db.probe(ctx, l, now)
+		idx, ok, err := db.pick(ctx, l, now)
 		if err != nil {
 			return listPair{}, 0, err
 		}
@@ -271,41 +265,6 @@ func (db *DB) reserveEntry(ctx context.Context, issuerID string, now time.Time) 
 		l, err = db.nextPair(ctx, issuerID, l.seq, true, now)
 	}
 	return listPair{}, 0, cairn.Errorf(cairn.Unavailable, "status list allocation contended; try again")
-}
-
-// probe looks for a free index of l among up to probes random candidates
-// and holds the first it finds.
-func (db *DB) probe(ctx context.Context, l listPair, now time.Time) (int, bool, error) {
-	s := &db.awards
-	for range probes / probeBatch {
-		c := s.candidates(l.revocation, l.size, now)
-		rows, err := db.read().pquery(ctx, qProbe, l.revocation, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
-		if err != nil {
-			return 0, false, err
-		}
-		var taken [probeBatch]int
-		n := 0
-		for rows.Next() {
-			if n < len(taken) {
-				if err := rows.Scan(&taken[n]); err != nil {
-					rows.Close()
-					return 0, false, mapErr(err)
-				}
-				n++
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return 0, false, mapErr(err)
-		}
-		for _, idx := range c {
-			if !slices.Contains(taken[:n], idx) && s.hold(l.revocation, idx, now) {
-				return idx, true, nil
-			}
-		}
-	}
-	return 0, false, nil
 }
 
 // currentPair returns the issuer's current pair of lists: from the cache
@@ -442,6 +401,9 @@ func (db *DB) InsertAwards(ctx context.Context, awards []*cairn.Award) []cairn.I
 		}
 		it := items[j]
 		j++
+		if it.res.Created || errors.Is(it.res.Err, cairn.ErrStatusEntryTaken) {
+			db.awards.markTaken(a.StatusListID, a.StatusIndex, !it.res.Created)
+		}
 		db.ReleaseAward(a)
 		out[i] = it.res
 		if it.res.Err == nil && it.prev != nil {

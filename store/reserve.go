@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -13,8 +12,8 @@ import (
 // ReserveAwards (cairn.AwardStore) is ReserveAward for a batch, with a
 // few queries for the whole batch instead of three per award: the
 // idempotency keys are looked up reserveChunk at a time, each
-// achievement's issuer once, and the free status entries probed
-// reserveChunk candidates per query. An award whose issuer's current
+// achievement's issuer once, and the free status entries picked from
+// what the process knows to be taken (taken.go). An award whose issuer's current
 // lists have no room for the whole batch, or that the batch probes did
 // not place, is reserved alone by ReserveAward (which moves to the next
 // pair of lists), so the outcome per award is the same as ReserveAward's.
@@ -27,7 +26,6 @@ const reserveChunk = 32
 var (
 	qAwardsByKeys = "SELECT " + awardColumns + " FROM awards WHERE org_id = ? AND idempotency_key IN (" +
 		placeholders(reserveChunk) + ") AND idempotency_key <> ''"
-	qProbeMany = "SELECT status_index FROM awards WHERE status_list_id = ? AND status_index IN (" + placeholders(reserveChunk) + ")"
 )
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
@@ -195,65 +193,12 @@ func (db *DB) reserveMany(ctx context.Context, issuerID string, n int, now time.
 	if !room {
 		return nil, l, nil
 	}
-	placed := make([]int, 0, n)
-	args := make([]any, 1+reserveChunk)
-	args[0] = l.revocation
-	for try := 0; len(placed) < n && try < 2*(n/reserveChunk+1); try++ {
-		c := s.candidatesN(l.revocation, l.size, reserveChunk, now)
-		for j, v := range c {
-			args[1+j] = v
-		}
-		rows, err := db.read().pquery(ctx, qProbeMany, args...)
-		if err != nil {
-			db.releaseAll(l.revocation, placed)
-			return nil, l, err
-		}
-		taken := map[int]bool{}
-		for rows.Next() {
-			var v int
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				db.releaseAll(l.revocation, placed)
-				return nil, l, mapErr(err)
-			}
-			taken[v] = true
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			db.releaseAll(l.revocation, placed)
-			return nil, l, mapErr(err)
-		}
-		for _, v := range c {
-			if len(placed) < n && !taken[v] && s.hold(l.revocation, v, now) {
-				placed = append(placed, v)
-			}
-		}
-	}
-	return placed, l, nil
+	placed, err := db.pickMany(ctx, l, n, now)
+	return placed, l, err
 }
 
 func (db *DB) releaseAll(list string, idx []int) {
 	for _, v := range idx {
 		db.awards.release(list, v)
 	}
-}
-
-// candidatesN returns n random indexes of a list of size entries,
-// avoiding held ones where it can (and repeating none).
-func (s *awardState) candidatesN(list string, size, n int, now time.Time) []int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := make([]int, n)
-	seen := make(map[int]bool, n)
-	for i := range c {
-		for try := 0; ; try++ {
-			c[i] = rand.IntN(size)
-			if try == 8 || (!seen[c[i]] && !s.isHeld(list, c[i], now)) {
-				break
-			}
-		}
-		seen[c[i]] = true
-	}
-	return c
 }

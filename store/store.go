@@ -168,7 +168,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // default is 2 MiB): a bulk job's batches update rows and indexes spread
 // over tens of megabytes, and with the default cache most of those pages
 // were read back from the file on every batch.
-const writerCacheKiB = 64 << 10
+const writerCacheKiB = 16 << 10
 
 // walAutocheckpointPages is when the writer itself copies the WAL back
 // into the database file (SQLite's default is 1,000 pages). That copy and
@@ -222,6 +222,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	params.Set("_txlock", "deferred")
 	params.Add("_pragma", "query_only(1)")
 	params.Add("_pragma", "cache_size(-"+strconv.Itoa(readerCacheKiB)+")")
+	params.Add("_pragma", "mmap_size(1073741824)")
 	r, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
 	if err != nil {
 		w.Close()

@@ -105,8 +105,9 @@ type PublicOptions struct {
 	// worker slows down when the server is busy.
 	WorkerShare float64
 	// Busy, if set, pauses the page worker while it returns true (the
-	// server passes the award jobs' jobs.Service.Busy, so that rendering
-	// does not take the cores a bulk issue is signing on). Pages keep
+	// server passes the award jobs' jobs.Service.Busy and the issuing
+	// service's Busy, so that rendering does not take the cores a bulk
+	// issue, or a stream of single awards, is signing on). Pages keep
 	// being queued meanwhile, up to QueueSize, and the worker catches up
 	// when Busy turns false; a page not rendered yet renders on its view.
 	Busy func() bool

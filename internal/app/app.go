@@ -671,7 +671,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	v := a.verifier()
 	a.imports = wallet.NewImporter(a.db, v, wallet.ImportOptions{Fetcher: a.importFetcher(), Log: a.log})
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.jobs.Busy, CLR: a.pathways})
+	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: func() bool { return a.jobs.Busy() || a.svc.Busy() }, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso, Review: a.review, LTI: a.lti}).Register(mux)
 	a.public.Register(mux)
