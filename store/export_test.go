@@ -56,7 +56,8 @@ func PrepareDuringWrite(ctx context.Context, db *DB, query string) error {
 // PublicAwardHeadUncached is PublicAwardHead past its cache: the query a
 // first view of a credential makes.
 func (db *DB) PublicAwardHeadUncached(ctx context.Context, id string) (*cairn.Award, error) {
-	return db.publicAwardHead(ctx, id)
+	a, _, err := db.publicAwardHead(ctx, id)
+	return a, err
 }
 
 // KnownTaken reports whether db's process knows idx of list to be taken

@@ -35,6 +35,7 @@ type headCache struct {
 
 type cachedHead struct {
 	a       *cairn.Award
+	page    *cairn.RenderedPage // the award's stored page when a was read; nil: none
 	fetched time.Time
 }
 
@@ -49,6 +50,18 @@ func (c *headCache) get(id string, now time.Time) *cairn.Award {
 	return e.a
 }
 
+// page returns the stored page read with the cached head of id (nil when
+// there was none), and whether there is such a head.
+func (c *headCache) page(id string, now time.Time) (*cairn.RenderedPage, bool) {
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || now.Sub(e.fetched) >= headTTL || now.Before(e.fetched) {
+		return nil, false
+	}
+	return e.page, true
+}
+
 // begin returns the epoch a fill starts in.
 func (c *headCache) begin() uint64 {
 	c.mu.RLock()
@@ -56,8 +69,9 @@ func (c *headCache) begin() uint64 {
 	return c.epoch
 }
 
-// put keeps a, read at now in epoch, unless an award changed since.
-func (c *headCache) put(a *cairn.Award, epoch uint64, now time.Time) {
+// put keeps a and its stored page, read at now in epoch, unless an award
+// or a page changed since.
+func (c *headCache) put(a *cairn.Award, page *cairn.RenderedPage, epoch uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if epoch != c.epoch {
@@ -87,11 +101,11 @@ func (c *headCache) put(a *cairn.Award, epoch uint64, now time.Time) {
 			delete(c.m, k)
 		}
 	}
-	c.m[a.ID] = cachedHead{a: a, fetched: now}
+	c.m[a.ID] = cachedHead{a: a, page: page, fetched: now}
 }
 
-// drop forgets the award with this ID, after a change to it (committed or
-// not: the caller cannot always tell).
+// drop forgets the award with this ID, after a change to it or to its
+// stored page (committed or not: the caller cannot always tell).
 func (c *headCache) drop(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -16,7 +16,7 @@ func TestHeadCache(t *testing.T) {
 	if c.get("a", t0) != nil {
 		t.Fatal("an empty cache has a head")
 	}
-	c.put(a, c.begin(), t0)
+	c.put(a, nil, c.begin(), t0)
 	for _, tc := range []struct {
 		name string
 		at   time.Time
@@ -43,11 +43,11 @@ func TestHeadCache(t *testing.T) {
 	// might hold what the change replaced: it is not kept.
 	epoch := c.begin()
 	c.drop("a")
-	c.put(a, epoch, t0)
+	c.put(a, nil, epoch, t0)
 	if c.get("a", t0) != nil {
 		t.Error("a head read before a change was kept after it")
 	}
-	c.put(a, c.begin(), t0)
+	c.put(a, nil, c.begin(), t0)
 	if c.get("a", t0) != a {
 		t.Error("a head read after the change was not kept")
 	}
@@ -58,7 +58,7 @@ func TestHeadCacheBounded(t *testing.T) {
 	var c headCache
 	now := time.Now()
 	for i := range maxCachedHeads * 2 {
-		c.put(&cairn.Award{ID: string(rune('a'+i%26)) + time.Duration(i).String()}, c.begin(), now)
+		c.put(&cairn.Award{ID: string(rune('a'+i%26)) + time.Duration(i).String()}, nil, c.begin(), now)
 		if len(c.m) > maxCachedHeads {
 			t.Fatalf("%d heads after %d puts", len(c.m), i+1)
 		}
@@ -73,14 +73,14 @@ func TestHeadCacheSharesBytes(t *testing.T) {
 	var c headCache
 	now := time.Now()
 	first := &cairn.Award{ID: "a", CredentialJSON: []byte(`{"v":1}`), CredentialJWT: "jwt"}
-	c.put(first, c.begin(), now)
+	c.put(first, nil, c.begin(), now)
 	again := &cairn.Award{ID: "a", CredentialJSON: []byte(`{"v":1}`), CredentialJWT: "jwt"}
-	c.put(again, c.begin(), now.Add(headTTL))
+	c.put(again, nil, c.begin(), now.Add(headTTL))
 	if &again.CredentialJSON[0] != &first.CredentialJSON[0] {
 		t.Error("an unchanged head does not share the bytes of the one it replaced")
 	}
 	changed := &cairn.Award{ID: "a", CredentialJSON: []byte(`{"v":2}`), CredentialJWT: "jwt"}
-	c.put(changed, c.begin(), now.Add(2*headTTL))
+	c.put(changed, nil, c.begin(), now.Add(2*headTTL))
 	if string(changed.CredentialJSON) != `{"v":2}` || string(c.get("a", now.Add(2*headTTL)).CredentialJSON) != `{"v":2}` {
 		t.Errorf("a changed head serves %s", c.get("a", now.Add(2*headTTL)).CredentialJSON)
 	}

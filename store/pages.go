@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/cairn-badges/cairn"
@@ -18,23 +19,36 @@ func (db *DB) PublicAwardHead(ctx context.Context, id string) (*cairn.Award, err
 		return a, nil
 	}
 	epoch := db.heads.begin()
-	a, err := db.publicAwardHead(ctx, id)
+	a, page, err := db.publicAwardHead(ctx, id)
 	if err == nil {
-		db.heads.put(a, epoch, now)
+		db.heads.put(a, page, epoch, now)
 	}
 	return a, err
 }
 
-func (db *DB) publicAwardHead(ctx context.Context, id string) (*cairn.Award, error) {
+// publicAwardHead reads the head of the award and, in the same query, its
+// stored page (nil when it has none): the view that reads the head of an
+// award not viewed in the last second is often a first view, which asks
+// for the page next (RenderedPage answers from the head cache).
+func (db *DB) publicAwardHead(ctx context.Context, id string) (*cairn.Award, *cairn.RenderedPage, error) {
 	var a cairn.Award
-	err := db.read().prow(ctx, `SELECT id, issuer_id, valid_until, formats, credential_json, credential_jwt, state, updated_at
-		FROM awards WHERE id = ?`, id).
+	var p cairn.RenderedPage
+	var pageID, result sql.NullString
+	var pageUpdated, checked *time.Time
+	err := db.read().prow(ctx, `SELECT a.id, a.issuer_id, a.valid_until, a.formats, a.credential_json, a.credential_jwt, a.state, a.updated_at,
+			p.award_id, p.award_updated_at, p.credential_sha256, p.checked_at, p.result, p.html_gzip
+		FROM awards a LEFT JOIN credential_pages p ON p.award_id = a.id WHERE a.id = ?`, id).
 		Scan(&a.ID, &a.IssuerID, nullTimeCol{&a.ValidUntil}, formatsCol{&a.Formats}, bytesCol{&a.CredentialJSON},
-			&a.CredentialJWT, &a.State, timeCol{&a.UpdatedAt})
+			&a.CredentialJWT, &a.State, timeCol{&a.UpdatedAt},
+			&pageID, nullTimeCol{&pageUpdated}, bytesCol{&p.CredentialSHA256}, nullTimeCol{&checked}, &result, bytesCol{&p.HTMLGzip})
 	if err != nil {
-		return nil, orNotFound(err, "award")
+		return nil, nil, orNotFound(err, "award")
 	}
-	return &a, nil
+	if !pageID.Valid || pageUpdated == nil || checked == nil {
+		return &a, nil, nil
+	}
+	p.AwardID, p.AwardUpdatedAt, p.CheckedAt, p.Result = pageID.String, *pageUpdated, *checked, result.String
+	return &a, &p, nil
 }
 
 // formatsCol scans the JSON array of an award's formats: the common
@@ -65,6 +79,12 @@ func (c formatsCol) Scan(src any) error {
 
 // RenderedPage implements cairn.PageStore.
 func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
+	if p, ok := db.heads.page(awardID, time.Now()); ok {
+		if p == nil {
+			return nil, cairn.Errorf(cairn.NotFound, "rendered page not found")
+		}
+		return p, nil
+	}
 	var p cairn.RenderedPage
 	err := db.read().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip
 		FROM credential_pages WHERE award_id = ?`, awardID).
@@ -108,6 +128,11 @@ func (db *DB) PutRenderedPages(ctx context.Context, pages ...*cairn.RenderedPage
 	if len(pages) == 0 {
 		return nil
 	}
+	defer func() { // after the commit: see headCache
+		for _, p := range pages {
+			db.heads.drop(p.AwardID)
+		}
+	}()
 	return db.write(ctx, func(x q) error {
 		for _, p := range pages {
 			_, err := x.exec(ctx, `INSERT INTO credential_pages (award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip)
