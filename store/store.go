@@ -226,7 +226,6 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	params.Set("_txlock", "deferred")
 	params.Add("_pragma", "query_only(1)")
 	params.Add("_pragma", "cache_size(-"+strconv.Itoa(readerCacheKiB)+")")
-	params.Add("_pragma", "mmap_size(1073741824)")
 	r, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
 	if err != nil {
 		w.Close()
