@@ -298,6 +298,10 @@ func (w *Worker) Wake() {
 	}
 }
 
+// wakeLinger is the least time between two wakes Run passes on to the
+// consumers (see Run).
+const wakeLinger = 10 * time.Millisecond
+
 // Run handles messages until ctx ends. Each consumer runs in its own loop,
 // so a slow kind does not hold up another.
 func (w *Worker) Run(ctx context.Context) {
@@ -317,12 +321,30 @@ func (w *Worker) Run(ctx context.Context) {
 			w.loop(ctx, c, wakes[i])
 		}()
 	}
+	var last time.Time // of the last wake passed on
 	for {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
 			return
 		case <-w.poke:
+			// Under a stream of commits (every batch of awards wakes the
+			// worker), pass wakes on at most every wakeLinger: each makes
+			// every consumer look for due messages, a read each, hundreds
+			// of times a second for nothing. A lone wake goes at once.
+			if d := wakeLinger - time.Since(last); d > 0 {
+				select {
+				case <-ctx.Done():
+					wg.Wait()
+					return
+				case <-time.After(d):
+				}
+				select {
+				case <-w.poke:
+				default:
+				}
+			}
+			last = time.Now()
 			for _, ch := range wakes {
 				select {
 				case ch <- struct{}{}:
