@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/cairn-badges/cairn/internal/app"
@@ -34,7 +35,7 @@ func runServe(e *env, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	serverGC()
+	serverRuntime()
 	a, err := app.New(e.ctx, cfg, log)
 	if err != nil {
 		return usagef("serve: %v", err)
@@ -93,8 +94,18 @@ func runMigrate(e *env, args []string) error {
 // grow to three times what is live instead of two.
 const serverGCPercent = 200
 
-func serverGC() {
+// serverRuntime sets the server's GOGC (serverGCPercent) and GOMAXPROCS
+// (one more than Go's default) unless the environment sets them. The
+// extra P: SQLite's driver (modernc.org/sqlite, pure Go) makes its system
+// calls (pread, pwrite, fcntl locks) through the syscall package, whose
+// goroutine keeps its P until the runtime takes it back, so with one P per
+// core a core sat idle while runnable goroutines waited; with one more,
+// single awards from 8 clients ran about 5 % faster on 2 cores.
+func serverRuntime() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(serverGCPercent)
+	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
 	}
 }
