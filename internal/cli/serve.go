@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -38,6 +37,9 @@ func runServe(e *env, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	serverRuntime()
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		cfg.IssuingProc = true
+	}
 	a, err := app.New(e.ctx, cfg, log)
 	if err != nil {
 		return usagef("serve: %v", err)
@@ -102,14 +104,10 @@ const serverGCPercent = 400
 // else the machine's); near it, the collector runs as often as it must.
 const serverMemoryShare = 4 // a quarter
 
-// serverRuntime sets the server's GOGC (serverGCPercent), its memory limit
-// (serverMemoryShare) and GOMAXPROCS (one more than Go's default) unless
-// the environment sets them. The extra P: SQLite's driver
-// (modernc.org/sqlite, pure Go) makes its system calls (pread, pwrite,
-// fcntl locks) through the syscall package, whose goroutine keeps its P
-// until the runtime takes it back, so with one P per core a core sat idle
-// while runnable goroutines waited; with one more, single awards from 8
-// clients ran about 5 % faster on 2 cores.
+// serverRuntime sets the server's GOGC (serverGCPercent) and its memory
+// limit (serverMemoryShare) unless the environment sets them. (Unless
+// GOMAXPROCS is set, the server also takes one more P while it issues:
+// app.Config.IssuingProc.)
 func serverRuntime() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(serverGCPercent)
@@ -118,9 +116,6 @@ func serverRuntime() {
 				debug.SetMemoryLimit(m / serverMemoryShare)
 			}
 		}
-	}
-	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
-		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
 	}
 }
 
