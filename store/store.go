@@ -165,14 +165,14 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // writerCacheKiB is the page cache of SQLite's one write connection (its
-// default is 2 MiB): a bulk job's batches update rows and indexes spread
-// over tens of megabytes, and with the default cache most of those pages
-// were read back from the file on every batch. Not larger: at the end of
-// every transaction SQLite scans the whole page cache's hash table
-// (pcache1TruncateUnsafe), which with 64 MiB took 7 % of the server's CPU
-// under single awards (one commit per few awards); a 100,000-row job ran
-// as fast with 8 or 16 MiB as with 64.
-const writerCacheKiB = 16 << 10
+// default is 2 MiB). At the end of every transaction SQLite scans the
+// whole page cache's hash table (pcache1TruncateUnsafe), which with
+// 64 MiB took 7 % of the server's CPU under single awards (one commit per
+// few awards), and 3 % with 16 MiB. Bulk jobs' batches update rows and
+// indexes spread over tens of megabytes and once gained from a larger
+// cache; since the status entries come from memory (taken.go) a
+// 200,000-row job ran as fast with 4 MiB (docs/PERFORMANCE.md).
+const writerCacheKiB = 4 << 10
 
 // walAutocheckpointPages is when the writer itself copies the WAL back
 // into the database file (SQLite's default is 1,000 pages). That copy and
