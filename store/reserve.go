@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -51,7 +50,6 @@ func (db *DB) ReserveAwards(ctx context.Context, awards []*cairn.Award) []cairn.
 	byIssuer := map[string][]int{}
 	var order []string
 	now := db.now()
-	r := db.read()
 	for _, i := range todo {
 		a := awards[i]
 		if out[i].Err != nil || out[i].Existing != nil {
@@ -60,14 +58,12 @@ func (db *DB) ReserveAwards(ctx context.Context, awards []*cairn.Award) []cairn.
 		k := achKey{a.OrgID, a.AchievementID}
 		issuerID, ok := issuers[k]
 		if !ok {
-			err := r.prow(ctx, qAchievementIssuer, a.AchievementID, a.OrgID).Scan(&issuerID)
-			switch {
-			case errors.Is(err, sqlNoRows):
-				issuerID = ""
-			case err != nil:
-				out[i].Err = mapErr(err)
+			id, err := db.achievementIssuer(ctx, a.AchievementID, a.OrgID)
+			if err != nil && cairn.KindOf(err) != cairn.NotFound {
+				out[i].Err = err
 				continue
 			}
+			issuerID = id // "" when there is no such achievement
 			issuers[k] = issuerID
 		}
 		switch {

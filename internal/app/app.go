@@ -677,7 +677,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	v := a.verifier()
 	a.imports = wallet.NewImporter(a.db, v, wallet.ImportOptions{Fetcher: a.importFetcher(), Log: a.log})
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: func() bool { return a.jobs.Busy() || a.svc.Busy() }, CLR: a.pathways})
+	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.issuing, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso, Review: a.review, LTI: a.lti}).Register(mux)
 	a.public.Register(mux)
@@ -900,10 +900,10 @@ func (a *App) Close() error {
 	return err
 }
 
-// background runs the transparency log worker and the credential page
-// worker, re-signs status lists whose bits changed (a state change
-// re-signs at once; this catches what a crash or a conflict left behind),
-// removes expired sessions and follows the issuers' verification epochs.
+// issuing reports whether this process issues awards in earnest: an award
+// job's rows, or single awards at issuing.BusyRate or more.
+func (a *App) issuing() bool { return a.jobs.Busy() || a.svc.Busy() }
+
 // issuingProcs, when Config.IssuingProc is set, runs the Go runtime with
 // one more P than it started with while this process issues awards in
 // earnest, and with its own number otherwise. SQLite's pure-Go driver
@@ -934,7 +934,7 @@ func (a *App) issuingProcs(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		busy := a.jobs.Busy() || a.svc.Busy()
+		busy := a.issuing()
 		switch {
 		case busy && !extra:
 			runtime.GOMAXPROCS(base + 1)
@@ -945,6 +945,10 @@ func (a *App) issuingProcs(ctx context.Context) {
 	}
 }
 
+// background runs the transparency log worker and the credential page
+// worker, re-signs status lists whose bits changed (a state change
+// re-signs at once; this catches what a crash or a conflict left behind),
+// removes expired sessions and follows the issuers' verification epochs.
 func (a *App) background(ctx context.Context) {
 	defer close(a.backgroundDone)
 	logDone, pagesDone, outboxDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
