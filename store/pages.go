@@ -35,7 +35,7 @@ func (db *DB) publicAwardHead(ctx context.Context, id string) (*cairn.Award, *ca
 	var p cairn.RenderedPage
 	var pageID, result sql.NullString
 	var pageUpdated, checked *time.Time
-	err := db.read().prow(ctx, `SELECT a.id, a.issuer_id, a.valid_until, a.formats, a.credential_json, a.credential_jwt, a.state, a.updated_at,
+	err := db.views().prow(ctx, `SELECT a.id, a.issuer_id, a.valid_until, a.formats, a.credential_json, a.credential_jwt, a.state, a.updated_at,
 			p.award_id, p.award_updated_at, p.credential_sha256, p.checked_at, p.result, p.html_gzip
 		FROM awards a LEFT JOIN credential_pages p ON p.award_id = a.id WHERE a.id = ?`, id).
 		Scan(&a.ID, &a.IssuerID, nullTimeCol{&a.ValidUntil}, formatsCol{&a.Formats}, bytesCol{&a.CredentialJSON},
@@ -86,7 +86,7 @@ func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.Rendered
 		return p, nil
 	}
 	var p cairn.RenderedPage
-	err := db.read().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip
+	err := db.views().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result, html_gzip
 		FROM credential_pages WHERE award_id = ?`, awardID).
 		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, bytesCol{&p.CredentialSHA256}, timeCol{&p.CheckedAt}, &p.Result, bytesCol{&p.HTMLGzip})
 	if err != nil {
@@ -98,7 +98,7 @@ func (db *DB) RenderedPage(ctx context.Context, awardID string) (*cairn.Rendered
 // RenderedPageStamp implements cairn.PageStore.
 func (db *DB) RenderedPageStamp(ctx context.Context, awardID string) (*cairn.RenderedPage, error) {
 	var p cairn.RenderedPage
-	err := db.read().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result
+	err := db.views().prow(ctx, `SELECT award_id, award_updated_at, credential_sha256, checked_at, result
 		FROM credential_pages WHERE award_id = ?`, awardID).
 		Scan(&p.AwardID, timeCol{&p.AwardUpdatedAt}, bytesCol{&p.CredentialSHA256}, timeCol{&p.CheckedAt}, &p.Result)
 	if err != nil {
