@@ -70,6 +70,11 @@ func init() {
 // Parse returns the supported language s names ("th", "th-TH", "fil"),
 // and whether it is one.
 func Parse(s string) (Lang, bool) {
+	for _, l := range Langs { // the common case, without parsing
+		if s == string(l.Lang) {
+			return l.Lang, true
+		}
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return English, false

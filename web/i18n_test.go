@@ -19,6 +19,7 @@ import (
 	"github.com/cairn-badges/cairn/i18n"
 	"github.com/cairn-badges/cairn/issuing"
 	"github.com/cairn-badges/cairn/store"
+	"github.com/cairn-badges/cairn/verify"
 )
 
 // Each translated public page renders in each language, chosen by
@@ -219,10 +220,27 @@ func TestGzipLang(t *testing.T) {
 	if b, err := io.ReadAll(zr); err != nil || !bytes.Equal(b, page) {
 		t.Errorf("the page does not decompress: %v", err)
 	}
+	if tag := gzipTag(gz); tag != pageTag(page) || len(tag) != 16 {
+		t.Errorf("gzipTag = %q, want %q", tag, pageTag(page))
+	}
 	for _, gz := range [][]byte{gzipBytes(page), nil, {0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0, 200, 0}} {
 		if l := gzipLang(gz); l != i18n.English {
 			t.Errorf("gzipLang(%x…) = %q", gz[:min(len(gz), 12)], l)
 		}
+		if tag := gzipTag(gz); tag != "" {
+			t.Errorf("gzipTag(%x…) = %q", gz[:min(len(gz), 12)], tag)
+		}
+	}
+	// A page read back from the store has the ETag it was served with
+	// when rendered, without hashing it again; one stored before pages
+	// carried their tag is hashed.
+	aw := &cairn.Award{ID: "a"}
+	if a, b := newRenderedPage(aw, i18n.Thai, time.Now(), verify.Verified, gz, time.Now()).etag, `"p`+pageTag(page)+`"`; a != b {
+		t.Errorf("ETag %s, want %s", a, b)
+	}
+	old := gzipBytes(page)
+	if a, b := newRenderedPage(aw, i18n.English, time.Now(), verify.Verified, old, time.Now()).etag, `"p`+pageTag(old)+`"`; a != b {
+		t.Errorf("ETag of a page without its tag %s, want %s", a, b)
 	}
 }
 

@@ -150,12 +150,15 @@ func (pg *renderedPage) servable(now time.Time) bool {
 
 // newRenderedPage wraps a gzip-compressed page of aw, in lang.
 func newRenderedPage(aw *cairn.Award, lang i18n.Lang, checkedAt time.Time, result verify.Outcome, gz []byte, now time.Time) *renderedPage {
-	sum := sha256.Sum256(gz)
+	tag := gzipTag(gz)
+	if tag == "" {
+		tag = pageTag(gz)
+	}
 	pg := &renderedPage{
 		awardID: aw.ID, issuerID: aw.IssuerID, updatedAt: aw.UpdatedAt, credJSON: aw.CredentialJSON, credJWT: aw.CredentialJWT,
 		lang:      lang,
 		checkedAt: checkedAt, result: result,
-		gz: gz, etag: `"p` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
+		gz: gz, etag: `"p` + tag + `"`,
 	}
 	pg.rp = newRepr(pg.etag, gz, pg.plainLen)
 	pg.rp.hdrLang = hdrContentLanguage(lang)
@@ -214,41 +217,80 @@ func gzipBytes(b []byte) []byte { return gzipExtra(b, nil) }
 // the extra field of the gzip header (RFC 1952 §2.3.1.1), as a subfield
 // 'C' 'l' whose data is the language's tag: a page from the store says
 // what language it is in without being decompressed (or a column of its
-// own). Clients skip the field.
-const gzipLangSI1, gzipLangSI2 = 'C', 'l'
+// own). Its ETag travels beside it, as a subfield 'C' 'e': the digest of
+// the uncompressed page (pageTag), so that a page read from the store is
+// not hashed again on its first view. Clients skip the field.
+const (
+	gzipLangSI1, gzipLangSI2 = 'C', 'l'
+	gzipTagSI1, gzipTagSI2   = 'C', 'e'
+)
 
-// gzipPage compresses a credential page in lang.
+// pageTag names the content of a page: the first 12 bytes of its
+// SHA-256, in URL-safe base64 (16 characters).
+func pageTag(b []byte) string {
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// gzipPage compresses a credential page in lang, with its language and
+// its tag in the header.
 func gzipPage(b []byte, lang i18n.Lang) []byte {
-	extra := append([]byte{gzipLangSI1, gzipLangSI2, byte(len(lang)), 0}, lang...)
+	tag := pageTag(b)
+	extra := make([]byte, 0, 8+len(lang)+len(tag))
+	extra = append(extra, gzipLangSI1, gzipLangSI2, byte(len(lang)), 0)
+	extra = append(extra, lang...)
+	extra = append(extra, gzipTagSI1, gzipTagSI2, byte(len(tag)), 0)
+	extra = append(extra, tag...)
 	return gzipExtra(b, extra)
+}
+
+// gzipSubfield returns the data of the subfield si1 si2 of the extra
+// field of gz's header, or nil.
+func gzipSubfield(gz []byte, si1, si2 byte) []byte {
+	const fextra = 1 << 2
+	if len(gz) < 12 || gz[0] != 0x1f || gz[1] != 0x8b || gz[3]&fextra == 0 {
+		return nil
+	}
+	n := int(gz[10]) | int(gz[11])<<8
+	if len(gz) < 12+n {
+		return nil
+	}
+	for x := gz[12 : 12+n]; len(x) >= 4; {
+		size := int(x[2]) | int(x[3])<<8
+		if len(x) < 4+size {
+			return nil
+		}
+		if x[0] == si1 && x[1] == si2 {
+			return x[4 : 4+size]
+		}
+		x = x[4+size:]
+	}
+	return nil
 }
 
 // gzipLang reads the language of a page compressed by gzipPage: English
 // when the header does not name one (a page stored before pages had
 // languages).
 func gzipLang(gz []byte) i18n.Lang {
-	const fextra = 1 << 2
-	if len(gz) < 12 || gz[0] != 0x1f || gz[1] != 0x8b || gz[3]&fextra == 0 {
-		return i18n.English
-	}
-	n := int(gz[10]) | int(gz[11])<<8
-	if len(gz) < 12+n {
-		return i18n.English
-	}
-	for x := gz[12 : 12+n]; len(x) >= 4; {
-		size := int(x[2]) | int(x[3])<<8
-		if len(x) < 4+size {
-			break
-		}
-		if x[0] == gzipLangSI1 && x[1] == gzipLangSI2 {
-			if l, ok := i18n.Parse(string(x[4 : 4+size])); ok {
-				return l
-			}
-			break
-		}
-		x = x[4+size:]
+	if l, ok := i18n.Parse(string(gzipSubfield(gz, gzipLangSI1, gzipLangSI2))); ok {
+		return l
 	}
 	return i18n.English
+}
+
+// gzipTag reads the tag of a page compressed by gzipPage ("" when the
+// header has none: a page stored before pages carried theirs).
+func gzipTag(gz []byte) string {
+	t := gzipSubfield(gz, gzipTagSI1, gzipTagSI2)
+	if len(t) != 16 {
+		return ""
+	}
+	for _, c := range t {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	return string(t)
 }
 
 // gzipExtra compresses b, with extra (nil: none) as the header's extra
