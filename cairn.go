@@ -632,9 +632,10 @@ type ReserveResult struct {
 // and the issuer's keys an award would be built from: every change to one
 // of them changes it (UpdateAchievement and UpdateIssuer set UpdatedAt;
 // keys are only added and retired, which changes the counts). Callers
-// cache what they built from those rows under it, and read it again, from
-// the database, for each award, so a change made by another replica is
-// seen at once.
+// cache what they built from those rows under it, and have each award
+// checked against it when it is inserted (IssueVersionStore.InsertAwardsAt),
+// or read it again first, so a change made by another replica is seen at
+// once.
 type IssueVersion struct {
 	AchievementUpdated time.Time
 	IssuerID           string
@@ -649,6 +650,13 @@ type IssueVersionStore interface {
 	// IssueVersion returns the version of achievement achID of the
 	// organization, its issuer and the issuer's keys. Errors: NotFound.
 	IssueVersion(ctx context.Context, orgID, achID string) (IssueVersion, error)
+	// InsertAwardsAt is AwardStore.InsertAwards for awards built and
+	// signed from version v of their achievement: the transaction that
+	// would insert one first reads the achievement's version, and when it
+	// is not v the award is not inserted, its result's Err a Conflict
+	// wrapping ErrIssueVersionChanged. What it inserts was signed from
+	// what was current when it committed.
+	InsertAwardsAt(ctx context.Context, v IssueVersion, awards []*Award) []InsertResult
 }
 
 // AwardStore keeps awards.

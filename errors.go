@@ -122,6 +122,12 @@ var (
 // which names the entry, must be signed again with a new one.
 var ErrStatusEntryTaken = errors.New("the status entry was taken by another process")
 
+// ErrIssueVersionChanged is wrapped in the Conflict that
+// IssueVersionStore.InsertAwardsAt returns for an award signed from an
+// achievement, issuer profile or keys that changed meanwhile: build it and
+// sign it again from the current ones.
+var ErrIssueVersionChanged = errors.New("the achievement, its issuer or the issuer's keys changed while the award was signed")
+
 // Errorf returns an *Error of the given kind whose Message is formatted as
 // with fmt.Sprintf. To keep a cause, use Wrapf.
 func Errorf(kind Kind, format string, args ...any) error {

@@ -179,14 +179,20 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 	if err := in.validate(now); err != nil {
 		return nil, false, err
 	}
-	ach, is, signers, err := s.awardParts(ctx, orgID, in.AchievementID, in.Formats)
-	if err != nil {
-		return nil, false, err
+	// What the award is built from: kept from an earlier award when the
+	// store checks, as it inserts, that it is still current (parts.go).
+	vs, checked := s.store.(cairn.IssueVersionStore)
+	ach, is, signers, v, ok := s.cachedParts(orgID, in.AchievementID, in.Formats)
+	if !checked || !ok {
+		if ach, is, signers, v, err = s.awardPartsAt(ctx, orgID, in.AchievementID, in.Formats); err != nil {
+			return nil, false, err
+		}
 	}
 	aw = s.newAward(orgID, &in, ach, is, now)
 	// Reserve a status entry, sign outside any lock, insert (grouped with
 	// concurrent awards into one commit). Another replica may take the
-	// entry meanwhile: the credential names it, so sign again.
+	// entry meanwhile: the credential names it, so sign again; or change
+	// what the award was built from: build it again.
 	for attempt := 0; ; attempt++ {
 		existing, err := s.store.ReserveAward(ctx, aw)
 		if err != nil {
@@ -199,12 +205,26 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 			s.store.ReleaseAward(aw)
 			return nil, false, err
 		}
-		r := s.store.InsertAwards(ctx, []*cairn.Award{aw})[0]
+		var r cairn.InsertResult
+		if checked {
+			r = vs.InsertAwardsAt(ctx, v, []*cairn.Award{aw})[0]
+		} else {
+			r = s.store.InsertAwards(ctx, []*cairn.Award{aw})[0]
+		}
 		if r.Err == nil {
 			s.meter.add()
 			return aw, r.Created, nil
 		}
-		if !errors.Is(r.Err, cairn.ErrStatusEntryTaken) || attempt == maxResign {
+		if attempt == maxResign {
+			return nil, false, r.Err
+		}
+		switch {
+		case errors.Is(r.Err, cairn.ErrIssueVersionChanged):
+			if ach, is, signers, v, err = s.awardPartsAt(ctx, orgID, in.AchievementID, in.Formats); err != nil {
+				return nil, false, err
+			}
+			aw = s.newAward(orgID, &in, ach, is, now)
+		case !errors.Is(r.Err, cairn.ErrStatusEntryTaken):
 			return nil, false, r.Err
 		}
 	}

@@ -14,12 +14,14 @@ import (
 // Every award reads its achievement, the issuer profile and the issuer's
 // current keys, and opens the keys: three queries, two of them decoding
 // JSON columns, most of a hundred allocations. With a store that tells
-// their version in one read (cairn.IssueVersionStore), the service keeps
-// what it read under that version and reads the version again for each
-// award: a change to the achievement, the issuer or its keys (made by this
-// process or another replica) changes it, and the next award reads them
-// anew. The cached achievement and issuer are shared by concurrent awards:
-// read only.
+// their version (cairn.IssueVersionStore), the service keeps what it read
+// under that version. A single award is built from what is kept, and the
+// store inserts it only if the version is still current in the inserting
+// transaction (InsertAwardsAt); else the service reads them anew and signs
+// again. Batches read the version first. Either way a change to the
+// achievement, the issuer or its keys (made by this process or another
+// replica) is in the next award committed after it. The cached achievement
+// and issuer are shared by concurrent awards: read only.
 
 // issueParts is what one version of an achievement's issuing rows gave.
 type issueParts struct {
@@ -58,27 +60,50 @@ func (c *partsCache) put(k partsKey, p *issueParts) {
 // their version has not changed, else from the store. Errors: NotFound
 // (field achievementId), those of the store.
 func (s *Service) awardParts(ctx context.Context, orgID, achID string, formats []string) (*cairn.Achievement, *cairn.Issuer, *formatSigners, error) {
+	ach, is, fs, _, err := s.awardPartsAt(ctx, orgID, achID, formats)
+	return ach, is, fs, err
+}
+
+// cachedParts returns what awardParts would from the cache alone, with
+// the version it was read at, for an award the store checks against that
+// version when it inserts it (cairn.IssueVersionStore.InsertAwardsAt); ok
+// is false when the cache has nothing for it.
+func (s *Service) cachedParts(orgID, achID string, formats []string) (ach *cairn.Achievement, is *cairn.Issuer, fs *formatSigners, v cairn.IssueVersion, ok bool) {
+	p := s.parts.get(partsKey{orgID, achID})
+	if p == nil {
+		return nil, nil, nil, cairn.IssueVersion{}, false
+	}
+	if fs := p.signers(wantsJWT(formats)); fs != nil {
+		return p.ach, p.is, fs, p.v, true
+	}
+	return nil, nil, nil, cairn.IssueVersion{}, false
+}
+
+// awardPartsAt is awardParts, with the version read (the zero version
+// when the store tells none).
+func (s *Service) awardPartsAt(ctx context.Context, orgID, achID string, formats []string) (*cairn.Achievement, *cairn.Issuer, *formatSigners, cairn.IssueVersion, error) {
 	vs, ok := s.store.(cairn.IssueVersionStore)
 	if !ok {
-		return s.loadParts(ctx, orgID, achID, formats)
+		ach, is, fs, err := s.loadParts(ctx, orgID, achID, formats)
+		return ach, is, fs, cairn.IssueVersion{}, err
 	}
 	v, err := vs.IssueVersion(ctx, orgID, achID)
 	if err != nil {
-		return nil, nil, nil, fieldErr("achievementId", err)
+		return nil, nil, nil, v, fieldErr("achievementId", err)
 	}
 	key := partsKey{orgID, achID}
 	jwt := wantsJWT(formats)
 	p := s.parts.get(key)
 	if p != nil && p.v == v {
 		if fs := p.signers(jwt); fs != nil {
-			return p.ach, p.is, fs, nil
+			return p.ach, p.is, fs, v, nil
 		}
 	}
 	// Read them after the version: what is cached under v is v or newer,
 	// and anything newer than v changes the version the next award reads.
 	ach, is, fs, err := s.loadParts(ctx, orgID, achID, formats)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, v, err
 	}
 	np := &issueParts{v: v, ach: ach, is: is}
 	if p != nil && p.v == v {
@@ -90,7 +115,7 @@ func (s *Service) awardParts(ctx context.Context, orgID, achID string, formats [
 		np.di = fs
 	}
 	s.parts.put(key, np)
-	return np.ach, np.is, fs, nil
+	return np.ach, np.is, fs, v, nil
 }
 
 func (p *issueParts) signers(jwt bool) *formatSigners {

@@ -99,7 +99,7 @@ func (db *DB) IssueVersion(ctx context.Context, orgID, achID string) (cairn.Issu
 
 // hotWrites are prepared on the write pool before the first group commit
 // (a transaction can only use statements prepared before it).
-var hotWrites = []string{qInsertAward, qAwardByKey, qAwardIDExists, qAddUsed, qInsertOutbox, qInsertMessage}
+var hotWrites = []string{qInsertAward, qAwardByKey, qAwardIDExists, qAddUsed, qInsertOutbox, qInsertMessage, qIssueVersion}
 
 // awardState is a DB's in-process state for issuing.
 type awardState struct {
@@ -359,12 +359,24 @@ func (db *DB) nextPair(ctx context.Context, issuerID string, seq int, force bool
 type pendingInsert struct {
 	a    *cairn.Award
 	args []any
+	v    *cairn.IssueVersion // what a was signed from, checked before it is inserted (InsertAwardsAt); nil: not checked
 	res  cairn.InsertResult
 	prev *cairn.Award // the award stored meanwhile under a's idempotency key
 }
 
 // InsertAwards implements cairn.AwardStore.
 func (db *DB) InsertAwards(ctx context.Context, awards []*cairn.Award) []cairn.InsertResult {
+	return db.insertAwards(ctx, nil, awards)
+}
+
+// InsertAwardsAt implements cairn.IssueVersionStore: the check is one
+// read per achievement and transaction, on the write connection (whose
+// cache holds those rows), instead of a read per award before signing.
+func (db *DB) InsertAwardsAt(ctx context.Context, v cairn.IssueVersion, awards []*cairn.Award) []cairn.InsertResult {
+	return db.insertAwards(ctx, &v, awards)
+}
+
+func (db *DB) insertAwards(ctx context.Context, v *cairn.IssueVersion, awards []*cairn.Award) []cairn.InsertResult {
 	out := make([]cairn.InsertResult, len(awards))
 	items := make([]*pendingInsert, 0, len(awards))
 	for i, a := range awards {
@@ -383,7 +395,7 @@ func (db *DB) InsertAwards(ctx context.Context, awards []*cairn.Award) []cairn.I
 			out[i].Err = err
 			continue
 		}
-		items = append(items, &pendingInsert{a: a, args: db.dialect.args(args)})
+		items = append(items, &pendingInsert{a: a, args: db.dialect.args(args), v: v})
 	}
 	if len(items) > 0 {
 		if err := ctx.Err(); err != nil {
@@ -517,8 +529,29 @@ func (db *DB) commitBatch(items []*pendingInsert) {
 func (db *DB) insertBatch(ctx context.Context, x q, items []*pendingInsert) error {
 	used := map[string]int{}
 	var created []*cairn.Award // when db.AwardBatchMessages is set
+	var versions map[[2]string]cairn.IssueVersion
 	for _, it := range items {
 		it.res, it.prev = cairn.InsertResult{}, nil
+		if it.v != nil {
+			k := [2]string{it.a.OrgID, it.a.AchievementID}
+			cur, ok := versions[k]
+			if !ok {
+				err := x.prow(ctx, qIssueVersion, it.a.AchievementID, it.a.OrgID).Scan(timeCol{&cur.AchievementUpdated}, &cur.IssuerID,
+					timeCol{&cur.IssuerUpdated}, &cur.Keys, &cur.RetiredKeys)
+				if err != nil && !errors.Is(err, sqlNoRows) {
+					return mapErr(err)
+				}
+				if versions == nil {
+					versions = map[[2]string]cairn.IssueVersion{}
+				}
+				versions[k] = cur // none: the zero version, which no award was signed from
+			}
+			if cur != *it.v {
+				it.res.Err = &cairn.Error{Kind: cairn.Conflict, Field: "achievementId", Err: cairn.ErrIssueVersionChanged,
+					Message: "the achievement, its issuer or the issuer's keys changed while the award was signed; sign again"}
+				continue
+			}
+		}
 		n, err := x.pexecN(ctx, qInsertAward, it.args...)
 		if err != nil {
 			return err

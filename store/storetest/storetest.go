@@ -798,6 +798,29 @@ func testReserveInsert(t *testing.T, db *store.DB) {
 	if res = db.InsertAwards(ctx, []*cairn.Award{second}); res[0].Err != nil || !res[0].Created {
 		t.Fatalf("second, signed again: %+v", res[0])
 	}
+
+	// Awards signed from a version of the achievement that is no longer
+	// current are not inserted (InsertAwardsAt); with the current one, in
+	// the same batch, they are.
+	v, err := db.IssueVersion(ctx, tn.org.ID, tn.achievement.ID)
+	must(t, "IssueVersion", err)
+	stale := v
+	stale.Keys++
+	old, cur := reserve(newAward(tn, "old@example.org")), reserve(newAward(tn, "cur@example.org"))
+	res = db.InsertAwardsAt(ctx, stale, []*cairn.Award{old})
+	if !errors.Is(res[0].Err, cairn.ErrIssueVersionChanged) || cairn.KindOf(res[0].Err) != cairn.Conflict || res[0].Created {
+		t.Fatalf("an award signed from another version: %+v, want a Conflict wrapping ErrIssueVersionChanged", res[0])
+	}
+	if _, err := db.Award(ctx, tn.org.ID, old.ID); cairn.KindOf(err) != cairn.NotFound {
+		t.Errorf("the award signed from another version was stored (%v)", err)
+	}
+	if n := events(old); n != 0 {
+		t.Errorf("the award not inserted has %d log events", n)
+	}
+	reserve(old)
+	if res = db.InsertAwardsAt(ctx, v, []*cairn.Award{old, cur}); res[0].Err != nil || !res[0].Created || res[1].Err != nil || !res[1].Created {
+		t.Fatalf("awards signed from the current version: %+v", res)
+	}
 	if second.StatusListID == first.StatusListID && second.StatusIndex == first.StatusIndex {
 		t.Error("signed again with the taken entry")
 	}
