@@ -659,6 +659,19 @@ type IssueVersionStore interface {
 	InsertAwardsAt(ctx context.Context, v IssueVersion, awards []*Award) []InsertResult
 }
 
+// LateKeyStore is implemented by stores whose InsertAwards resolves an
+// award's idempotency key as ReserveAward would have. Optional: a caller
+// that expects its keys to be new (a replay is the exception) saves a read
+// per award.
+type LateKeyStore interface {
+	// ReserveAwardLateKey is ReserveAward without its first step: it does
+	// not look up a.IdempotencyKey. When an award is stored under it,
+	// InsertAwards says so: the same request's award replaces *a, with
+	// Created false; another request's is a Conflict. A replay costs a
+	// signing.
+	ReserveAwardLateKey(ctx context.Context, a *Award) error
+}
+
 // AwardStore keeps awards.
 //
 // An award is issued in three steps, so that signing runs outside any

@@ -194,7 +194,7 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 	// entry meanwhile: the credential names it, so sign again; or change
 	// what the award was built from: build it again.
 	for attempt := 0; ; attempt++ {
-		existing, err := s.store.ReserveAward(ctx, aw)
+		existing, err := s.reserve(ctx, aw)
 		if err != nil {
 			return nil, false, err
 		}
@@ -228,6 +228,17 @@ func (s *Service) Award(ctx context.Context, orgID string, in AwardInput) (aw *c
 			return nil, false, r.Err
 		}
 	}
+}
+
+// reserve is the store's ReserveAward. With a cairn.LateKeyStore it
+// leaves the idempotency key to InsertAwards, which returns the award
+// stored under it (a new key is the rule, a replay the exception), and
+// existing is nil.
+func (s *Service) reserve(ctx context.Context, aw *cairn.Award) (existing *cairn.Award, err error) {
+	if ls, ok := s.store.(cairn.LateKeyStore); ok {
+		return nil, ls.ReserveAwardLateKey(ctx, aw)
+	}
+	return s.store.ReserveAward(ctx, aw)
 }
 
 // newAward makes the award that a validated input asks for, ready for

@@ -165,11 +165,23 @@ func (s *awardState) heldCount(list string) int {
 
 // ReserveAward implements cairn.AwardStore.
 func (db *DB) ReserveAward(ctx context.Context, a *cairn.Award) (*cairn.Award, error) {
+	return db.reserveAward(ctx, a, true)
+}
+
+// ReserveAwardLateKey implements cairn.LateKeyStore: InsertAwards
+// resolves the key in its transaction (insertConflict).
+func (db *DB) ReserveAwardLateKey(ctx context.Context, a *cairn.Award) error {
+	_, err := db.reserveAward(ctx, a, false)
+	return err
+}
+
+// reserveAward is ReserveAward; lookUp false skips its first step.
+func (db *DB) reserveAward(ctx context.Context, a *cairn.Award, lookUp bool) (*cairn.Award, error) {
 	if err := validAward(a); err != nil {
 		return nil, err
 	}
 	r := db.read()
-	if a.IdempotencyKey != "" {
+	if a.IdempotencyKey != "" && lookUp {
 		prev, err := scanAward(r.prow(ctx, qAwardByKey, a.OrgID, a.IdempotencyKey))
 		switch {
 		case err == nil:

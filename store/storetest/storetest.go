@@ -821,6 +821,33 @@ func testReserveInsert(t *testing.T, db *store.DB) {
 	if res = db.InsertAwardsAt(ctx, v, []*cairn.Award{old, cur}); res[0].Err != nil || !res[0].Created || res[1].Err != nil || !res[1].Created {
 		t.Fatalf("awards signed from the current version: %+v", res)
 	}
+
+	// A key not looked up when reserving (ReserveAwardLateKey) is resolved
+	// by InsertAwards: the same request gets the award stored under it,
+	// another request a Conflict.
+	keyed := newAward(tn, "keyed@example.org")
+	keyed.IdempotencyKey, keyed.RequestHash = "late-1", "h1"
+	reserve(keyed)
+	if res = db.InsertAwards(ctx, []*cairn.Award{keyed}); res[0].Err != nil || !res[0].Created {
+		t.Fatalf("keyed: %+v", res[0])
+	}
+	replay := newAward(tn, "keyed@example.org")
+	replay.IdempotencyKey, replay.RequestHash = "late-1", "h1"
+	must(t, "ReserveAwardLateKey", db.ReserveAwardLateKey(ctx, replay))
+	must(t, "sign", sign(replay))
+	if replay.ID == keyed.ID {
+		t.Fatal("ReserveAwardLateKey looked the key up")
+	}
+	if res = db.InsertAwards(ctx, []*cairn.Award{replay}); res[0].Err != nil || res[0].Created || replay.ID != keyed.ID {
+		t.Fatalf("a replay reserved without its key: %+v, award %s, want %s", res[0], replay.ID, keyed.ID)
+	}
+	stranger := newAward(tn, "other@example.org")
+	stranger.IdempotencyKey, stranger.RequestHash = "late-1", "h2"
+	must(t, "ReserveAwardLateKey", db.ReserveAwardLateKey(ctx, stranger))
+	must(t, "sign", sign(stranger))
+	if res = db.InsertAwards(ctx, []*cairn.Award{stranger}); cairn.KindOf(res[0].Err) != cairn.Conflict || res[0].Created {
+		t.Fatalf("another request under the key: %+v, want a Conflict", res[0])
+	}
 	if second.StatusListID == first.StatusListID && second.StatusIndex == first.StatusIndex {
 		t.Error("signed again with the taken entry")
 	}
