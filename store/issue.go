@@ -88,13 +88,20 @@ const (
 // IssueVersion implements cairn.IssueVersionStore: one prepared read on
 // the read pool.
 func (db *DB) IssueVersion(ctx context.Context, orgID, achID string) (cairn.IssueVersion, error) {
-	var v cairn.IssueVersion
-	err := db.read().prow(ctx, qIssueVersion, achID, orgID).Scan(timeCol{&v.AchievementUpdated}, &v.IssuerID,
-		timeCol{&v.IssuerUpdated}, &v.Keys, &v.RetiredKeys)
+	v, err := readIssueVersion(ctx, db.read(), orgID, achID)
 	if err != nil {
 		return cairn.IssueVersion{}, orNotFound(err, "achievement")
 	}
 	return v, nil
+}
+
+// readIssueVersion runs qIssueVersion on x (the read pool, or the
+// transaction of InsertAwardsAt).
+func readIssueVersion(ctx context.Context, x q, orgID, achID string) (cairn.IssueVersion, error) {
+	var v cairn.IssueVersion
+	err := x.prow(ctx, qIssueVersion, achID, orgID).Scan(timeCol{&v.AchievementUpdated}, &v.IssuerID,
+		timeCol{&v.IssuerUpdated}, &v.Keys, &v.RetiredKeys)
+	return v, err
 }
 
 // hotWrites are prepared on the write pool before the first group commit
@@ -540,23 +547,14 @@ func (db *DB) commitBatch(items []*pendingInsert) {
 // error fails the whole transaction (the caller retries per award).
 func (db *DB) insertBatch(ctx context.Context, x q, items []*pendingInsert) error {
 	used := map[string]int{}
-	var created []*cairn.Award // when db.AwardBatchMessages is set
-	var versions map[[2]string]cairn.IssueVersion
+	var created []*cairn.Award                     // when db.AwardBatchMessages is set
+	versions := map[[2]string]cairn.IssueVersion{} // read in x, by organization and achievement
 	for _, it := range items {
 		it.res, it.prev = cairn.InsertResult{}, nil
 		if it.v != nil {
-			k := [2]string{it.a.OrgID, it.a.AchievementID}
-			cur, ok := versions[k]
-			if !ok {
-				err := x.prow(ctx, qIssueVersion, it.a.AchievementID, it.a.OrgID).Scan(timeCol{&cur.AchievementUpdated}, &cur.IssuerID,
-					timeCol{&cur.IssuerUpdated}, &cur.Keys, &cur.RetiredKeys)
-				if err != nil && !errors.Is(err, sqlNoRows) {
-					return mapErr(err)
-				}
-				if versions == nil {
-					versions = map[[2]string]cairn.IssueVersion{}
-				}
-				versions[k] = cur // none: the zero version, which no award was signed from
+			cur, err := versionIn(ctx, x, versions, it.a.OrgID, it.a.AchievementID)
+			if err != nil {
+				return err
 			}
 			if cur != *it.v {
 				it.res.Err = &cairn.Error{Kind: cairn.Conflict, Field: "achievementId", Err: cairn.ErrIssueVersionChanged,
@@ -611,6 +609,22 @@ func (db *DB) insertBatch(ctx context.Context, x q, items []*pendingInsert) erro
 		}
 	}
 	return nil
+}
+
+// versionIn returns the achievement's IssueVersion as transaction x sees
+// it, read once per transaction (seen): none is the zero version, which
+// no award was signed from.
+func versionIn(ctx context.Context, x q, seen map[[2]string]cairn.IssueVersion, orgID, achID string) (cairn.IssueVersion, error) {
+	k := [2]string{orgID, achID}
+	if v, ok := seen[k]; ok {
+		return v, nil
+	}
+	v, err := readIssueVersion(ctx, x, orgID, achID)
+	if err != nil && !errors.Is(err, sqlNoRows) {
+		return v, mapErr(err)
+	}
+	seen[k] = v
+	return v, nil
 }
 
 // insertConflict says why a's row was not inserted: its idempotency key

@@ -245,10 +245,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, cairn.Wrapf(cairn.Invalid, err, "cannot open SQLite database %s", path)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
-	r.SetConnMaxIdleTime(0)
-	r.SetConnMaxLifetime(0)
+	keepConns(r, n)
 	if err := r.PingContext(ctx); err != nil {
 		w.Close()
 		r.Close()
@@ -261,10 +258,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, cairn.Wrapf(cairn.Invalid, err, "cannot open SQLite database %s", path)
 	}
-	v.SetMaxOpenConns(n)
-	v.SetMaxIdleConns(n)
-	v.SetConnMaxIdleTime(0)
-	v.SetConnMaxLifetime(0)
+	keepConns(v, n)
 	db := newDB(sqliteDialect, w, r)
 	db.v, db.vs = v, newStmtCache(v, sqliteDialect)
 	db.path = path
@@ -281,6 +275,15 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	ck.SetMaxOpenConns(1)
 	db.startCheckpointer(ck, checkpointEvery)
 	return db, nil
+}
+
+// keepConns has pool open up to n connections and keep them open: each
+// holds its own page cache (and, for the views, its map of the file).
+func keepConns(pool *sql.DB, n int) {
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(0)
+	pool.SetConnMaxLifetime(0)
 }
 
 // startCheckpointer copies the WAL into the database file from ck, a
