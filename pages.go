@@ -59,3 +59,18 @@ type PageStore interface {
 	// made before its epoch read what has changed since.
 	VerificationEpochs(ctx context.Context) (map[string]time.Time, error)
 }
+
+// ChangeWatch is implemented by a PageStore that follows the changes other
+// processes make to awards and their pages (*store.DB, while its Watch
+// runs), so that the public pages may serve what they hold in memory
+// without asking the store on each view. Its answers come from memory.
+type ChangeWatch interface {
+	// AwardUnchangedSince reports whether the award surely has not changed
+	// since t: a change made through this store counts from its commit,
+	// one made by another process from at most a second after its commit.
+	// False when it may have changed, or when the store cannot tell.
+	AwardUnchangedSince(id string, t time.Time) bool
+	// PageUnchangedSince reports whether surely no other process stored a
+	// page of the award since t (as AwardUnchangedSince).
+	PageUnchangedSince(id string, t time.Time) bool
+}

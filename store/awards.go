@@ -214,7 +214,7 @@ func (db *DB) SetAwardState(ctx context.Context, orgID, id string, state cairn.A
 	if !state.Valid() {
 		return nil, cairn.Invalidf("state", "must be active, revoked or suspended")
 	}
-	defer db.heads.drop(id) // after the commit: see headCache
+	defer db.markChanged(id) // after the commit: see headCache and watch.go
 	var out *cairn.Award
 	err := db.write(ctx, func(x q) error {
 		a, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE id = ? AND org_id = ?"+x.d.forUpdate(), id, orgID))
@@ -279,7 +279,7 @@ func setBit(ctx context.Context, x q, listID string, idx int, v bool, now time.T
 
 // UpdateAward implements cairn.AwardStore.
 func (db *DB) UpdateAward(ctx context.Context, orgID, id string, change func(a *cairn.Award) error) (*cairn.Award, error) {
-	defer db.heads.drop(id) // after the commit: see headCache
+	defer db.markChanged(id) // after the commit: see headCache and watch.go
 	var out *cairn.Award
 	err := db.write(ctx, func(x q) error {
 		cur, err := scanAward(x.row(ctx, "SELECT "+awardColumns+" FROM awards WHERE id = ? AND org_id = ?"+x.d.forUpdate(), id, orgID))

@@ -69,3 +69,6 @@ func KnownTaken(db *DB, list string, idx int) bool {
 	t := s.taken[list]
 	return t != nil && t.has(idx)
 }
+
+// PruneChanges runs the watch's pruning of old award changes now.
+func PruneChanges(ctx context.Context, db *DB) error { return db.pruneChanges(ctx) }

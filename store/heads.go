@@ -12,6 +12,8 @@ import (
 // change made by another process (a replica on the same database) may take
 // to show here. A change made through this DB (SetAwardState, UpdateAward)
 // drops the award from the cache when it commits, so the next read sees it.
+// While the watch runs (watch.go), a head is kept longer, until a change to
+// its award is seen, and still within headTTL of another process's change.
 const headTTL = time.Second
 
 // maxCachedHeads bounds the cache of award heads (about 8 KB each: the
@@ -39,12 +41,14 @@ type cachedHead struct {
 	fetched time.Time
 }
 
-// get returns the cached head of id, if fetched less than headTTL ago.
-func (c *headCache) get(id string, now time.Time) *cairn.Award {
+// get returns the cached head of id, if fetched less than headTTL ago or
+// if unchanged says the award has not changed since it was fetched (the
+// watch: watch.go).
+func (c *headCache) get(id string, now time.Time, unchanged func(id string, since time.Time) bool) *cairn.Award {
 	c.mu.RLock()
 	e, ok := c.m[id]
 	c.mu.RUnlock()
-	if !ok || now.Sub(e.fetched) >= headTTL || now.Before(e.fetched) {
+	if !ok || now.Before(e.fetched) || now.Sub(e.fetched) >= headTTL && !unchanged(id, e.fetched) {
 		return nil
 	}
 	return e.a

@@ -13,7 +13,7 @@ func TestHeadCache(t *testing.T) {
 	var c headCache
 	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	a := &cairn.Award{ID: "a", State: cairn.StateActive}
-	if c.get("a", t0) != nil {
+	if c.get("a", t0, never) != nil {
 		t.Fatal("an empty cache has a head")
 	}
 	c.put(a, nil, c.begin(), t0)
@@ -28,14 +28,14 @@ func TestHeadCache(t *testing.T) {
 		{"a clock gone back", t0.Add(-time.Second), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := c.get("a", tc.at) != nil; got != tc.hit {
+			if got := c.get("a", tc.at, never) != nil; got != tc.hit {
 				t.Errorf("hit = %v, want %v", got, tc.hit)
 			}
 		})
 	}
 
 	c.drop("a")
-	if c.get("a", t0) != nil {
+	if c.get("a", t0, never) != nil {
 		t.Error("a dropped head is still served")
 	}
 
@@ -44,11 +44,11 @@ func TestHeadCache(t *testing.T) {
 	epoch := c.begin()
 	c.drop("a")
 	c.put(a, nil, epoch, t0)
-	if c.get("a", t0) != nil {
+	if c.get("a", t0, never) != nil {
 		t.Error("a head read before a change was kept after it")
 	}
 	c.put(a, nil, c.begin(), t0)
-	if c.get("a", t0) != a {
+	if c.get("a", t0, never) != a {
 		t.Error("a head read after the change was not kept")
 	}
 }
@@ -81,7 +81,10 @@ func TestHeadCacheSharesBytes(t *testing.T) {
 	}
 	changed := &cairn.Award{ID: "a", CredentialJSON: []byte(`{"v":2}`), CredentialJWT: "jwt"}
 	c.put(changed, nil, c.begin(), now.Add(2*headTTL))
-	if string(changed.CredentialJSON) != `{"v":2}` || string(c.get("a", now.Add(2*headTTL)).CredentialJSON) != `{"v":2}` {
-		t.Errorf("a changed head serves %s", c.get("a", now.Add(2*headTTL)).CredentialJSON)
+	if string(changed.CredentialJSON) != `{"v":2}` || string(c.get("a", now.Add(2*headTTL), never).CredentialJSON) != `{"v":2}` {
+		t.Errorf("a changed head serves %s", c.get("a", now.Add(2*headTTL), never).CredentialJSON)
 	}
 }
+
+// never is an unchanged func without a watch.
+func never(string, time.Time) bool { return false }

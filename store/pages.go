@@ -15,7 +15,7 @@ import (
 // not be modified.
 func (db *DB) PublicAwardHead(ctx context.Context, id string) (*cairn.Award, error) {
 	now := time.Now()
-	if a := db.heads.get(id, now); a != nil {
+	if a := db.heads.get(id, now, db.AwardUnchangedSince); a != nil {
 		return a, nil
 	}
 	epoch := db.heads.begin()
@@ -146,7 +146,11 @@ func (db *DB) PutRenderedPages(ctx context.Context, pages ...*cairn.RenderedPage
 				return err
 			}
 		}
-		return nil
+		ids := make([]string, len(pages))
+		for i, p := range pages {
+			ids[i] = p.AwardID
+		}
+		return db.recordPages(ctx, x, ids)
 	})
 }
 

@@ -61,8 +61,10 @@ type DB struct {
 	// jobWritesPrepared: jobWrites are prepared on the write pool (jobs.go).
 	jobWritesPrepared atomic.Bool
 	stopCheckpointer  func()
-	keys              keyCache  // API keys by prefix (accounts.go)
-	heads             headCache // award heads by ID (heads.go)
+	keys              keyCache    // API keys by prefix (accounts.go)
+	heads             headCache   // award heads by ID (heads.go)
+	watch             changeWatch // changes other processes made (watch.go)
+	origin            string      // this DB's name in award_changes (watch.go)
 
 	listSize int    // entries in new status lists; 0 means cairn.StatusListSize (tests make it small)
 	path     string // the SQLite file
@@ -317,7 +319,7 @@ func (db *DB) startCheckpointer(ck *sql.DB, every time.Duration) {
 }
 
 func newDB(d dialect, w, r *sql.DB) *DB {
-	db := &DB{dialect: d, w: w, r: r, v: r, Now: time.Now, ws: newStmtCache(w, d), rs: newStmtCache(r, d)}
+	db := &DB{dialect: d, w: w, r: r, v: r, Now: time.Now, ws: newStmtCache(w, d), rs: newStmtCache(r, d), origin: newOrigin()}
 	if r == w {
 		db.rs = db.ws
 	}

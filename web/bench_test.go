@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cairn-badges/cairn/store"
 )
 
 // Figures on the 2-core machine: docs/PERFORMANCE.md. Run with
@@ -111,10 +114,33 @@ func BenchmarkCredentialPageFirstView(b *testing.B) {
 	}
 }
 
+// BenchmarkCredentialPageWatched is BenchmarkCredentialPageGzip with the
+// store's change watch running: the page held in memory is served without
+// reading the award's head (as a first view of a page rendered ahead is).
+func BenchmarkCredentialPageWatched(b *testing.B) {
+	benchPathEnv(b, watchedEnv(b), "", "Accept-Encoding", "gzip, deflate, br")
+}
+
+// watchedEnv is a test environment whose store's change watch runs.
+func watchedEnv(b *testing.B) *testEnv {
+	e := newEnv(b, testBase, PublicOptions{})
+	db := e.store.(*store.DB)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { db.Watch(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	waitFor(b, "the store's watch", func() bool { return db.AwardUnchangedSince("none", time.Now()) })
+	return e
+}
+
 // benchPath serves path (with ext) with the request headers given; an
 // If-None-Match of "current" is replaced by the ETag of the first answer.
 func benchPath(b *testing.B, ext string, opts PublicOptions, header ...string) {
-	e := newEnv(b, testBase, opts)
+	benchPathEnv(b, newEnv(b, testBase, opts), ext, header...)
+}
+
+// benchPathEnv is benchPath in e.
+func benchPathEnv(b *testing.B, e *testEnv, ext string, header ...string) {
 	aw := e.award(b, e.ach, true)
 	path := "/credentials/" + aw.ID + ext
 	first := get(b, e.mux, path, header...)

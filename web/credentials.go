@@ -43,6 +43,13 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 		p.NotFound(w, r)
 		return
 	}
+	if ext == "" {
+		addVary(w.Header(), "Accept")
+		if negotiate(r.Header.Get("Accept"), typeHTML, typeVC, typeLD, typeJSON) == typeHTML {
+			p.credentialPage(w, r, id)
+			return
+		}
+	}
 	aw, err := p.head(r.Context(), id)
 	if err != nil {
 		p.fail(w, r, err)
@@ -58,13 +65,7 @@ func (p *Public) credential(w http.ResponseWriter, r *http.Request) {
 	case ".pdf":
 		p.certificatePDF(w, r, aw)
 	default:
-		addVary(w.Header(), "Accept")
-		switch ct := negotiate(r.Header.Get("Accept"), typeHTML, typeVC, typeLD, typeJSON); ct {
-		case typeHTML:
-			p.credentialPage(w, r, aw)
-		default:
-			p.credentialJSON(w, r, aw, ct)
-		}
+		p.credentialJSON(w, r, aw, negotiate(r.Header.Get("Accept"), typeHTML, typeVC, typeLD, typeJSON))
 	}
 }
 
@@ -314,14 +315,15 @@ func (p *Public) qrSVG(awardID string) ([]byte, error) {
 	})
 }
 
-// credentialPage serves the credential page of the award's version (see
-// pages.go): from memory or the store, rendered on the spot only when
-// neither has it. ?checked=T (where "Check again" sends the browser) asks
-// for a page checked at T or later: the memory tier is then skipped for an
-// older page, in case another replica made the new one. The page is in
-// the reader's language, else the issuing organization's default (see
-// pages.go).
-func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cairn.Award) {
+// credentialPage serves the credential page of the award's current version
+// (see pages.go): from memory (without reading the award when the store's
+// watch vouches that it has not changed since the page's head was read) or
+// the store, rendered on the spot only when neither has it. ?checked=T
+// (where "Check again" sends the browser) asks for a page checked at T or
+// later: the memory tier is then skipped for an older page, in case
+// another replica made the new one. The page is in the reader's language,
+// else the issuing organization's default (see pages.go).
+func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, id string) {
 	now := p.now()
 	var notBefore time.Time
 	if r.URL.RawQuery != "" {
@@ -332,18 +334,23 @@ func (p *Public) credentialPage(w http.ResponseWriter, r *http.Request, aw *cair
 		}
 	}
 	want, asked := i18n.Preference(r)
-	pg := p.memPage(aw, now, notBefore)
-	if asked && (pg == nil || pg.lang != want) {
-		pg = p.memLangPage(aw, want, now, notBefore)
-	}
+	pg := p.memPages(id, nil, want, asked, now, notBefore)
 	if pg == nil {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
-		defer cancel()
-		var err error
-		if pg, err = p.viewPage(ctx, aw, want, asked, now, notBefore); err != nil {
+		read := time.Now()
+		aw, err := p.head(r.Context(), id)
+		if err != nil {
 			p.fail(w, r, err)
 			return
 		}
+		if pg = p.memPages(id, aw, want, asked, now, notBefore); pg == nil {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), buildTimeout)
+			defer cancel()
+			if pg, err = p.viewPage(ctx, aw, want, asked, now, notBefore); err != nil {
+				p.fail(w, r, err)
+				return
+			}
+		}
+		pg.sawHead(aw, read)
 	}
 	i18n.Remember(w, r)
 	h := w.Header()

@@ -235,11 +235,11 @@ func TestGzipLang(t *testing.T) {
 	// when rendered, without hashing it again; one stored before pages
 	// carried their tag is hashed.
 	aw := &cairn.Award{ID: "a"}
-	if a, b := newRenderedPage(aw, i18n.Thai, time.Now(), verify.Verified, gz, time.Now()).etag, `"p`+pageTag(page)+`"`; a != b {
+	if a, b := newRenderedPage(aw, nil, i18n.Thai, time.Now(), verify.Verified, gz, time.Now()).etag, `"p`+pageTag(page)+`"`; a != b {
 		t.Errorf("ETag %s, want %s", a, b)
 	}
 	old := gzipBytes(page)
-	if a, b := newRenderedPage(aw, i18n.English, time.Now(), verify.Verified, old, time.Now()).etag, `"p`+pageTag(old)+`"`; a != b {
+	if a, b := newRenderedPage(aw, nil, i18n.English, time.Now(), verify.Verified, old, time.Now()).etag, `"p`+pageTag(old)+`"`; a != b {
 		t.Errorf("ETag of a page without its tag %s, want %s", a, b)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/cairn-badges/cairn"
 	"github.com/cairn-badges/cairn/i18n"
@@ -102,17 +103,23 @@ type renderedPage struct {
 	awardID, issuerID string
 	lang              i18n.Lang // the language it is in
 	updatedAt         time.Time // the award version it shows
-	credJSON          []byte    // and the signed credential it shows and verified
-	credJWT           string
+	credSum           []byte    // and the signed credential it shows and verified (credentialSHA256)
 	checkedAt         time.Time // when its verification ran
 	result            verify.Outcome
 	expires           time.Time // the credential's validUntil, if it was valid when checked: not served after
 	gz                []byte
-	etag              string                      // of the HTML; gzipETag(etag) names the gzip encoding
-	rp                *repr                       // as served
-	loaded            atomic.Int64                // when this process got it (UnixNano)
-	shown             atomic.Pointer[cairn.Award] // the last head found to be of this page (shows)
-	persisted         atomic.Bool
+	etag              string                                    // of the HTML; gzipETag(etag) names the gzip encoding
+	rp                *repr                                     // as served
+	loaded            atomic.Int64                              // when this process got it, or last found the store had no newer one (UnixNano)
+	loadedWall        atomic.Int64                              // the same on the wall clock (time.Now), for the store's watch
+	shown             atomic.Pointer[weak.Pointer[cairn.Award]] // the last head found to be of this page (shows)
+	// headAt is a time (UnixNano, wall clock) at which the award was as
+	// this page shows it: a read of the award that began then found it so
+	// (0: none yet). With the store's cairn.ChangeWatch, a page whose award
+	// has not changed since is served without reading the award.
+	headAt    atomic.Int64
+	persisted atomic.Bool
+	counted   int64 // its size, as the memPages holding it counted it (under its lock)
 
 	htmlOnce sync.Once
 	html     []byte   // nil until needed when the page came from the store
@@ -148,21 +155,25 @@ func (pg *renderedPage) servable(now time.Time) bool {
 	return pg.expires.IsZero() || now.Before(pg.expires)
 }
 
-// newRenderedPage wraps a gzip-compressed page of aw, in lang.
-func newRenderedPage(aw *cairn.Award, lang i18n.Lang, checkedAt time.Time, result verify.Outcome, gz []byte, now time.Time) *renderedPage {
+// newRenderedPage wraps a gzip-compressed page of aw, in lang; sum is
+// credentialSHA256(aw) when the caller has it (else nil).
+func newRenderedPage(aw *cairn.Award, sum []byte, lang i18n.Lang, checkedAt time.Time, result verify.Outcome, gz []byte, now time.Time) *renderedPage {
 	tag := gzipTag(gz)
 	if tag == "" {
 		tag = pageTag(gz)
 	}
+	if sum == nil {
+		sum = credentialSHA256(aw)
+	}
 	pg := &renderedPage{
-		awardID: aw.ID, issuerID: aw.IssuerID, updatedAt: aw.UpdatedAt, credJSON: aw.CredentialJSON, credJWT: aw.CredentialJWT,
+		awardID: aw.ID, issuerID: aw.IssuerID, updatedAt: aw.UpdatedAt, credSum: sum,
 		lang:      lang,
 		checkedAt: checkedAt, result: result,
 		gz: gz, etag: `"p` + tag + `"`,
 	}
 	pg.rp = newRepr(pg.etag, gz, pg.plainLen)
 	pg.rp.hdrLang = hdrContentLanguage(lang)
-	pg.loaded.Store(now.UnixNano())
+	pg.confirm(now)
 	if aw.ValidUntil != nil && aw.ValidUntil.After(checkedAt) {
 		pg.expires = *aw.ValidUntil
 	}
@@ -172,18 +183,21 @@ func newRenderedPage(aw *cairn.Award, lang i18n.Lang, checkedAt time.Time, resul
 // shows reports whether pg is the page of aw as it is: the same version,
 // and the same signed bytes (a credential changed behind the store's back,
 // without a new UpdatedAt, is not shown with the verification of what it
-// was).
+// was). A page holds the digest of those bytes, not the bytes: thousands
+// of pages are held (PublicOptions.PageMemory).
 //
 // Heads are not modified once read (cairn.PageStore.PublicAwardHead), and
-// the store hands out the same one to the views of a second: the last head
-// pg was found to show is remembered, and answers without comparing the
-// bytes again.
+// the store hands out the same one to many views: the last head pg was
+// found to show is remembered (weakly: a page held does not keep a head
+// alive), and answers without digesting the bytes again.
 func (pg *renderedPage) shows(aw *cairn.Award) bool {
-	if pg.shown.Load() == aw {
+	w := weak.Make(aw)
+	if last := pg.shown.Load(); last != nil && *last == w {
 		return true
 	}
-	if pg.updatedAt.Equal(aw.UpdatedAt) && pg.credJWT == aw.CredentialJWT && bytes.Equal(pg.credJSON, aw.CredentialJSON) {
-		pg.shown.Store(aw)
+	if pg.updatedAt.Equal(aw.UpdatedAt) && bytes.Equal(pg.credSum, credentialSHA256(aw)) {
+		last := w // a variable of its own: only a miss moves it to the heap
+		pg.shown.Store(&last)
 		return true
 	}
 	return false
@@ -542,19 +556,39 @@ func (c *reprCache) get(key reprKey, same func(src []byte) bool, body func() []b
 	return rp
 }
 
-// memPages holds the latest rendered page of up to max awards (or, for
-// the pages in other languages than the default, of up to max award and
-// language pairs: see langKey).
+// memPages holds the latest rendered page of awards (or, for the pages in
+// other languages than the default, of award and language pairs: see
+// langKey), up to max bytes (renderedPage.size); past it, a quarter goes,
+// at random.
 type memPages[K comparable] struct {
-	max int
-	key func(*renderedPage) K
-	mu  sync.RWMutex
-	m   map[K]*renderedPage
+	max  int64
+	key  func(*renderedPage) K
+	mu   sync.RWMutex
+	m    map[K]*renderedPage
+	used int64
 }
 
 // newMemPages holds the default pages, by award ID.
-func newMemPages(max int) *memPages[string] {
+func newMemPages(max int64) *memPages[string] {
 	return &memPages[string]{max: max, key: func(pg *renderedPage) string { return pg.awardID }, m: make(map[string]*renderedPage)}
+}
+
+// pageOverhead is what a page in memory takes besides its bodies and its
+// credential: the structs, the header values, the map entry.
+const pageOverhead = 1024
+
+// size is what pg takes in memory, as the caches count it: the bodies it
+// holds when kept (an identity body decompressed later, for a client that
+// takes no gzip, is not counted).
+func (pg *renderedPage) size() int64 {
+	return int64(len(pg.gz) + len(pg.html) + pageOverhead)
+}
+
+// stats returns how many pages c holds, and their size.
+func (c *memPages[K]) stats() (int, int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m), c.used
 }
 
 // langKey names the page of an award in a language.
@@ -564,7 +598,7 @@ type langKey struct {
 }
 
 // newLangPages holds the pages in other languages, by langKey.
-func newLangPages(max int) *memPages[langKey] {
+func newLangPages(max int64) *memPages[langKey] {
 	return &memPages[langKey]{max: max, key: func(pg *renderedPage) langKey { return langKey{pg.awardID, pg.lang} }, m: make(map[langKey]*renderedPage)}
 }
 
@@ -580,18 +614,26 @@ func (c *memPages[K]) put(pg *renderedPage) *renderedPage {
 	key := c.key(pg)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.m[key]; old != nil && newer(old, pg) {
+	old := c.m[key]
+	if old != nil && newer(old, pg) {
 		return old
 	}
-	if _, ok := c.m[key]; !ok && len(c.m) >= c.max {
-		for k := range c.m { // a quarter, at random
-			if len(c.m) < c.max*3/4 {
+	if old != nil {
+		c.used -= old.counted
+		delete(c.m, key)
+	}
+	pg.counted = pg.size()
+	if c.used+pg.counted > c.max {
+		for k, e := range c.m { // a quarter, at random
+			if c.used+pg.counted <= c.max*3/4 {
 				break
 			}
+			c.used -= e.counted
 			delete(c.m, k)
 		}
 	}
 	c.m[key] = pg
+	c.used += pg.counted
 	return pg
 }
 
@@ -670,7 +712,7 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 	if mem != nil && (!mem.shows(aw) || !mem.servable(now)) {
 		mem = nil
 	}
-	if mem != nil && now.Sub(time.Unix(0, mem.loaded.Load())) < storeRecheck && !mem.checkedAt.Before(notBefore) {
+	if mem != nil && p.loadedFresh(mem, now) && !mem.checkedAt.Before(notBefore) {
 		return p.refreshIfDue(ctx, aw, mem, now)
 	}
 	pg, err := p.flight.do(version(aw), func() (*renderedPage, error) {
@@ -678,7 +720,7 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 			// The common case of a page held longer than storeRecheck:
 			// the store has nothing newer, which its stamp tells without
 			// reading the page.
-			mem.loaded.Store(now.UnixNano())
+			mem.confirm(now)
 			if !mem.persisted.Load() {
 				p.enqueue(aw.ID, false)
 			}
@@ -688,7 +730,7 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 			if mem != nil && !newer(pg, mem) {
 				// Nothing newer in the store: keep the one in memory, and
 				// make sure the store gets it.
-				mem.loaded.Store(now.UnixNano())
+				mem.confirm(now)
 				if !mem.persisted.Load() {
 					p.enqueue(aw.ID, false)
 				}
@@ -697,7 +739,7 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 			return p.mem.put(pg), nil
 		}
 		if mem != nil {
-			mem.loaded.Store(now.UnixNano())
+			mem.confirm(now)
 			p.enqueue(aw.ID, false) // the store lost it, or has not got it yet
 			return mem, nil
 		}
@@ -719,20 +761,71 @@ func (p *Public) page(ctx context.Context, aw *cairn.Award, now, notBefore time.
 	return p.refreshIfDue(ctx, aw, pg, now)
 }
 
-// memPage returns the page of aw's version from memory when page would
-// answer with it at once, without the store or a verification (having
-// the worker check it again if it is due); else nil.
-func (p *Public) memPage(aw *cairn.Award, now, notBefore time.Time) *renderedPage {
-	mem := p.mem.get(aw.ID)
-	if mem == nil || !mem.shows(aw) || !mem.servable(now) ||
-		now.Sub(time.Unix(0, mem.loaded.Load())) >= storeRecheck || mem.checkedAt.Before(notBefore) {
+// memPages returns the page a reader gets from memory, when it may be
+// served at once: the default page (memPage) or the one in the language
+// asked for (memLangPage); else nil.
+func (p *Public) memPages(id string, aw *cairn.Award, want i18n.Lang, asked bool, now, notBefore time.Time) *renderedPage {
+	pg := p.memPage(id, aw, now, notBefore)
+	if asked && (pg == nil || pg.lang != want) {
+		pg = p.memLangPage(id, aw, want, now, notBefore)
+	}
+	return pg
+}
+
+// current reports whether pg shows the award as it is: as aw, its head
+// just read; or, with aw nil, as the store's watch vouches (the award has
+// not changed since a read that found it as pg shows it).
+func (p *Public) current(pg *renderedPage, aw *cairn.Award) bool {
+	if aw != nil {
+		return pg.shows(aw)
+	}
+	at := pg.headAt.Load()
+	return at != 0 && p.watch != nil && p.watch.AwardUnchangedSince(pg.awardID, time.Unix(0, at))
+}
+
+// sawHead records that a read of the award that began at read found it
+// as pg shows it (aw).
+func (pg *renderedPage) sawHead(aw *cairn.Award, read time.Time) {
+	if !pg.shows(aw) {
+		return
+	}
+	for t := read.UnixNano(); ; {
+		cur := pg.headAt.Load()
+		if cur >= t || pg.headAt.CompareAndSwap(cur, t) {
+			return
+		}
+	}
+}
+
+// confirm records that, at now, this process got pg or found that the
+// store had no newer page of its version.
+func (pg *renderedPage) confirm(now time.Time) {
+	pg.loaded.Store(now.UnixNano())
+	pg.loadedWall.Store(time.Now().UnixNano())
+}
+
+// loadedFresh reports whether pg may be served without asking the store
+// for a newer page of its version: confirmed less than storeRecheck ago,
+// or the store's watch vouches that no other process stored one since.
+func (p *Public) loadedFresh(pg *renderedPage, now time.Time) bool {
+	return now.Sub(time.Unix(0, pg.loaded.Load())) < storeRecheck ||
+		p.watch != nil && p.watch.PageUnchangedSince(pg.awardID, time.Unix(0, pg.loadedWall.Load()))
+}
+
+// memPage returns the page of the award's version from memory when page
+// would answer with it at once, without the store or a verification
+// (having the worker check it again if it is due); else nil. aw is the
+// award's head, or nil to rely on the store's watch (current).
+func (p *Public) memPage(id string, aw *cairn.Award, now, notBefore time.Time) *renderedPage {
+	mem := p.mem.get(id)
+	if mem == nil || !p.current(mem, aw) || !mem.servable(now) || !p.loadedFresh(mem, now) || mem.checkedAt.Before(notBefore) {
 		return nil
 	}
 	if p.due(mem, now) {
 		if !p.running.Load() {
 			return nil // checked again on the spot, by page
 		}
-		p.enqueue(aw.ID, false)
+		p.enqueue(id, false)
 	}
 	return mem
 }
@@ -751,7 +844,7 @@ func (p *Public) storedNewer(ctx context.Context, aw *cairn.Award, mem *rendered
 	case err != nil:
 		return true
 	}
-	return st.AwardUpdatedAt.Equal(aw.UpdatedAt) && st.CheckedAt.After(mem.checkedAt) && bytes.Equal(st.CredentialSHA256, credentialSHA256(aw))
+	return st.AwardUpdatedAt.Equal(aw.UpdatedAt) && st.CheckedAt.After(mem.checkedAt) && bytes.Equal(st.CredentialSHA256, mem.credSum)
 }
 
 // stored returns the stored page of aw's version, or nil.
@@ -766,10 +859,11 @@ func (p *Public) stored(ctx context.Context, aw *cairn.Award, now time.Time) *re
 		}
 		return nil
 	}
-	if !sp.AwardUpdatedAt.Equal(aw.UpdatedAt) || !bytes.Equal(sp.CredentialSHA256, credentialSHA256(aw)) || len(sp.HTMLGzip) == 0 {
+	sum := credentialSHA256(aw)
+	if !sp.AwardUpdatedAt.Equal(aw.UpdatedAt) || !bytes.Equal(sp.CredentialSHA256, sum) || len(sp.HTMLGzip) == 0 {
 		return nil
 	}
-	pg := newRenderedPage(aw, gzipLang(sp.HTMLGzip), sp.CheckedAt, verify.Outcome(sp.Result), sp.HTMLGzip, now)
+	pg := newRenderedPage(aw, sum, gzipLang(sp.HTMLGzip), sp.CheckedAt, verify.Outcome(sp.Result), sp.HTMLGzip, now)
 	pg.persisted.Store(true)
 	if !pg.servable(now) {
 		return nil
@@ -807,11 +901,11 @@ func (p *Public) refreshIfDue(ctx context.Context, aw *cairn.Award, pg *rendered
 // langPage returns the page of aw's version in lang, not the default
 // language: from memory, or verified and rendered now (and kept).
 func (p *Public) langPage(ctx context.Context, aw *cairn.Award, lang i18n.Lang, now, notBefore time.Time) (*renderedPage, error) {
-	if pg := p.memLangPage(aw, lang, now, notBefore); pg != nil {
+	if pg := p.memLangPage(aw.ID, aw, lang, now, notBefore); pg != nil {
 		return pg, nil
 	}
 	return p.flight.do(version(aw)+" "+string(lang), func() (*renderedPage, error) {
-		if pg := p.memLangPage(aw, lang, now, notBefore); pg != nil {
+		if pg := p.memLangPage(aw.ID, aw, lang, now, notBefore); pg != nil {
 			return pg, nil
 		}
 		full, err := p.store.PublicAward(ctx, aw.ID)
@@ -826,11 +920,12 @@ func (p *Public) langPage(ctx context.Context, aw *cairn.Award, lang i18n.Lang, 
 	})
 }
 
-// memLangPage returns the page of aw's version in lang from memory when
-// it may be served as it is (not due for a new check); else nil.
-func (p *Public) memLangPage(aw *cairn.Award, lang i18n.Lang, now, notBefore time.Time) *renderedPage {
-	pg := p.langMem.get(langKey{aw.ID, lang})
-	if pg == nil || !pg.shows(aw) || !pg.servable(now) || pg.checkedAt.Before(notBefore) || p.due(pg, now) {
+// memLangPage returns the page of the award's version in lang from
+// memory when it may be served as it is (not due for a new check); else
+// nil. aw is as for memPage.
+func (p *Public) memLangPage(id string, aw *cairn.Award, lang i18n.Lang, now, notBefore time.Time) *renderedPage {
+	pg := p.langMem.get(langKey{id, lang})
+	if pg == nil || !p.current(pg, aw) || !pg.servable(now) || pg.checkedAt.Before(notBefore) || p.due(pg, now) {
 		return nil
 	}
 	return pg
@@ -870,7 +965,7 @@ func (p *Public) render(ctx context.Context, aw *cairn.Award, lang i18n.Lang, no
 	if model.Report != nil {
 		result = model.Report.Result
 	}
-	pg := newRenderedPage(aw, lang, now, result, gzipPage(b.Bytes(), lang), now)
+	pg := newRenderedPage(aw, nil, lang, now, result, gzipPage(b.Bytes(), lang), now)
 	pg.html = b.Bytes()
 	return pg, nil
 }
@@ -890,7 +985,7 @@ func (p *Public) persist(ctx context.Context, pages ...*renderedPage) {
 		todo = append(todo, pg)
 		rows = append(rows, &cairn.RenderedPage{
 			AwardID: pg.awardID, AwardUpdatedAt: pg.updatedAt, CheckedAt: pg.checkedAt, Result: string(pg.result), HTMLGzip: pg.gz,
-			CredentialSHA256: credentialSHA256(&cairn.Award{CredentialJSON: pg.credJSON, CredentialJWT: pg.credJWT}),
+			CredentialSHA256: pg.credSum,
 		})
 	}
 	if len(rows) == 0 {
@@ -927,18 +1022,23 @@ func (p *Public) PrecomputeCredentials(credentialIDs ...string) {
 	}
 }
 
-// PageStats counts the worker's work since the start.
+// PageStats counts the worker's work since the start, and what the
+// memory tier holds.
 type PageStats struct {
 	Rendered int64 // pages rendered by the worker
 	Dropped  int64 // awards not queued because the queue was full
 	Queued   int   // awards waiting now
+	Held     int   // pages in memory (all languages)
+	HeldSize int64 // their size as PublicOptions.PageMemory counts it
 }
 
 // PageStats returns the worker's counts.
 func (p *Public) PageStats() PageStats {
+	n, size := p.mem.stats()
+	ln, lsize := p.langMem.stats()
 	p.qmu.Lock()
 	defer p.qmu.Unlock()
-	return PageStats{Rendered: p.rendered.Load(), Dropped: p.dropped.Load(), Queued: len(p.queued)}
+	return PageStats{Rendered: p.rendered.Load(), Dropped: p.dropped.Load(), Queued: len(p.queued), Held: n + ln, HeldSize: size + lsize}
 }
 
 // enqueue queues an award for the worker, once; force makes the worker
@@ -1043,6 +1143,7 @@ func (p *Public) waitIdle(ctx context.Context) bool {
 func (p *Public) prerender(ctx context.Context, awardID string, force bool) (*renderedPage, bool) {
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
+	read := time.Now()
 	aw, err := p.store.PublicAward(ctx, awardID)
 	if err != nil {
 		if cairn.KindOf(err) != cairn.NotFound && ctx.Err() == nil {
@@ -1052,6 +1153,7 @@ func (p *Public) prerender(ctx context.Context, awardID string, force bool) (*re
 	}
 	now := p.now()
 	if cur := p.mem.get(awardID); !force && cur != nil && cur.shows(aw) && cur.servable(now) && !p.due(cur, now) {
+		cur.sawHead(aw, read)
 		return cur, false
 	}
 	pg, err := p.renderDefault(ctx, aw, now)
@@ -1062,6 +1164,10 @@ func (p *Public) prerender(ctx context.Context, awardID string, force bool) (*re
 		return nil, false
 	}
 	p.rendered.Add(1)
+	// Kept compressed only: browsers take gzip, and a page rendered ahead
+	// may be one of thousands held (PublicOptions.PageMemory).
+	pg.html = nil
+	pg.sawHead(aw, read)
 	return p.mem.put(pg), true
 }
 
@@ -1077,6 +1183,7 @@ func (p *Public) reverify(w http.ResponseWriter, r *http.Request) {
 		p.NotFound(w, r)
 		return
 	}
+	read := time.Now()
 	aw, err := p.store.PublicAward(r.Context(), id)
 	if err != nil {
 		p.fail(w, r, err)
@@ -1095,6 +1202,7 @@ func (p *Public) reverify(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
+	pg.sawHead(aw, read)
 	if throttle.Budgeted(r.Context()) || errors.Is(r.Context().Err(), context.Canceled) {
 		setPageHeaders(w.Header())
 		w.Header().Set("Cache-Control", "no-store")

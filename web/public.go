@@ -50,9 +50,10 @@ type Public struct {
 	siteName string
 	basePath string // path part of the base URL: "" or "/prefix"
 
-	pageStore  cairn.PageStore // nil: pages are kept in memory only
-	pathways   PathwayStore    // nil: the store's, if it is one
-	clr        CLRSource       // nil: no CLR downloads
+	pageStore  cairn.PageStore   // nil: pages are kept in memory only
+	watch      cairn.ChangeWatch // pageStore's, if it is one
+	pathways   PathwayStore      // nil: the store's, if it is one
+	clr        CLRSource         // nil: no CLR downloads
 	clrs       *ttlCache[*issuing.CLR]
 	mem        *memPages[string]  // rendered credential pages, the latest of each award
 	langMem    *memPages[langKey] // the same in other languages than the default
@@ -99,6 +100,12 @@ type PublicOptions struct {
 	Pages cairn.PageStore
 	// QueueSize bounds the page worker's queue (default 65,536 awards).
 	QueueSize int
+	// PageMemory bounds the rendered credential pages kept in memory, in
+	// bytes (default 256 MiB, about 30,000 pages with their credentials);
+	// an eighth more holds the pages in other languages than their
+	// organizations' defaults. A page past it is read from the store on
+	// its next view.
+	PageMemory int64
 	// WorkerShare is the share of one core the page worker may take: after
 	// a page that took d to render, it rests d×(1−share)/share (default
 	// 0.5; 1 never rests). Time waiting for a busy CPU counts, so the
@@ -128,11 +135,12 @@ type PublicOptions struct {
 
 // Cache sizes, in entries.
 const (
+	// defaultPageMemory is the default PublicOptions.PageMemory.
+	defaultPageMemory = 256 << 20
+	// maxCachedPages bounds the representations (JSON, JWT) kept, and the
+	// achievements of awards.
 	maxCachedPages = 4096
-	// maxCachedLangPages bounds the pages kept in other languages than
-	// their organization's default (each 15–20 KB with its gzip body).
-	maxCachedLangPages = 1024
-	maxCachedFiles     = 512
+	maxCachedFiles = 512
 	// maxCachedCertificates bounds the PDFs kept (about 60 to 120 KB each).
 	maxCachedCertificates = 256
 )
@@ -147,8 +155,6 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 		pathways:      opts.Pathways,
 		clr:           opts.CLR,
 		clrs:          newTTLCache[*issuing.CLR](maxCachedFiles),
-		mem:           newMemPages(maxCachedPages),
-		langMem:       newLangPages(maxCachedLangPages),
 		files:         newTTLCache[[]byte](maxCachedFiles),
 		bakedFiles:    newTTLCache[bakedFile](maxCachedFiles),
 		certificates:  newTTLCache[certificateFile](maxCachedCertificates),
@@ -162,6 +168,11 @@ func NewPublic(svc *issuing.Service, opts PublicOptions) *Public {
 	if p.pageStore == nil {
 		p.pageStore, _ = p.store.(cairn.PageStore)
 	}
+	p.watch, _ = p.pageStore.(cairn.ChangeWatch)
+	if opts.PageMemory <= 0 {
+		opts.PageMemory = defaultPageMemory
+	}
+	p.mem, p.langMem = newMemPages(opts.PageMemory), newLangPages(opts.PageMemory/8)
 	p.busy = opts.Busy
 	p.share = opts.WorkerShare
 	if p.share <= 0 || p.share > 1 {

@@ -30,6 +30,7 @@ const testBase = "https://badges.example.org"
 
 type testEnv struct {
 	store  cairn.Store
+	dbPath string // the store's SQLite file
 	svc    *issuing.Service
 	pub    *Public
 	mux    *http.ServeMux
@@ -44,7 +45,8 @@ type testEnv struct {
 func newEnv(t testing.TB, base string, opts PublicOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &testEnv{store: openTestStore(t)}
+	e := &testEnv{}
+	e.store, e.dbPath = openTestStore(t)
 	kr, err := keyring.New(keyring.GenerateMasterKey(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -92,6 +92,11 @@ type Config struct {
 	// may take rendering pages ahead of their views
 	// (CAIRN_PRERENDER_SHARE; default 0.5, 1 for a whole core).
 	PrerenderShare float64
+	// PageMemory bounds the rendered credential pages held in memory, in
+	// bytes (CAIRN_PAGE_MEMORY, bytes or with a KiB, MiB or GiB suffix;
+	// default 256 MiB, about 30,000 pages): a first view of a page held
+	// there reads nothing from the database.
+	PageMemory int64
 	// IssuingProc, set by `cairn serve` when GOMAXPROCS is not, gives the
 	// Go runtime one more P than it started with while awards are being
 	// issued in earnest (an award job, or 20 or more single awards a
@@ -221,6 +226,7 @@ func ConfigFromEnv() Config {
 	c.parse("CAIRN_JOB_BATCH", func(v string) (err error) { c.Jobs.BatchSize, err = strconv.Atoi(v); return })
 	c.parse("CAIRN_JOB_LEASE", func(v string) (err error) { c.Jobs.Lease, err = time.ParseDuration(v); return })
 	c.parse("CAIRN_SESSION_IDLE", func(v string) (err error) { c.SessionIdle, err = time.ParseDuration(v); return })
+	c.parse("CAIRN_PAGE_MEMORY", func(v string) (err error) { c.PageMemory, err = parseBytes(v); return })
 	c.parse("CAIRN_PRERENDER_SHARE", func(v string) (err error) {
 		if c.PrerenderShare, err = strconv.ParseFloat(v, 64); err == nil && (c.PrerenderShare <= 0 || c.PrerenderShare > 1) {
 			err = fmt.Errorf("x: %w", errors.New("want a number above 0, at most 1"))
@@ -677,7 +683,8 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	v := a.verifier()
 	a.imports = wallet.NewImporter(a.db, v, wallet.ImportOptions{Fetcher: a.importFetcher(), Log: a.log})
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, Busy: a.issuing, CLR: a.pathways})
+	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, PageMemory: a.cfg.PageMemory,
+		Busy: a.issuing, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso, Review: a.review, LTI: a.lti}).Register(mux)
 	a.public.Register(mux)
@@ -724,6 +731,10 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	stats("cairn_pages_dropped_total", "Credential pages not queued for the page worker because its queue was full.", func(s web.PageStats) int64 { return s.Dropped })
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_pages_queued", Help: "Credential pages waiting for the page worker."},
 		func() float64 { return float64(a.public.PageStats().Queued) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_pages_held", Help: "Rendered credential pages held in memory."},
+		func() float64 { return float64(a.public.PageStats().Held) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_pages_held_bytes", Help: "Size of the credential pages held in memory, as CAIRN_PAGE_MEMORY bounds it."},
+		func() float64 { return float64(a.public.PageStats().HeldSize) }))
 	limited := lim.Wrap(mux)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isPublicVerify(r) || isReverify(r) || isWalletVerify(r) {
@@ -955,6 +966,8 @@ func (a *App) background(ctx context.Context) {
 	hooksDone, pathwaysDone, jobsDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { a.tlog.Run(ctx); close(logDone) }()
 	go func() { a.public.Run(ctx); close(pagesDone) }()
+	watchDone := make(chan struct{})
+	go func() { a.db.Watch(ctx, a.log); close(watchDone) }()
 	go func() { a.outbox.Run(ctx); close(outboxDone) }()
 	go func() { a.webhooks.Run(ctx); close(hooksDone) }()
 	go func() { a.pathways.Run(ctx); close(pathwaysDone) }()
@@ -967,6 +980,7 @@ func (a *App) background(ctx context.Context) {
 	procsDone := make(chan struct{})
 	go func() { a.issuingProcs(ctx); close(procsDone) }()
 	defer func() {
+		<-watchDone
 		<-procsDone
 		<-ltiDone
 		<-logDone
