@@ -23,7 +23,9 @@
 #   C_ISSUE (4)      concurrencies of the issue phase, comma-separated
 #   C_READ (16)      concurrencies of the read phases, comma-separated
 #   PHASES (issue,json,vcld,page,cold; also etag: the page with
-#                    If-None-Match, png: the baked badge)
+#                    If-None-Match, png: the baked badge; a read phase but
+#                    cold as NAME@RATE, e.g. page@12000, sends RATE requests
+#                    a second, with wrk)
 #   GZIP (0)         1: read requests accept gzip, as browsers do
 #   SETTLE (0s)      pause after the issue phase, while the server's page
 #                    worker renders the new awards' pages; SETTLE=pages
@@ -43,6 +45,9 @@
 #                    the Go generator's clients, which take about as much
 #                    CPU as the server, on the same two cores
 #   WRK_THREADS (1)  wrk's threads
+#   RATE             requests a second that wrk sends in the read phases
+#                    but cold (default: as many as the server answers), to
+#                    measure the latency at that rate (e.g. RATE=12000)
 #   CAIRN            a cairn binary to run instead of building ./cmd/cairn
 #                    (e.g. one built with a local profiling patch)
 # The defaults take about 110 s plus the build.
@@ -84,12 +89,12 @@ settle=${SETTLE:-0s} wait_pages=false
 [ "$settle" != pages ] || settle=0s wait_pages=true
 
 machine_line
-echo "# server $base (pid $server), database: $db; generator on the same machine (reads: ${WRK:-Go clients}); each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS; gzip ${GZIP:-0}; settle ${SETTLE:-0s}"
+echo "# server $base (pid $server), database: $db; generator on the same machine (reads: ${WRK:-Go clients}); each row ${DURATION} after ${WARMUP} warm-up; formats $FORMATS; gzip ${GZIP:-0}; settle ${SETTLE:-0s}; read rate ${RATE:-max}"
 echo
 GOMAXPROCS=${PROCS:-} CAIRN_LOAD_KEY="$key" timeout -k 5 $((TIMEOUT + 15)) "$tmp/load" \
 	-base "$base" -achievement "$ach" -phase "$PHASES" \
 	-c "$C_READ" -issue-c "$C_ISSUE" -d "$DURATION" -warmup "$WARMUP" -n "$MAX" -formats "$FORMATS" \
-	-hot "$HOT" -pid "$server" -wrk "$WRK" -wrk-threads "${WRK_THREADS:-1}" -timeout "${TIMEOUT}s" -gzip="$([ "${GZIP:-0}" = 1 ] && echo true || echo false)" -settle "$settle" -wait-pages="$wait_pages" -metrics "http://$CAIRN_METRICS_ADDR/metrics" | tee "$out/load.txt"
+	-hot "$HOT" -pid "$server" -wrk "$WRK" -wrk-threads "${WRK_THREADS:-1}" -rate "${RATE:-0}" -timeout "${TIMEOUT}s" -gzip="$([ "${GZIP:-0}" = 1 ] && echo true || echo false)" -settle "$settle" -wait-pages="$wait_pages" -metrics "http://$CAIRN_METRICS_ADDR/metrics" | tee "$out/load.txt"
 echo
 echo "# srv, gen: cores of CPU the server and the generator used (2 = the whole machine;"
 echo "# with PostgreSQL, its own processes are not counted); srv µs: the server's CPU per"

@@ -13,6 +13,10 @@
 //	       a first view (rendered ahead by the server's page worker while
 //	       the issue phase ran, or on the spot when the worker is behind)
 //
+// A read phase but cold given as NAME@RATE (json@12000) sends RATE
+// requests a second, with -wrk: its latency at that load, rather than at
+// the most the server answers (-rate sets it for every read phase).
+//
 // With -gzip, read requests say Accept-Encoding: gzip (as browsers do; the
 // body is counted, not decompressed). With -wrk, the read phases run with
 // wrk (see wrk.go), which costs the machine much less CPU than Go's client.
@@ -61,6 +65,7 @@ type config struct {
 	metrics                string // the server's /metrics URL (-wait-pages)
 	waitPages              bool
 	wrkThreads             int
+	rate                   float64 // -rate
 }
 
 func main() {
@@ -88,6 +93,7 @@ func main() {
 	flag.BoolVar(&cfg.gzip, "gzip", false, "read requests accept gzip (Accept-Encoding: gzip)")
 	flag.StringVar(&cfg.wrk, "wrk", "", "run the read phases with this wrk binary instead of Go clients (much cheaper on the machine's CPU)")
 	flag.IntVar(&cfg.wrkThreads, "wrk-threads", 1, "threads of wrk (each an event loop serving its share of the -c connections)")
+	flag.Float64Var(&cfg.rate, "rate", 0, "with -wrk, the requests a second the read phases but cold send (0: as many as the server answers): the latency at that rate")
 	flag.IntVar(&cfg.serverPID, "pid", 0, "the server's process id, to report the cores it and the generator use (Linux)")
 	flag.Parse()
 	cfg.formats = strings.Split(*formats, ",")
@@ -117,13 +123,24 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 	client := newClient(slices.Max(append(slices.Clone(cs), ics...)))
 	l := &loader{cfg: cfg, client: client, run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if header && !jsonOutput {
-		fmt.Printf("%-6s %4s %8s %9s %8s %8s %8s %8s %5s %5s %7s %4s  %s\n", "phase", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv", "gen", "srv µs", "by", "errors")
+		fmt.Printf("%-10s %4s %8s %9s %8s %8s %8s %8s %5s %5s %7s %4s  %s\n", "phase", "c", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv", "gen", "srv µs", "by", "errors")
 	}
 	for _, p := range phases {
-		do, ok := l.phase(p)
-		if !ok {
-			return fmt.Errorf("unknown phase %q: want issue, json, vcld, page, etag, png or cold", p)
+		// A read phase NAME@RATE sends RATE requests a second (with -wrk).
+		name, at, limited := strings.Cut(p, "@")
+		l.rate = l.cfg.rate
+		if limited {
+			r, err := strconv.ParseFloat(at, 64)
+			if err != nil || r <= 0 || name == "issue" || name == "cold" || l.cfg.wrk == "" {
+				return fmt.Errorf("phase %q: @RATE takes a positive number of requests a second, for a read phase other than cold, with -wrk", p)
+			}
+			l.rate = r
 		}
+		do, ok := l.phase(name)
+		if !ok {
+			return fmt.Errorf("unknown phase %q: want issue, json, vcld, page, etag, png or cold (each read phase but cold also as NAME@RATE)", p)
+		}
+		p := name
 		if p != "issue" && len(l.ids) == 0 {
 			if err := l.listIDs(ctx); err != nil {
 				return err
@@ -152,6 +169,9 @@ func run(cfg config, phases []string, conc, issueConc string, timeout time.Durat
 				res = l.measure(ctx, c, warmup, budget, do)
 			}
 			res.Phase = p
+			if limited {
+				res.Phase += "@" + at
+			}
 			if _, rendered1, err := l.pageMetrics(ctx); merr == nil && err == nil {
 				// Pages rendered beside the reads took some of the
 				// server's CPU.
@@ -297,6 +317,7 @@ type loader struct {
 	run    string       // makes idempotency keys unique across runs
 	seq    atomic.Int64 // numbers issued awards and picks the ids to read
 	cold   atomic.Int64 // ids[cold:] have not been read by the cold phase
+	rate   float64      // requests a second of the phase measured (0: as many as answered)
 
 	mu  sync.Mutex
 	ids []string
@@ -598,6 +619,6 @@ func (r result) print() {
 	if r.Rendered > 0 {
 		e = append(e, fmt.Sprintf("(%d pages rendered meanwhile)", r.Rendered))
 	}
-	fmt.Printf("%-6s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f %7.1f %4s  %s\n",
+	fmt.Printf("%-10s %4d %8d %9.1f %8.2f %8.2f %8.2f %8.2f %5.2f %5.2f %7.1f %4s  %s\n",
 		r.Phase, r.Concurrency, r.Requests, r.PerSecond, r.P50, r.P95, r.P99, r.Max, r.ServerCores, r.LoadCores, r.ServerMicros, r.Generator, strings.Join(e, " "))
 }

@@ -154,7 +154,7 @@ func (l *loader) wrkMeasure(ctx context.Context, phase string, c int, warmup tim
 		os.Remove(donefile)
 		cmd := exec.CommandContext(ctx, l.cfg.wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(c),
 			"-d", strconv.Itoa(secs)+"s", "--timeout", "10s", "-s", script, l.cfg.base,
-			"--", reqs, mode, accept, gz, strconv.Itoa(threads), donefile)
+			"--", reqs, mode, accept, gz, strconv.Itoa(threads), donefile, strconv.FormatFloat(l.rate/float64(threads), 'f', 3, 64))
 		var out, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &stderr
 		srv0 := cpuSeconds(l.cfg.serverPID)

@@ -1,6 +1,6 @@
 -- wrk.lua: the requests of one read phase of scripts/load, for wrk.
 --
---   wrk -t T -c C -d D -s wrk.lua BASE -- FILE MODE ACCEPT GZIP T [DONE]
+--   wrk -t T -c C -d D -s wrk.lua BASE -- FILE MODE ACCEPT GZIP T [DONE [RATE]]
 --
 -- FILE holds one request a line: a path, or a path, a tab and the value of
 -- If-None-Match. MODE "cycle" sends them in turn, again and again (each
@@ -14,6 +14,12 @@
 -- early, so in "once" mode each thread notes when it started and when its
 -- last answer came (CLOCK_MONOTONIC, through LuaJIT's FFI), and how many
 -- of its requests were answered; done() reports the span and the count.
+--
+-- RATE (cycle mode; 0 or absent: as fast as answers come) is the requests
+-- a second each thread sends, all its connections together: a connection
+-- whose next request is not due yet waits the milliseconds until it is
+-- (wrk's delay() is in whole milliseconds), so that the run measures the
+-- latency at that rate rather than at the most the server can take.
 -- A thread whose share is answered adds a line to the file DONE, so that
 -- scripts/load can end wrk (SIGINT) when all are, and read the server's
 -- CPU then.
@@ -62,6 +68,16 @@ function init(args)
 	if not once and n > 0 then
 		i = math.floor(n * me / nthreads) -- each thread from its own place
 	end
+	local rate = tonumber(args[7] or "0") or 0
+	if not once and rate > 0 then
+		delay = function()
+			if started == 0 then return 0 end
+			local due = started + sent * 1e6 / rate -- µs: when the next request is due
+			local wait = due - now()
+			if wait <= 0 then return 0 end
+			return math.ceil(wait / 1000)
+		end
+	end
 	if once then
 		local donefile = args[6]
 		-- A connection whose thread has sent its share waits (for longer
@@ -104,6 +120,7 @@ function request()
 		sent = sent + 1
 		return reqs[sent]
 	end
+	sent = sent + 1
 	i = i + 1
 	if i > n then i = 1 end
 	return reqs[i]
