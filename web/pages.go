@@ -30,17 +30,21 @@ import (
 // looked at on results day), so the page of each award version is
 // rendered ahead of its views and kept in three tiers:
 //
-//  1. Memory: the latest page of up to maxCachedPages awards, with its
-//     gzip encoding and ETag. A view reads the award (one query: its
-//     UpdatedAt names the version, so a revoked credential shows revoked
-//     as soon as the revocation is stored) and serves the page of that
-//     version from memory, or answers 304 to If-None-Match, without
-//     rendering anything.
+//  1. Memory: the latest page of awards, up to PublicOptions.PageMemory
+//     bytes, with its gzip encoding and ETag. A view serves the page of
+//     the award's current version from memory, or answers 304 to
+//     If-None-Match, without rendering anything. Which version is current
+//     comes from the store's watch of award changes
+//     ([cairn.ChangeWatch]: a change made here shows on the next view, one
+//     made by another process within a second), without a query; when the
+//     watch cannot vouch for the award, the view reads its head (one
+//     query: its UpdatedAt names the version).
 //  2. The store ([cairn.PageStore]): the gzip-compressed page of each
 //     award's latest version, so that every replica and a restarted server
 //     serve what one of them rendered. A memory entry is checked against
 //     the store again after storeRecheck, to pick up what another replica
-//     rendered since.
+//     rendered since, unless the watch vouches that no other process
+//     stored a page of the award since.
 //  3. Rendering: verify and render on the spot, when neither tier has the
 //     page of the award's version (a view that comes before the
 //     background worker got to it). Concurrent views of one version render
@@ -67,7 +71,7 @@ import (
 // preference gets (no ?lang=, cookie or Accept-Language), and what one
 // who asks for that language gets. A view in another language is
 // rendered on the spot and kept in memory only, by award and language
-// (up to maxCachedLangPages of them), under the same rules: a page of another
+// (up to an eighth of PageMemory), under the same rules: a page of another
 // award version is not served, and a due one is checked again (on the
 // spot: the worker renders the default pages only). Each language is its
 // own representation, with its own ETag, Content-Language, and "Vary:
