@@ -162,8 +162,23 @@ func testWatch(t *testing.T, a, b *store.DB, raw *sql.DB, rebind func(string) st
 	if !a.AwardUnchangedSince(paged.ID, t1) {
 		t.Error("a stored page counts as an award change")
 	}
+	// Rows older than an hour go.
+	var old any = time.Now().Add(-2 * time.Hour)
+	if !interleave { // SQLite: the store's text form
+		old = old.(time.Time).UTC().Format("2006-01-02T15:04:05.000000Z")
+	}
+	if _, err := raw.ExecContext(ctx, rebind(`INSERT INTO award_changes (award_id, kind, changed_at) VALUES ('old', 'award', ?)`), old); err != nil {
+		t.Fatal(err)
+	}
 	if err := store.PruneChanges(ctx, a); err != nil {
 		t.Errorf("pruning: %v", err)
+	}
+	var left, recent int
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM award_changes WHERE award_id = 'old'`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("a change row two hours old after pruning: %d left, %v", left, err)
+	}
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM award_changes`).Scan(&recent); err != nil || recent == 0 {
+		t.Errorf("pruning removed the recent rows too: %d left, %v", recent, err)
 	}
 
 	stop()

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,8 +95,9 @@ type Config struct {
 	PrerenderShare float64
 	// PageMemory bounds the rendered credential pages held in memory, in
 	// bytes (CAIRN_PAGE_MEMORY, bytes or with a KiB, MiB or GiB suffix;
-	// default 256 MiB, about 30,000 pages): a first view of a page held
-	// there reads nothing from the database.
+	// default 256 MiB, about 40,000 pages, or a quarter of the Go heap's
+	// soft limit if less): a first view of a page held there reads nothing
+	// from the database.
 	PageMemory int64
 	// IssuingProc, set by `cairn serve` when GOMAXPROCS is not, gives the
 	// Go runtime one more P than it started with while awards are being
@@ -182,6 +184,20 @@ type JobLimits struct {
 	// another replica may take them (CAIRN_JOB_LEASE, a Go duration;
 	// default 1m).
 	Lease time.Duration
+}
+
+// defaultPageMemory is the most Config.PageMemory is by default.
+const defaultPageMemory = 256 << 20
+
+// pageMemory is the memory for rendered pages: set, or by default
+// defaultPageMemory, and at most a quarter of the Go heap's soft limit
+// (cairn serve sets it to a quarter of the machine's or the container's
+// memory): on a small machine, pages held must not drive the collector.
+func pageMemory(set int64) int64 {
+	if set > 0 {
+		return set
+	}
+	return min(defaultPageMemory, debug.SetMemoryLimit(-1)/4)
 }
 
 // ConfigFromEnv returns the configuration given by the environment, with
@@ -683,7 +699,7 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	v := a.verifier()
 	a.imports = wallet.NewImporter(a.db, v, wallet.ImportOptions{Fetcher: a.importFetcher(), Log: a.log})
 	(&web.Handler{Verifier: v, Demo: a.Demo, Log: a.log}).Register(mux)
-	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, PageMemory: a.cfg.PageMemory,
+	a.public = web.NewPublic(a.svc, web.PublicOptions{Verifier: v, Log: a.log, WorkerShare: a.cfg.PrerenderShare, PageMemory: pageMemory(a.cfg.PageMemory),
 		Busy: a.issuing, CLR: a.pathways})
 	a.portfolio = a.newPortfolio(v)
 	(&api.Server{Service: a.svc, Store: a.db, Verifier: v, Log: a.log, WaitIncluded: a.tlog.WaitIncluded, Mail: a.mail, Webhooks: a.webhooks, Pathways: a.pathways, Jobs: a.jobs, Wallet: a.wallet, Portfolio: a.portfolio, Team: a.team, Imports: a.imports, SSO: a.sso, Review: a.review, LTI: a.lti}).Register(mux)

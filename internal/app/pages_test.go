@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +113,45 @@ func TestPrerenderShareConfig(t *testing.T) {
 				t.Errorf("errors %v, want one naming CAIRN_PRERENDER_SHARE: %s", cfg.errs, tc.err)
 			}
 		})
+	}
+}
+
+// TestPageMemoryConfig: CAIRN_PAGE_MEMORY takes a size, names itself when
+// it does not parse, and by default is 256 MiB or a quarter of the heap's
+// soft limit, whichever is less.
+func TestPageMemoryConfig(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  int64
+		err   string
+	}{
+		{"64MiB", 64 << 20, ""},
+		{"1GiB", 1 << 30, ""},
+		{"1000000", 1000000, ""},
+		{"0", 0, "want a positive size"},
+		{"lots", 0, "invalid syntax"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			t.Setenv("CAIRN_PAGE_MEMORY", tc.value)
+			cfg := ConfigFromEnv()
+			if tc.err == "" {
+				if len(cfg.errs) > 0 || cfg.PageMemory != tc.want || pageMemory(cfg.PageMemory) != tc.want {
+					t.Errorf("PageMemory = %v (%v), want %v", cfg.PageMemory, cfg.errs, tc.want)
+				}
+				return
+			}
+			if len(cfg.errs) == 0 || !strings.Contains(cfg.errs[0].Error(), "CAIRN_PAGE_MEMORY") || !strings.Contains(cfg.errs[0].Error(), tc.err) {
+				t.Errorf("errors %v, want one naming CAIRN_PAGE_MEMORY: %s", cfg.errs, tc.err)
+			}
+		})
+	}
+	old := debug.SetMemoryLimit(200 << 20)
+	defer debug.SetMemoryLimit(old)
+	if got := pageMemory(0); got != 50<<20 {
+		t.Errorf("default under a 200 MiB heap limit: %d, want 50 MiB", got)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	if got := pageMemory(0); got != defaultPageMemory {
+		t.Errorf("default without a heap limit: %d, want %d", got, defaultPageMemory)
 	}
 }
