@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,10 +47,13 @@ const (
 	// award again, and so learns a newer time).
 	watchForget = 10 * time.Minute
 	// changesKept is how long rows stay in award_changes; a process whose
-	// looks failed for longer than half of it starts its watch again.
-	changesKept = time.Hour
-	// prunePeriod is how often Watch removes older rows.
-	prunePeriod = time.Minute
+	// looks failed for longer than half of it starts its watch again. The
+	// page worker stores a few hundred pages a second at most, a row each:
+	// two minutes of them is a few megabytes.
+	changesKept = 2 * time.Minute
+	// prunePeriod is how often Watch removes older rows (each time a few
+	// thousand at most, in one short write).
+	prunePeriod = 10 * time.Second
 )
 
 // changeWatch is what Watch learnt: see above.
@@ -290,8 +294,13 @@ func (db *DB) pruneChanges(ctx context.Context) error {
 		c.from = forget
 	}
 	c.mu.Unlock()
-	_, err := db.w.ExecContext(ctx, db.dialect.rebind("DELETE FROM award_changes WHERE changed_at < ?"),
-		db.dialect.args([]any{db.now().Add(-changesKept)})...)
+	// By the database's clock, which wrote changed_at.
+	secs := strconv.Itoa(int(changesKept / time.Second))
+	del := "DELETE FROM award_changes WHERE changed_at < strftime('%Y-%m-%dT%H:%M:%f000Z', 'now', '-" + secs + " seconds')"
+	if db.dialect == postgresDialect {
+		del = "DELETE FROM award_changes WHERE changed_at < now() - interval '" + secs + " seconds'"
+	}
+	_, err := db.w.ExecContext(ctx, del)
 	return mapErr(err)
 }
 

@@ -6,7 +6,7 @@
 -- for every change to an award's row ('award'), whoever makes it; a
 -- process storing rendered pages adds one per page ('page') with its own
 -- name as origin, so that the others pick the page up. Rows are removed
--- after an hour. xid is the adding transaction: sequence numbers are
+-- after two minutes. xid is the adding transaction: sequence numbers are
 -- taken before commit, so they do not come in commit order; a reader
 -- reads the rows its last look's snapshot did not see and its new one does
 -- (pg_visible_in_snapshot).

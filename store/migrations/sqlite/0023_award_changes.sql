@@ -6,7 +6,7 @@
 -- for every change to an award's row ('award'), whoever makes it; a
 -- process storing rendered pages adds one per page ('page') with its own
 -- name as origin, so that the others pick the page up. Rows are removed
--- after an hour. changed_at is in the store's text form (sqliteTime).
+-- after two minutes. changed_at is in the store's text form (sqliteTime).
 CREATE TABLE award_changes (
 	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
 	award_id   TEXT NOT NULL,
