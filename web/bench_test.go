@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -124,12 +123,7 @@ func BenchmarkCredentialPageWatched(b *testing.B) {
 // watchedEnv is a test environment whose store's change watch runs.
 func watchedEnv(b *testing.B) *testEnv {
 	e := newEnv(b, testBase, PublicOptions{})
-	db := e.store.(*store.DB)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { db.Watch(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); close(done) }()
-	b.Cleanup(func() { cancel(); <-done })
-	waitFor(b, "the store's watch", func() bool { return db.AwardUnchangedSince("none", time.Now()) })
+	watchStore(b, e.store.(*store.DB))
 	return e
 }
 

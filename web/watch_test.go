@@ -48,7 +48,7 @@ func (c *countingPages) reset() {
 
 // watchStore runs db's change watch until the test ends, and waits until
 // it vouches for the present.
-func watchStore(t *testing.T, db *store.DB) {
+func watchStore(t testing.TB, db *store.DB) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
