@@ -62,17 +62,11 @@ func (s *LogStorage) Append(ctx context.Context, b *translog.Batch) error {
 		}
 		for i := 0; i < len(b.Entries); i += rowsPerInsert {
 			chunk := b.Entries[i:min(i+rowsPerInsert, len(b.Entries))]
-			var sb strings.Builder
-			sb.WriteString("INSERT INTO translog_entries (idx, credential_id, data) VALUES ")
 			args := make([]any, 0, 3*len(chunk))
 			for j, e := range chunk {
-				if j > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString("(?, ?, ?)")
 				args = append(args, int64(b.Start)+int64(i+j), e.Key, bytesArg(e.Data))
 			}
-			if _, err := x.exec(ctx, sb.String(), args...); err != nil {
+			if _, err := x.exec(ctx, insertRows("INSERT INTO translog_entries (idx, credential_id, data) VALUES ", "(?, ?, ?)", len(chunk)), args...); err != nil {
 				if cairn.KindOf(err) == cairn.Conflict {
 					return fmt.Errorf("store: log entries at %d exist: %w", b.Start, translog.ErrConflict)
 				}

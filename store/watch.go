@@ -310,18 +310,27 @@ func (db *DB) recordPages(ctx context.Context, x q, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO award_changes (award_id, kind, origin) VALUES ")
 	args := make([]any, 0, 2*len(ids))
-	for i, id := range ids {
+	for _, id := range ids {
+		args = append(args, id, db.origin)
+	}
+	_, err := x.exec(ctx, insertRows("INSERT INTO award_changes (award_id, kind, origin) VALUES ", "(?, 'page', ?)", len(ids)), args...)
+	return err
+}
+
+// insertRows is the statement head followed by n rows of the tuple, for
+// an INSERT of several rows in one statement.
+func insertRows(head, tuple string, n int) string {
+	var b strings.Builder
+	b.Grow(len(head) + n*(len(tuple)+2))
+	b.WriteString(head)
+	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, 'page', ?)")
-		args = append(args, id, db.origin)
+		b.WriteString(tuple)
 	}
-	_, err := x.exec(ctx, b.String(), args...)
-	return err
+	return b.String()
 }
 
 // newOrigin names a DB in the rows it adds to award_changes.

@@ -745,12 +745,13 @@ func (a *App) handler() (http.Handler, http.Handler) {
 	}
 	stats("cairn_pages_prerendered_total", "Credential pages the page worker rendered ahead of their views.", func(s web.PageStats) int64 { return s.Rendered })
 	stats("cairn_pages_dropped_total", "Credential pages not queued for the page worker because its queue was full.", func(s web.PageStats) int64 { return s.Dropped })
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_pages_queued", Help: "Credential pages waiting for the page worker."},
-		func() float64 { return float64(a.public.PageStats().Queued) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_pages_held", Help: "Rendered credential pages held in memory."},
-		func() float64 { return float64(a.public.PageStats().Held) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_pages_held_bytes", Help: "Size of the credential pages held in memory, as CAIRN_PAGE_MEMORY bounds it."},
-		func() float64 { return float64(a.public.PageStats().HeldSize) }))
+	gauge := func(name, help string, f func(web.PageStats) int64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+			func() float64 { return float64(f(a.public.PageStats())) }))
+	}
+	gauge("cairn_pages_queued", "Credential pages waiting for the page worker.", func(s web.PageStats) int64 { return int64(s.Queued) })
+	gauge("cairn_pages_held", "Rendered credential pages held in memory.", func(s web.PageStats) int64 { return int64(s.Held) })
+	gauge("cairn_pages_held_bytes", "Size of the credential pages held in memory, as CAIRN_PAGE_MEMORY bounds it.", func(s web.PageStats) int64 { return s.HeldSize })
 	limited := lim.Wrap(mux)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isPublicVerify(r) || isReverify(r) || isWalletVerify(r) {
